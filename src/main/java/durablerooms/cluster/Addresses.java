@@ -1,0 +1,20 @@
+package durablerooms.cluster;
+
+/** Every event-bus address and Hazelcast structure name, built in one place. */
+public final class Addresses {
+  public static final String OWNERS_MAP = "rooms.owners";
+  public static final String STATE_MAP = "rooms.state";
+  public static final String MEMBERS_MAP = "rooms.members";
+
+  private Addresses() {}
+
+  /** The node-level inbox of room commands; one consumer per node, registered at start. */
+  public static String roomInbox(String nodeId) {
+    return "rooms.node." + nodeId + ".rooms";
+  }
+
+  /** The node-level delivery address: frames for the node's local sockets. */
+  public static String delivery(String nodeId) {
+    return "rooms.node." + nodeId + ".deliver";
+  }
+}

@@ -1,0 +1,11 @@
+package durablerooms.gateway;
+
+import durablerooms.cluster.RoomStore;
+import durablerooms.config.ServerConfig;
+import durablerooms.room.RoomHost;
+
+import java.util.function.BooleanSupplier;
+
+/** What the gateway verticles of a node share: its id, settings, sockets, room client and store. */
+public record GatewayContext(String nodeId, ServerConfig config, Connections connections, RoomClient rooms,
+                             RoomStore store, RoomHost host, BooleanSupplier ready) {}

@@ -1,0 +1,127 @@
+package durablerooms.gateway;
+
+import durablerooms.protocol.Protocol;
+import durablerooms.protocol.ServerFrames;
+import durablerooms.room.Member;
+import durablerooms.storage.ChatRecord;
+import durablerooms.storage.HistorySlice;
+import durablerooms.storage.Lease;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/** The HTTP API: health, readiness and read-only views of rooms, their members and history. */
+final class HttpApi {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+  private static final int MAX_PAGE = 1000;
+
+  private final GatewayContext node;
+
+  HttpApi(GatewayContext node) {
+    this.node = node;
+  }
+
+  void health(RoutingContext ctx) {
+    ctx.json(new JsonObject().put("status", "UP"));
+  }
+
+  void ready(RoutingContext ctx) {
+    boolean ready = node.ready().getAsBoolean();
+    ctx.response().setStatusCode(ready ? 200 : 503);
+    ctx.json(new JsonObject().put("status", ready ? "UP" : "DOWN"));
+  }
+
+  void rooms(RoutingContext ctx) {
+    node.store().rooms().onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, ar.cause());
+        return;
+      }
+      JsonArray list = new JsonArray();
+      ar.result().forEach(r -> list.add(new JsonObject()
+          .put("room", r.room())
+          .put("active", r.lease().held())
+          .put("members", r.memberCount())));
+      ctx.json(new JsonObject().put("rooms", list));
+    });
+  }
+
+  void room(RoutingContext ctx) {
+    String room = ctx.pathParam("room");
+    if (!Protocol.validRoomName(room)) {
+      ctx.response().setStatusCode(400).end();
+      return;
+    }
+    Future<Lease> lease = node.store().lease(room);
+    Future<List<Member>> members = node.store().members(room);
+    Future<HistorySlice> seq = node.store().history(room, Long.MAX_VALUE, 0);
+    Future.all(lease, members, seq).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, ar.cause());
+        return;
+      }
+      if (lease.result() == null) {
+        notFound(ctx);
+        return;
+      }
+      JsonArray list = new JsonArray();
+      members.result().forEach(m -> list.add(ServerFrames.member(m)));
+      ctx.json(new JsonObject()
+          .put("room", room)
+          .put("active", lease.result().held())
+          .put("owner", lease.result().owner())
+          .put("seq", seq.result() == null ? 0 : seq.result().seq())
+          .put("members", list));
+    });
+  }
+
+  void messages(RoutingContext ctx) {
+    String room = ctx.pathParam("room");
+    long since;
+    int limit;
+    try {
+      since = Long.parseLong(ctx.request().getParam("since", "0"));
+      limit = Integer.parseInt(ctx.request().getParam("limit", "100"));
+    } catch (NumberFormatException e) {
+      ctx.response().setStatusCode(400).end("since and limit must be whole numbers\n");
+      return;
+    }
+    if (!Protocol.validRoomName(room) || since < 0 || limit < 1 || limit > MAX_PAGE) {
+      ctx.response().setStatusCode(400).end("bad room, since or limit (1.." + MAX_PAGE + ")\n");
+      return;
+    }
+    node.store().history(room, since, limit).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, ar.cause());
+        return;
+      }
+      HistorySlice slice = ar.result();
+      if (slice == null) {
+        notFound(ctx);
+        return;
+      }
+      JsonArray list = new JsonArray();
+      for (ChatRecord r : slice.messages()) {
+        list.add(ServerFrames.messageJson(r));
+      }
+      ctx.json(new JsonObject().put("room", room).put("seq", slice.seq()).put("gap", slice.gap())
+          .put("messages", list));
+    });
+  }
+
+  private static void notFound(RoutingContext ctx) {
+    ctx.response().setStatusCode(404);
+    ctx.json(new JsonObject().put("error", "no such room"));
+  }
+
+  private static void fail(RoutingContext ctx, Throwable err) {
+    LOG.warn("{} {} failed", ctx.request().method(), ctx.request().path(), err);
+    ctx.response().setStatusCode(503);
+    ctx.json(new JsonObject().put("error", "unavailable"));
+  }
+}

@@ -1,0 +1,59 @@
+package durablerooms.gateway;
+
+import durablerooms.cluster.Addresses;
+import durablerooms.cluster.Wire;
+import durablerooms.room.RoomFailure;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Sends a command to the node that runs its room. The owner is cached per room; without one the
+ * command goes to this node, whose host activates the room or answers with the actual owner.
+ */
+public final class RoomClient {
+  private static final int ATTEMPTS = 5;
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final DeliveryOptions options;
+  private final ConcurrentHashMap<String, String> owners = new ConcurrentHashMap<>();
+
+  public RoomClient(Vertx vertx, String nodeId, long timeoutMs) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.options = new DeliveryOptions().setSendTimeout(timeoutMs);
+  }
+
+  public Future<Void> send(Wire.RoomCommand cmd) {
+    return attempt(cmd, 1);
+  }
+
+  private Future<Void> attempt(Wire.RoomCommand cmd, int n) {
+    String owner = owners.getOrDefault(cmd.room(), nodeId);
+    return vertx.eventBus().request(Addresses.roomInbox(owner), cmd, options)
+        .<Void>mapEmpty()
+        .recover(err -> {
+          if (!(err instanceof ReplyException re) || n >= ATTEMPTS) {
+            return Future.failedFuture(err);
+          }
+          if (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == RoomFailure.NOT_OWNER) {
+            owners.put(cmd.room(), re.getMessage());
+            return attempt(cmd, n + 1);
+          }
+          if (re.failureType() == ReplyFailure.NO_HANDLERS) {
+            // the owner node is gone: ask this node's host, which takes over a dead owner's lease
+            owners.remove(cmd.room(), owner);
+            return vertx.timer(20L * n).compose(t -> attempt(cmd, n + 1));
+          }
+          if (re.failureType() == ReplyFailure.TIMEOUT) {
+            owners.remove(cmd.room(), owner);
+          }
+          return Future.failedFuture(err);
+        });
+  }
+}

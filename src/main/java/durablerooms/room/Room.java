@@ -1,0 +1,118 @@
+package durablerooms.room;
+
+import durablerooms.storage.ChatRecord;
+import durablerooms.storage.HistorySlice;
+import durablerooms.storage.MemberSet;
+import durablerooms.storage.RoomState;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One room as a pure state machine: members, the next seq, retained history and the dedupe
+ * index of client message ids. Owned by one event loop; no Vert.x, no I/O.
+ */
+public final class Room {
+  /** The result of a chat message: the record that stands for it, and whether it is new. */
+  public record Said(ChatRecord record, boolean fresh) {}
+
+  private final String name;
+  private final RoomState state;
+  private final LinkedHashMap<String, Member> members;
+  private final Map<String, ChatRecord> byDedupeKey = new HashMap<>();
+  private final int historyLimit;
+
+  public Room(String name, RoomState state, MemberSet members, int historyLimit) {
+    this.name = name;
+    this.state = state;
+    this.members = new LinkedHashMap<>(members.members());
+    this.historyLimit = historyLimit;
+    state.history().forEach(this::index);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public long seq() {
+    return state.seq();
+  }
+
+  public Collection<Member> members() {
+    return members.values();
+  }
+
+  public Member member(String connId) {
+    return members.get(connId);
+  }
+
+  public Member join(Member m) {
+    members.put(m.id(), m);
+    return m;
+  }
+
+  /** Removes a member; null if it was not one. */
+  public Member leave(String connId) {
+    return members.remove(connId);
+  }
+
+  /** Renames a member; null if it is not one. */
+  public Member rename(String connId, String newName) {
+    Member m = members.get(connId);
+    if (m == null) {
+      return null;
+    }
+    Member renamed = m.withUser(newName);
+    members.put(connId, renamed);
+    return renamed;
+  }
+
+  /**
+   * Accepts a chat message from a member. A message whose (client, id) the room has seen returns
+   * the first record, not fresh; otherwise it gets the next seq.
+   */
+  public Said say(Member from, String clientKey, String text, String id, long ts) {
+    String key = id == null ? null : clientKey + "\n" + id;
+    if (key != null) {
+      ChatRecord seen = byDedupeKey.get(key);
+      if (seen != null) {
+        return new Said(seen, false);
+      }
+    }
+    ChatRecord r = new ChatRecord(state.seq() + 1, ts, from.user(), from.id(), text, id, key);
+    for (ChatRecord dropped : state.append(List.of(r), historyLimit)) {
+      if (dropped.dedupeKey() != null) {
+        byDedupeKey.remove(dropped.dedupeKey());
+      }
+    }
+    index(r);
+    return new Said(r, true);
+  }
+
+  /** Messages after {@code since} for a reconnecting client (all retained ones, at most the retention). */
+  public HistorySlice since(long since) {
+    return HistorySlice.after(state, since, historyLimit);
+  }
+
+  public HistorySlice page(long before, int limit) {
+    return HistorySlice.before(state, before, limit);
+  }
+
+  /** How many members each node holds: the fan-out targets. */
+  public Map<String, Integer> membersPerNode() {
+    Map<String, Integer> perNode = new HashMap<>();
+    for (Member m : members.values()) {
+      perNode.merge(m.node(), 1, Integer::sum);
+    }
+    return perNode;
+  }
+
+  private void index(ChatRecord r) {
+    if (r.dedupeKey() != null) {
+      byDedupeKey.put(r.dedupeKey(), r);
+    }
+  }
+}

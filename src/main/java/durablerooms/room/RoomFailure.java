@@ -1,0 +1,35 @@
+package durablerooms.room;
+
+import durablerooms.protocol.ErrorCode;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+
+/** The failure codes a room host answers a command with, and their meaning for the gateway. */
+public final class RoomFailure {
+  /** The room is active on another node; the failure message is that node's id. */
+  public static final int NOT_OWNER = 1;
+  /** The room cannot take the command now (moved, store unavailable); the client may retry. */
+  public static final int UNAVAILABLE = 2;
+  /** Client errors: {@code CLIENT_ERROR + ErrorCode.ordinal()}, the message is for the client. */
+  public static final int CLIENT_ERROR = 100;
+
+  private RoomFailure() {}
+
+  public static ReplyException notOwner(String owner) {
+    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, NOT_OWNER, owner);
+  }
+
+  public static ReplyException unavailable(String why) {
+    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, UNAVAILABLE, why);
+  }
+
+  public static ReplyException client(ErrorCode code, String message) {
+    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, CLIENT_ERROR + code.ordinal(), message);
+  }
+
+  /** The client error code of a failure, or null if it is not a client error. */
+  public static ErrorCode clientError(ReplyException e) {
+    int i = e.failureCode() - CLIENT_ERROR;
+    return i >= 0 && i < ErrorCode.values().length ? ErrorCode.values()[i] : null;
+  }
+}

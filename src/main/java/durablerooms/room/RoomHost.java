@@ -1,0 +1,172 @@
+package durablerooms.room;
+
+import durablerooms.cluster.Addresses;
+import durablerooms.cluster.RoomStore;
+import durablerooms.cluster.Wire;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The node's room host: one event-bus consumer per node receives every command for the rooms this
+ * node runs, activates a room on its first command (lease, state, deploy: once), dispatches to
+ * the room's verticle, and puts idle rooms to sleep. Its map is touched only on its own event loop.
+ */
+public final class RoomHost extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(RoomHost.class);
+
+  /** One room on this node: activating, active, or closing. */
+  private static final class Entry {
+    Future<RoomVerticle> ready;
+    RoomVerticle verticle;
+    String deploymentId;
+    int inflight;
+    long lastUse;
+    Future<Void> closed;
+  }
+
+  private final String nodeId;
+  private final RoomStore store;
+  private final Supplier<Set<String>> liveNodes;
+  private final long idleTimeoutMs;
+  private final int historyLimit;
+  private final Map<String, Entry> rooms = new HashMap<>();
+  private Context host;
+
+  public RoomHost(String nodeId, RoomStore store, Supplier<Set<String>> liveNodes, long idleTimeoutMs,
+                  int historyLimit) {
+    this.nodeId = nodeId;
+    this.store = store;
+    this.liveNodes = liveNodes;
+    this.idleTimeoutMs = idleTimeoutMs;
+    this.historyLimit = historyLimit;
+  }
+
+  @Override
+  public Future<?> start() {
+    host = context;
+    vertx.setPeriodic(Math.max(10, Math.min(1000, idleTimeoutMs / 4)), id -> hibernateIdleRooms());
+    return vertx.eventBus().<Wire.RoomCommand>consumer(Addresses.roomInbox(nodeId), this::onCommand).completion();
+  }
+
+  /** Active rooms on this node (the HTTP API's count; read from any thread, so approximate). */
+  public int activeRooms() {
+    return rooms.size();
+  }
+
+  /** Whether the room has a verticle on this node right now (for tests and the API). */
+  public boolean isActive(String room) {
+    Entry e = rooms.get(room);
+    return e != null && e.verticle != null && e.closed == null;
+  }
+
+  private void onCommand(Message<Wire.RoomCommand> msg) {
+    dispatch(msg.body()).onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(null);
+      } else if (ar.cause() instanceof ReplyException re) {
+        msg.fail(re.failureCode(), re.getMessage());
+      } else {
+        LOG.warn("room {}: command failed", msg.body().room(), ar.cause());
+        msg.fail(RoomFailure.UNAVAILABLE, "room unavailable");
+      }
+    });
+  }
+
+  private Future<Void> dispatch(Wire.RoomCommand cmd) {
+    Entry e = rooms.get(cmd.room());
+    if (e == null) {
+      e = activate(cmd.room());
+    }
+    if (e.closed != null) {
+      return e.closed.compose(v -> dispatch(cmd));
+    }
+    Entry entry = e;
+    entry.inflight++;
+    return entry.ready
+        .compose(v -> v.submit(cmd, host))
+        .andThen(ar -> {
+          entry.inflight--;
+          entry.lastUse = System.nanoTime();
+        });
+  }
+
+  private Entry activate(String room) {
+    Entry e = new Entry();
+    rooms.put(room, e);
+    e.ready = store.claim(room, nodeId, liveNodes.get())
+        .compose(lease -> nodeId.equals(lease.owner())
+            ? store.activate(room, lease)
+            : Future.failedFuture(RoomFailure.notOwner(lease.owner())))
+        .compose(snapshot -> deploy(room, snapshot, e))
+        .onFailure(err -> rooms.remove(room, e));
+    return e;
+  }
+
+  private Future<RoomVerticle> deploy(String room, RoomStore.Snapshot snapshot, Entry e) {
+    RoomVerticle v = new RoomVerticle(snapshot, room, store, historyLimit, this::broken);
+    return vertx.deployVerticle(v).map(id -> {
+      e.verticle = v;
+      e.deploymentId = id;
+      e.lastUse = System.nanoTime();
+      LOG.debug("room {} activated (epoch {})", room, snapshot.lease().epoch());
+      return v;
+    });
+  }
+
+  private void hibernateIdleRooms() {
+    long now = System.nanoTime();
+    for (Map.Entry<String, Entry> me : new ArrayList<>(rooms.entrySet())) {
+      Entry e = me.getValue();
+      if (e.verticle != null && e.closed == null && e.inflight == 0
+          && now - e.lastUse >= idleTimeoutMs * 1_000_000L) {
+        close(me.getKey(), e, "hibernated");
+      }
+    }
+  }
+
+  /** A room whose write failed: drop it so the next command activates it afresh from the store. */
+  private void broken(RoomVerticle v) {
+    host.runOnContext(x -> {
+      Entry e = rooms.get(v.name());
+      if (e != null && e.verticle == v && e.closed == null) {
+        close(v.name(), e, "dropped after a failed write");
+      }
+    });
+  }
+
+  private void close(String room, Entry e, String why) {
+    Promise<Void> closed = Promise.promise();
+    e.closed = closed.future();
+    vertx.undeploy(e.deploymentId).onComplete(ar -> {
+      rooms.remove(room, e);
+      LOG.debug("room {} {}", room, why);
+      closed.complete();
+    });
+  }
+
+  /** Stops every room of this node (graceful shutdown): state is already written, leases go back. */
+  @Override
+  public Future<?> stop() {
+    var closing = new ArrayList<Future<Void>>();
+    for (Map.Entry<String, Entry> me : new ArrayList<>(rooms.entrySet())) {
+      Entry e = me.getValue();
+      if (e.verticle != null && e.closed == null) {
+        close(me.getKey(), e, "stopped");
+        closing.add(e.closed);
+      }
+    }
+    return Future.join(closing);
+  }
+}

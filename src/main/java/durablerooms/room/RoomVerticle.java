@@ -1,0 +1,273 @@
+package durablerooms.room;
+
+import durablerooms.cluster.Addresses;
+import durablerooms.cluster.RoomStore;
+import durablerooms.cluster.Wire;
+import durablerooms.protocol.ErrorCode;
+import durablerooms.protocol.ServerFrames;
+import durablerooms.storage.ChatRecord;
+import durablerooms.storage.HistorySlice;
+import durablerooms.storage.Lease;
+import durablerooms.storage.Processors.MemberChange;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Hosts one active room on one event loop. Commands change the {@link Room} at once, but their
+ * output (frames, the command's reply) waits until the state writes before it have completed:
+ * the output gate. Writes are batched while one is in flight (group commit).
+ */
+public final class RoomVerticle extends VerticleBase {
+  private final Room room;
+  private final Lease lease;
+  private final RoomStore store;
+  private final int historyLimit;
+  private final Consumer<RoomVerticle> onBroken;
+
+  /** A write waiting to be sent: a chat record or a member change, with its ticket. */
+  private record PendingWrite(long ticket, ChatRecord record, MemberChange change) {}
+
+  /** A command's output, released once the write with {@code ticket} has completed. */
+  private record Output(long ticket, Runnable release, Promise<Void> done) {}
+
+  private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
+  private final ArrayDeque<Output> outbox = new ArrayDeque<>();
+  private long issued;
+  private long committed;
+  private boolean writing;
+  private boolean broken;
+
+  public RoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, int historyLimit,
+                      Consumer<RoomVerticle> onBroken) {
+    this.room = new Room(name, snapshot.state(), snapshot.members(), historyLimit);
+    this.lease = snapshot.lease();
+    this.store = store;
+    this.historyLimit = historyLimit;
+    this.onBroken = onBroken;
+  }
+
+  public String name() {
+    return room.name();
+  }
+
+  @Override
+  public Future<?> start() {
+    return Future.succeededFuture();
+  }
+
+  /** Hibernation: every write has completed (the host only stops idle rooms); give the lease back. */
+  @Override
+  public Future<?> stop() {
+    return store.release(room.name(), lease).otherwiseEmpty();
+  }
+
+  /**
+   * Runs {@code command} on this room's event loop; the future completes on {@code replyContext}
+   * once the command's output has been released.
+   */
+  public Future<Void> submit(Wire.RoomCommand command, Context replyContext) {
+    Promise<Void> reply = Promise.promise();
+    context.runOnContext(v -> handle(command).onComplete(ar -> replyContext.runOnContext(x -> reply.handle(ar))));
+    return reply.future();
+  }
+
+  private Future<Void> handle(Wire.RoomCommand command) {
+    if (broken) {
+      return Future.failedFuture(RoomFailure.unavailable("room is moving"));
+    }
+    if (command instanceof Wire.Join j) {
+      return join(j);
+    } else if (command instanceof Wire.Leave l) {
+      return leave(l);
+    } else if (command instanceof Wire.Say s) {
+      return say(s);
+    } else if (command instanceof Wire.Rename r) {
+      return rename(r);
+    } else if (command instanceof Wire.Typing t) {
+      return typing(t);
+    } else if (command instanceof Wire.Page p) {
+      return page(p);
+    }
+    return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "unknown command"));
+  }
+
+  private Future<Void> join(Wire.Join j) {
+    Member m = room.join(j.member());
+    write(null, new MemberChange(m, false));
+    String presence = ServerFrames.presence(room.members(), m, room.seq());
+    String history = j.since() < 0 ? null : historyFrame(room.since(j.since()), j.since());
+    return output(() -> {
+      admit(m, presence);
+      if (history != null) {
+        sendTo(m, history);
+      }
+      broadcast(m.id(), ServerFrames.presenceChange("JOIN", m));
+    });
+  }
+
+  private Future<Void> leave(Wire.Leave l) {
+    Member m = room.leave(l.connId());
+    if (m == null) {
+      return output(() -> {});
+    }
+    write(null, new MemberChange(m, true));
+    return output(() -> broadcast(m.id(), ServerFrames.presenceChange("LEAVE", m)));
+  }
+
+  private Future<Void> say(Wire.Say s) {
+    Member from = room.member(s.connId());
+    if (from == null) {
+      return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "not a member of this room"));
+    }
+    Room.Said said = room.say(from, s.clientKey(), s.text(), s.id(), System.currentTimeMillis());
+    ChatRecord r = said.record();
+    if (said.fresh()) {
+      write(r, null);
+      String message = ServerFrames.message(r);
+      String ack = r.id() == null ? null : ServerFrames.ack(r);
+      return output(() -> {
+        broadcast(from.id(), message);
+        if (ack != null) {
+          sendTo(from, ack);
+        }
+      });
+    }
+    String ack = ServerFrames.ack(r);
+    return output(() -> sendTo(from, ack));
+  }
+
+  private Future<Void> rename(Wire.Rename r) {
+    Member renamed = room.rename(r.connId(), r.name());
+    if (renamed == null) {
+      return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "not a member of this room"));
+    }
+    write(null, new MemberChange(renamed, false));
+    String frame = ServerFrames.presenceChange("RENAME", renamed);
+    return output(() -> broadcast(null, frame));
+  }
+
+  private Future<Void> typing(Wire.Typing t) {
+    Member m = room.member(t.connId());
+    if (m == null) {
+      return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "not a member of this room"));
+    }
+    String frame = ServerFrames.typing(m);
+    return output(() -> broadcast(m.id(), frame));
+  }
+
+  private Future<Void> page(Wire.Page p) {
+    Member m = room.member(p.connId());
+    if (m == null) {
+      return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "not a member of this room"));
+    }
+    HistorySlice slice = room.page(p.before(), p.limit());
+    List<ChatRecord> msgs = slice.messages();
+    long from = msgs.isEmpty() ? Math.max(0, p.before()) : msgs.get(0).seq();
+    long to = msgs.isEmpty() ? from : msgs.get(msgs.size() - 1).seq();
+    String frame = ServerFrames.history(msgs, from, to, slice.gap());
+    return output(() -> sendTo(m, frame));
+  }
+
+  private static String historyFrame(HistorySlice slice, long since) {
+    List<ChatRecord> msgs = slice.messages();
+    long from = msgs.isEmpty() ? since + 1 : msgs.get(0).seq();
+    long to = msgs.isEmpty() ? since : msgs.get(msgs.size() - 1).seq();
+    return ServerFrames.history(msgs, from, to, slice.gap());
+  }
+
+  // --- the output gate -------------------------------------------------------------------------
+
+  private void write(ChatRecord record, MemberChange change) {
+    writes.addLast(new PendingWrite(++issued, record, change));
+    flush();
+  }
+
+  private Future<Void> output(Runnable release) {
+    Promise<Void> done = Promise.promise();
+    outbox.addLast(new Output(issued, release, done));
+    releaseCommitted();
+    return done.future();
+  }
+
+  private void flush() {
+    if (writing || writes.isEmpty()) {
+      return;
+    }
+    boolean records = writes.peekFirst().record() != null;
+    List<ChatRecord> batch = new ArrayList<>();
+    List<MemberChange> changes = new ArrayList<>();
+    long last = 0;
+    while (!writes.isEmpty() && (writes.peekFirst().record() != null) == records) {
+      PendingWrite w = writes.removeFirst();
+      last = w.ticket();
+      if (records) {
+        batch.add(w.record());
+      } else {
+        changes.add(w.change());
+      }
+    }
+    long ticket = last;
+    writing = true;
+    Future<Void> write = records
+        ? store.append(room.name(), lease.epoch(), batch, historyLimit)
+        : store.changeMembers(room.name(), lease.epoch(), changes);
+    write.onComplete(ar -> {
+      writing = false;
+      if (ar.failed()) {
+        breakDown(ar.cause());
+        return;
+      }
+      committed = ticket;
+      releaseCommitted();
+      flush();
+    }).otherwiseEmpty(); // completion is handled above; nothing else observes this future
+  }
+
+  private void releaseCommitted() {
+    while (!outbox.isEmpty() && outbox.peekFirst().ticket() <= committed) {
+      Output o = outbox.removeFirst();
+      o.release().run();
+      o.done().complete();
+    }
+  }
+
+  /** A write failed (fenced, or the store is gone): nothing more goes out; the host drops the room. */
+  private void breakDown(Throwable cause) {
+    broken = true;
+    writes.clear();
+    Output o;
+    while ((o = outbox.pollFirst()) != null) {
+      o.done().fail(RoomFailure.unavailable("room is moving"));
+    }
+    onBroken.accept(this);
+  }
+
+  // --- delivery: one event-bus message per node --------------------------------------------------
+
+  private void admit(Member m, String frame) {
+    vertx.eventBus().send(Addresses.delivery(m.node()), new Wire.Delivery(room.name(), m.id(), null, frame, true));
+  }
+
+  private void sendTo(Member m, String frame) {
+    vertx.eventBus().send(Addresses.delivery(m.node()), new Wire.Delivery(room.name(), m.id(), null, frame, false));
+  }
+
+  private void broadcast(String exclude, String frame) {
+    Member excluded = exclude == null ? null : room.member(exclude);
+    for (Map.Entry<String, Integer> e : room.membersPerNode().entrySet()) {
+      String node = e.getKey();
+      if (e.getValue() == 1 && excluded != null && excluded.node().equals(node)) {
+        continue;
+      }
+      vertx.eventBus().send(Addresses.delivery(node), new Wire.Delivery(room.name(), null, exclude, frame, false));
+    }
+  }
+}

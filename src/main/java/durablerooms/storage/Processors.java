@@ -1,0 +1,164 @@
+package durablerooms.storage;
+
+import com.hazelcast.core.ReadOnly;
+import com.hazelcast.map.EntryProcessor;
+import durablerooms.room.Member;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The atomic steps on the room maps, run by Hazelcast on the partition that owns the room (and
+ * replayed on its backup): claim and release of the lease, fencing, appends and member changes.
+ * Each is deterministic so that the backup reaches the same value.
+ */
+public final class Processors {
+  private Processors() {}
+
+  /**
+   * Takes the lease for {@code node} when it is free, or held by a node that is not in
+   * {@code liveNodes}, or by {@code node} itself (an activation that never completed). Returns
+   * the lease as it stands afterwards: the caller owns the room only if the owner is itself.
+   */
+  public record ClaimLease(String node, Set<String> liveNodes) implements EntryProcessor<String, Lease, Lease> {
+    @Override
+    public Lease process(Map.Entry<String, Lease> entry) {
+      Lease current = entry.getValue();
+      if (current == null) {
+        Lease lease = new Lease(node, 1);
+        entry.setValue(lease);
+        return lease;
+      }
+      if (current.held() && !current.owner().equals(node) && liveNodes.contains(current.owner())) {
+        return current;
+      }
+      Lease lease = new Lease(node, current.epoch() + 1);
+      entry.setValue(lease);
+      return lease;
+    }
+  }
+
+  /** Releases the lease if it is still exactly {@code lease}; keeps the epoch so the next one is higher. */
+  public record ReleaseLease(Lease lease) implements EntryProcessor<String, Lease, Boolean> {
+    @Override
+    public Boolean process(Map.Entry<String, Lease> entry) {
+      if (!lease.equals(entry.getValue())) {
+        return false;
+      }
+      entry.setValue(new Lease(null, lease.epoch()));
+      return true;
+    }
+  }
+
+  /** Fences the room's state to {@code epoch} and returns a copy, or null if a newer epoch already wrote it. */
+  public record ActivateState(long epoch) implements EntryProcessor<String, RoomState, RoomState> {
+    @Override
+    public RoomState process(Map.Entry<String, RoomState> entry) {
+      RoomState state = entry.getValue() == null ? RoomState.empty() : entry.getValue();
+      if (state.epoch() > epoch) {
+        return null;
+      }
+      state.fence(epoch);
+      entry.setValue(state);
+      return state.copy();
+    }
+  }
+
+  /** Fences the room's member set to {@code epoch} and returns a copy, or null if a newer epoch wrote it. */
+  public record ActivateMembers(long epoch) implements EntryProcessor<String, MemberSet, MemberSet> {
+    @Override
+    public MemberSet process(Map.Entry<String, MemberSet> entry) {
+      MemberSet set = entry.getValue() == null ? MemberSet.empty() : entry.getValue();
+      if (set.epoch() > epoch) {
+        return null;
+      }
+      set.fence(epoch);
+      entry.setValue(set);
+      return set.copy();
+    }
+  }
+
+  /** Appends chat records if the writer's epoch is still current; false means fenced. */
+  public record Append(long epoch, List<ChatRecord> records, int limit)
+      implements EntryProcessor<String, RoomState, Boolean> {
+    @Override
+    public Boolean process(Map.Entry<String, RoomState> entry) {
+      RoomState state = entry.getValue();
+      if (state == null || state.epoch() != epoch) {
+        return false;
+      }
+      state.append(records, limit);
+      entry.setValue(state);
+      return true;
+    }
+  }
+
+  /** One change of a member set: put {@code member}, or remove it when {@code remove}. */
+  public record MemberChange(Member member, boolean remove) implements java.io.Serializable {}
+
+  /** Applies member changes in order if the writer's epoch is still current; false means fenced. */
+  public record ChangeMembers(long epoch, List<MemberChange> changes)
+      implements EntryProcessor<String, MemberSet, Boolean> {
+    @Override
+    public Boolean process(Map.Entry<String, MemberSet> entry) {
+      MemberSet set = entry.getValue();
+      if (set == null || set.epoch() != epoch) {
+        return false;
+      }
+      for (MemberChange c : changes) {
+        if (c.remove()) {
+          set.members().remove(c.member().id());
+        } else {
+          set.members().put(c.member().id(), c.member());
+        }
+      }
+      entry.setValue(set);
+      return true;
+    }
+  }
+
+  /** Reads the members of a room (a copy, in join order). */
+  public record ReadMembers() implements EntryProcessor<String, MemberSet, List<Member>>, ReadOnly {
+    @Override
+    public List<Member> process(Map.Entry<String, MemberSet> entry) {
+      return entry.getValue() == null ? List.of() : new ArrayList<>(entry.getValue().members().values());
+    }
+
+    @Override
+    public EntryProcessor<String, MemberSet, List<Member>> getBackupProcessor() {
+      return null;
+    }
+  }
+
+  /** Counts a room's members without copying them. */
+  public record CountMembers() implements EntryProcessor<String, MemberSet, Integer>, ReadOnly {
+    @Override
+    public Integer process(Map.Entry<String, MemberSet> entry) {
+      return entry.getValue() == null ? 0 : entry.getValue().members().size();
+    }
+
+    @Override
+    public EntryProcessor<String, MemberSet, Integer> getBackupProcessor() {
+      return null;
+    }
+  }
+
+  /** The seq of a room and up to {@code limit} retained messages after {@code since}. */
+  public record ReadHistory(long since, int limit) implements EntryProcessor<String, RoomState, HistorySlice>, ReadOnly {
+    @Override
+    public HistorySlice process(Map.Entry<String, RoomState> entry) {
+      RoomState state = entry.getValue();
+      if (state == null) {
+        return null;
+      }
+      return HistorySlice.after(state, since, limit);
+    }
+
+    @Override
+    public EntryProcessor<String, RoomState, HistorySlice> getBackupProcessor() {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package durablerooms.storage;
+
+import java.io.Serializable;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The durable part of a room: the activation epoch that last wrote it, the last assigned
+ * sequence number and the retained history (oldest first).
+ */
+public final class RoomState implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private long epoch;
+  private long seq;
+  private final ArrayDeque<ChatRecord> history;
+
+  public RoomState(long epoch, long seq, List<ChatRecord> history) {
+    this.epoch = epoch;
+    this.seq = seq;
+    this.history = new ArrayDeque<>(history);
+  }
+
+  public static RoomState empty() {
+    return new RoomState(0, 0, List.of());
+  }
+
+  public long epoch() {
+    return epoch;
+  }
+
+  public long seq() {
+    return seq;
+  }
+
+  public ArrayDeque<ChatRecord> history() {
+    return history;
+  }
+
+  public void fence(long newEpoch) {
+    epoch = Math.max(epoch, newEpoch);
+  }
+
+  /**
+   * Appends records (in seq order, each exactly one past the last) and drops what falls out of
+   * the retention. Returns the records dropped, oldest first.
+   */
+  public List<ChatRecord> append(List<ChatRecord> records, int limit) {
+    for (ChatRecord r : records) {
+      if (r.seq() != seq + 1) {
+        throw new IllegalStateException("seq " + r.seq() + " does not follow " + seq);
+      }
+      history.addLast(r);
+      seq = r.seq();
+    }
+    List<ChatRecord> dropped = new ArrayList<>();
+    while (history.size() > limit) {
+      dropped.add(history.removeFirst());
+    }
+    return dropped;
+  }
+
+  /** The seq of the oldest retained message, or seq + 1 when none is retained. */
+  public long firstRetainedSeq() {
+    return history.isEmpty() ? seq + 1 : history.peekFirst().seq();
+  }
+
+  public RoomState copy() {
+    return new RoomState(epoch, seq, new ArrayList<>(history));
+  }
+}

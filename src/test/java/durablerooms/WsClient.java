@@ -1,0 +1,133 @@
+package durablerooms;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientWebSocket;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** A real WebSocket client for tests: records every frame, and waits for frames with a timeout. */
+final class WsClient implements AutoCloseable {
+  static final long TIMEOUT_MS = 10_000;
+
+  private final WebSocketClient client;
+  final WebSocket socket;
+  private final LinkedBlockingQueue<JsonObject> frames;
+  final List<JsonObject> seen = new ArrayList<>();
+  volatile Short closeCode;
+
+  private WsClient(WebSocketClient client, WebSocket socket, LinkedBlockingQueue<JsonObject> frames) {
+    this.client = client;
+    this.socket = socket;
+    this.frames = frames;
+  }
+
+  static WsClient connect(Vertx vertx, int port, String uri) {
+    WebSocketClient client = vertx.createWebSocketClient();
+    WebSocketConnectOptions options = new WebSocketConnectOptions()
+        .setHost("127.0.0.1").setPort(port).setURI(uri);
+    LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+    short[] closeCode = {0};
+    ClientWebSocket ws = client.webSocket();
+    // handlers before connecting: the welcome frame follows the upgrade at once
+    ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
+    try {
+      ws.connect(options).toCompletionStage().toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      client.close();
+      throw new AssertionError("could not connect to " + uri + ": " + e, e);
+    }
+    WsClient c = new WsClient(client, ws, frames);
+    ws.closeHandler(v -> c.closeCode = ws.closeStatusCode());
+    return c;
+  }
+
+  /** Connects and waits for the welcome and the PRESENCE: the client is then a member. */
+  static WsClient join(Vertx vertx, int port, String uri) {
+    WsClient c = connect(vertx, port, uri);
+    c.next("SYSTEM");
+    c.next("PRESENCE");
+    return c;
+  }
+
+  void send(JsonObject frame) {
+    socket.writeTextMessage(frame.encode());
+  }
+
+  void sendText(String text) {
+    socket.writeTextMessage(text);
+  }
+
+  void say(String text) {
+    send(new JsonObject().put("message", text));
+  }
+
+  void say(String text, String id) {
+    send(new JsonObject().put("type", "message").put("message", text).put("id", id));
+  }
+
+  /** The next frame; fails if it is not of {@code type}. */
+  JsonObject next(String type) {
+    JsonObject f = poll(TIMEOUT_MS);
+    assertNotNull(f, "no frame within " + TIMEOUT_MS + " ms, expected " + type);
+    if (!type.equals(f.getString("type"))) {
+      fail("expected " + type + " but got " + f.encode());
+    }
+    return f;
+  }
+
+  /** The next frame matching {@code p}, skipping others (e.g. presence changes). */
+  JsonObject nextMatching(Predicate<JsonObject> p, String what) {
+    long deadline = System.currentTimeMillis() + TIMEOUT_MS;
+    while (true) {
+      long left = deadline - System.currentTimeMillis();
+      JsonObject f = left > 0 ? poll(left) : null;
+      if (f == null) {
+        fail("no " + what + " within " + TIMEOUT_MS + " ms; saw " + seen);
+      }
+      if (p.test(f)) {
+        return f;
+      }
+    }
+  }
+
+  JsonObject nextOfType(String type) {
+    return nextMatching(f -> type.equals(f.getString("type")), type);
+  }
+
+  /** A frame within {@code ms}, or null. */
+  JsonObject poll(long ms) {
+    try {
+      JsonObject f = frames.poll(ms, TimeUnit.MILLISECONDS);
+      if (f != null) {
+        seen.add(f);
+      }
+      return f;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** Round trip through the gateway: everything sent before has been read by the server. */
+  void ping() {
+    send(new JsonObject().put("type", "ping"));
+    nextOfType("PONG");
+  }
+
+  @Override
+  public void close() {
+    socket.close();
+    client.close();
+  }
+}
