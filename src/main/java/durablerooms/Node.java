@@ -114,6 +114,8 @@ public final class Node {
     } catch (FileNotFoundException | RuntimeException e) {
       throw new ConfigException("ROOMS_CLUSTER_CONFIG=" + config.clusterConfig() + ": " + e.getMessage());
     }
-    return hz.setClusterName(config.clusterName());
+    hz.setClusterName(config.clusterName());
+    hz.getNetworkConfig().setPort(config.clusterPort());
+    return hz;
   }
 }

@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -40,7 +41,7 @@ class SingleNodeTest {
 
   @BeforeAll
   static void startNode() {
-    node = TestNodes.start(TestNodes.config().withIdleTimeoutMs(IDLE_MS));
+    node = TestNodes.start(TestNodes.config(Map.of("ROOMS_IDLE_TIMEOUT_MS", String.valueOf(IDLE_MS))));
     port = node.httpPort();
   }
 

@@ -5,6 +5,8 @@ import durablerooms.config.ServerConfig;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -13,12 +15,27 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /** Starts real nodes for tests (own random cluster name, free loopback port) and waits on conditions. */
 final class TestNodes {
+  private static final java.util.Random RANDOM = new java.util.Random();
   private TestNodes() {}
 
-  static ServerConfig config() {
-    return ServerConfig.defaults()
-        .withClusterName("test-" + UUID.randomUUID())
-        .withHttpPort(freePort());
+  /** Loopback settings for a test node: its own cluster name, free ports, and {@code extra} on top. */
+  static Map<String, String> settings(String clusterName, int clusterPort, Map<String, String> extra) {
+    Map<String, String> env = new HashMap<>();
+    env.put("ROOMS_CLUSTER_NAME", clusterName);
+    env.put("ROOMS_CLUSTER_PORT", String.valueOf(clusterPort));
+    env.put("ROOMS_HTTP_PORT", String.valueOf(freePort()));
+    env.putAll(extra);
+    return env;
+  }
+
+  /** A lone test node's config. */
+  static ServerConfig config(Map<String, String> extra) {
+    return ServerConfig.of(settings("test-" + UUID.randomUUID(), clusterPort(), extra));
+  }
+
+  /** A random Hazelcast base port, so that test clusters and a developer's node do not probe each other. */
+  static int clusterPort() {
+    return 20000 + RANDOM.nextInt(400) * 50;
   }
 
   static Node start(ServerConfig config) {

@@ -18,6 +18,7 @@ public record ServerConfig(
     String clusterName,
     String clusterHost,
     String clusterConfig,
+    int clusterPort,
     long idleTimeoutMs,
     int historyLimit,
     long requestTimeoutMs,
@@ -32,6 +33,7 @@ public record ServerConfig(
       new Setting("ROOMS_CLUSTER_NAME", "clusterName", "durable-rooms", "Hazelcast cluster name; nodes with the same name join"),
       new Setting("ROOMS_CLUSTER_HOST", "clusterHost", "127.0.0.1", "interface of the clustered event bus"),
       new Setting("ROOMS_CLUSTER_CONFIG", "clusterConfig", "conf/cluster.xml", "Hazelcast XML (falls back to the copy in the jar)"),
+      new Setting("ROOMS_CLUSTER_PORT", "clusterPort", "5701", "first Hazelcast port; the next free one up to +19 is taken"),
       new Setting("ROOMS_IDLE_TIMEOUT_MS", "idleTimeoutMs", "30000", "ms without events before a room hibernates"),
       new Setting("ROOMS_HISTORY_LIMIT", "historyLimit", "1000", "messages kept per room"),
       new Setting("ROOMS_REQUEST_TIMEOUT_MS", "requestTimeoutMs", "5000", "ms a gateway waits for a room to answer"),
@@ -56,9 +58,9 @@ public record ServerConfig(
     return fromValues(values);
   }
 
-  /** Defaults only: what a node uses with no file and no environment. */
-  public static ServerConfig defaults() {
-    return load(Path.of("/nonexistent"), Map.of());
+  /** Defaults with the given settings (by environment variable name) applied: no file is read. */
+  public static ServerConfig of(Map<String, String> settings) {
+    return load(Path.of("/nonexistent"), settings);
   }
 
   private static ServerConfig fromValues(Map<String, String> v) {
@@ -68,6 +70,7 @@ public record ServerConfig(
         text(v, "ROOMS_CLUSTER_NAME"),
         text(v, "ROOMS_CLUSTER_HOST"),
         text(v, "ROOMS_CLUSTER_CONFIG"),
+        intValue(v, "ROOMS_CLUSTER_PORT", 1, 65535),
         intValue(v, "ROOMS_IDLE_TIMEOUT_MS", 50, Integer.MAX_VALUE),
         intValue(v, "ROOMS_HISTORY_LIMIT", 1, 1_000_000),
         intValue(v, "ROOMS_REQUEST_TIMEOUT_MS", 100, 600_000),
@@ -94,26 +97,6 @@ public record ServerConfig(
     } catch (NumberFormatException e) {
       throw new ConfigException(key + "=" + s + ": not a whole number");
     }
-  }
-
-  public ServerConfig withHttpPort(int port) {
-    return new ServerConfig(httpHost, port, clusterName, clusterHost, clusterConfig, idleTimeoutMs,
-        historyLimit, requestTimeoutMs, gatewayInstances);
-  }
-
-  public ServerConfig withClusterName(String name) {
-    return new ServerConfig(httpHost, httpPort, name, clusterHost, clusterConfig, idleTimeoutMs,
-        historyLimit, requestTimeoutMs, gatewayInstances);
-  }
-
-  public ServerConfig withIdleTimeoutMs(long ms) {
-    return new ServerConfig(httpHost, httpPort, clusterName, clusterHost, clusterConfig, ms,
-        historyLimit, requestTimeoutMs, gatewayInstances);
-  }
-
-  public ServerConfig withHistoryLimit(int limit) {
-    return new ServerConfig(httpHost, httpPort, clusterName, clusterHost, clusterConfig, idleTimeoutMs,
-        limit, requestTimeoutMs, gatewayInstances);
   }
 
   public int effectiveGatewayInstances() {

@@ -1,0 +1,40 @@
+package durablerooms.cluster;
+
+import durablerooms.room.Member;
+import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+class WireCodecTest {
+  private final WireCodec codec = new WireCodec();
+
+  @Test
+  void everyRecordSurvivesTheWire() {
+    List<Wire> all = List.of(
+        new Wire.Join("room", new Member("c1", "änn 🎉", "node-1"), "c:dev", 41),
+        new Wire.Join("room", new Member("c1", "ann", "node-1"), "c1", -1),
+        new Wire.Leave("room", "c1"),
+        new Wire.Say("room", "c1", "c:dev", "hello \"world\"", null),
+        new Wire.Say("room", "c1", "c1", "x", "id-7"),
+        new Wire.Rename("room", "c1", "bob"),
+        new Wire.Typing("room", "c1"),
+        new Wire.Page("room", "c1", 99, 20),
+        new Wire.Delivery("room", null, "c1", "{\"type\":\"MESSAGE\"}", false),
+        new Wire.Delivery("room", "c2", null, "{}", true));
+    for (Wire w : all) {
+      Buffer b = Buffer.buffer().appendString("prefix");
+      codec.encodeToWire(b, w);
+      assertEquals(w, codec.decodeFromWire(6, b));
+    }
+  }
+
+  @Test
+  void localDeliverySharesTheInstance() {
+    Wire w = new Wire.Leave("r", "c");
+    assertSame(w, codec.transform(w));
+  }
+}

@@ -1,0 +1,100 @@
+package durablerooms.room;
+
+import durablerooms.storage.ChatRecord;
+import durablerooms.storage.HistorySlice;
+import durablerooms.storage.MemberSet;
+import durablerooms.storage.RoomState;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RoomTest {
+  private final Member ann = new Member("c1", "ann", "n1");
+  private final Member bob = new Member("c2", "bob", "n2");
+
+  private Room room(int limit) {
+    return new Room("r", RoomState.empty(), MemberSet.empty(), limit);
+  }
+
+  @Test
+  void messagesGetConsecutiveSeqsStartingAtOne() {
+    Room r = room(10);
+    r.join(ann);
+    assertEquals(1, r.say(ann, "k", "a", null, 1).record().seq());
+    assertEquals(2, r.say(ann, "k", "b", null, 2).record().seq());
+    assertEquals(2, r.seq());
+  }
+
+  @Test
+  void aRetriedIdFromTheSameClientReturnsTheFirstRecordAndTakesNoSeq() {
+    Room r = room(10);
+    Room.Said first = r.say(ann, "client-a", "hi", "m1", 1);
+    Room.Said retry = r.say(ann, "client-a", "hi", "m1", 2);
+    assertTrue(first.fresh());
+    assertFalse(retry.fresh());
+    assertEquals(first.record(), retry.record());
+    assertEquals(1, r.seq());
+  }
+
+  @Test
+  void theSameIdFromAnotherClientIsAnotherMessage() {
+    Room r = room(10);
+    r.say(ann, "client-a", "hi", "m1", 1);
+    assertTrue(r.say(bob, "client-b", "hi", "m1", 2).fresh());
+  }
+
+  @Test
+  void retentionKeepsTheLastMessagesAndForgetsTheirDedupeIds() {
+    Room r = room(3);
+    for (int i = 1; i <= 5; i++) {
+      r.say(ann, "k", "m" + i, "id" + i, i);
+    }
+    HistorySlice all = r.since(0);
+    assertEquals(List.of(3L, 4L, 5L), all.messages().stream().map(ChatRecord::seq).toList());
+    assertTrue(all.gap(), "messages 1 and 2 are no longer retained");
+    assertFalse(r.since(2).gap());
+    assertTrue(r.say(ann, "k", "again", "id1", 9).fresh(), "an id older than retention is forgotten");
+    assertFalse(r.say(ann, "k", "again", "id5", 9).fresh(), "a retained id is remembered");
+  }
+
+  @Test
+  void dedupeIdsSurviveAReloadFromState() {
+    RoomState state = RoomState.empty();
+    Room r = new Room("r", state, MemberSet.empty(), 10);
+    r.say(ann, "k", "hi", "m1", 1);
+    Room reloaded = new Room("r", state.copy(), MemberSet.empty(), 10);
+    assertFalse(reloaded.say(ann, "k", "hi", "m1", 2).fresh());
+    assertEquals(1, reloaded.seq());
+  }
+
+  @Test
+  void historyPagesGoBackwardsFromBefore() {
+    Room r = room(100);
+    for (int i = 1; i <= 10; i++) {
+      r.say(ann, "k", "m" + i, null, i);
+    }
+    assertEquals(List.of(6L, 7L, 8L), r.page(9, 3).messages().stream().map(ChatRecord::seq).toList());
+    assertEquals(List.of(9L, 10L), r.page(0, 2).messages().stream().map(ChatRecord::seq).toList());
+    assertEquals(List.of(1L, 2L), r.page(3, 5).messages().stream().map(ChatRecord::seq).toList());
+    assertFalse(r.page(3, 5).gap());
+  }
+
+  @Test
+  void membersJoinRenameLeaveAndAreCountedPerNode() {
+    Room r = room(10);
+    r.join(ann);
+    r.join(bob);
+    r.join(new Member("c3", "cy", "n2"));
+    assertEquals(2, r.membersPerNode().get("n2"));
+    assertEquals("annie", r.rename("c1", "annie").user());
+    assertEquals(bob, r.leave("c2"));
+    assertNull(r.leave("c2"));
+    assertNull(r.rename("c2", "x"));
+    assertEquals(2, r.members().size());
+  }
+}
