@@ -8,9 +8,11 @@ import durablerooms.cluster.WireCodec;
 import durablerooms.config.ConfigException;
 import durablerooms.config.ServerConfig;
 import durablerooms.gateway.Connections;
+import durablerooms.protocol.CloseCode;
 import durablerooms.gateway.DeliveryVerticle;
 import durablerooms.gateway.GatewayContext;
 import durablerooms.gateway.GatewayVerticle;
+import durablerooms.gateway.NodeInfoVerticle;
 import durablerooms.gateway.RoomClient;
 import durablerooms.room.RoomHost;
 import io.vertx.core.DeploymentOptions;
@@ -25,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One Durable Rooms node: a clustered Vert.x with embedded Hazelcast, its room host, its delivery
@@ -62,23 +65,38 @@ public final class Node {
     RoomStore store = new RoomStore(vertx, cluster.getHazelcastInstance());
     host = new RoomHost(nodeId, store, this::liveNodes, config.idleTimeoutMs(), config.historyLimit());
     RoomClient rooms = new RoomClient(vertx, nodeId, config.requestTimeoutMs());
-    GatewayContext shared = new GatewayContext(nodeId, config, connections, rooms, store, host, () -> ready);
+    GatewayContext shared = new GatewayContext(nodeId, config, connections, rooms, store, host, () -> ready,
+        cluster::getNodes);
     return vertx.deployVerticle(host)
         .compose(id -> vertx.deployVerticle(new DeliveryVerticle(nodeId, connections)))
+        .compose(id -> vertx.deployVerticle(new NodeInfoVerticle(nodeId, httpUrl(), host::activeRooms,
+            connections::count)))
         .compose(id -> vertx.deployVerticle(() -> new GatewayVerticle(shared),
             new DeploymentOptions().setInstances(config.effectiveGatewayInstances())))
         .onSuccess(id -> ready = true)
         .mapEmpty();
   }
 
+  /** The base URL clients reach this node at. */
+  public String httpUrl() {
+    String host = "0.0.0.0".equals(config.httpHost()) ? config.clusterHost() : config.httpHost();
+    return "http://" + host + ":" + config.httpPort();
+  }
+
   private Set<String> liveNodes() {
     return new HashSet<>(cluster.getNodes());
   }
 
-  /** Leaves the cluster: no longer ready, rooms stopped (leases released), then Vert.x and Hazelcast closed. */
+  /**
+   * Graceful stop: no longer ready, clients closed with 1012 so they reconnect to another node (their
+   * rooms told they left), rooms stopped with their leases released, then the cluster left.
+   */
   public Future<Void> close() {
     ready = false;
-    return vertx.close();
+    return connections.closeAll(CloseCode.RESTARTING, "server restarting")
+        .timeout(5, TimeUnit.SECONDS)
+        .otherwiseEmpty()
+        .compose(v -> vertx.close());
   }
 
   public String nodeId() {

@@ -13,6 +13,11 @@ public final class Addresses {
     return "rooms.node." + nodeId + ".rooms";
   }
 
+  /** Where a node answers with its id, HTTP address and load (for /api/nodes). */
+  public static String nodeInfo(String nodeId) {
+    return "rooms.node." + nodeId + ".info";
+  }
+
   /** The node-level delivery address: frames for the node's local sockets. */
   public static String delivery(String nodeId) {
     return "rooms.node." + nodeId + ".deliver";

@@ -1,6 +1,7 @@
 package durablerooms.gateway;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.http.ServerWebSocket;
 
 /**
@@ -14,6 +15,7 @@ public final class Connection {
   private final ServerWebSocket socket;
   private volatile boolean closed;
   private Future<Void> last = Future.succeededFuture();
+  private final Promise<Void> gone = Promise.promise();
 
   Connection(String id, String room, String clientKey, ServerWebSocket socket) {
     this.id = id;
@@ -36,6 +38,15 @@ public final class Connection {
 
   public ServerWebSocket socket() {
     return socket;
+  }
+
+  /** Completes once the connection has closed and its room has been told. */
+  Future<Void> gone() {
+    return gone.future();
+  }
+
+  void markGone() {
+    gone.tryComplete();
   }
 
   boolean closed() {

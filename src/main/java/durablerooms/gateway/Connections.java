@@ -1,6 +1,11 @@
 package durablerooms.gateway;
 
 import durablerooms.cluster.Wire;
+import durablerooms.protocol.CloseCode;
+import io.vertx.core.Future;
+
+import java.util.ArrayList;
+import java.util.List;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +29,19 @@ public final class Connections {
       set.remove(c);
       return set.isEmpty() ? null : set;
     });
+  }
+
+  /**
+   * Closes every socket with {@code code} (e.g. 1012 "restarting": clients reconnect elsewhere); the
+   * future completes when each connection's room has been told it left.
+   */
+  public Future<Void> closeAll(CloseCode code, String reason) {
+    List<Future<Void>> gone = new ArrayList<>();
+    for (Connection c : byId.values()) {
+      gone.add(c.gone());
+      c.socket().close(code.code(), reason);
+    }
+    return Future.join(gone).mapEmpty();
   }
 
   public int count() {

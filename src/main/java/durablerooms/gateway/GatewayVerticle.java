@@ -47,6 +47,7 @@ public final class GatewayVerticle extends VerticleBase {
     HttpApi api = new HttpApi(node);
     router.get("/health").handler(api::health);
     router.get("/ready").handler(api::ready);
+    router.get("/api/nodes").handler(api::nodes);
     router.get("/api/rooms").handler(api::rooms);
     router.get("/api/rooms/:room").handler(api::room);
     router.get("/api/rooms/:room/messages").handler(api::messages);
@@ -67,6 +68,10 @@ public final class GatewayVerticle extends VerticleBase {
 
   private void upgrade(RoutingContext ctx, String room) {
     HttpServerRequest req = ctx.request();
+    if (!node.ready().getAsBoolean()) {
+      ctx.response().setStatusCode(503).end("node is starting or stopping; try another\n");
+      return;
+    }
     if (!Protocol.validRoomName(room)) {
       ctx.response().setStatusCode(400).end("invalid room name: use 1 to 64 of A-Z a-z 0-9 _ . -\n");
       return;
@@ -174,7 +179,8 @@ public final class GatewayVerticle extends VerticleBase {
     node.connections().remove(conn);
     conn.then(() -> node.rooms().send(new Wire.Leave(conn.room(), conn.id())))
         .onFailure(err -> LOG.warn("connection {}: leave of room {} failed: {}", conn.id(), conn.room(),
-            err.getMessage()));
+            err.getMessage()))
+        .onComplete(ar -> conn.markGone());
   }
 
   private static String newId() {

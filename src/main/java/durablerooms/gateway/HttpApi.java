@@ -6,7 +6,10 @@ import durablerooms.room.Member;
 import durablerooms.storage.ChatRecord;
 import durablerooms.storage.HistorySlice;
 import durablerooms.storage.Lease;
+import durablerooms.cluster.Addresses;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -34,6 +37,22 @@ final class HttpApi {
     boolean ready = node.ready().getAsBoolean();
     ctx.response().setStatusCode(ready ? 200 : 503);
     ctx.json(new JsonObject().put("status", ready ? "UP" : "DOWN"));
+  }
+
+  /** Every live node of the cluster, each asked over the event bus (a node that does not answer is left out). */
+  void nodes(RoutingContext ctx) {
+    List<Future<JsonObject>> answers = node.liveNodes().get().stream()
+        .sorted()
+        .map(id -> ctx.vertx().eventBus().<JsonObject>request(Addresses.nodeInfo(id), null,
+                new DeliveryOptions().setSendTimeout(2000))
+            .map(Message::body)
+            .otherwiseEmpty())
+        .toList();
+    Future.join(answers).onComplete(ar -> {
+      JsonArray list = new JsonArray();
+      answers.stream().map(f -> f.result()).filter(o -> o != null).forEach(list::add);
+      ctx.json(new JsonObject().put("nodes", list));
+    });
   }
 
   void rooms(RoutingContext ctx) {
