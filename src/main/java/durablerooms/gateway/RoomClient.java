@@ -26,7 +26,7 @@ public final class RoomClient {
   public RoomClient(Vertx vertx, String nodeId, long timeoutMs) {
     this.vertx = vertx;
     this.nodeId = nodeId;
-    this.options = new DeliveryOptions().setSendTimeout(timeoutMs);
+    this.options = new DeliveryOptions().setSendTimeout(timeoutMs).addHeader(RoomFailure.FROM_HEADER, nodeId);
   }
 
   public Future<Void> send(Wire.RoomCommand cmd) {
@@ -42,7 +42,11 @@ public final class RoomClient {
             return Future.failedFuture(err);
           }
           if (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == RoomFailure.NOT_OWNER) {
-            owners.put(cmd.room(), re.getMessage());
+            if (re.getMessage() == null || re.getMessage().isEmpty()) {
+              owners.remove(cmd.room());
+            } else {
+              owners.put(cmd.room(), re.getMessage());
+            }
             return attempt(cmd, n + 1);
           }
           if (re.failureType() == ReplyFailure.NO_HANDLERS) {

@@ -6,7 +6,9 @@ import io.vertx.core.eventbus.ReplyFailure;
 
 /** The failure codes a room host answers a command with, and their meaning for the gateway. */
 public final class RoomFailure {
-  /** The room is active on another node; the failure message is that node's id. */
+  /** The header naming the gateway node a command comes from. */
+  public static final String FROM_HEADER = "from";
+  /** The room is active on another node (the failure message is its id), or on none (empty message). */
   public static final int NOT_OWNER = 1;
   /** The room cannot take the command now (moved, store unavailable); the client may retry. */
   public static final int UNAVAILABLE = 2;

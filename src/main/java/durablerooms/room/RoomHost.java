@@ -72,6 +72,12 @@ public final class RoomHost extends VerticleBase {
   }
 
   private void onCommand(Message<Wire.RoomCommand> msg) {
+    String from = msg.headers().get(RoomFailure.FROM_HEADER);
+    if (from != null && !from.equals(nodeId) && !rooms.containsKey(msg.body().room())) {
+      // not active here (asleep, or never was): the sender's node activates it, for locality
+      msg.fail(RoomFailure.NOT_OWNER, "");
+      return;
+    }
     dispatch(msg.body()).onComplete(ar -> {
       if (ar.succeeded()) {
         msg.reply(null);
@@ -108,8 +114,9 @@ public final class RoomHost extends VerticleBase {
     e.ready = store.claim(room, nodeId, liveNodes.get())
         .compose(lease -> nodeId.equals(lease.owner())
             ? store.activate(room, lease)
+                .compose(snapshot -> deploy(room, snapshot, e))
+                .onFailure(err -> store.release(room, lease))
             : Future.failedFuture(RoomFailure.notOwner(lease.owner())))
-        .compose(snapshot -> deploy(room, snapshot, e))
         .onFailure(err -> rooms.remove(room, e));
     return e;
   }
