@@ -3,7 +3,9 @@ package durablerooms;
 import com.hazelcast.config.ClasspathXmlConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;
+import durablerooms.cluster.Membership;
 import durablerooms.cluster.RoomStore;
+import durablerooms.cluster.Wire;
 import durablerooms.cluster.WireCodec;
 import durablerooms.config.ConfigException;
 import durablerooms.config.ServerConfig;
@@ -21,11 +23,13 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.FileNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -38,7 +42,9 @@ public final class Node {
   private final Vertx vertx;
   private final HazelcastClusterManager cluster;
   private final Connections connections = new Connections();
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   private RoomHost host;
+  private Membership membership;
   private volatile boolean ready;
 
   private Node(ServerConfig config, Vertx vertx, HazelcastClusterManager cluster) {
@@ -63,10 +69,12 @@ public final class Node {
     WireCodec.register(vertx.eventBus());
     String nodeId = cluster.getNodeId();
     RoomStore store = new RoomStore(vertx, cluster.getHazelcastInstance());
+    RoomClient rooms = new RoomClient(vertx, nodeId, config.requestTimeoutMs(), this::liveNodes);
+    membership = new Membership(cluster.getHazelcastInstance(), vertx.getOrCreateContext(),
+        dead -> sweepGhosts(dead, store, rooms));
     host = new RoomHost(nodeId, store, this::liveNodes, config.idleTimeoutMs(), config.historyLimit());
-    RoomClient rooms = new RoomClient(vertx, nodeId, config.requestTimeoutMs());
     GatewayContext shared = new GatewayContext(nodeId, config, connections, rooms, store, host, () -> ready,
-        cluster::getNodes);
+        () -> List.copyOf(liveNodes()));
     return vertx.deployVerticle(host)
         .compose(id -> vertx.deployVerticle(new DeliveryVerticle(nodeId, connections)))
         .compose(id -> vertx.deployVerticle(new NodeInfoVerticle(nodeId, httpUrl(), host::activeRooms,
@@ -84,7 +92,33 @@ public final class Node {
   }
 
   private Set<String> liveNodes() {
-    return new HashSet<>(cluster.getNodes());
+    return membership.live();
+  }
+
+  /**
+   * A node left: the oldest survivor asks each room that had members there to drop them (a LEAVE
+   * to the others). The room wakes for it, on a survivor if its owner was the node that left.
+   */
+  private void sweepGhosts(String dead, RoomStore store, RoomClient rooms) {
+    if (!ready || !membership.oldest()) {
+      return;
+    }
+    store.roomsWithMembersOn(dead)
+        .onSuccess(list -> {
+          LOG.info("node {} left: removing its members from {} rooms", dead, list.size());
+          list.forEach(room -> purge(rooms, room, 3));
+        })
+        .onFailure(err -> LOG.warn("could not sweep the members of node {}: {}", dead, err.toString()));
+  }
+
+  private void purge(RoomClient rooms, String room, int attemptsLeft) {
+    rooms.send(new Wire.Purge(room)).onFailure(err -> {
+      if (attemptsLeft > 1) {
+        vertx.setTimer(500, t -> purge(rooms, room, attemptsLeft - 1));
+      } else {
+        LOG.warn("room {}: could not remove members of a node that left: {}", room, err.toString());
+      }
+    });
   }
 
   /**

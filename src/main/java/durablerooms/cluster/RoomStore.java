@@ -31,8 +31,8 @@ public final class RoomStore {
     }
   }
 
-  /** What an activation starts from. */
-  public record Snapshot(Lease lease, RoomState state, MemberSet members) {}
+  /** What an activation starts from; {@code takeover} when the previous owner never released the room. */
+  public record Snapshot(Lease lease, boolean takeover, RoomState state, MemberSet members) {}
 
   /** One room as the HTTP API lists it. */
   public record RoomInfo(String room, Lease lease, int memberCount) {}
@@ -49,7 +49,7 @@ public final class RoomStore {
     this.members = hz.getMap(Addresses.MEMBERS_MAP);
   }
 
-  public Future<Lease> claim(String room, String node, Set<String> liveNodes) {
+  public Future<Processors.Claim> claim(String room, String node, Set<String> liveNodes) {
     return await(owners.submitToKey(room, new Processors.ClaimLease(node, Set.copyOf(liveNodes))));
   }
 
@@ -58,14 +58,15 @@ public final class RoomStore {
   }
 
   /** Fences state and members to the lease's epoch and reads both. */
-  public Future<Snapshot> activate(String room, Lease lease) {
+  public Future<Snapshot> activate(String room, Processors.Claim claim) {
+    Lease lease = claim.lease();
     Future<RoomState> state = await(states.submitToKey(room, new Processors.ActivateState(lease.epoch())));
     Future<MemberSet> set = await(members.submitToKey(room, new Processors.ActivateMembers(lease.epoch())));
     return Future.all(state, set).compose(all -> {
       if (state.result() == null || set.result() == null) {
         return Future.failedFuture(new FencedException(room));
       }
-      return Future.succeededFuture(new Snapshot(lease, state.result(), set.result()));
+      return Future.succeededFuture(new Snapshot(lease, claim.takeover(), state.result(), set.result()));
     });
   }
 
@@ -88,6 +89,12 @@ public final class RoomStore {
   /** Messages after {@code since}; null when the room was never seen. */
   public Future<HistorySlice> history(String room, long since, int limit) {
     return await(states.submitToKey(room, new Processors.ReadHistory(since, limit)));
+  }
+
+  /** The rooms that have members on {@code node} (a scan, run when a node has died). */
+  public Future<List<String>> roomsWithMembersOn(String node) {
+    return vertx.executeBlocking(() -> List.copyOf(members.executeOnEntries(new Processors.HasMembersOn(node)).keySet()),
+        false);
   }
 
   /** Every room ever seen, with its lease and member count (a scan: for the HTTP API, not the hot path). */

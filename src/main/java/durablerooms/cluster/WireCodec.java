@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 
 /** The one event-bus codec for {@link Wire} records: zero-copy on the same node, compact binary across nodes. */
 public final class WireCodec implements MessageCodec<Wire, Wire> {
-  private static final byte JOIN = 1, LEAVE = 2, SAY = 3, RENAME = 4, TYPING = 5, PAGE = 6, DELIVERY = 7;
+  private static final byte JOIN = 1, LEAVE = 2, SAY = 3, RENAME = 4, TYPING = 5, PAGE = 6, DELIVERY = 7, PURGE = 8;
 
   /** Registers the codec and selects it for every Wire record. */
   public static void register(EventBus bus) {
@@ -42,7 +42,10 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
     } else if (w instanceof Wire.Delivery d) {
       b.appendByte(DELIVERY);
       str(b, d.room()); str(b, d.target()); str(b, d.exclude()); str(b, d.frame());
-      b.appendByte(d.admit() ? (byte) 1 : 0);
+      b.appendByte(d.kind()).appendLong(d.seq());
+    } else if (w instanceof Wire.Purge p) {
+      b.appendByte(PURGE);
+      str(b, p.room());
     } else {
       throw new IllegalArgumentException("not a wire record: " + w);
     }
@@ -66,7 +69,9 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       case PAGE:
         return new Wire.Page(r.s(), r.s(), r.l(), r.i());
       case DELIVERY:
-        return new Wire.Delivery(r.s(), r.s(), r.s(), r.s(), r.b() == 1);
+        return new Wire.Delivery(r.s(), r.s(), r.s(), r.s(), r.b(), r.l());
+      case PURGE:
+        return new Wire.Purge(r.s());
       default:
         throw new IllegalArgumentException("unknown wire tag " + tag);
     }

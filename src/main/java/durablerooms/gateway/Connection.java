@@ -14,6 +14,8 @@ public final class Connection {
   private final String clientKey;
   private final ServerWebSocket socket;
   private volatile boolean closed;
+  /** The highest message seq this socket has (touched by the node's delivery thread only). */
+  long lastSeq = -1;
   private Future<Void> last = Future.succeededFuture();
   private final Promise<Void> gone = Promise.promise();
 

@@ -48,15 +48,24 @@ public final class Connections {
     return byId.size();
   }
 
-  /** Writes a delivered frame to the local sockets it is for. */
+  /**
+   * Writes a delivered frame to the local sockets it is for (on the node's delivery thread). A chat
+   * message is written to a socket only if its seq is past what the socket has: replays after a
+   * failover never show a message twice.
+   */
   public void deliver(Wire.Delivery d) {
     if (d.target() != null) {
       Connection c = byId.get(d.target());
       if (c == null) {
         return;
       }
-      if (d.admit()) {
+      if (d.kind() == Wire.Delivery.ADMIT) {
+        c.lastSeq = d.seq();
         admit(c);
+      } else if (d.kind() == Wire.Delivery.ACK) {
+        c.lastSeq = Math.max(c.lastSeq, d.seq());
+      } else if (d.kind() == Wire.Delivery.MESSAGE && !advance(c, d.seq())) {
+        return;
       }
       c.write(d.frame());
       return;
@@ -65,11 +74,23 @@ public final class Connections {
     if (members == null) {
       return;
     }
+    boolean message = d.kind() == Wire.Delivery.MESSAGE;
     for (Connection c : members) {
+      if (message && !advance(c, d.seq())) {
+        continue;
+      }
       if (!c.id().equals(d.exclude())) {
         c.write(d.frame());
       }
     }
+  }
+
+  private static boolean advance(Connection c, long seq) {
+    if (seq <= c.lastSeq) {
+      return false;
+    }
+    c.lastSeq = seq;
+    return true;
   }
 
   private void admit(Connection c) {

@@ -147,7 +147,13 @@ public final class GatewayVerticle extends VerticleBase {
     }
     String id = frame instanceof ClientFrame.Chat chat ? chat.id() : null;
     Wire.RoomCommand cmd = command(conn, frame);
-    conn.then(() -> node.rooms().send(cmd)).onFailure(err -> conn.write(errorFrame(conn, err, id)));
+    conn.then(() -> node.rooms().send(cmd)).onFailure(err -> {
+      conn.write(errorFrame(conn, err, id));
+      if (err instanceof ReplyException re && re.failureCode() == RoomFailure.NOT_MEMBER) {
+        // removed from the room while this node was unreachable: the client reconnects and rejoins
+        conn.socket().close(CloseCode.RESTARTING.code(), "rejoin");
+      }
+    });
   }
 
   private static Wire.RoomCommand command(Connection conn, ClientFrame frame) {

@@ -9,7 +9,9 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Sends a command to the node that runs its room. The owner is cached per room; without one the
@@ -21,11 +23,13 @@ public final class RoomClient {
   private final Vertx vertx;
   private final String nodeId;
   private final DeliveryOptions options;
+  private final Supplier<Set<String>> liveNodes;
   private final ConcurrentHashMap<String, String> owners = new ConcurrentHashMap<>();
 
-  public RoomClient(Vertx vertx, String nodeId, long timeoutMs) {
+  public RoomClient(Vertx vertx, String nodeId, long timeoutMs, Supplier<Set<String>> liveNodes) {
     this.vertx = vertx;
     this.nodeId = nodeId;
+    this.liveNodes = liveNodes;
     this.options = new DeliveryOptions().setSendTimeout(timeoutMs).addHeader(RoomFailure.FROM_HEADER, nodeId);
   }
 
@@ -35,7 +39,12 @@ public final class RoomClient {
 
   private Future<Void> attempt(Wire.RoomCommand cmd, int n) {
     String owner = owners.getOrDefault(cmd.room(), nodeId);
-    return vertx.eventBus().request(Addresses.roomInbox(owner), cmd, options)
+    if (!owner.equals(nodeId) && !liveNodes.get().contains(owner)) {
+      owners.remove(cmd.room(), owner); // the owner left: this node's host takes the room over
+      owner = nodeId;
+    }
+    String target = owner;
+    return vertx.eventBus().request(Addresses.roomInbox(target), cmd, options)
         .<Void>mapEmpty()
         .recover(err -> {
           if (!(err instanceof ReplyException re) || n >= ATTEMPTS) {
@@ -51,11 +60,11 @@ public final class RoomClient {
           }
           if (re.failureType() == ReplyFailure.NO_HANDLERS) {
             // the owner node is gone: ask this node's host, which takes over a dead owner's lease
-            owners.remove(cmd.room(), owner);
+            owners.remove(cmd.room(), target);
             return vertx.timer(20L * n).compose(t -> attempt(cmd, n + 1));
           }
           if (re.failureType() == ReplyFailure.TIMEOUT) {
-            owners.remove(cmd.room(), owner);
+            owners.remove(cmd.room(), target);
           }
           return Future.failedFuture(err);
         });

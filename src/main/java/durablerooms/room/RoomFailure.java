@@ -12,6 +12,8 @@ public final class RoomFailure {
   public static final int NOT_OWNER = 1;
   /** The room cannot take the command now (moved, store unavailable); the client may retry. */
   public static final int UNAVAILABLE = 2;
+  /** The connection is not a member (it was removed as a ghost): it should reconnect and rejoin. */
+  public static final int NOT_MEMBER = 3;
   /** Client errors: {@code CLIENT_ERROR + ErrorCode.ordinal()}, the message is for the client. */
   public static final int CLIENT_ERROR = 100;
 
@@ -23,6 +25,10 @@ public final class RoomFailure {
 
   public static ReplyException unavailable(String why) {
     return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, UNAVAILABLE, why);
+  }
+
+  public static ReplyException notMember() {
+    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, NOT_MEMBER, "not a member of this room");
   }
 
   public static ReplyException client(ErrorCode code, String message) {

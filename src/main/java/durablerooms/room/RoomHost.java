@@ -112,22 +112,26 @@ public final class RoomHost extends VerticleBase {
     Entry e = new Entry();
     rooms.put(room, e);
     e.ready = store.claim(room, nodeId, liveNodes.get())
-        .compose(lease -> nodeId.equals(lease.owner())
-            ? store.activate(room, lease)
+        .compose(claim -> nodeId.equals(claim.lease().owner())
+            ? store.activate(room, claim)
                 .compose(snapshot -> deploy(room, snapshot, e))
-                .onFailure(err -> store.release(room, lease))
-            : Future.failedFuture(RoomFailure.notOwner(lease.owner())))
+                .onFailure(err -> store.release(room, claim.lease()))
+            : Future.failedFuture(RoomFailure.notOwner(claim.lease().owner())))
         .onFailure(err -> rooms.remove(room, e));
     return e;
   }
 
   private Future<RoomVerticle> deploy(String room, RoomStore.Snapshot snapshot, Entry e) {
-    RoomVerticle v = new RoomVerticle(snapshot, room, store, historyLimit, this::broken);
+    RoomVerticle v = new RoomVerticle(snapshot, room, store, historyLimit, liveNodes, this::broken);
     return vertx.deployVerticle(v).map(id -> {
       e.verticle = v;
       e.deploymentId = id;
       e.lastUse = System.nanoTime();
-      LOG.debug("room {} activated (epoch {})", room, snapshot.lease().epoch());
+      if (snapshot.takeover()) {
+        LOG.info("room {} taken over from a node that left (epoch {})", room, snapshot.lease().epoch());
+      } else {
+        LOG.debug("room {} activated (epoch {})", room, snapshot.lease().epoch());
+      }
       return v;
     });
   }

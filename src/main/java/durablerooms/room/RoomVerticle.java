@@ -18,7 +18,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Hosts one active room on one event loop. Commands change the {@link Room} at once, but their
@@ -31,6 +33,10 @@ public final class RoomVerticle extends VerticleBase {
   private final RoomStore store;
   private final int historyLimit;
   private final Consumer<RoomVerticle> onBroken;
+  private final Supplier<Set<String>> liveNodes;
+  private final boolean takeover;
+  /** After a takeover, the tail of history is sent again: the dead owner may have stored it without sending it. */
+  static final int TAKEOVER_REPLAY = 200;
 
   /** A write waiting to be sent: a chat record or a member change, with its ticket. */
   private record PendingWrite(long ticket, ChatRecord record, MemberChange change) {}
@@ -46,20 +52,33 @@ public final class RoomVerticle extends VerticleBase {
   private boolean broken;
 
   public RoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, int historyLimit,
-                      Consumer<RoomVerticle> onBroken) {
+                      Supplier<Set<String>> liveNodes, Consumer<RoomVerticle> onBroken) {
     this.room = new Room(name, snapshot.state(), snapshot.members(), historyLimit);
     this.lease = snapshot.lease();
     this.store = store;
     this.historyLimit = historyLimit;
     this.onBroken = onBroken;
+    this.liveNodes = liveNodes;
+    this.takeover = snapshot.takeover();
   }
 
   public String name() {
     return room.name();
   }
 
+  /**
+   * After a takeover, members see again the tail of history (each socket skips what it has) and
+   * members of nodes that left are removed; both go out through the output gate like any event.
+   */
   @Override
   public Future<?> start() {
+    if (takeover) {
+      for (ChatRecord r : room.since(Math.max(0, room.seq() - TAKEOVER_REPLAY)).messages()) {
+        String frame = ServerFrames.message(r);
+        output(() -> broadcast(null, frame, Wire.Delivery.MESSAGE, r.seq()));
+      }
+    }
+    purgeGhosts();
     return Future.succeededFuture();
   }
 
@@ -95,6 +114,8 @@ public final class RoomVerticle extends VerticleBase {
       return typing(t);
     } else if (command instanceof Wire.Page p) {
       return page(p);
+    } else if (command instanceof Wire.Purge) {
+      return purgeGhosts();
     }
     return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "unknown command"));
   }
@@ -102,14 +123,16 @@ public final class RoomVerticle extends VerticleBase {
   private Future<Void> join(Wire.Join j) {
     Member m = room.join(j.member());
     write(null, new MemberChange(m, false));
-    String presence = ServerFrames.presence(room.members(), m, room.seq());
+    long seq = room.seq();
+    String presence = ServerFrames.presence(room.members(), m, seq);
     String history = j.since() < 0 ? null : historyFrame(room.since(j.since()), j.since());
+    String joined = ServerFrames.presenceChange("JOIN", m);
     return output(() -> {
-      admit(m, presence);
+      sendTo(m, presence, Wire.Delivery.ADMIT, seq);
       if (history != null) {
-        sendTo(m, history);
+        sendTo(m, history, Wire.Delivery.PLAIN, 0);
       }
-      broadcast(m.id(), ServerFrames.presenceChange("JOIN", m));
+      broadcast(m.id(), joined, Wire.Delivery.PLAIN, 0);
     });
   }
 
@@ -119,13 +142,26 @@ public final class RoomVerticle extends VerticleBase {
       return output(() -> {});
     }
     write(null, new MemberChange(m, true));
-    return output(() -> broadcast(m.id(), ServerFrames.presenceChange("LEAVE", m)));
+    String left = ServerFrames.presenceChange("LEAVE", m);
+    return output(() -> broadcast(m.id(), left, Wire.Delivery.PLAIN, 0));
+  }
+
+  /** Removes members whose node is no longer in the cluster, with a LEAVE to the others. */
+  private Future<Void> purgeGhosts() {
+    Set<String> live = liveNodes.get();
+    List<Member> ghosts = room.members().stream().filter(m -> !live.contains(m.node())).toList();
+    for (Member g : ghosts) {
+      room.leave(g.id());
+      write(null, new MemberChange(g, true));
+    }
+    List<String> frames = ghosts.stream().map(g -> ServerFrames.presenceChange("LEAVE", g)).toList();
+    return output(() -> frames.forEach(f -> broadcast(null, f, Wire.Delivery.PLAIN, 0)));
   }
 
   private Future<Void> say(Wire.Say s) {
     Member from = room.member(s.connId());
     if (from == null) {
-      return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "not a member of this room"));
+      return Future.failedFuture(RoomFailure.notMember());
     }
     Room.Said said = room.say(from, s.clientKey(), s.text(), s.id(), System.currentTimeMillis());
     ChatRecord r = said.record();
@@ -134,46 +170,46 @@ public final class RoomVerticle extends VerticleBase {
       String message = ServerFrames.message(r);
       String ack = r.id() == null ? null : ServerFrames.ack(r);
       return output(() -> {
-        broadcast(from.id(), message);
+        broadcast(from.id(), message, Wire.Delivery.MESSAGE, r.seq());
         if (ack != null) {
-          sendTo(from, ack);
+          sendTo(from, ack, Wire.Delivery.ACK, r.seq());
         }
       });
     }
     String ack = ServerFrames.ack(r);
-    return output(() -> sendTo(from, ack));
+    return output(() -> sendTo(from, ack, Wire.Delivery.ACK, r.seq()));
   }
 
   private Future<Void> rename(Wire.Rename r) {
     Member renamed = room.rename(r.connId(), r.name());
     if (renamed == null) {
-      return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "not a member of this room"));
+      return Future.failedFuture(RoomFailure.notMember());
     }
     write(null, new MemberChange(renamed, false));
     String frame = ServerFrames.presenceChange("RENAME", renamed);
-    return output(() -> broadcast(null, frame));
+    return output(() -> broadcast(null, frame, Wire.Delivery.PLAIN, 0));
   }
 
   private Future<Void> typing(Wire.Typing t) {
     Member m = room.member(t.connId());
     if (m == null) {
-      return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "not a member of this room"));
+      return Future.failedFuture(RoomFailure.notMember());
     }
     String frame = ServerFrames.typing(m);
-    return output(() -> broadcast(m.id(), frame));
+    return output(() -> broadcast(m.id(), frame, Wire.Delivery.PLAIN, 0));
   }
 
   private Future<Void> page(Wire.Page p) {
     Member m = room.member(p.connId());
     if (m == null) {
-      return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "not a member of this room"));
+      return Future.failedFuture(RoomFailure.notMember());
     }
     HistorySlice slice = room.page(p.before(), p.limit());
     List<ChatRecord> msgs = slice.messages();
     long from = msgs.isEmpty() ? Math.max(0, p.before()) : msgs.get(0).seq();
     long to = msgs.isEmpty() ? from : msgs.get(msgs.size() - 1).seq();
     String frame = ServerFrames.history(msgs, from, to, slice.gap());
-    return output(() -> sendTo(m, frame));
+    return output(() -> sendTo(m, frame, Wire.Delivery.PLAIN, 0));
   }
 
   private static String historyFrame(HistorySlice slice, long since) {
@@ -252,22 +288,18 @@ public final class RoomVerticle extends VerticleBase {
 
   // --- delivery: one event-bus message per node --------------------------------------------------
 
-  private void admit(Member m, String frame) {
-    vertx.eventBus().send(Addresses.delivery(m.node()), new Wire.Delivery(room.name(), m.id(), null, frame, true));
+  private void sendTo(Member m, String frame, byte kind, long seq) {
+    vertx.eventBus().send(Addresses.delivery(m.node()), new Wire.Delivery(room.name(), m.id(), null, frame, kind, seq));
   }
 
-  private void sendTo(Member m, String frame) {
-    vertx.eventBus().send(Addresses.delivery(m.node()), new Wire.Delivery(room.name(), m.id(), null, frame, false));
-  }
-
-  private void broadcast(String exclude, String frame) {
+  private void broadcast(String exclude, String frame, byte kind, long seq) {
     Member excluded = exclude == null ? null : room.member(exclude);
     for (Map.Entry<String, Integer> e : room.membersPerNode().entrySet()) {
       String node = e.getKey();
-      if (e.getValue() == 1 && excluded != null && excluded.node().equals(node)) {
-        continue;
+      if (e.getValue() == 1 && excluded != null && excluded.node().equals(node) && kind != Wire.Delivery.MESSAGE) {
+        continue; // only the excluded member is there (a MESSAGE still goes: its seq counts as seen)
       }
-      vertx.eventBus().send(Addresses.delivery(node), new Wire.Delivery(room.name(), null, exclude, frame, false));
+      vertx.eventBus().send(Addresses.delivery(node), new Wire.Delivery(room.name(), null, exclude, frame, kind, seq));
     }
   }
 }

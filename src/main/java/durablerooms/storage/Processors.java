@@ -18,25 +18,31 @@ public final class Processors {
   private Processors() {}
 
   /**
-   * Takes the lease for {@code node} when it is free, or held by a node that is not in
-   * {@code liveNodes}, or by {@code node} itself (an activation that never completed). Returns
-   * the lease as it stands afterwards: the caller owns the room only if the owner is itself.
+   * The lease after a claim; {@code takeover} when it was taken from a holder that never released
+   * it (a node that died, or an activation of this node that never completed).
    */
-  public record ClaimLease(String node, Set<String> liveNodes) implements EntryProcessor<String, Lease, Lease> {
+  public record Claim(Lease lease, boolean takeover) implements java.io.Serializable {}
+
+  /**
+   * Takes the lease for {@code node} when it is free, or held by a node that is not in
+   * {@code liveNodes}, or by {@code node} itself (an activation that never completed). The caller
+   * owns the room only if the resulting lease's owner is itself.
+   */
+  public record ClaimLease(String node, Set<String> liveNodes) implements EntryProcessor<String, Lease, Claim> {
     @Override
-    public Lease process(Map.Entry<String, Lease> entry) {
+    public Claim process(Map.Entry<String, Lease> entry) {
       Lease current = entry.getValue();
       if (current == null) {
         Lease lease = new Lease(node, 1);
         entry.setValue(lease);
-        return lease;
+        return new Claim(lease, false);
       }
       if (current.held() && !current.owner().equals(node) && liveNodes.contains(current.owner())) {
-        return current;
+        return new Claim(current, false);
       }
       Lease lease = new Lease(node, current.epoch() + 1);
       entry.setValue(lease);
-      return lease;
+      return new Claim(lease, current.held());
     }
   }
 
@@ -128,6 +134,28 @@ public final class Processors {
 
     @Override
     public EntryProcessor<String, MemberSet, List<Member>> getBackupProcessor() {
+      return null;
+    }
+  }
+
+  /** Whether a room has members on {@code node} (null when not, so the scan returns only the rooms that do). */
+  public record HasMembersOn(String node) implements EntryProcessor<String, MemberSet, Boolean>, ReadOnly {
+    @Override
+    public Boolean process(Map.Entry<String, MemberSet> entry) {
+      MemberSet set = entry.getValue();
+      if (set == null) {
+        return null;
+      }
+      for (Member m : set.members().values()) {
+        if (m.node().equals(node)) {
+          return Boolean.TRUE;
+        }
+      }
+      return null;
+    }
+
+    @Override
+    public EntryProcessor<String, MemberSet, Boolean> getBackupProcessor() {
       return null;
     }
   }

@@ -23,8 +23,9 @@ class WireCodecTest {
         new Wire.Rename("room", "c1", "bob"),
         new Wire.Typing("room", "c1"),
         new Wire.Page("room", "c1", 99, 20),
-        new Wire.Delivery("room", null, "c1", "{\"type\":\"MESSAGE\"}", false),
-        new Wire.Delivery("room", "c2", null, "{}", true));
+        new Wire.Delivery("room", null, "c1", "{\"type\":\"MESSAGE\"}", Wire.Delivery.MESSAGE, 12),
+        new Wire.Delivery("room", "c2", null, "{}", Wire.Delivery.ADMIT, 3),
+        new Wire.Purge("room"));
     for (Wire w : all) {
       Buffer b = Buffer.buffer().appendString("prefix");
       codec.encodeToWire(b, w);

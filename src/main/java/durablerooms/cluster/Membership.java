@@ -1,0 +1,69 @@
+package durablerooms.cluster;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.Context;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The live nodes of the cluster (their Vert.x node ids), kept current from Hazelcast's membership
+ * events so that the hot path reads a field; and who is the oldest member (the one that sweeps up
+ * after a node died).
+ */
+public final class Membership implements MembershipListener {
+  /** The member attribute in which vertx-hazelcast stores the Vert.x node id. */
+  private static final String VERTX_NODE_ID = "__vertx.nodeId";
+
+  private final HazelcastInstance hz;
+  private final Context context;
+  private final Consumer<String> onNodeLeft;
+  private volatile Set<String> live;
+
+  /** {@code onNodeLeft} runs on {@code context} with the id of each node that left. */
+  public Membership(HazelcastInstance hz, Context context, Consumer<String> onNodeLeft) {
+    this.hz = hz;
+    this.context = context;
+    this.onNodeLeft = onNodeLeft;
+    hz.getCluster().addMembershipListener(this);
+    refresh();
+  }
+
+  public Set<String> live() {
+    return live;
+  }
+
+  /** Whether this node is the oldest member of the cluster. */
+  public boolean oldest() {
+    return hz.getCluster().getMembers().iterator().next().localMember();
+  }
+
+  @Override
+  public void memberAdded(MembershipEvent event) {
+    refresh();
+  }
+
+  @Override
+  public void memberRemoved(MembershipEvent event) {
+    refresh();
+    String node = event.getMember().getAttribute(VERTX_NODE_ID);
+    if (node != null) {
+      context.runOnContext(v -> onNodeLeft.accept(node));
+    }
+  }
+
+  private void refresh() {
+    Set<String> ids = new HashSet<>();
+    for (Member m : hz.getCluster().getMembers()) {
+      String id = m.getAttribute(VERTX_NODE_ID);
+      if (id != null) {
+        ids.add(id);
+      }
+    }
+    live = Set.copyOf(ids);
+  }
+}
