@@ -1,0 +1,124 @@
+package durablerooms;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A node in its own JVM (same classes as the tests), for what needs a process to die: kill -9,
+ * SIGSTOP. Its output goes to target/node-logs/NAME.log.
+ */
+final class NodeProcess implements AutoCloseable {
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  final String name;
+  final int httpPort;
+  final Process process;
+  final Path log;
+
+  private NodeProcess(String name, int httpPort, Process process, Path log) {
+    this.name = name;
+    this.httpPort = httpPort;
+    this.process = process;
+    this.log = log;
+  }
+
+  static NodeProcess start(String name, Map<String, String> settings) {
+    try {
+      Path logs = Path.of("target", "node-logs");
+      Files.createDirectories(logs);
+      Path log = logs.resolve(name + ".log");
+      List<String> cmd = new ArrayList<>(List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+          "-cp", System.getProperty("java.class.path"), "durablerooms.Main"));
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+      pb.environment().putAll(settings);
+      int port = Integer.parseInt(settings.get("ROOMS_HTTP_PORT"));
+      return new NodeProcess(name, port, pb.start(), log);
+    } catch (IOException e) {
+      throw new AssertionError("could not start " + name, e);
+    }
+  }
+
+  boolean ready() {
+    try {
+      HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready"))
+          .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+      return r.statusCode() == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  void awaitReady() {
+    TestNodes.eventually(60_000, name + " ready (see " + log + ")", () -> {
+      if (!process.isAlive()) {
+        throw new AssertionError(name + " exited; see " + log);
+      }
+      return ready();
+    });
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** kill -9. */
+  void kill() {
+    process.destroyForcibly();
+  }
+
+  /** kill -STOP / -CONT: the process hangs with its sockets open, as in a long GC pause. */
+  void signal(String signal) {
+    try {
+      Process p = new ProcessBuilder("kill", "-" + signal, String.valueOf(pid())).start();
+      if (p.waitFor() != 0) {
+        throw new AssertionError("kill -" + signal + " " + pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  String url() {
+    return "http://127.0.0.1:" + httpPort;
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      signal("CONT");
+      process.destroyForcibly();
+    }
+    try {
+      process.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join(File.separator.equals("/") ? "\n" : "\r\n",
+          lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    } catch (IOException e) {
+      return "(no log)";
+    }
+  }
+}
