@@ -4,6 +4,7 @@ import com.hazelcast.config.ClasspathXmlConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;
 import durablerooms.cluster.Membership;
+import durablerooms.cluster.PauseWatchdog;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.cluster.WireCodec;
@@ -45,6 +46,11 @@ public final class Node {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   private RoomHost host;
   private Membership membership;
+  private PauseWatchdog watchdog;
+  /** A gap this long between watchdog ticks is a pause; below the failure timeout (5 s, conf/cluster.xml). */
+  private static final long PAUSE_MS = 2500;
+  /** After a pause, the time for the cluster's view to settle: the failure timeout plus a margin. */
+  private static final long SETTLE_MS = 8000;
   private volatile boolean ready;
 
   private Node(ServerConfig config, Vertx vertx, HazelcastClusterManager cluster) {
@@ -72,7 +78,8 @@ public final class Node {
     RoomClient rooms = new RoomClient(vertx, nodeId, config.requestTimeoutMs(), this::liveNodes);
     membership = new Membership(cluster.getHazelcastInstance(), vertx.getOrCreateContext(),
         dead -> sweepGhosts(dead, store, rooms));
-    host = new RoomHost(nodeId, store, this::liveNodes, config.idleTimeoutMs(), config.historyLimit());
+    watchdog = new PauseWatchdog(PAUSE_MS, () -> liveNodes().size(), this::paused);
+    host = new RoomHost(nodeId, store, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), config.historyLimit());
     GatewayContext shared = new GatewayContext(nodeId, config, connections, rooms, store, host, () -> ready,
         () -> List.copyOf(liveNodes()));
     return vertx.deployVerticle(host)
@@ -81,7 +88,10 @@ public final class Node {
             connections::count)))
         .compose(id -> vertx.deployVerticle(() -> new GatewayVerticle(shared),
             new DeploymentOptions().setInstances(config.effectiveGatewayInstances())))
-        .onSuccess(id -> ready = true)
+        .onSuccess(id -> {
+          ready = true;
+          watchdog.start();
+        })
         .mapEmpty();
   }
 
@@ -93,6 +103,28 @@ public final class Node {
 
   private Set<String> liveNodes() {
     return membership.live();
+  }
+
+  /**
+   * This process was paused long enough that the others may have taken its rooms: tell the
+   * clients to reconnect (1012), drop the rooms, and serve again once the cluster has settled.
+   */
+  private void paused() {
+    LOG.warn("this node was paused; its clients are sent elsewhere until it has rejoined the cluster");
+    ready = false;
+    vertx.runOnContext(v -> connections.closeAll(CloseCode.RESTARTING, "server paused, reconnect")
+        .compose(x -> host.closeAllRooms())
+        .onComplete(x -> awaitRecovery()));
+  }
+
+  private void awaitRecovery() {
+    if (watchdog.mayRecover(SETTLE_MS, 60_000)) {
+      watchdog.recovered();
+      ready = true;
+      LOG.info("node serves again after a pause (cluster of {})", liveNodes().size());
+    } else {
+      vertx.setTimer(500, t -> awaitRecovery());
+    }
   }
 
   /**
@@ -127,6 +159,9 @@ public final class Node {
    */
   public Future<Void> close() {
     ready = false;
+    if (watchdog != null) {
+      watchdog.stop();
+    }
     return connections.closeAll(CloseCode.RESTARTING, "server restarting")
         .timeout(5, TimeUnit.SECONDS)
         .otherwiseEmpty()

@@ -72,7 +72,31 @@ class FailoverTest {
     runOwnerLoss(vertx, NodeProcess::kill, 10_000);
   }
 
-  private void runOwnerLoss(Vertx vertx, java.util.function.Consumer<NodeProcess> failure, long presenceDeadlineMs) {
+  @Test
+  @DisplayName("SIGSTOP of a busy room's owner past the failure timeout, then SIGCONT: nothing ACKed twice or lost, it rejoins")
+  void ownerPaused(Vertx vertx) {
+    startCluster(3);
+    NodeProcess owner = processes.get(0);
+    WsClient founder = runOwnerLoss(vertx, p -> p.signal("STOP"), 15_000);
+    owner.signal("CONT");
+    TestNodes.eventually(20_000, "the resumed node's clients are told to reconnect (1012)",
+        () -> founder.closeCode != null && founder.closeCode == 1012);
+    TestNodes.eventually(60_000, "the resumed node rejoins and serves", () -> owner.ready()
+        && nodesSeenBy(processes.get(1)) == 3 && nodesSeenBy(owner) == 3);
+    // it is a normal member again: a new member there sees the room as it is
+    String room = members.get(0).room();
+    long seq = getJson(processes.get(1), "/api/rooms/" + room).getLong("seq");
+    try (WsClient back = WsClient.join(vertx, owner.httpPort, "/chat/" + room + "?name=back&since=0")) {
+      assertEquals(seq, back.seen.get(1).getLong("seq"));
+      JsonObject history = back.next("HISTORY");
+      assertEquals(seq, history.getJsonArray("messages").size());
+      back.say("I am back", "back-1");
+      assertEquals(seq + 1, back.nextOfType("ACK").getLong("seq"));
+      assertEquals("I am back", members.get(0).awaitMessage(seq + 1));
+    }
+  }
+
+  private WsClient runOwnerLoss(Vertx vertx, java.util.function.Consumer<NodeProcess> failure, long presenceDeadlineMs) {
     NodeProcess owner = processes.get(0);
     String room = "busy-" + UUID.randomUUID().toString().substring(0, 8);
     WsClient founder = WsClient.join(vertx, owner.httpPort, "/chat/" + room + "?name=founder"); // owner's node runs the room
@@ -116,5 +140,6 @@ class FailoverTest {
     }
     assertEquals(3L * MESSAGES, seq, "each message stored once (dedupe of retries)");
     System.out.printf("owner loss: members of the lost node gone from presence %d ms after the failure%n", presenceMs);
+    return founder;
   }
 }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -39,13 +40,15 @@ public final class RoomHost extends VerticleBase {
   private final String nodeId;
   private final RoomStore store;
   private final Supplier<Set<String>> liveNodes;
+  private final BooleanSupplier healthy;
   private final long idleTimeoutMs;
   private final int historyLimit;
   private final Map<String, Entry> rooms = new HashMap<>();
   private Context host;
 
-  public RoomHost(String nodeId, RoomStore store, Supplier<Set<String>> liveNodes, long idleTimeoutMs,
-                  int historyLimit) {
+  public RoomHost(String nodeId, RoomStore store, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
+                  long idleTimeoutMs, int historyLimit) {
+    this.healthy = healthy;
     this.nodeId = nodeId;
     this.store = store;
     this.liveNodes = liveNodes;
@@ -91,6 +94,9 @@ public final class RoomHost extends VerticleBase {
   }
 
   private Future<Void> dispatch(Wire.RoomCommand cmd) {
+    if (!healthy.getAsBoolean()) {
+      return Future.failedFuture(RoomFailure.unavailable("node is recovering from a pause"));
+    }
     Entry e = rooms.get(cmd.room());
     if (e == null) {
       e = activate(cmd.room());
@@ -122,7 +128,7 @@ public final class RoomHost extends VerticleBase {
   }
 
   private Future<RoomVerticle> deploy(String room, RoomStore.Snapshot snapshot, Entry e) {
-    RoomVerticle v = new RoomVerticle(snapshot, room, store, historyLimit, liveNodes, this::broken);
+    RoomVerticle v = new RoomVerticle(snapshot, room, store, historyLimit, liveNodes, healthy, this::broken);
     return vertx.deployVerticle(v).map(id -> {
       e.verticle = v;
       e.deploymentId = id;
@@ -170,6 +176,17 @@ public final class RoomHost extends VerticleBase {
   /** Stops every room of this node (graceful shutdown): state is already written, leases go back. */
   @Override
   public Future<?> stop() {
+    return closeAll();
+  }
+
+  /** Closes every active room of this node; runs on any thread. */
+  public Future<Void> closeAllRooms() {
+    Promise<Void> done = Promise.promise();
+    host.runOnContext(v -> closeAll().onComplete(done));
+    return done.future();
+  }
+
+  private Future<Void> closeAll() {
     var closing = new ArrayList<Future<Void>>();
     for (Map.Entry<String, Entry> me : new ArrayList<>(rooms.entrySet())) {
       Entry e = me.getValue();
@@ -178,6 +195,6 @@ public final class RoomHost extends VerticleBase {
         closing.add(e.closed);
       }
     }
-    return Future.join(closing);
+    return Future.join(closing).mapEmpty();
   }
 }

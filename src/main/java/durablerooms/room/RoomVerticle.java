@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -34,6 +35,7 @@ public final class RoomVerticle extends VerticleBase {
   private final int historyLimit;
   private final Consumer<RoomVerticle> onBroken;
   private final Supplier<Set<String>> liveNodes;
+  private final BooleanSupplier healthy;
   private final boolean takeover;
   /** After a takeover, the tail of history is sent again: the dead owner may have stored it without sending it. */
   static final int TAKEOVER_REPLAY = 200;
@@ -52,7 +54,8 @@ public final class RoomVerticle extends VerticleBase {
   private boolean broken;
 
   public RoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, int historyLimit,
-                      Supplier<Set<String>> liveNodes, Consumer<RoomVerticle> onBroken) {
+                      Supplier<Set<String>> liveNodes, BooleanSupplier healthy, Consumer<RoomVerticle> onBroken) {
+    this.healthy = healthy;
     this.room = new Room(name, snapshot.state(), snapshot.members(), historyLimit);
     this.lease = snapshot.lease();
     this.store = store;
@@ -268,6 +271,11 @@ public final class RoomVerticle extends VerticleBase {
   }
 
   private void releaseCommitted() {
+    if (!outbox.isEmpty() && outbox.peekFirst().ticket() <= committed && !healthy.getAsBoolean()) {
+      // this process was paused: the room may have moved meanwhile, so nothing goes out
+      breakDown(new IllegalStateException("paused"));
+      return;
+    }
     while (!outbox.isEmpty() && outbox.peekFirst().ticket() <= committed) {
       Output o = outbox.removeFirst();
       o.release().run();
