@@ -2,6 +2,7 @@
 # Durable Rooms: build and run.
 #   ./run.sh               build the jar if missing, start one node (http://127.0.0.1:8080/)
 #   ./run.sh test          run the tests
+#   ./run.sh cluster N     start N local nodes (HTTP 8080, 8081, ...; logs in logs/node-I.log); Ctrl-C stops all
 #   ./run.sh build         (re)build target/durable-rooms.jar
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,6 +16,28 @@ case "${1:-run}" in
     [ -f "$JAR" ] || build
     exec java $JAVA_OPTS -jar "$JAR"
     ;;
+  cluster)
+    n=${2:-3}
+    [ -f "$JAR" ] || build
+    mkdir -p logs
+    pids=()
+    stop_all() {
+      trap - INT TERM
+      echo "stopping ${#pids[@]} nodes..."
+      kill -TERM "${pids[@]}" 2>/dev/null || true
+      wait "${pids[@]}" 2>/dev/null || true
+      exit 0
+    }
+    trap stop_all INT TERM
+    base=${ROOMS_HTTP_PORT:-8080}
+    for ((i = 0; i < n; i++)); do
+      ROOMS_HTTP_PORT=$((base + i)) java $JAVA_OPTS -jar "$JAR" > "logs/node-$i.log" 2>&1 &
+      pids+=($!)
+      echo "node $i: http://127.0.0.1:$((base + i))/  (pid $!, log logs/node-$i.log)"
+    done
+    echo "Ctrl-C stops all nodes"
+    wait
+    ;;
   build)
     build
     ;;
@@ -22,7 +45,7 @@ case "${1:-run}" in
     exec mvn -B test
     ;;
   *)
-    echo "usage: ./run.sh [run|build|test]" >&2
+    echo "usage: ./run.sh [run|cluster N|build|test]" >&2
     exit 2
     ;;
 esac

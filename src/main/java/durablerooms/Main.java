@@ -29,7 +29,9 @@ public final class Main {
       node = Node.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      System.err.println("durable-rooms: could not start: " + cause.getMessage());
+      String hint = cause instanceof java.net.BindException
+          ? " (ROOMS_HTTP_HOST=" + config.httpHost() + " ROOMS_HTTP_PORT=" + config.httpPort() + ")" : "";
+      System.err.println("durable-rooms: could not start: " + cause.getMessage() + hint);
       System.exit(1);
       return;
     }

@@ -67,14 +67,20 @@ public final class Node {
     return Vertx.builder().with(options).withClusterManager(cluster).buildClustered()
         .compose(vertx -> {
           Node node = new Node(config, vertx, cluster);
-          return node.deploy().map(node).recover(err -> vertx.close().transform(v -> Future.failedFuture(err)));
+          // on failure, close without waiting: the close's own completion would run on a closed event loop
+          return node.deploy().map(node).onFailure(err -> vertx.close());
         });
   }
 
   private Future<Void> deploy() {
     WireCodec.register(vertx.eventBus());
+    // creating Hazelcast proxies and listeners is cluster work: not on an event loop
+    return vertx.executeBlocking(() -> new RoomStore(vertx, cluster.getHazelcastInstance()), false)
+        .compose(this::deploy);
+  }
+
+  private Future<Void> deploy(RoomStore store) {
     String nodeId = cluster.getNodeId();
-    RoomStore store = new RoomStore(vertx, cluster.getHazelcastInstance());
     RoomClient rooms = new RoomClient(vertx, nodeId, config.requestTimeoutMs(), this::liveNodes);
     membership = new Membership(cluster.getHazelcastInstance(), vertx.getOrCreateContext(),
         dead -> sweepGhosts(dead, store, rooms));
