@@ -17,7 +17,12 @@ import durablerooms.gateway.GatewayContext;
 import durablerooms.gateway.GatewayVerticle;
 import durablerooms.gateway.NodeInfoVerticle;
 import durablerooms.gateway.RoomClient;
+import durablerooms.room.Durability;
 import durablerooms.room.RoomHost;
+import durablerooms.storage.ArchiveLoader;
+import durablerooms.storage.RoomArchive;
+import durablerooms.cluster.Addresses;
+import com.hazelcast.config.MapStoreConfig;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -43,6 +48,7 @@ public final class Node {
   private final Vertx vertx;
   private final HazelcastClusterManager cluster;
   private final Connections connections = new Connections();
+  private final RoomArchive archive;
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   private RoomHost host;
   private Membership membership;
@@ -53,7 +59,8 @@ public final class Node {
   private static final long SETTLE_MS = 8000;
   private volatile boolean ready;
 
-  private Node(ServerConfig config, Vertx vertx, HazelcastClusterManager cluster) {
+  private Node(ServerConfig config, Vertx vertx, HazelcastClusterManager cluster, RoomArchive archive) {
+    this.archive = archive;
     this.config = config;
     this.vertx = vertx;
     this.cluster = cluster;
@@ -61,21 +68,34 @@ public final class Node {
 
   /** Joins the cluster and deploys everything; the future fails if the node cannot serve. */
   public static Future<Node> start(ServerConfig config) {
-    HazelcastClusterManager cluster = new HazelcastClusterManager(hazelcastConfig(config));
+    RoomArchive archive;
+    try {
+      Files.createDirectories(Path.of(config.dataDir()));
+      archive = RoomArchive.open(config.effectiveStoreUrl(), config.storeUser(), config.storePassword(),
+          config.historyLimit());
+    } catch (Exception e) {
+      return Future.failedFuture(new ConfigException("room store " + config.effectiveStoreUrl() + ": " + e.getMessage()));
+    }
+    Config hz = hazelcastConfig(config);
+    hz.getMapConfig(Addresses.STATE_MAP).setMapStoreConfig(new MapStoreConfig()
+        .setEnabled(true)
+        .setImplementation(new ArchiveLoader(archive))
+        .setInitialLoadMode(MapStoreConfig.InitialLoadMode.LAZY));
+    HazelcastClusterManager cluster = new HazelcastClusterManager(hz);
     VertxOptions options = new VertxOptions()
         .setEventBusOptions(new EventBusOptions().setHost(config.clusterHost()));
     return Vertx.builder().with(options).withClusterManager(cluster).buildClustered()
         .compose(vertx -> {
-          Node node = new Node(config, vertx, cluster);
+          Node node = new Node(config, vertx, cluster, archive);
           // on failure, close without waiting: the close's own completion would run on a closed event loop
-          return node.deploy().map(node).onFailure(err -> vertx.close());
+          return node.deploy().map(node).onFailure(err -> vertx.close().onComplete(v -> archive.close()));
         });
   }
 
   private Future<Void> deploy() {
     WireCodec.register(vertx.eventBus());
     // creating Hazelcast proxies and listeners is cluster work: not on an event loop
-    return vertx.executeBlocking(() -> new RoomStore(vertx, cluster.getHazelcastInstance()), false)
+    return vertx.executeBlocking(() -> new RoomStore(vertx, cluster.getHazelcastInstance(), archive), false)
         .compose(this::deploy);
   }
 
@@ -85,7 +105,8 @@ public final class Node {
     membership = new Membership(cluster.getHazelcastInstance(), vertx.getOrCreateContext(),
         dead -> sweepGhosts(dead, store, rooms));
     watchdog = new PauseWatchdog(PAUSE_MS, () -> liveNodes().size(), this::paused);
-    host = new RoomHost(nodeId, store, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), config.historyLimit());
+    host = new RoomHost(nodeId, store, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), config.historyLimit(),
+        Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)));
     GatewayContext shared = new GatewayContext(nodeId, config, connections, rooms, store, host, () -> ready,
         () -> List.copyOf(liveNodes()));
     return vertx.deployVerticle(host)
@@ -171,7 +192,8 @@ public final class Node {
     return connections.closeAll(CloseCode.RESTARTING, "server restarting")
         .timeout(5, TimeUnit.SECONDS)
         .otherwiseEmpty()
-        .compose(v -> vertx.close());
+        .compose(v -> vertx.close())
+        .onComplete(v -> archive.close());
   }
 
   public String nodeId() {

@@ -94,7 +94,7 @@ final class ChatMember {
     }
     int port = ports.get(portIndex % ports.size());
     String uri = "/chat/" + room + "?name=" + name + "&client=" + name
-        + (held.isEmpty() ? "" : "&since=" + held.lastKey());
+        + "&since=" + (held.isEmpty() ? 0 : held.lastKey()); // the whole retained history on the first join
     ClientWebSocket socket = client.webSocket();
     socket.textMessageHandler(t -> onFrame(new JsonObject(t)));
     socket.closeHandler(v -> reconnectSoon());

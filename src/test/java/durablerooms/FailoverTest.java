@@ -123,8 +123,23 @@ class FailoverTest {
       return s.sent() == MESSAGES && s.unacked() == 0;
     }));
     long seq = getJson(processes.get(1), "/api/rooms/" + room).getLong("seq");
-    TestNodes.eventually(20_000, "every member holds seq 1.." + seq,
-        () -> members.stream().allMatch(m -> m.snapshot().held().size() >= seq));
+    try {
+      TestNodes.eventually(20_000, "every member holds seq 1.." + seq,
+          () -> members.stream().allMatch(m -> m.snapshot().held().size() >= seq));
+    } catch (AssertionError e) {
+      StringBuilder missing = new StringBuilder();
+      for (ChatMember m : members) {
+        java.util.Set<Long> have = m.snapshot().held().keySet();
+        missing.append(m.name).append(" misses");
+        for (long i = 1; i <= seq; i++) {
+          if (!have.contains(i)) {
+            missing.append(' ').append(i);
+          }
+        }
+        missing.append("; ");
+      }
+      throw new AssertionError(e.getMessage() + ": " + missing, e);
+    }
 
     Map<String, Long> allAcked = new HashMap<>();
     members.forEach(m -> allAcked.putAll(m.snapshot().acked()));

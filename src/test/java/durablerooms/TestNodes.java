@@ -5,6 +5,7 @@ import durablerooms.config.ServerConfig;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -24,6 +25,7 @@ final class TestNodes {
     env.put("ROOMS_CLUSTER_NAME", clusterName);
     env.put("ROOMS_CLUSTER_PORT", String.valueOf(clusterPort));
     env.put("ROOMS_HTTP_PORT", String.valueOf(freePort()));
+    env.put("ROOMS_DATA_DIR", Path.of("target", "test-data", clusterName).toString());
     env.putAll(extra);
     return env;
   }

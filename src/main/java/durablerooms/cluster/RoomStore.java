@@ -8,14 +8,20 @@ import durablerooms.storage.HistorySlice;
 import durablerooms.storage.Lease;
 import durablerooms.storage.MemberSet;
 import durablerooms.storage.Processors;
+import durablerooms.storage.RoomArchive;
 import durablerooms.storage.RoomState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -41,9 +47,11 @@ public final class RoomStore {
   private final IMap<String, Lease> owners;
   private final IMap<String, RoomState> states;
   private final IMap<String, MemberSet> members;
+  private final RoomArchive archive;
 
-  public RoomStore(Vertx vertx, HazelcastInstance hz) {
+  public RoomStore(Vertx vertx, HazelcastInstance hz, RoomArchive archive) {
     this.vertx = vertx;
+    this.archive = archive;
     this.owners = hz.getMap(Addresses.OWNERS_MAP);
     this.states = hz.getMap(Addresses.STATE_MAP);
     this.members = hz.getMap(Addresses.MEMBERS_MAP);
@@ -53,25 +61,53 @@ public final class RoomStore {
     return await(owners.submitToKey(room, new Processors.ClaimLease(node, Set.copyOf(liveNodes))));
   }
 
-  public Future<Boolean> release(String room, Lease lease) {
-    return await(owners.submitToKey(room, new Processors.ReleaseLease(lease)));
+  /** Gives the lease back; {@code clean} when every output of the activation went out. */
+  public Future<Boolean> release(String room, Lease lease, boolean clean) {
+    return await(owners.submitToKey(room, new Processors.ReleaseLease(lease, clean)));
   }
 
-  /** Fences state and members to the lease's epoch and reads both. */
+  /**
+   * Starts an activation: the state's epoch is raised (the new activation's fencing token; loaded
+   * from the archive first if the cluster does not hold the room), the member set fenced to it.
+   */
   public Future<Snapshot> activate(String room, Processors.Claim claim) {
-    Lease lease = claim.lease();
-    Future<RoomState> state = await(states.submitToKey(room, new Processors.ActivateState(lease.epoch())));
-    Future<MemberSet> set = await(members.submitToKey(room, new Processors.ActivateMembers(lease.epoch())));
-    return Future.all(state, set).compose(all -> {
-      if (state.result() == null || set.result() == null) {
-        return Future.failedFuture(new FencedException(room));
-      }
-      return Future.succeededFuture(new Snapshot(lease, claim.takeover(), state.result(), set.result()));
-    });
+    return await(states.submitToKey(room, new Processors.ActivateState()))
+        .compose(state -> await(members.submitToKey(room, new Processors.ActivateMembers(state.epoch())))
+            .compose(set -> set == null
+                ? Future.failedFuture(new FencedException(room))
+                : Future.succeededFuture(new Snapshot(claim.lease(), claim.takeover(), state, set))));
   }
 
-  public Future<Void> append(String room, long epoch, List<ChatRecord> records, int limit) {
-    return fenced(room, await(states.submitToKey(room, new Processors.Append(epoch, records, limit))));
+  /**
+   * Stores chat records: in the cluster (with its backup) at once, and on disk, waited for when
+   * {@code waitForDisk} (else written behind).
+   */
+  public Future<Void> append(String room, long epoch, List<ChatRecord> records, int limit, boolean waitForDisk) {
+    return fenced(room, await(states.submitToKey(room, new Processors.Append(epoch, records, limit))))
+        .compose(v -> {
+          CompletableFuture<Void> disk = archive.append(room, epoch, records);
+          if (waitForDisk) {
+            return await(disk);
+          }
+          disk.whenComplete((x, err) -> {
+            if (err != null) {
+              LOG.warn("room {}: messages up to seq {} are in memory only: {}", room,
+                  records.get(records.size() - 1).seq(), err.toString());
+            }
+          });
+          return Future.succeededFuture();
+        });
+  }
+
+  /**
+   * Hibernation: once everything of the room is on disk its state leaves the cluster's memory
+   * (it loads again on wake), then the lease is released.
+   */
+  public Future<Void> hibernate(String room, Lease lease, boolean clean) {
+    return await(archive.flush())
+        .compose(v -> vertx.executeBlocking(() -> states.evict(room), false))
+        .compose(v -> release(room, lease, clean))
+        .mapEmpty();
   }
 
   public Future<Void> changeMembers(String room, long epoch, List<Processors.MemberChange> changes) {
@@ -97,13 +133,15 @@ public final class RoomStore {
         false);
   }
 
-  /** Every room ever seen, with its lease and member count (a scan: for the HTTP API, not the hot path). */
+  /** Every room stored or active, with its lease and member count (a scan: for the HTTP API, not the hot path). */
   public Future<List<RoomInfo>> rooms() {
     return vertx.executeBlocking(() -> {
       Map<String, Integer> counts = members.executeOnEntries(new Processors.CountMembers());
-      return owners.entrySet().stream()
-          .map(e -> new RoomInfo(e.getKey(), e.getValue(), counts.getOrDefault(e.getKey(), 0)))
-          .sorted((a, b) -> a.room().compareTo(b.room()))
+      Map<String, Lease> leases = new HashMap<>(owners);
+      Set<String> names = new TreeSet<>(archive.rooms());
+      names.addAll(leases.keySet());
+      return names.stream()
+          .map(room -> new RoomInfo(room, leases.getOrDefault(room, Lease.NONE), counts.getOrDefault(room, 0)))
           .toList();
     }, false);
   }
@@ -111,6 +149,8 @@ public final class RoomStore {
   private static Future<Void> fenced(String room, Future<Boolean> write) {
     return write.compose(ok -> ok ? Future.succeededFuture() : Future.failedFuture(new FencedException(room)));
   }
+
+  private static final Logger LOG = LoggerFactory.getLogger(RoomStore.class);
 
   private <T> Future<T> await(CompletionStage<T> stage) {
     Context ctx = vertx.getOrCreateContext();

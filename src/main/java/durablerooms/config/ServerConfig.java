@@ -22,7 +22,12 @@ public record ServerConfig(
     long idleTimeoutMs,
     int historyLimit,
     long requestTimeoutMs,
-    int gatewayInstances) {
+    int gatewayInstances,
+    String durability,
+    String dataDir,
+    String storeUrl,
+    String storeUser,
+    String storePassword) {
 
   /** One documented setting: its environment variable, its key in config.json and its default. */
   public record Setting(String env, String key, String defaultValue, String meaning) {}
@@ -37,7 +42,13 @@ public record ServerConfig(
       new Setting("ROOMS_IDLE_TIMEOUT_MS", "idleTimeoutMs", "30000", "ms without events before a room hibernates"),
       new Setting("ROOMS_HISTORY_LIMIT", "historyLimit", "1000", "messages kept per room"),
       new Setting("ROOMS_REQUEST_TIMEOUT_MS", "requestTimeoutMs", "5000", "ms a gateway waits for a room to answer"),
-      new Setting("ROOMS_GATEWAY_INSTANCES", "gatewayInstances", "0", "gateway verticles; 0 = one per core"));
+      new Setting("ROOMS_GATEWAY_INSTANCES", "gatewayInstances", "0", "gateway verticles; 0 = one per core"),
+      new Setting("ROOMS_DURABILITY", "durability", "memory",
+          "memory: ACK once in the memory of two nodes (on disk in a one-node cluster); disk: ACK once on disk"),
+      new Setting("ROOMS_DATA_DIR", "dataDir", "./data", "folder of the embedded store (H2)"),
+      new Setting("ROOMS_STORE_URL", "storeUrl", "", "JDBC URL of a shared store (e.g. PostgreSQL); empty = embedded H2 in ROOMS_DATA_DIR"),
+      new Setting("ROOMS_STORE_USER", "storeUser", "", "user for ROOMS_STORE_URL"),
+      new Setting("ROOMS_STORE_PASSWORD", "storePassword", "", "password for ROOMS_STORE_URL"));
 
   /** Reads conf/config.json (if present) and the environment. */
   public static ServerConfig load(Path configFile, Map<String, String> env) {
@@ -74,7 +85,12 @@ public record ServerConfig(
         intValue(v, "ROOMS_IDLE_TIMEOUT_MS", 50, Integer.MAX_VALUE),
         intValue(v, "ROOMS_HISTORY_LIMIT", 1, 1_000_000),
         intValue(v, "ROOMS_REQUEST_TIMEOUT_MS", 100, 600_000),
-        intValue(v, "ROOMS_GATEWAY_INSTANCES", 0, 256));
+        intValue(v, "ROOMS_GATEWAY_INSTANCES", 0, 256),
+        oneOf(v, "ROOMS_DURABILITY", "memory", "disk"),
+        text(v, "ROOMS_DATA_DIR"),
+        v.get("ROOMS_STORE_URL").trim(),
+        v.get("ROOMS_STORE_USER"),
+        v.get("ROOMS_STORE_PASSWORD"));
     return c;
   }
 
@@ -84,6 +100,25 @@ public record ServerConfig(
       throw new ConfigException(key + ": must not be empty");
     }
     return s.trim();
+  }
+
+  private static String oneOf(Map<String, String> v, String key, String... allowed) {
+    String s = v.get(key).trim().toLowerCase(java.util.Locale.ROOT);
+    if (!List.of(allowed).contains(s)) {
+      throw new ConfigException(key + "=" + v.get(key) + ": must be one of " + String.join(", ", allowed));
+    }
+    return s;
+  }
+
+  /** The JDBC URL of the room store: the configured one, or the embedded H2 file in the data folder. */
+  public String effectiveStoreUrl() {
+    if (!storeUrl.isEmpty()) {
+      return storeUrl;
+    }
+    // AUTO_SERVER: the nodes of one machine share the file (the first serves it to the others);
+    // WRITE_DELAY=0: a commit reaches the file at once, so a killed process loses nothing committed
+    return "jdbc:h2:file:" + Path.of(dataDir, "rooms").toAbsolutePath()
+        + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE;WRITE_DELAY=0";
   }
 
   private static int intValue(Map<String, String> v, String key, int min, int max) {

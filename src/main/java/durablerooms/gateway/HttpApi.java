@@ -84,16 +84,17 @@ final class HttpApi {
         fail(ctx, ar.cause());
         return;
       }
-      if (lease.result() == null) {
+      if (seq.result() == null && lease.result() == null && members.result().isEmpty()) {
         notFound(ctx);
         return;
       }
+      Lease current = lease.result() == null ? Lease.NONE : lease.result();
       JsonArray list = new JsonArray();
       members.result().forEach(m -> list.add(ServerFrames.member(m)));
       ctx.json(new JsonObject()
           .put("room", room)
-          .put("active", lease.result().held())
-          .put("owner", lease.result().owner())
+          .put("active", current.held())
+          .put("owner", current.owner())
           .put("seq", seq.result() == null ? 0 : seq.result().seq())
           .put("members", list));
     });

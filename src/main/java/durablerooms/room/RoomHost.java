@@ -41,13 +41,15 @@ public final class RoomHost extends VerticleBase {
   private final RoomStore store;
   private final Supplier<Set<String>> liveNodes;
   private final BooleanSupplier healthy;
+  private final Durability durability;
   private final long idleTimeoutMs;
   private final int historyLimit;
   private final Map<String, Entry> rooms = new HashMap<>();
   private Context host;
 
   public RoomHost(String nodeId, RoomStore store, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
-                  long idleTimeoutMs, int historyLimit) {
+                  long idleTimeoutMs, int historyLimit, Durability durability) {
+    this.durability = durability;
     this.healthy = healthy;
     this.nodeId = nodeId;
     this.store = store;
@@ -121,22 +123,22 @@ public final class RoomHost extends VerticleBase {
         .compose(claim -> nodeId.equals(claim.lease().owner())
             ? store.activate(room, claim)
                 .compose(snapshot -> deploy(room, snapshot, e))
-                .onFailure(err -> store.release(room, claim.lease()))
+                .onFailure(err -> store.release(room, claim.lease(), !claim.takeover()))
             : Future.failedFuture(RoomFailure.notOwner(claim.lease().owner())))
         .onFailure(err -> rooms.remove(room, e));
     return e;
   }
 
   private Future<RoomVerticle> deploy(String room, RoomStore.Snapshot snapshot, Entry e) {
-    RoomVerticle v = new RoomVerticle(snapshot, room, store, historyLimit, liveNodes, healthy, this::broken);
+    RoomVerticle v = new RoomVerticle(snapshot, room, store, historyLimit, durability, liveNodes, healthy, this::broken);
     return vertx.deployVerticle(v).map(id -> {
       e.verticle = v;
       e.deploymentId = id;
       e.lastUse = System.nanoTime();
       if (snapshot.takeover()) {
-        LOG.info("room {} taken over from a node that left (epoch {})", room, snapshot.lease().epoch());
+        LOG.info("room {} taken over from a node that left (epoch {})", room, snapshot.state().epoch());
       } else {
-        LOG.debug("room {} activated (epoch {})", room, snapshot.lease().epoch());
+        LOG.debug("room {} activated (epoch {})", room, snapshot.state().epoch());
       }
       return v;
     });

@@ -31,6 +31,9 @@ import java.util.function.Supplier;
 public final class RoomVerticle extends VerticleBase {
   private final Room room;
   private final Lease lease;
+  /** This activation's fencing token: writes carry it and are refused once a newer activation exists. */
+  private final long epoch;
+  private final Durability durability;
   private final RoomStore store;
   private final int historyLimit;
   private final Consumer<RoomVerticle> onBroken;
@@ -53,11 +56,13 @@ public final class RoomVerticle extends VerticleBase {
   private boolean writing;
   private boolean broken;
 
-  public RoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, int historyLimit,
+  public RoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, int historyLimit, Durability durability,
                       Supplier<Set<String>> liveNodes, BooleanSupplier healthy, Consumer<RoomVerticle> onBroken) {
     this.healthy = healthy;
     this.room = new Room(name, snapshot.state(), snapshot.members(), historyLimit);
     this.lease = snapshot.lease();
+    this.epoch = snapshot.state().epoch();
+    this.durability = durability;
     this.store = store;
     this.historyLimit = historyLimit;
     this.onBroken = onBroken;
@@ -85,10 +90,10 @@ public final class RoomVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** Hibernation: every write has completed (the host only stops idle rooms); give the lease back. */
+  /** Hibernation: every write has completed (the host only stops idle rooms); state to disk, lease back. */
   @Override
   public Future<?> stop() {
-    return store.release(room.name(), lease).otherwiseEmpty();
+    return store.hibernate(room.name(), lease, !broken).otherwiseEmpty();
   }
 
   /**
@@ -256,8 +261,8 @@ public final class RoomVerticle extends VerticleBase {
     long ticket = last;
     writing = true;
     Future<Void> write = records
-        ? store.append(room.name(), lease.epoch(), batch, historyLimit)
-        : store.changeMembers(room.name(), lease.epoch(), changes);
+        ? store.append(room.name(), epoch, batch, historyLimit, durability.waitForDisk(liveNodes.get().size()))
+        : store.changeMembers(room.name(), epoch, changes);
     write.onComplete(ar -> {
       writing = false;
       if (ar.failed()) {

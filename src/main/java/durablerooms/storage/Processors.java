@@ -33,40 +33,43 @@ public final class Processors {
     public Claim process(Map.Entry<String, Lease> entry) {
       Lease current = entry.getValue();
       if (current == null) {
-        Lease lease = new Lease(node, 1);
+        Lease lease = new Lease(node, 1, false);
         entry.setValue(lease);
         return new Claim(lease, false);
       }
       if (current.held() && !current.owner().equals(node) && liveNodes.contains(current.owner())) {
         return new Claim(current, false);
       }
-      Lease lease = new Lease(node, current.epoch() + 1);
+      Lease lease = new Lease(node, current.epoch() + 1, false);
       entry.setValue(lease);
-      return new Claim(lease, current.held());
+      return new Claim(lease, current.held() || !current.clean());
     }
   }
 
-  /** Releases the lease if it is still exactly {@code lease}; keeps the epoch so the next one is higher. */
-  public record ReleaseLease(Lease lease) implements EntryProcessor<String, Lease, Boolean> {
+  /**
+   * Releases the lease if it is still exactly {@code lease}; keeps the epoch so the next one is
+   * higher, and whether everything was sent ({@code clean}): if not, the next activation replays.
+   */
+  public record ReleaseLease(Lease lease, boolean clean) implements EntryProcessor<String, Lease, Boolean> {
     @Override
     public Boolean process(Map.Entry<String, Lease> entry) {
       if (!lease.equals(entry.getValue())) {
         return false;
       }
-      entry.setValue(new Lease(null, lease.epoch()));
+      entry.setValue(new Lease(null, lease.epoch(), clean));
       return true;
     }
   }
 
-  /** Fences the room's state to {@code epoch} and returns a copy, or null if a newer epoch already wrote it. */
-  public record ActivateState(long epoch) implements EntryProcessor<String, RoomState, RoomState> {
+  /**
+   * Starts an activation: raises the state's epoch by one (the fencing token of the new
+   * activation: writes with an older one are refused from now on) and returns a copy.
+   */
+  public record ActivateState() implements EntryProcessor<String, RoomState, RoomState> {
     @Override
     public RoomState process(Map.Entry<String, RoomState> entry) {
       RoomState state = entry.getValue() == null ? RoomState.empty() : entry.getValue();
-      if (state.epoch() > epoch) {
-        return null;
-      }
-      state.fence(epoch);
+      state.fence(state.epoch() + 1);
       entry.setValue(state);
       return state.copy();
     }
