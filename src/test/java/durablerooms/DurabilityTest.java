@@ -1,0 +1,155 @@
+package durablerooms;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Rooms outlive their node: restart on the same data folder, resume with since, retention. */
+@ExtendWith(VertxExtension.class)
+class DurabilityTest {
+
+  @Test
+  @DisplayName("a node killed with kill -9 and started again on its data folder has every room back: history, next seq")
+  void restartKeepsEveryAckedMessage(Vertx vertx) {
+    String cluster = "restart-" + UUID.randomUUID();
+    Map<String, String> env = TestNodes.settings(cluster, TestNodes.clusterPort(), Map.of("ROOMS_DURABILITY", "disk"));
+    List<String> rooms = List.of("alpha-" + cluster.substring(8, 14), "beta-" + cluster.substring(8, 14),
+        "gamma-" + cluster.substring(8, 14));
+    Map<String, List<Long>> acked = new HashMap<>();
+    try (NodeProcess first = NodeProcess.start("restart-a", env)) {
+      first.awaitReady();
+      List<WsClient> clients = new ArrayList<>();
+      for (String room : rooms) {
+        clients.add(WsClient.join(vertx, first.httpPort, "/chat/" + room + "?name=writer&client=w-" + room));
+      }
+      for (int i = 0; i < 25; i++) {
+        for (int r = 0; r < rooms.size(); r++) {
+          clients.get(r).say(rooms.get(r) + " #" + i, "id-" + i);
+        }
+      }
+      for (int r = 0; r < rooms.size(); r++) {
+        List<Long> seqs = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+          seqs.add(clients.get(r).nextOfType("ACK").getLong("seq"));
+        }
+        acked.put(rooms.get(r), seqs);
+      }
+      first.kill(); // no shutdown: what was ACKed must already be on disk
+      clients.forEach(WsClient::close);
+    }
+    try (NodeProcess second = NodeProcess.start("restart-b", env)) {
+      second.awaitReady();
+      for (String room : rooms) {
+        try (WsClient reader = WsClient.connect(vertx, second.httpPort, "/chat/" + room + "?name=reader&since=0")) {
+          reader.next("SYSTEM");
+          JsonObject presence = reader.next("PRESENCE");
+          assertEquals(25L, presence.getLong("seq"), room + ": next seq continues");
+          assertEquals(1, presence.getJsonArray("members").size(), room + ": the members of the dead node are gone");
+          JsonArray history = reader.next("HISTORY").getJsonArray("messages");
+          assertEquals(25, history.size(), room);
+          for (int i = 0; i < 25; i++) {
+            JsonObject m = history.getJsonObject(i);
+            assertEquals(acked.get(room).get(i), m.getLong("seq"));
+            assertEquals(room + " #" + i, m.getString("message"));
+          }
+          reader.say("after restart", "after");
+          assertEquals(26L, reader.nextOfType("ACK").getLong("seq"));
+        }
+        // a retried id from before the restart is still recognised
+        try (WsClient writer = WsClient.join(vertx, second.httpPort, "/chat/" + room + "?name=writer&client=w-" + room)) {
+          writer.say("retry", "id-3");
+          assertEquals(acked.get(room).get(3), writer.nextOfType("ACK").getLong("seq"));
+        }
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a client that reconnects with since gets exactly what it missed, then live messages, no duplicate, no hole")
+  void resumeWithSince(Vertx vertx) {
+    Node node = TestNodes.start(TestNodes.config(Map.of()));
+    try {
+      String room = "resume-" + UUID.randomUUID().toString().substring(0, 8);
+      long last;
+      try (WsClient sender = WsClient.join(vertx, node.httpPort(), "/chat/" + room + "?name=sender&client=s")) {
+        try (WsClient reader = WsClient.join(vertx, node.httpPort(), "/chat/" + room + "?name=reader")) {
+          sender.say("before", "b0");
+          last = reader.nextOfType("MESSAGE").getLong("seq");
+        }
+        for (int i = 0; i < 50; i++) {
+          sender.say("missed " + i, "m" + i);
+        }
+        for (int i = 0; i < 50; i++) {
+          sender.nextOfType("ACK");
+        }
+        try (WsClient back = WsClient.connect(vertx, node.httpPort(), "/chat/" + room + "?name=reader&since=" + last)) {
+          back.next("SYSTEM");
+          assertEquals(last + 50, back.next("PRESENCE").getLong("seq"));
+          JsonObject history = back.next("HISTORY");
+          assertFalse(history.getBoolean("gap"));
+          JsonArray msgs = history.getJsonArray("messages");
+          assertEquals(50, msgs.size());
+          for (int i = 0; i < 50; i++) {
+            assertEquals(last + 1 + i, msgs.getJsonObject(i).getLong("seq"));
+            assertEquals("missed " + i, msgs.getJsonObject(i).getString("message"));
+          }
+          assertEquals(last + 1, history.getLong("from"));
+          assertEquals(last + 50, history.getLong("to"));
+          sender.say("live", "l1");
+          JsonObject live = back.nextOfType("MESSAGE");
+          assertEquals(last + 51, live.getLong("seq"));
+          back.ping();
+          assertTrue(back.seen.stream().filter(f -> "MESSAGE".equals(f.getString("type"))).count() == 1,
+              "nothing replayed twice: " + back.seen);
+        }
+      }
+    } finally {
+      TestNodes.stop(node);
+    }
+  }
+
+  @Test
+  @DisplayName("only the last ROOMS_HISTORY_LIMIT messages are kept; a since older than that gets gap=true")
+  void retention(Vertx vertx) {
+    Node node = TestNodes.start(TestNodes.config(Map.of("ROOMS_HISTORY_LIMIT", "10")));
+    try {
+      String room = "retain-" + UUID.randomUUID().toString().substring(0, 8);
+      try (WsClient sender = WsClient.join(vertx, node.httpPort(), "/chat/" + room + "?name=s")) {
+        for (int i = 1; i <= 30; i++) {
+          sender.say("n" + i, "i" + i);
+        }
+        for (int i = 1; i <= 30; i++) {
+          sender.nextOfType("ACK");
+        }
+      }
+      try (WsClient late = WsClient.connect(vertx, node.httpPort(), "/chat/" + room + "?name=late&since=5")) {
+        late.next("SYSTEM");
+        late.next("PRESENCE");
+        JsonObject h = late.next("HISTORY");
+        assertTrue(h.getBoolean("gap"), "messages 6..20 are no longer retained");
+        assertEquals(10, h.getJsonArray("messages").size());
+        assertEquals(21L, h.getJsonArray("messages").getJsonObject(0).getLong("seq"));
+        late.send(new JsonObject().put("type", "history").put("before", 21).put("limit", 5));
+        JsonObject page = late.nextOfType("HISTORY");
+        assertTrue(page.getBoolean("gap"));
+        assertEquals(0, page.getJsonArray("messages").size());
+      }
+    } finally {
+      TestNodes.stop(node);
+    }
+  }
+}
