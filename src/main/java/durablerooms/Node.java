@@ -53,6 +53,7 @@ public final class Node {
   private RoomHost host;
   private Membership membership;
   private PauseWatchdog watchdog;
+  private Future<Void> closing;
   /** A gap this long between watchdog ticks is a pause; below the failure timeout (5 s, conf/cluster.xml). */
   private static final long PAUSE_MS = 2500;
   /** After a pause, the time for the cluster's view to settle: the failure timeout plus a margin. */
@@ -184,7 +185,14 @@ public final class Node {
    * Graceful stop: no longer ready, clients closed with 1012 so they reconnect to another node (their
    * rooms told they left), rooms stopped with their leases released, then the cluster left.
    */
-  public Future<Void> close() {
+  public synchronized Future<Void> close() {
+    if (closing == null) {
+      closing = shutDown();
+    }
+    return closing;
+  }
+
+  private Future<Void> shutDown() {
     ready = false;
     if (watchdog != null) {
       watchdog.stop();

@@ -1,0 +1,62 @@
+package durablerooms;
+
+import durablerooms.config.ServerConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.Map;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A node that stops gracefully hands its rooms over and sends its clients elsewhere with 1012. */
+@ExtendWith(VertxExtension.class)
+class GracefulStopTest {
+
+  @Test
+  @DisplayName("a stopping node closes its clients with 1012, its members leave, its rooms move with their history")
+  void gracefulStopHandsOver(Vertx vertx) {
+    String cluster = "stop-" + UUID.randomUUID();
+    int clusterPort = TestNodes.clusterPort();
+    Node stays = TestNodes.start(ServerConfig.of(TestNodes.settings(cluster, clusterPort, Map.of())));
+    Node leaves = TestNodes.start(ServerConfig.of(TestNodes.settings(cluster, clusterPort, Map.of())));
+    try {
+      TestNodes.eventually(20_000, "two nodes", () -> stays.clusterSize() == 2);
+      String room = "handover-" + UUID.randomUUID().toString().substring(0, 8);
+      try (WsClient onLeaving = WsClient.join(vertx, leaves.httpPort(), "/chat/" + room + "?name=a");
+           WsClient onStaying = WsClient.join(vertx, stays.httpPort(), "/chat/" + room + "?name=b&client=b")) {
+        assertTrue(leaves.host().isActive(room), "the leaving node runs the room");
+        onLeaving.say("before the stop");
+        assertEquals(1L, onStaying.nextOfType("MESSAGE").getLong("seq"));
+
+        long started = System.currentTimeMillis();
+        TestNodes.stop(leaves);
+        long tookMs = System.currentTimeMillis() - started;
+        assertTrue(tookMs < 10_000, "left the cluster within 10 s, took " + tookMs + " ms");
+        TestNodes.eventually(5_000, "the client is told to reconnect", () -> onLeaving.closeCode != null);
+        assertEquals((short) 1012, onLeaving.closeCode);
+        JsonObject leave = onStaying.nextOfType("LEAVE");
+        assertEquals("a", leave.getJsonObject("member").getString("user"));
+        TestNodes.eventually(10_000, "one node left", () -> stays.clusterSize() == 1);
+
+        onStaying.say("after the stop", "after-1");
+        assertEquals(2L, onStaying.nextOfType("ACK").getLong("seq"), "seq continues on the node that stayed");
+        assertTrue(stays.host().isActive(room));
+        try (WsClient back = WsClient.connect(vertx, stays.httpPort(), "/chat/" + room + "?name=a&since=0")) {
+          back.next("SYSTEM");
+          back.next("PRESENCE");
+          assertEquals(2, back.next("HISTORY").getJsonArray("messages").size());
+        }
+      }
+    } finally {
+      TestNodes.stop(stays);
+      TestNodes.stop(leaves); // closing twice returns the first close
+
+    }
+  }
+}
