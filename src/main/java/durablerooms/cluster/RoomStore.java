@@ -101,11 +101,12 @@ public final class RoomStore {
 
   /**
    * Hibernation: once everything of the room is on disk its state leaves the cluster's memory
-   * (it loads again on wake), then the lease is released.
+   * (it loads again on wake), then the lease is released (also when the disk failed).
    */
   public Future<Void> hibernate(String room, Lease lease, boolean clean) {
     return await(archive.flush())
         .compose(v -> vertx.executeBlocking(() -> states.evict(room), false))
+        .otherwiseEmpty() // not on disk: the state stays in the cluster's memory
         .compose(v -> release(room, lease, clean))
         .mapEmpty();
   }
