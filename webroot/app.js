@@ -347,6 +347,7 @@ function renderStatus(detail) {
     wait = ms >= 1000 ? ` in ${Math.ceil(ms / 1000)} s` : '…';
   }
   ui.status.dataset.state = state;
+  document.body.classList.toggle('not-live', !!room && state !== 'live'); // the member list may be stale
   if (ui.statusText.textContent !== text) ui.statusText.textContent = text;
   ui.statusWait.textContent = wait;
   ui.status.title = state === 'offline' && detail.reason ? 'Offline: ' + detail.reason : '';
