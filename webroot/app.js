@@ -4,7 +4,7 @@
 
 import { el, hue, initial } from './dom.js';
 import { Conversation } from './conversation.js';
-import { Outbox, RoomConnection } from './connection.js';
+import { Outbox, RoomConnection, randomId } from './connection.js';
 
 const ROOM_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 const PAGE = 50;
@@ -40,7 +40,7 @@ const ui = {
 };
 
 /** This tab's client id: survives a reload (sessionStorage), so a resend after reload is deduplicated. */
-const clientId = sessionStorage.getItem('rooms.client') || 'c-' + crypto.randomUUID();
+const clientId = sessionStorage.getItem('rooms.client') || 'c-' + randomId();
 sessionStorage.setItem('rooms.client', clientId);
 
 let conn = null;

@@ -17,6 +17,15 @@ const CLOSE_RESTARTING = 1012;
 const CLOSE_POLICY = 1008;
 const RETRYABLE_ERRORS = new Set(['unavailable', 'rate_limited']);
 
+/**
+ * A random id. crypto.randomUUID exists only in secure contexts (https, localhost), and a node is
+ * often reached over plain http on a LAN name; getRandomValues works everywhere.
+ */
+export function randomId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** Unacknowledged messages of one room, kept in sessionStorage so that a reload does not lose them. */
 export class Outbox {
   constructor(room) {
@@ -28,7 +37,7 @@ export class Outbox {
   }
 
   add(text) {
-    const item = { id: 'm-' + crypto.randomUUID(), text, ts: Date.now(), sentAt: 0 };
+    const item = { id: 'm-' + randomId(), text, ts: Date.now(), sentAt: 0 };
     this.items.set(item.id, item);
     this.save();
     return item;
