@@ -76,6 +76,7 @@ function join(roomName, name) {
   conversation.clear(room);
   historyStarted = false;
   welcomed = false;
+  unread = 0;
   const outbox = new Outbox(room);
   conn = new RoomConnection({ room, name, clientId, outbox });
   for (const item of outbox.list()) conversation.addPending(item, name);

@@ -165,7 +165,15 @@ export class RoomConnection extends EventTarget {
     url.searchParams.set('client', this.clientId);
     if (this.lastSeq !== null) url.searchParams.set('since', String(this.lastSeq));
 
-    const ws = new WebSocket(url);
+    let ws;
+    try {
+      ws = new WebSocket(url);
+    } catch {
+      // refused before any network (a blocked or malformed address): treat as a failed attempt
+      this.ws = { base, opened: false, close() {} };
+      this.dropped(this.ws, 4003, 'cannot connect');
+      return;
+    }
     this.ws = ws;
     ws.opened = false;
     ws.base = base;
