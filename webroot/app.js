@@ -1,153 +1,494 @@
-// The Durable Rooms chat page: plain JavaScript, no build step. Every user string is set as text.
-const $ = (id) => document.getElementById(id);
-const messages = $('chat-messages');
-const input = $('message-input');
-const sendButton = $('send-button');
+// The Durable Rooms chat page: joins a room (form, link /#/room/NAME, or the active room list),
+// shows the conversation, who is here and the connection's state. Plain ES modules, no build step.
+// Every user string is set as text, never as HTML.
 
-let socket = null;
-let lastSeq = null;
+import { el, hue, initial } from './dom.js';
+import { Conversation } from './conversation.js';
+import { Outbox, RoomConnection, randomId } from './connection.js';
+
+const ROOM_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+const PAGE = 50;
+const TYPING_SEND_MS = 3000;
+const TYPING_SHOW_MS = 5000;
+const QUIET_REJOIN_MS = 4000; // a leave followed by a join of the same name this soon is a reconnect, not news
+const ROOMS_REFRESH_MS = 15000;
+const MAX_INPUT_PX = 160;
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  status: $('status'),
+  statusText: $('status-text'),
+  statusWait: $('status-wait'),
+  retry: $('retry-button'),
+  roomTitle: $('room-title'),
+  joinForm: $('join-form'),
+  joinButton: $('join-button'),
+  roomInput: $('room-input'),
+  nameInput: $('name-input'),
+  roomList: $('room-list'),
+  presence: $('presence'),
+  peopleCount: $('people-count'),
+  nodeInfo: $('node-info'),
+  typing: $('typing'),
+  sendForm: $('send-form'),
+  input: $('message-input'),
+  send: $('send-button'),
+  roomsToggle: $('rooms-toggle'),
+  peopleToggle: $('people-toggle'),
+  roomsPanel: $('rooms-panel'),
+  peoplePanel: $('people-panel'),
+};
+
+/** This tab's client id: survives a reload (sessionStorage), so a resend after reload is deduplicated. */
+const clientId = sessionStorage.getItem('rooms.client') || 'c-' + randomId();
+sessionStorage.setItem('rooms.client', clientId);
+
+let conn = null;
+let room = null;
 let me = null;
 let members = new Map();
-const clientId = localStorage.getItem('rooms.client') || crypto.randomUUID();
-localStorage.setItem('rooms.client', clientId);
-const pending = new Map(); // id -> {text, li}
+let historyStarted = false; // the first page of history has arrived for this join
+let welcomed = false;
+let lastStatus = { state: 'idle' };
+let lastTypingSent = 0;
+let unread = 0;
+let knownRooms = []; // the last /api/rooms answer
+const typers = new Map(); // member id -> {user, until}
+const leaving = new Map(); // user name -> timer of a "left" line not shown yet
 
-function line(cls, parts) {
-  const li = document.createElement('li');
-  if (cls) li.className = cls;
-  for (const [c, text] of parts) {
-    const span = document.createElement('span');
-    span.className = c;
-    span.textContent = text;
-    li.append(span);
+const conversation = new Conversation({
+  list: $('chat-messages'),
+  scroller: $('chat-scroll'),
+  olderStatus: $('history-status'),
+  jump: $('jump-latest'),
+  onNeedOlder: (before) => !!conn && conn.history(before, PAGE),
+});
+
+// --- joining and leaving -------------------------------------------------------------------------
+
+function join(roomName, name) {
+  leave();
+  room = roomName;
+  document.body.classList.remove('no-room');
+  ui.roomTitle.textContent = room;
+  ui.roomInput.value = room;
+  ui.nameInput.value = name;
+  conversation.clear(room);
+  historyStarted = false;
+  welcomed = false;
+  unread = 0;
+  const outbox = new Outbox(room);
+  conn = new RoomConnection({ room, name, clientId, outbox });
+  for (const item of outbox.list()) conversation.addPending(item, name);
+  listen(conn);
+  conn.start();
+  setComposer(true);
+  if (isGuest(name)) {
+    conversation.system(`You are ${name}. Pick your own name under “Join a room”.`);
   }
-  const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
-  messages.append(li);
-  if (atBottom) messages.scrollTop = messages.scrollHeight;
-  return li;
+  updateTitle();
+  updateJoinButton();
+  loadRooms();
+  closePanels();
 }
 
-function time(ts) {
-  return new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+function leave() {
+  if (conn) conn.stop();
+  conn = null;
+  me = null;
+  members = new Map();
+  typers.clear();
+  for (const t of leaving.values()) clearTimeout(t);
+  leaving.clear();
+  renderPresence();
+  renderTyping();
 }
 
-function showMessage(m) {
-  if (lastSeq !== null && m.seq <= lastSeq) return; // already shown
-  lastSeq = m.seq;
-  line('', [['user', m.user], ['text', m.message], ['time', time(m.ts)]]);
+function showLanding() {
+  leave();
+  room = null;
+  document.body.classList.add('no-room');
+  ui.roomTitle.textContent = 'Durable Rooms';
+  conversation.clear('');
+  setComposer(false);
+  renderStatus({ state: 'idle' });
+  updateTitle();
+  updateJoinButton();
 }
 
-function renderPresence() {
-  const ul = $('presence');
-  ul.replaceChildren();
-  for (const m of members.values()) {
-    const li = document.createElement('li');
-    li.textContent = m.user + (me && m.id === me.id ? ' (you)' : '');
-    const node = document.createElement('span');
-    node.className = 'node';
-    node.title = 'node ' + m.node;
-    node.textContent = m.node.slice(0, 4);
-    li.append(node);
-    ul.append(li);
+function route() {
+  const m = location.hash.match(/^#\/room\/([^/?#]+)$/);
+  if (m) {
+    let name;
+    try {
+      name = decodeURIComponent(m[1]);
+    } catch {
+      return;
+    }
+    if (ROOM_RE.test(name) && (name !== room || !conn)) join(name, chosenName());
+    return;
   }
+  if (location.hash === '' || location.hash === '#' || location.hash === '#/') showLanding();
 }
 
-function setStatus(text, live) {
-  $('status').textContent = text;
-  $('status').classList.toggle('live', !!live);
-  input.disabled = sendButton.disabled = !live;
+/** The name to join under: the one typed, the one remembered, or a guest name for this tab. */
+function chosenName() {
+  const typed = ui.nameInput.value.trim();
+  if (typed) return typed;
+  const remembered = localStorage.getItem('rooms.name');
+  if (remembered) return remembered;
+  let guest = sessionStorage.getItem('rooms.guest');
+  if (!guest) {
+    guest = 'guest-' + (1000 + Math.floor(Math.random() * 9000));
+    sessionStorage.setItem('rooms.guest', guest);
+  }
+  return guest;
 }
 
-function connect(room, name) {
-  if (socket) socket.close();
-  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const params = new URLSearchParams({ name, client: clientId });
-  if (lastSeq !== null) params.set('since', lastSeq);
-  socket = new WebSocket(`${proto}//${location.host}/chat/${encodeURIComponent(room)}?${params}`);
-  setStatus('connecting');
-  socket.onmessage = (e) => onFrame(JSON.parse(e.data));
-  socket.onclose = () => setStatus('offline');
+function isGuest(name) {
+  return name === sessionStorage.getItem('rooms.guest') && !localStorage.getItem('rooms.name');
+}
+
+function onJoinSubmit(e) {
+  e.preventDefault();
+  const r = ui.roomInput.value.trim();
+  const n = ui.nameInput.value.trim();
+  if (!ROOM_RE.test(r) || !n) return;
+  localStorage.setItem('rooms.name', n);
+  localStorage.setItem('rooms.room', r);
+  if (conn && r === room) {
+    if (n !== (me ? me.user : conn.name)) conn.rename(n);
+    closePanels();
+    return;
+  }
+  if (location.hash === '#/room/' + r) join(r, n);
+  else location.hash = '#/room/' + r;
+}
+
+function updateJoinButton() {
+  const same = conn && ui.roomInput.value.trim() === room;
+  ui.joinButton.textContent = same ? 'Change name' : 'Join';
+}
+
+// --- the connection's events ---------------------------------------------------------------------
+
+function listen(c) {
+  const on = (type, handler) => c.addEventListener(type, (e) => { if (c === conn) handler(e.detail); });
+  on('status', renderStatus);
+  on('live', onLive);
+  on('reset', () => {
+    conversation.clear(room);
+    historyStarted = false;
+    conversation.system('This room was reset; showing what it has now.');
+  });
+  on('history', onHistory);
+  on('frame', onFrame);
+  on('acked', ({ id, seq, ts }) => conversation.confirm(id, seq, ts));
+  on('failed', ({ id, message }) => conversation.fail(id, message || 'refused'));
+}
+
+function onLive({ you, seq }) {
+  me = you;
+  if (document.activeElement !== ui.nameInput) ui.nameInput.value = you.user;
+  conversation.resetLoading();
+  if (!historyStarted) {
+    if (seq > 0 && conn.history(seq + 1, PAGE)) conversation.loading();
+    else if (seq === 0) {
+      historyStarted = true;
+      conversation.markBeginning();
+    }
+  }
+  renderNode();
+}
+
+function onHistory({ frame, kind }) {
+  const messages = frame.messages || [];
+  if (kind === 'resume') {
+    const added = conversation.addMessages(messages, { live: true });
+    countUnread(added);
+    if (frame.gap) conversation.system('Some messages from while you were away are no longer kept.');
+    return;
+  }
+  const added = conversation.addMessages(messages, { older: conversation.hasMessages });
+  historyStarted = true;
+  conversation.olderLoaded({ from: frame.from, gap: frame.gap, added });
 }
 
 function onFrame(f) {
   switch (f.type) {
-    case 'SYSTEM': line('system', [['text', f.message]]); break;
+    case 'SYSTEM':
+      if (!welcomed) conversation.system(f.message);
+      welcomed = true;
+      break;
     case 'PRESENCE':
-      me = f.you;
       members = new Map(f.members.map((m) => [m.id, m]));
-      if (lastSeq === null) lastSeq = f.seq;
       renderPresence();
-      setStatus('live', true);
-      for (const [id, p] of pending) socket.send(JSON.stringify({ type: 'message', message: p.text, id }));
-      if (f.seq > 0 && lastSeq === f.seq) socket.send(JSON.stringify({ type: 'history', limit: 50 }));
       break;
-    case 'HISTORY': for (const m of f.messages) showMessage(m); break;
-    case 'MESSAGE': showMessage(f); break;
-    case 'ACK': {
-      const p = pending.get(f.id);
-      if (p) { p.li.classList.remove('pending'); pending.delete(f.id); lastSeq = Math.max(lastSeq, f.seq); }
+    case 'MESSAGE':
+      countUnread(conversation.addMessages([f], { live: true }));
+      for (const [id, t] of typers) if (t.user === f.user) typers.delete(id);
+      renderTyping();
       break;
-    }
-    case 'JOIN': members.set(f.member.id, f.member); renderPresence(); line('system', [['text', f.member.user + ' joined']]); break;
-    case 'LEAVE': members.delete(f.member.id); renderPresence(); line('system', [['text', f.member.user + ' left']]); break;
-    case 'RENAME': members.set(f.member.id, f.member); renderPresence(); break;
-    case 'ERROR': line('system', [['text', 'error: ' + f.message]]); break;
+    case 'JOIN':
+      members.set(f.member.id, f.member);
+      renderPresence();
+      announceJoin(f.member);
+      break;
+    case 'LEAVE':
+      members.delete(f.member.id);
+      typers.delete(f.member.id);
+      renderPresence();
+      renderTyping();
+      announceLeave(f.member);
+      break;
+    case 'RENAME': onRename(f.member); break;
+    case 'TYPING':
+      if (!me || f.id !== me.id) {
+        typers.set(f.id, { user: f.user, until: Date.now() + TYPING_SHOW_MS });
+        renderTyping();
+      }
+      break;
+    case 'ERROR':
+      // a failed join is followed by a close and a reconnect: the status line tells that story
+      if (f.code !== 'unavailable') conversation.system('The server said: ' + f.message);
+      break;
+    default: break;
   }
 }
 
-function send() {
-  const text = input.value.trim();
-  if (!text || !socket || socket.readyState !== WebSocket.OPEN) return;
-  const id = crypto.randomUUID();
-  const li = line('pending', [['user', me ? me.user : ''], ['text', text]]);
-  pending.set(id, { text, li });
-  socket.send(JSON.stringify({ type: 'message', message: text, id }));
-  input.value = '';
+function onRename(member) {
+  const before = members.get(member.id);
+  members.set(member.id, member);
+  if (me && member.id === me.id) {
+    me = member;
+    conn.name = member.user;
+    ui.nameInput.value = member.user;
+    localStorage.setItem('rooms.name', member.user);
+    conversation.system(`You are now ${member.user}.`);
+  } else if (before && before.user !== member.user) {
+    conversation.system(`${before.user} is now ${member.user}`);
+  }
+  renderPresence();
+}
+
+/** Whether someone else of this name is in the room (another tab, or the same person reconnected). */
+function present(member) {
+  return [...members.values()].some((m) => m.user === member.user && m.id !== member.id);
+}
+
+function announceJoin(member) {
+  const pending = leaving.get(member.user);
+  if (pending) {
+    clearTimeout(pending); // left and came back at once: a reconnect, not news
+    leaving.delete(member.user);
+    return;
+  }
+  if (!present(member)) conversation.system(`${member.user} joined`);
+}
+
+function announceLeave(member) {
+  clearTimeout(leaving.get(member.user));
+  leaving.set(member.user, setTimeout(() => {
+    leaving.delete(member.user);
+    if (!present(member)) conversation.system(`${member.user} left`);
+  }, QUIET_REJOIN_MS));
+}
+
+// --- sending -------------------------------------------------------------------------------------
+
+function sendFromInput() {
+  const text = ui.input.value.replace(/^\s*\n/, '').trimEnd();
+  if (!conn || !text.trim()) return;
+  const item = conn.say(text);
+  conversation.addPending(item, me ? me.user : conn.name);
+  ui.input.value = '';
+  lastTypingSent = 0;
+  resizeInput();
+}
+
+function onInputKey(e) {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    sendFromInput();
+  }
+}
+
+function onInput() {
+  resizeInput();
+  const now = Date.now();
+  if (conn && ui.input.value.trim() && now - lastTypingSent > TYPING_SEND_MS) {
+    lastTypingSent = now;
+    conn.typing();
+  }
+}
+
+function resizeInput() {
+  ui.input.style.height = 'auto';
+  ui.input.style.height = Math.min(ui.input.scrollHeight + 2, MAX_INPUT_PX) + 'px';
+}
+
+function setComposer(enabled) {
+  ui.input.disabled = !enabled;
+  ui.send.disabled = !enabled;
+  ui.input.placeholder = enabled ? 'Message ' + room : 'Join a room to write';
+}
+
+// --- rendering -----------------------------------------------------------------------------------
+
+const STATUS_TEXT = { idle: 'Not connected', connecting: 'Connecting…', live: 'Live', offline: 'Offline' };
+
+function renderStatus(detail) {
+  lastStatus = detail;
+  const { state } = detail;
+  let text = STATUS_TEXT[state];
+  let wait = ''; // the countdown is shown, not announced: a screen reader hears "Reconnecting" once
+  if (state === 'reconnecting') {
+    const ms = (detail.retryAt || 0) - Date.now();
+    text = 'Reconnecting';
+    wait = ms >= 1000 ? ` in ${Math.ceil(ms / 1000)} s` : '…';
+  }
+  ui.status.dataset.state = state;
+  document.body.classList.toggle('not-live', !!room && state !== 'live'); // the member list may be stale
+  if (ui.statusText.textContent !== text) ui.statusText.textContent = text;
+  ui.statusWait.textContent = wait;
+  ui.status.title = state === 'offline' && detail.reason ? 'Offline: ' + detail.reason : '';
+  ui.retry.hidden = !((state === 'reconnecting' && (detail.retryAt || 0) - Date.now() > 1500) || state === 'offline');
+  if (state === 'live') renderNode();
+}
+
+function renderNode() {
+  if (!conn || !me) {
+    ui.nodeInfo.textContent = '';
+    return;
+  }
+  const host = conn.base.replace(/^https?:\/\//, '');
+  ui.nodeInfo.textContent = 'via node ' + shortNode(me.node) + ' · ' + host;
+  ui.nodeInfo.title = 'Connected through node ' + me.node + ' at ' + conn.base;
+  ui.nodeInfo.dataset.node = me.node;
+}
+
+function shortNode(id) {
+  return String(id || '').slice(0, 8);
+}
+
+function renderPresence() {
+  const list = [...members.values()].sort((a, b) => {
+    if (me && a.id === me.id) return -1;
+    if (me && b.id === me.id) return 1;
+    return a.user.localeCompare(b.user);
+  });
+  ui.presence.replaceChildren(...list.map((m) => el('li', { dataset: { member: m.id } },
+    el('span', { class: 'avatar small hue-' + hue(m.user), 'aria-hidden': 'true', text: initial(m.user) }),
+    el('span', { class: 'who' },
+      el('span', { class: 'name', text: m.user }),
+      me && m.id === me.id ? el('span', { class: 'you', text: '(you)' }) : null),
+    el('span', { class: 'node', title: 'connected to node ' + m.node, text: 'node ' + shortNode(m.node) }))));
+  ui.peopleCount.textContent = String(members.size);
+  ui.peopleToggle.setAttribute('aria-label', `People in the room: ${members.size}`);
+  renderRooms();
+}
+
+function renderTyping() {
+  const now = Date.now();
+  for (const [id, t] of typers) if (t.until < now) typers.delete(id);
+  const names = [...new Set([...typers.values()].map((t) => t.user))];
+  let text = '';
+  if (names.length === 1) text = `${names[0]} is typing…`;
+  else if (names.length === 2) text = `${names[0]} and ${names[1]} are typing…`;
+  else if (names.length > 2) text = 'Several people are typing…';
+  if (ui.typing.textContent !== text) ui.typing.textContent = text;
+}
+
+function countUnread(added) {
+  if (added > 0 && document.hidden) {
+    unread += added;
+    updateTitle();
+  }
+}
+
+function updateTitle() {
+  document.title = (unread ? `(${unread}) ` : '') + (room ? room + ' · ' : '') + 'Durable Rooms';
 }
 
 async function loadRooms() {
+  const base = conn ? conn.base : location.origin;
   try {
-    const res = await fetch('/api/rooms');
-    const { rooms } = await res.json();
-    const ul = $('room-list');
-    ul.replaceChildren();
-    for (const r of rooms) {
-      const li = document.createElement('li');
-      const a = document.createElement('a');
-      a.href = '#/room/' + r.room;
-      a.textContent = `${r.room} (${r.members})`;
-      li.append(a);
-      ul.append(li);
-    }
-  } catch { /* the list is a convenience */ }
+    const res = await fetch(new URL('/api/rooms', base), { cache: 'no-store', signal: AbortSignal.timeout(3000) });
+    if (!res.ok) return;
+    knownRooms = ((await res.json()).rooms || []).filter((r) => ROOM_RE.test(r.room));
+  } catch {
+    return; // the list is a convenience; the connection's status tells about the server
+  }
+  renderRooms();
 }
 
-function joinFromHash() {
-  const m = location.hash.match(/^#\/room\/([A-Za-z0-9_.-]{1,64})$/);
-  if (!m) return;
-  $('room-input').value = m[1];
-  const name = $('name-input').value || localStorage.getItem('rooms.name') || 'guest-' + Math.floor(Math.random() * 1000);
-  $('name-input').value = name;
-  messages.replaceChildren();
-  lastSeq = null;
-  connect(m[1], name);
+/** The active rooms, busiest first; our own room's count is the live one from the member list. */
+function renderRooms() {
+  const rooms = knownRooms
+    .map((r) => (r.room === room && me ? { room, members: members.size } : r))
+    .filter((r) => r.members > 0 || r.room === room)
+    .sort((a, b) => b.members - a.members || a.room.localeCompare(b.room))
+    .slice(0, 30);
+  if (room && me && !rooms.some((r) => r.room === room)) rooms.unshift({ room, members: members.size });
+  if (rooms.length === 0) {
+    ui.roomList.replaceChildren(el('li', { class: 'muted', text: 'No one is chatting yet. Start a room above.' }));
+    return;
+  }
+  ui.roomList.replaceChildren(...rooms.map((r) => el('li', {},
+    el('a', { href: '#/room/' + r.room, 'aria-current': r.room === room ? 'page' : null },
+      el('span', { class: 'room-name', text: r.room }),
+      el('span', { class: 'count', 'aria-label': `${r.members} online`, text: String(r.members) })))));
 }
 
-$('join-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  localStorage.setItem('rooms.name', $('name-input').value);
-  localStorage.setItem('rooms.room', $('room-input').value);
-  if (location.hash === '#/room/' + $('room-input').value) joinFromHash();
-  else location.hash = '#/room/' + $('room-input').value;
-});
-$('send-form').addEventListener('submit', (e) => { e.preventDefault(); send(); });
-input.addEventListener('keydown', (e) => {
-  if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); send(); }
-});
-window.addEventListener('hashchange', joinFromHash);
+// --- panels on narrow screens --------------------------------------------------------------------
 
-$('name-input').value = localStorage.getItem('rooms.name') || '';
-$('room-input').value = localStorage.getItem('rooms.room') || 'lobby';
+function togglePanel(button, panel) {
+  const open = button.getAttribute('aria-expanded') !== 'true';
+  closePanels();
+  if (open) {
+    button.setAttribute('aria-expanded', 'true');
+    panel.classList.add('open');
+    panel.querySelector('input, a, button')?.focus();
+  }
+}
+
+function closePanels() {
+  for (const [button, panel] of [[ui.roomsToggle, ui.roomsPanel], [ui.peopleToggle, ui.peoplePanel]]) {
+    button.setAttribute('aria-expanded', 'false');
+    panel.classList.remove('open');
+  }
+}
+
+// --- wiring --------------------------------------------------------------------------------------
+
+ui.joinForm.addEventListener('submit', onJoinSubmit);
+ui.roomInput.addEventListener('input', updateJoinButton);
+ui.sendForm.addEventListener('submit', (e) => { e.preventDefault(); sendFromInput(); ui.input.focus(); });
+ui.input.addEventListener('keydown', onInputKey);
+ui.input.addEventListener('input', onInput);
+ui.retry.addEventListener('click', () => conn?.retryNow());
+ui.roomsToggle.addEventListener('click', () => togglePanel(ui.roomsToggle, ui.roomsPanel));
+ui.peopleToggle.addEventListener('click', () => togglePanel(ui.peopleToggle, ui.peoplePanel));
+document.querySelector('.skip-link').addEventListener('click', (e) => { e.preventDefault(); ui.input.focus(); });
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closePanels(); });
+document.addEventListener('click', (e) => {
+  if (!e.target.closest('.panel, .toggle')) closePanels(); // a tap beside an open panel closes it
+});
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden) return;
+  unread = 0;
+  updateTitle();
+  conn?.retryNow();
+});
+window.addEventListener('hashchange', route);
+setInterval(() => {
+  if (lastStatus.state === 'reconnecting') renderStatus(lastStatus);
+  if (typers.size) renderTyping();
+}, 1000);
+setInterval(loadRooms, ROOMS_REFRESH_MS);
+
+ui.nameInput.value = localStorage.getItem('rooms.name') || '';
+ui.roomInput.value = localStorage.getItem('rooms.room') || 'lobby';
+renderStatus({ state: 'idle' });
 loadRooms();
-setInterval(loadRooms, 10000);
-joinFromHash();
+route();

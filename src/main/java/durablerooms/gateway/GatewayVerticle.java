@@ -33,6 +33,12 @@ public final class GatewayVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   public static final int MAX_FRAME_BYTES = 64 * 1024;
+  /**
+   * The page's Content-Security-Policy: scripts, styles and images only from this node, no inline
+   * code, no frames. Sockets and fetches may reach other nodes (ws:, http:) for the page's failover.
+   */
+  static final String PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+      + "connect-src 'self' ws: wss: http: https:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
   private final GatewayContext node;
   private final Protocol protocol = new Protocol(4000);
@@ -47,12 +53,15 @@ public final class GatewayVerticle extends VerticleBase {
     HttpApi api = new HttpApi(node);
     router.get("/health").handler(api::health);
     router.get("/ready").handler(api::ready);
+    // the page falls back to another node when its own is gone, and reads these from there
+    router.getWithRegex("/api/(nodes|rooms)").handler(GatewayVerticle::allowAnyOrigin);
     router.get("/api/nodes").handler(api::nodes);
     router.get("/api/rooms").handler(api::rooms);
     router.get("/api/rooms/:room").handler(api::room);
     router.get("/api/rooms/:room/messages").handler(api::messages);
     router.get("/chat").handler(ctx -> upgrade(ctx, "lobby"));
     router.getWithRegex("/chat/(.*)").handler(ctx -> upgrade(ctx, ctx.pathParam("param0")));
+    router.get("/*").handler(GatewayVerticle::pageHeaders);
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
 
     HttpServerOptions options = new HttpServerOptions()
@@ -64,6 +73,19 @@ public final class GatewayVerticle extends VerticleBase {
         .setMaxWebSocketFrameSize(MAX_FRAME_BYTES)
         .setMaxWebSocketMessageSize(MAX_FRAME_BYTES);
     return vertx.createHttpServer(options).requestHandler(router).listen();
+  }
+
+  private static void pageHeaders(RoutingContext ctx) {
+    ctx.response()
+        .putHeader("Content-Security-Policy", PAGE_CSP)
+        .putHeader("X-Content-Type-Options", "nosniff")
+        .putHeader("Referrer-Policy", "no-referrer");
+    ctx.next();
+  }
+
+  private static void allowAnyOrigin(RoutingContext ctx) {
+    ctx.response().putHeader("Access-Control-Allow-Origin", "*");
+    ctx.next();
   }
 
   private void upgrade(RoutingContext ctx, String room) {

@@ -1,0 +1,269 @@
+package durablerooms;
+
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TimeoutException;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Level;
+
+/**
+ * One browser showing the chat page, with the actions and reads the browser tests need. Reads
+ * go through one script each (no stale elements); waits poll the DOM with a timeout, never sleep.
+ */
+final class ChatPage {
+  static final Duration TIMEOUT = Duration.ofSeconds(20);
+  static final Path SCREENSHOTS = Path.of("target", "screenshots");
+
+  final String label;
+  final ChromeDriver driver;
+  private final Path profile;
+
+  private ChatPage(String label, ChromeDriver driver, Path profile) {
+    this.label = label;
+    this.driver = driver;
+    this.profile = profile;
+  }
+
+  static ChatPage start(String label) {
+    Path profile;
+    try {
+      profile = Files.createTempDirectory("rooms-chromium-");
+    } catch (IOException e) {
+      throw new AssertionError("no temporary profile folder: " + e, e);
+    }
+    try {
+      return new ChatPage(label, Chromium.start(profile), profile);
+    } catch (RuntimeException | AssertionError e) {
+      Chromium.quit(null, profile);
+      throw e;
+    }
+  }
+
+  /** Starts a browser in the background (while the test starts its nodes); {@link #quit(CompletableFuture[])} ends it. */
+  static CompletableFuture<ChatPage> startAsync(String label) {
+    Chromium.requireInstalled();
+    return CompletableFuture.supplyAsync(() -> start(label));
+  }
+
+  /** The started page, or the reason it did not start. */
+  static ChatPage await(CompletableFuture<ChatPage> page) {
+    try {
+      return page.get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof AssertionError a ? a : new AssertionError("browser did not start: " + e.getCause(), e);
+    } catch (Exception e) {
+      throw new AssertionError("browser did not start: " + e, e);
+    }
+  }
+
+  /** Quits the browsers of these futures, once each has started (or failed to). */
+  @SafeVarargs
+  static void quit(CompletableFuture<ChatPage>... pages) {
+    for (CompletableFuture<ChatPage> p : pages) {
+      if (p != null) {
+        quit(p.handle((page, err) -> page).join());
+      }
+    }
+  }
+
+  static void quit(ChatPage... pages) {
+    for (ChatPage p : pages) {
+      if (p != null) {
+        Chromium.quit(p.driver, p.profile);
+      }
+    }
+  }
+
+  // --- actions -----------------------------------------------------------------------------------
+
+  /** Loads {@code origin + path} afresh; with a {@code name}, the page remembers it as the display name first. */
+  ChatPage open(String origin, String path, String name) {
+    driver.get(origin + "/health"); // a document of the origin, to reach its storage (and to leave any room)
+    if (name != null) {
+      js("localStorage.setItem('rooms.name', arguments[0])", name);
+    }
+    driver.get(origin + path);
+    return this;
+  }
+
+  /** Joins through the form, as a person would. */
+  void joinWithForm(String room, String name) {
+    WebElement roomInput = driver.findElement(By.id("room-input"));
+    roomInput.clear();
+    roomInput.sendKeys(room);
+    WebElement nameInput = driver.findElement(By.id("name-input"));
+    nameInput.clear();
+    nameInput.sendKeys(name);
+    driver.findElement(By.id("join-button")).click();
+  }
+
+  /** Types {@code text} into the message box and presses Enter. */
+  void send(String text) {
+    type(text, Keys.ENTER);
+  }
+
+  void type(CharSequence... keys) {
+    driver.findElement(By.id("message-input")).sendKeys(keys);
+  }
+
+  Object js(String script, Object... args) {
+    return driver.executeScript(script, args);
+  }
+
+  // --- reads -------------------------------------------------------------------------------------
+
+  /** The conversation's messages in page order: text, user, seq (null while pending), pending. */
+  @SuppressWarnings("unchecked")
+  List<Map<String, Object>> messages() {
+    return (List<Map<String, Object>>) js(
+        "return [...document.querySelectorAll('#chat-messages li.msg')].map(li => ({"
+            + "text: li.querySelector('.text').textContent, user: li.querySelector('.author').textContent,"
+            + "seq: li.dataset.seq ? Number(li.dataset.seq) : null, pending: li.classList.contains('pending')}))");
+  }
+
+  @SuppressWarnings("unchecked")
+  List<String> texts() {
+    return (List<String>) js("return [...document.querySelectorAll('#chat-messages li.msg .text')].map(e => e.textContent)");
+  }
+
+  long count(String text) {
+    return texts().stream().filter(text::equals).count();
+  }
+
+  boolean nonePending() {
+    return (Boolean) js("return document.querySelectorAll('#chat-messages li.pending').length === 0");
+  }
+
+  @SuppressWarnings("unchecked")
+  List<String> systemLines() {
+    return (List<String>) js("return [...document.querySelectorAll('#chat-messages li.system')].map(e => e.textContent)");
+  }
+
+  @SuppressWarnings("unchecked")
+  List<String> presence() {
+    return (List<String>) js("return [...document.querySelectorAll('#presence .name')].map(e => e.textContent)");
+  }
+
+  /** The connection state the page shows: idle, connecting, live, reconnecting or offline. */
+  String state() {
+    return (String) js("return document.getElementById('status').dataset.state");
+  }
+
+  String statusText() {
+    return driver.findElement(By.id("status")).getText();
+  }
+
+  /** The id of the node the page is connected through (shown discreetly under the member list). */
+  String node() {
+    return (String) js("return document.getElementById('node-info').dataset.node || null");
+  }
+
+  String typing() {
+    return (String) js("return document.getElementById('typing').textContent");
+  }
+
+  /** From now on, every connection state the page shows is recorded, however briefly. */
+  void recordStates() {
+    js("window.__states = [document.getElementById('status').dataset.state];"
+        + "new MutationObserver(() => window.__states.push(document.getElementById('status').dataset.state))"
+        + ".observe(document.getElementById('status'), {attributes: true, attributeFilter: ['data-state']});");
+  }
+
+  @SuppressWarnings("unchecked")
+  List<String> recordedStates() {
+    return (List<String>) js("return window.__states || []");
+  }
+
+  /** The page's console errors (script errors, CSP violations, failed loads) since the last call. */
+  List<String> consoleErrors() {
+    return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+        .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+        .map(LogEntry::getMessage)
+        .filter(m -> !m.contains("/favicon.ico")) // asked for by the /health document that open() passes through
+        .toList();
+  }
+
+  // --- waiting and pictures ----------------------------------------------------------------------
+
+  void waitUntil(String what, BooleanSupplier condition) {
+    try {
+      new WebDriverWait(driver, TIMEOUT, Duration.ofMillis(50)).until(d -> condition.getAsBoolean());
+    } catch (TimeoutException e) {
+      throw new AssertionError(label + ": not within " + TIMEOUT.toSeconds() + " s: " + what
+          + "\n  status: " + safe(this::statusText) + "\n  messages: " + safe(this::messages)
+          + "\n  system lines: " + safe(this::systemLines) + "\n  presence: " + safe(this::presence)
+          + "\n  console: " + safe(this::consoleErrors), e);
+    }
+  }
+
+  void waitLive() {
+    waitUntil("the page is live", () -> "live".equals(state()));
+  }
+
+  /** Sets the viewport (CSS pixels), e.g. 375x740 for a phone, through Chromium's device emulation. */
+  void viewport(int width, int height, boolean mobile) {
+    driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+        Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", mobile));
+  }
+
+  /** Cuts this page off the network (as when a phone loses its signal), or gives it back. */
+  void network(boolean online) {
+    driver.executeCdpCommand("Network.emulateNetworkConditions", Map.of("offline", !online, "latency", 0,
+        "downloadThroughput", -1, "uploadThroughput", -1));
+  }
+
+  /** The titles of every tab of this browser, read without bringing any to the front. */
+  @SuppressWarnings("unchecked")
+  List<String> tabTitles() {
+    Map<String, Object> targets = driver.executeCdpCommand("Target.getTargets", Map.of());
+    return ((List<Map<String, Object>>) targets.get("targetInfos")).stream()
+        .filter(t -> "page".equals(t.get("type")))
+        .map(t -> (String) t.get("title"))
+        .toList();
+  }
+
+  /** Emulates the reader's colour scheme preference: "light" or "dark". */
+  void colorScheme(String scheme) {
+    driver.executeCdpCommand("Emulation.setEmulatedMedia",
+        Map.of("features", List.of(Map.of("name", "prefers-color-scheme", "value", scheme))));
+  }
+
+  void desktopViewport() {
+    driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+  }
+
+  Path screenshot(String name) {
+    try {
+      Files.createDirectories(SCREENSHOTS);
+      Path file = SCREENSHOTS.resolve(name + ".png");
+      Files.write(file, driver.getScreenshotAs(OutputType.BYTES));
+      return file;
+    } catch (IOException e) {
+      throw new AssertionError("screenshot " + name + " not saved: " + e, e);
+    }
+  }
+
+  private static Object safe(java.util.function.Supplier<Object> read) {
+    try {
+      return read.get();
+    } catch (RuntimeException e) {
+      return "(" + e.getClass().getSimpleName() + ")";
+    }
+  }
+}
