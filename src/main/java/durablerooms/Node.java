@@ -63,7 +63,8 @@ public final class Node {
     WireCodec.register(vertx.eventBus());
     String nodeId = cluster.getNodeId();
     RoomStore store = new RoomStore(vertx, cluster.getHazelcastInstance());
-    host = new RoomHost(nodeId, store, this::liveNodes, config.idleTimeoutMs(), config.historyLimit());
+    host = new RoomHost(nodeId, store, this::liveNodes, config.idleTimeoutMs(), config.historyLimit(),
+        config.maxMembers());
     RoomClient rooms = new RoomClient(vertx, nodeId, config.requestTimeoutMs());
     GatewayContext shared = new GatewayContext(nodeId, config, connections, rooms, store, host, () -> ready,
         cluster::getNodes);

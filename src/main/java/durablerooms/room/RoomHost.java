@@ -41,16 +41,18 @@ public final class RoomHost extends VerticleBase {
   private final Supplier<Set<String>> liveNodes;
   private final long idleTimeoutMs;
   private final int historyLimit;
+  private final int maxMembers;
   private final Map<String, Entry> rooms = new HashMap<>();
   private Context host;
 
   public RoomHost(String nodeId, RoomStore store, Supplier<Set<String>> liveNodes, long idleTimeoutMs,
-                  int historyLimit) {
+                  int historyLimit, int maxMembers) {
     this.nodeId = nodeId;
     this.store = store;
     this.liveNodes = liveNodes;
     this.idleTimeoutMs = idleTimeoutMs;
     this.historyLimit = historyLimit;
+    this.maxMembers = maxMembers;
   }
 
   @Override
@@ -115,7 +117,7 @@ public final class RoomHost extends VerticleBase {
   }
 
   private Future<RoomVerticle> deploy(String room, RoomStore.Snapshot snapshot, Entry e) {
-    RoomVerticle v = new RoomVerticle(snapshot, room, store, historyLimit, this::broken);
+    RoomVerticle v = new RoomVerticle(snapshot, room, store, historyLimit, maxMembers, this::broken);
     return vertx.deployVerticle(v).map(id -> {
       e.verticle = v;
       e.deploymentId = id;

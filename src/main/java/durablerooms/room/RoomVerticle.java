@@ -30,6 +30,7 @@ public final class RoomVerticle extends VerticleBase {
   private final Lease lease;
   private final RoomStore store;
   private final int historyLimit;
+  private final int maxMembers;
   private final Consumer<RoomVerticle> onBroken;
 
   /** A write waiting to be sent: a chat record or a member change, with its ticket. */
@@ -46,11 +47,12 @@ public final class RoomVerticle extends VerticleBase {
   private boolean broken;
 
   public RoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, int historyLimit,
-                      Consumer<RoomVerticle> onBroken) {
+                      int maxMembers, Consumer<RoomVerticle> onBroken) {
     this.room = new Room(name, snapshot.state(), snapshot.members(), historyLimit);
     this.lease = snapshot.lease();
     this.store = store;
     this.historyLimit = historyLimit;
+    this.maxMembers = maxMembers;
     this.onBroken = onBroken;
   }
 
@@ -100,6 +102,9 @@ public final class RoomVerticle extends VerticleBase {
   }
 
   private Future<Void> join(Wire.Join j) {
+    if (room.member(j.member().id()) == null && room.members().size() >= maxMembers) {
+      return Future.failedFuture(RoomFailure.client(ErrorCode.ROOM_FULL, "room is full"));
+    }
     Member m = room.join(j.member());
     write(null, new MemberChange(m, false));
     String presence = ServerFrames.presence(room.members(), m, room.seq());
