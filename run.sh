@@ -3,6 +3,7 @@
 #   ./run.sh               build the jar if missing, start one node (http://127.0.0.1:8080/)
 #   ./run.sh test          run the tests
 #   ./run.sh build         (re)build target/durable-rooms.jar
+#   ./run.sh token ROOM NAME [TTL_SECONDS]   print a private-room token (signed with ROOMS_JWT_SECRET)
 set -euo pipefail
 cd "$(dirname "$0")"
 JAR=target/durable-rooms.jar
@@ -21,8 +22,13 @@ case "${1:-run}" in
   test)
     exec mvn -B test
     ;;
+  token)
+    [ -f "$JAR" ] || build
+    shift
+    exec java -cp "$JAR" durablerooms.TokenTool "$@"
+    ;;
   *)
-    echo "usage: ./run.sh [run|build|test]" >&2
+    echo "usage: ./run.sh [run|build|test|token ROOM NAME [TTL_SECONDS]]" >&2
     exit 2
     ;;
 esac
