@@ -10,6 +10,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.WebSocketInternal;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -20,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * another, in the order the client sent them.
  */
 public final class Connection {
+  private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
   private static final Buffer PING = Buffer.buffer("ping");
 
   private final String id;
@@ -124,7 +128,11 @@ public final class Connection {
     if (closed || closing.get()) {
       return;
     }
-    if (queued.get() > maxQueuedBytes) {
+    long backlog = queued.get();
+    if (backlog > maxQueuedBytes) {
+      if (!closing.get()) {
+        LOG.info("connection {}: {} bytes unsent, over {}: closing with 1013", id, backlog, maxQueuedBytes);
+      }
       closeWith(CloseCode.TRY_AGAIN_LATER, "client reads too slowly");
       return;
     }
@@ -142,8 +150,6 @@ public final class Connection {
     if (!closing.compareAndSet(false, true)) {
       return;
     }
-    // synchronously when on the socket's event loop: after a decoder failure Vert.x closes the
-    // channel as soon as the error handler returns, and the close frame must be out before that
     if (Vertx.currentContext() == context) {
       closeNow(code, reason);
     } else {

@@ -18,6 +18,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
@@ -78,8 +79,6 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/api/rooms").handler(api::rooms);
     router.get("/api/rooms/:room").handler(api::room);
     router.get("/api/rooms/:room/messages").handler(api::messages);
-    router.get("/chat").handler(ctx -> upgrade(ctx, "lobby"));
-    router.getWithRegex("/chat/(.*)").handler(ctx -> upgrade(ctx, ctx.pathParam("param0")));
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router.errorHandler(500, this::internalError);
 
@@ -89,8 +88,8 @@ public final class GatewayVerticle extends VerticleBase {
         // no permessage-deflate: its inflated size is unbounded (FACTS: known traps)
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
-        // a single larger frame fails in Netty's decoder (closed 1009 in onSocketError); messages are
-        // reassembled and bounded by MessageAssembler, as Vert.x would drop them silently
+        // a single larger frame fails in Netty's decoder (DecoderFailureGuard: close 1009); messages
+        // are reassembled and bounded by MessageAssembler, as Vert.x would drop them silently
         .setMaxWebSocketFrameSize(config.maxFrameBytes())
         .setMaxWebSocketMessageSize(config.maxFrameBytes())
         // backstop: a connection that neither reads nor completes a write for this long is closed
@@ -105,7 +104,12 @@ public final class GatewayVerticle extends VerticleBase {
         .connectionHandler(this::onConnection)
         .requestHandler(req -> {
           firstRequest(req.connection());
-          router.handle(req);
+          String room = chatRoom(req);
+          if (room != null) {
+            upgrade(req, room);
+          } else {
+            router.handle(req);
+          }
         })
         .listen()
         .onSuccess(server -> vertx.setPeriodic(period, id -> checkLiveness()));
@@ -142,14 +146,29 @@ public final class GatewayVerticle extends VerticleBase {
 
   // --- the upgrade ----------------------------------------------------------------------------------
 
-  private void upgrade(RoutingContext ctx, String room) {
-    HttpServerRequest req = ctx.request();
+  /**
+   * The room of a {@code GET /chat[/{room}]} request, or null for any other request. These are
+   * handled outside the router: vertx-web wraps the WebSocket it upgrades, hiding the channel that
+   * DecoderFailureGuard and Connection's cut-off need.
+   */
+  private static String chatRoom(HttpServerRequest req) {
+    if (req.method() != HttpMethod.GET) {
+      return null;
+    }
+    String path = req.path();
+    if (path.equals("/chat") || path.equals("/chat/")) {
+      return "lobby";
+    }
+    return path.startsWith("/chat/") ? path.substring("/chat/".length()) : null;
+  }
+
+  private void upgrade(HttpServerRequest req, String room) {
     if (!node.ready().getAsBoolean()) {
-      reject(ctx, 503, "node is starting or stopping; try another");
+      reject(req, 503, "node is starting or stopping; try another");
       return;
     }
     if (!Protocol.validRoomName(room)) {
-      reject(ctx, 400, "invalid room name: use 1 to 64 of A-Z a-z 0-9 _ . -");
+      reject(req, 400, "invalid room name: use 1 to 64 of A-Z a-z 0-9 _ . -");
       return;
     }
     String name;
@@ -159,26 +178,26 @@ public final class GatewayVerticle extends VerticleBase {
       name = Protocol.displayName(req.getParam("name", "Anonymous"));
       since = sinceParam(req.getParam("since"));
     } catch (ProtocolException e) {
-      reject(ctx, 400, e.getMessage());
+      reject(req, 400, e.getMessage());
       return;
     }
     if (client != null && (client.isEmpty() || client.length() > Protocol.MAX_ID_CHARS)) {
-      reject(ctx, 400, "client must have 1 to " + Protocol.MAX_ID_CHARS + " characters");
+      reject(req, 400, "client must have 1 to " + Protocol.MAX_ID_CHARS + " characters");
       return;
     }
     if (!"websocket".equalsIgnoreCase(req.getHeader(HttpHeaders.UPGRADE))) {
-      reject(ctx, 400, "expected a WebSocket upgrade");
+      reject(req, 400, "expected a WebSocket upgrade");
       return;
     }
     String origin = req.getHeader(HttpHeaders.ORIGIN);
     if (!origins.allows(origin, req.getHeader(HttpHeaders.HOST))) {
       LOG.info("upgrade to room {} from {}: origin {} not allowed", room, req.remoteAddress(), origin);
-      reject(ctx, 403, "origin not allowed");
+      reject(req, 403, "origin not allowed");
       return;
     }
     String ip = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
     if (!access.isPrivate(room)) {
-      admit(ctx, new Admission(room, name, since, client, false, ip));
+      admit(req, new Admission(room, name, since, client, false, ip));
       return;
     }
     // the token check is asynchronous: hold the request's end until the upgrade is decided
@@ -187,25 +206,24 @@ public final class GatewayVerticle extends VerticleBase {
       if (ar.failed() || !ar.result().covers(room)) {
         String why = ar.failed() ? ar.cause().getMessage() : "token is for another room";
         LOG.info("upgrade to private room {} from {}: {}", room, req.remoteAddress(), why);
-        reject(ctx, 401, "this room needs a valid token");
+        reject(req, 401, "this room needs a valid token");
         return;
       }
-      admit(ctx, new Admission(room, ar.result().name(), since, client, true, ip));
+      admit(req, new Admission(room, ar.result().name(), since, client, true, ip));
     });
   }
 
-  private static void reject(RoutingContext ctx, int status, String why) {
-    ctx.response().setStatusCode(status).end(why + "\n");
+  private static void reject(HttpServerRequest req, int status, String why) {
+    req.response().setStatusCode(status).end(why + "\n");
   }
 
-  private void admit(RoutingContext ctx, Admission a) {
+  private void admit(HttpServerRequest req, Admission a) {
     if (!node.connections().reserveIp(a.ip(), config.maxConnectionsPerIp())) {
       LOG.info("upgrade to room {} from {}: over {} connections for this IP", a.room(), a.ip(),
           config.maxConnectionsPerIp());
-      reject(ctx, 429, "too many connections from your address");
+      reject(req, 429, "too many connections from your address");
       return;
     }
-    HttpServerRequest req = ctx.request();
     Future<ServerWebSocket> upgraded = req.toWebSocket();
     req.resume();
     upgraded
@@ -263,7 +281,8 @@ public final class GatewayVerticle extends VerticleBase {
     });
     ws.frameHandler(frame -> onFrame(conn, assembler, frame));
     ws.closeHandler(v -> onClose(conn));
-    ws.exceptionHandler(err -> onSocketError(conn, err));
+    ws.exceptionHandler(err -> LOG.debug("connection {}: {}", id, err.toString()));
+    DecoderFailureGuard.install(ws, bad -> onDecoderFailure(conn, bad));
     conn.write(ServerFrames.WELCOME);
     Member me = new Member(id, a.name(), node.nodeId());
     conn.then(() -> node.rooms().send(new Wire.Join(a.room(), me, conn.clientKey(), a.since())))
@@ -356,20 +375,13 @@ public final class GatewayVerticle extends VerticleBase {
     return ServerFrames.error(ErrorCode.UNAVAILABLE, "room unavailable, retry", id);
   }
 
-  /**
-   * Netty's decoder failed (a frame over the limit, or one that breaks the protocol): it reads
-   * nothing more from this socket, so close it with the matching code rather than leave it mute.
-   */
-  private void onSocketError(Connection conn, Throwable err) {
-    if (err instanceof CorruptedWebSocketFrameException bad) {
-      boolean tooLarge = bad.closeStatus() != null
-          && bad.closeStatus().code() == WebSocketCloseStatus.MESSAGE_TOO_BIG.code();
-      CloseCode code = tooLarge ? CloseCode.TOO_LARGE : CloseCode.PROTOCOL_ERROR;
-      LOG.info("connection {}: {}, closing with {}", conn.id(), err.getMessage(), code.code());
-      conn.closeWith(code, tooLarge ? "frame too large" : "protocol error");
-      return;
-    }
-    LOG.debug("connection {}: {}", conn.id(), err.toString());
+  /** Netty's decoder failed (a frame over the limit, or one that breaks the protocol): close with the matching code. */
+  private void onDecoderFailure(Connection conn, CorruptedWebSocketFrameException bad) {
+    boolean tooLarge = bad.closeStatus() != null
+        && bad.closeStatus().code() == WebSocketCloseStatus.MESSAGE_TOO_BIG.code();
+    CloseCode code = tooLarge ? CloseCode.TOO_LARGE : CloseCode.PROTOCOL_ERROR;
+    LOG.info("connection {}: {}, closing with {}", conn.id(), bad.getMessage(), code.code());
+    conn.closeWith(code, tooLarge ? "frame too large" : "protocol error");
   }
 
   private void onClose(Connection conn) {
