@@ -105,6 +105,22 @@ class SecurityTest {
   }
 
   @Test
+  @DisplayName("a malformed upgrade request gets a plain 400, without any internals")
+  void malformedUpgrade() throws Exception {
+    try (java.net.Socket s = RawWs.tcp(port, null, 0)) {
+      s.getOutputStream().write(("GET /chat/x?name=%zz&token=%E0%A4%A HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+          + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      byte[] buf = new byte[4096];
+      int n = s.getInputStream().read(buf);
+      String response = new String(buf, 0, Math.max(0, n), StandardCharsets.ISO_8859_1);
+      assertTrue(response.startsWith("HTTP/1.1 400"), response);
+      assertFalse(response.contains("Exception") || response.contains("at io.") || response.contains("durablerooms"),
+          response);
+    }
+  }
+
+  @Test
   @DisplayName("a private room without a token, or with a forged, expired, incomplete or other room's token, gets HTTP 401")
   void privateRoomRefusals(Vertx vertx) throws Exception {
     String room = secretRoom();

@@ -71,6 +71,16 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     access = RoomAccess.create(vertx, config);
+    Router router = router();
+    long livenessPeriod = Math.max(20, Math.min(1000, Math.min(config.pingIntervalMs(), config.pingTimeoutMs()) / 4));
+    return vertx.createHttpServer(serverOptions())
+        .connectionHandler(this::onConnection)
+        .requestHandler(req -> onRequest(router, req))
+        .listen()
+        .onSuccess(server -> vertx.setPeriodic(livenessPeriod, id -> checkLiveness()));
+  }
+
+  private Router router() {
     Router router = Router.router(vertx);
     HttpApi api = new HttpApi(node, access);
     router.get("/health").handler(api::health);
@@ -81,8 +91,11 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/api/rooms/:room/messages").handler(api::messages);
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router.errorHandler(500, this::internalError);
+    return router;
+  }
 
-    HttpServerOptions options = new HttpServerOptions()
+  private HttpServerOptions serverOptions() {
+    return new HttpServerOptions()
         .setHost(config.httpHost())
         .setPort(config.httpPort())
         // no permessage-deflate: its inflated size is unbounded (FACTS: known traps)
@@ -99,20 +112,25 @@ public final class GatewayVerticle extends VerticleBase {
         // HTTP/1.1 only: with h2c on, Vert.x creates the connection (and calls connectionHandler,
         // which starts the handshake timer) only once a whole request has arrived
         .setHttp2ClearTextEnabled(false);
-    long period = Math.max(20, Math.min(1000, Math.min(config.pingIntervalMs(), config.pingTimeoutMs()) / 4));
-    return vertx.createHttpServer(options)
-        .connectionHandler(this::onConnection)
-        .requestHandler(req -> {
-          firstRequest(req.connection());
-          String room = chatRoom(req);
-          if (room != null) {
-            upgrade(req, room);
-          } else {
-            router.handle(req);
-          }
-        })
-        .listen()
-        .onSuccess(server -> vertx.setPeriodic(period, id -> checkLiveness()));
+  }
+
+  /** WebSocket upgrades of {@code /chat} are handled here, everything else by the router. */
+  private void onRequest(Router router, HttpServerRequest req) {
+    firstRequest(req.connection());
+    String room = chatRoom(req);
+    if (room == null) {
+      router.handle(req);
+      return;
+    }
+    try {
+      upgrade(req, room);
+    } catch (RuntimeException e) {
+      // e.g. a query string that is not valid percent-encoding
+      LOG.info("upgrade of {} from {} refused: {}", req.path(), req.remoteAddress(), e.toString());
+      if (!req.response().ended()) {
+        reject(req, 400, "bad request");
+      }
+    }
   }
 
   // --- HTTP connections ---------------------------------------------------------------------------
@@ -214,6 +232,7 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private static void reject(HttpServerRequest req, int status, String why) {
+    req.resume(); // paused during a token check: let the rest of the request be read
     req.response().setStatusCode(status).end(why + "\n");
   }
 
