@@ -4,6 +4,7 @@
 #   ./run.sh test          run the tests
 #   ./run.sh cluster N     start N local nodes (HTTP 8080, 8081, ...; logs in logs/node-I.log); Ctrl-C stops all
 #   ./run.sh build         (re)build target/durable-rooms.jar
+#   ./run.sh token ROOM NAME [TTL_SECONDS]   print a private-room token (signed with ROOMS_JWT_SECRET)
 set -euo pipefail
 cd "$(dirname "$0")"
 JAR=target/durable-rooms.jar
@@ -44,8 +45,13 @@ case "${1:-run}" in
   test)
     exec mvn -B test
     ;;
+  token)
+    [ -f "$JAR" ] || build
+    shift
+    exec java -cp "$JAR" durablerooms.TokenTool "$@"
+    ;;
   *)
-    echo "usage: ./run.sh [run|cluster N|build|test]" >&2
+    echo "usage: ./run.sh [run|cluster N|build|test|token ROOM NAME [TTL_SECONDS]]" >&2
     exit 2
     ;;
 esac

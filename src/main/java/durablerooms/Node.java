@@ -107,7 +107,7 @@ public final class Node {
         dead -> sweepGhosts(dead, store, rooms));
     watchdog = new PauseWatchdog(PAUSE_MS, () -> liveNodes().size(), this::paused);
     host = new RoomHost(nodeId, store, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), config.historyLimit(),
-        Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)));
+        config.maxMembers(), Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)));
     GatewayContext shared = new GatewayContext(nodeId, config, connections, rooms, store, host, () -> ready,
         () -> List.copyOf(liveNodes()));
     return vertx.deployVerticle(host)

@@ -81,7 +81,7 @@ class DurabilityTest {
   @Test
   @DisplayName("a client that reconnects with since gets exactly what it missed, then live messages, no duplicate, no hole")
   void resumeWithSince(Vertx vertx) {
-    Node node = TestNodes.start(TestNodes.config(Map.of()));
+    Node node = TestNodes.start(TestNodes.config(Map.of("ROOMS_RATE_BURST", "100")));
     try {
       String room = "resume-" + UUID.randomUUID().toString().substring(0, 8);
       long last;

@@ -43,7 +43,7 @@ class FailoverTest {
     int clusterPort = TestNodes.clusterPort();
     for (int i = 0; i < n; i++) {
       Map<String, String> env = TestNodes.settings(cluster, clusterPort, Map.of(
-          "ROOMS_REQUEST_TIMEOUT_MS", "2000"));
+          "ROOMS_REQUEST_TIMEOUT_MS", "2000", "ROOMS_RATE_PER_SEC", "200", "ROOMS_RATE_BURST", "200"));
       processes.add(NodeProcess.start("node" + i, env));
     }
     processes.forEach(NodeProcess::awaitReady);

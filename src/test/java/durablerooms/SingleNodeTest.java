@@ -41,7 +41,9 @@ class SingleNodeTest {
 
   @BeforeAll
   static void startNode() {
-    node = TestNodes.start(TestNodes.config(Map.of("ROOMS_IDLE_TIMEOUT_MS", String.valueOf(IDLE_MS))));
+    node = TestNodes.start(TestNodes.config(Map.of("ROOMS_IDLE_TIMEOUT_MS", String.valueOf(IDLE_MS),
+        // concurrentSenders sends bursts of 100 per client, over the default rate limit (40)
+        "ROOMS_RATE_BURST", "1000")));
     port = node.httpPort();
   }
 

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Every setting of a node, with its unit and default; read from conf/config.json and overridden
@@ -27,7 +29,23 @@ public record ServerConfig(
     String dataDir,
     String storeUrl,
     String storeUser,
-    String storePassword) {
+    String storePassword,
+
+    int maxFrameBytes,
+    int maxMessageChars,
+    int ratePerSec,
+    int rateBurst,
+    int errorBudget,
+    int errorRefillPerSec,
+    int maxConnectionsPerIp,
+    int maxMembers,
+    int maxQueuedBytes,
+    long pingIntervalMs,
+    long pingTimeoutMs,
+    long handshakeTimeoutMs,
+    String allowedOrigins,
+    String privateRooms,
+    String jwtSecret) {
 
   /** One documented setting: its environment variable, its key in config.json and its default. */
   public record Setting(String env, String key, String defaultValue, String meaning) {}
@@ -48,7 +66,24 @@ public record ServerConfig(
       new Setting("ROOMS_DATA_DIR", "dataDir", "./data", "folder of the embedded store (H2)"),
       new Setting("ROOMS_STORE_URL", "storeUrl", "", "JDBC URL of a shared store (e.g. PostgreSQL); empty = embedded H2 in ROOMS_DATA_DIR"),
       new Setting("ROOMS_STORE_USER", "storeUser", "", "user for ROOMS_STORE_URL"),
-      new Setting("ROOMS_STORE_PASSWORD", "storePassword", "", "password for ROOMS_STORE_URL"));
+      new Setting("ROOMS_STORE_PASSWORD", "storePassword", "", "password for ROOMS_STORE_URL"),
+
+      // limits and security (issue 6)
+      new Setting("ROOMS_MAX_FRAME_BYTES", "maxFrameBytes", "65536", "largest WebSocket frame or message a client may send; larger: close 1009"),
+      new Setting("ROOMS_MAX_MESSAGE_CHARS", "maxMessageChars", "4000", "longest chat message; longer: ERROR too_large"),
+      new Setting("ROOMS_RATE_PER_SEC", "ratePerSec", "20", "frames per second a connection may send to its room (token bucket refill)"),
+      new Setting("ROOMS_RATE_BURST", "rateBurst", "40", "burst of frames a connection may send to its room (token bucket size)"),
+      new Setting("ROOMS_ERROR_BUDGET", "errorBudget", "20", "errors (invalid or rate-limited frames) a connection may make in a burst; then close 1008"),
+      new Setting("ROOMS_ERROR_REFILL_PER_SEC", "errorRefillPerSec", "1", "errors per second added back to the error budget"),
+      new Setting("ROOMS_MAX_CONNECTIONS_PER_IP", "maxConnectionsPerIp", "1000", "WebSocket connections per client IP on a node; more: HTTP 429"),
+      new Setting("ROOMS_MAX_MEMBERS", "maxMembers", "10000", "members per room; more: ERROR room_full, close 1013"),
+      new Setting("ROOMS_MAX_QUEUED_BYTES", "maxQueuedBytes", "1048576", "unsent bytes a socket may queue; more: close 1013 (slow reader)"),
+      new Setting("ROOMS_PING_INTERVAL_MS", "pingIntervalMs", "25000", "ms of client silence after which the server sends a WebSocket ping"),
+      new Setting("ROOMS_PING_TIMEOUT_MS", "pingTimeoutMs", "10000", "ms a client has to answer a ping (or a close) before it is dropped"),
+      new Setting("ROOMS_HANDSHAKE_TIMEOUT_MS", "handshakeTimeoutMs", "10000", "ms a new TCP connection has to send its first HTTP request"),
+      new Setting("ROOMS_ALLOWED_ORIGINS", "allowedOrigins", "self,localhost", "Origins allowed to open a WebSocket (comma-separated); others: HTTP 403"),
+      new Setting("ROOMS_PRIVATE_ROOMS", "privateRooms", "", "regex of private room names (whole name); empty = none"),
+      new Setting("ROOMS_JWT_SECRET", "jwtSecret", "", "HS256 secret of private-room tokens (at least 32 bytes)"));
 
   /** Reads conf/config.json (if present) and the environment. */
   public static ServerConfig load(Path configFile, Map<String, String> env) {
@@ -90,7 +125,30 @@ public record ServerConfig(
         text(v, "ROOMS_DATA_DIR"),
         v.get("ROOMS_STORE_URL").trim(),
         v.get("ROOMS_STORE_USER"),
-        v.get("ROOMS_STORE_PASSWORD"));
+        v.get("ROOMS_STORE_PASSWORD"),
+
+        intValue(v, "ROOMS_MAX_FRAME_BYTES", 1024, 16 * 1024 * 1024),
+        intValue(v, "ROOMS_MAX_MESSAGE_CHARS", 1, 1_000_000),
+        intValue(v, "ROOMS_RATE_PER_SEC", 1, 1_000_000),
+        intValue(v, "ROOMS_RATE_BURST", 1, 1_000_000),
+        intValue(v, "ROOMS_ERROR_BUDGET", 1, 1_000_000),
+        intValue(v, "ROOMS_ERROR_REFILL_PER_SEC", 0, 1_000_000),
+        intValue(v, "ROOMS_MAX_CONNECTIONS_PER_IP", 1, 10_000_000),
+        intValue(v, "ROOMS_MAX_MEMBERS", 1, 10_000_000),
+        intValue(v, "ROOMS_MAX_QUEUED_BYTES", 1024, 1024 * 1024 * 1024),
+        intValue(v, "ROOMS_PING_INTERVAL_MS", 100, 3_600_000),
+        intValue(v, "ROOMS_PING_TIMEOUT_MS", 100, 3_600_000),
+        intValue(v, "ROOMS_HANDSHAKE_TIMEOUT_MS", 100, 3_600_000),
+        origins(v, "ROOMS_ALLOWED_ORIGINS"),
+        regex(v, "ROOMS_PRIVATE_ROOMS"),
+        v.get("ROOMS_JWT_SECRET") == null ? "" : v.get("ROOMS_JWT_SECRET"));
+    if (!c.privateRooms().isEmpty() && c.jwtSecret().isEmpty()) {
+      throw new ConfigException("ROOMS_PRIVATE_ROOMS is set: ROOMS_JWT_SECRET must be set too");
+    }
+    // RFC 7518 3.2: an HS256 key must be at least as long as the hash (256 bits)
+    if (!c.jwtSecret().isEmpty() && c.jwtSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+      throw new ConfigException("ROOMS_JWT_SECRET: must have at least 32 bytes");
+    }
     return c;
   }
 
@@ -110,6 +168,19 @@ public record ServerConfig(
     return s;
   }
 
+  /** A comma-separated list of "self", "localhost", "*" and origins (http(s)://host[:port], '*' as wildcard). */
+  private static String origins(Map<String, String> v, String key) {
+    String s = text(v, key);
+    for (String entry : s.split(",")) {
+      String e = entry.trim();
+      if (!(e.equals("self") || e.equals("localhost") || e.equals("*")
+          || e.startsWith("http://") || e.startsWith("https://"))) {
+        throw new ConfigException(key + ": '" + e + "' is not self, localhost, * or an http(s):// origin");
+      }
+    }
+    return s;
+  }
+
   /** The JDBC URL of the room store: the configured one, or the embedded H2 file in the data folder. */
   public String effectiveStoreUrl() {
     if (!storeUrl.isEmpty()) {
@@ -119,6 +190,17 @@ public record ServerConfig(
     // WRITE_DELAY=0: a commit reaches the file at once, so a killed process loses nothing committed
     return "jdbc:h2:file:" + Path.of(dataDir, "rooms").toAbsolutePath()
         + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE;WRITE_DELAY=0";
+  }
+
+  /** An optional regular expression (empty: none). */
+  private static String regex(Map<String, String> v, String key) {
+    String s = v.get(key) == null ? "" : v.get(key).trim();
+    try {
+      Pattern.compile(s);
+    } catch (PatternSyntaxException e) {
+      throw new ConfigException(key + ": not a regular expression (" + e.getDescription() + ")");
+    }
+    return s;
   }
 
   private static int intValue(Map<String, String> v, String key, int min, int max) {

@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Connections {
   private final ConcurrentHashMap<String, Connection> byId = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Set<Connection>> admitted = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Integer> perIp = new ConcurrentHashMap<>();
 
   void add(Connection c) {
     byId.put(c.id(), c);
@@ -46,6 +47,29 @@ public final class Connections {
 
   public int count() {
     return byId.size();
+  }
+
+  /** An open connection by id, or null. */
+  public Connection get(String id) {
+    return byId.get(id);
+  }
+
+  /**
+   * Counts one more connection from {@code ip} unless it already has {@code max}
+   * (ROOMS_MAX_CONNECTIONS_PER_IP); each successful reservation is released once with {@link #releaseIp}.
+   */
+  boolean reserveIp(String ip, int max) {
+    boolean[] ok = {false};
+    perIp.compute(ip, (k, n) -> {
+      int count = n == null ? 0 : n;
+      ok[0] = count < max;
+      return ok[0] ? count + 1 : n;
+    });
+    return ok[0];
+  }
+
+  void releaseIp(String ip) {
+    perIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
   }
 
   /**

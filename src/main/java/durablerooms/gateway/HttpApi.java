@@ -24,9 +24,30 @@ final class HttpApi {
   private static final int MAX_PAGE = 1000;
 
   private final GatewayContext node;
+  private final RoomAccess access;
 
-  HttpApi(GatewayContext node) {
+  HttpApi(GatewayContext node, RoomAccess access) {
     this.node = node;
+    this.access = access;
+  }
+
+  /**
+   * The grant of the request's {@code token} parameter, or null without a valid one. Private rooms
+   * are shown only to a request whose token covers them; to anyone else they do not exist (404).
+   */
+  private Future<RoomAccess.Grant> grant(RoutingContext ctx) {
+    String token = ctx.request().getParam("token");
+    if (!access.anyPrivate() || token == null) {
+      return Future.succeededFuture();
+    }
+    return access.verify(token).otherwise(err -> {
+      LOG.debug("{} {}: token refused: {}", ctx.request().method(), ctx.request().path(), err.getMessage());
+      return null;
+    });
+  }
+
+  private boolean visible(String room, RoomAccess.Grant grant) {
+    return !access.isPrivate(room) || (grant != null && grant.covers(room));
   }
 
   void health(RoutingContext ctx) {
@@ -56,13 +77,14 @@ final class HttpApi {
   }
 
   void rooms(RoutingContext ctx) {
-    node.store().rooms().onComplete(ar -> {
+    Future<RoomAccess.Grant> grant = grant(ctx);
+    grant.compose(g -> node.store().rooms()).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());
         return;
       }
       JsonArray list = new JsonArray();
-      ar.result().forEach(r -> list.add(new JsonObject()
+      ar.result().stream().filter(r -> visible(r.room(), grant.result())).forEach(r -> list.add(new JsonObject()
           .put("room", r.room())
           .put("active", r.lease().held())
           .put("members", r.memberCount())));
@@ -76,6 +98,16 @@ final class HttpApi {
       ctx.response().setStatusCode(400).end();
       return;
     }
+    grant(ctx).onComplete(g -> {
+      if (visible(room, g.result())) {
+        roomVisible(ctx, room);
+      } else {
+        notFound(ctx);
+      }
+    });
+  }
+
+  private void roomVisible(RoutingContext ctx, String room) {
     Future<Lease> lease = node.store().lease(room);
     Future<List<Member>> members = node.store().members(room);
     Future<HistorySlice> seq = node.store().history(room, Long.MAX_VALUE, 0);
@@ -115,6 +147,16 @@ final class HttpApi {
       ctx.response().setStatusCode(400).end("bad room, since or limit (1.." + MAX_PAGE + ")\n");
       return;
     }
+    grant(ctx).onComplete(g -> {
+      if (visible(room, g.result())) {
+        messagesVisible(ctx, room, since, limit);
+      } else {
+        notFound(ctx);
+      }
+    });
+  }
+
+  private void messagesVisible(RoutingContext ctx, String room, long since, int limit) {
     node.store().history(room, since, limit).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());

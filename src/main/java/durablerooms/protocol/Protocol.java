@@ -13,6 +13,8 @@ public final class Protocol {
   public static final int MAX_HISTORY_PAGE = 200;
   public static final int DEFAULT_HISTORY_PAGE = 50;
   private static final Pattern ROOM_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+  private static final Pattern WHITESPACE_RUN = Pattern.compile("[\\s\\p{Z}]+");
+  private static final int ZERO_WIDTH_JOINER = 0x200D;
 
   private final int maxMessageChars;
 
@@ -59,15 +61,6 @@ public final class Protocol {
   }
 
   private ClientFrame chat(JsonObject json) throws ProtocolException {
-    if (!(json.getValue("message") instanceof String text)) {
-      throw new ProtocolException(ErrorCode.BAD_REQUEST, "\"message\" must be a string");
-    }
-    if (text.isBlank()) {
-      throw new ProtocolException(ErrorCode.BAD_REQUEST, "\"message\" is empty");
-    }
-    if (text.length() > maxMessageChars) {
-      throw new ProtocolException(ErrorCode.TOO_LARGE, "message longer than " + maxMessageChars + " characters");
-    }
     Object id = json.getValue("id");
     if (id != null && !(id instanceof String)) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "\"id\" must be a string");
@@ -75,6 +68,18 @@ public final class Protocol {
     String sid = (String) id;
     if (sid != null && (sid.isEmpty() || sid.length() > MAX_ID_CHARS)) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "\"id\" must have 1 to " + MAX_ID_CHARS + " characters");
+    }
+    if (!(json.getValue("message") instanceof String text)) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "\"message\" must be a string", sid);
+    }
+    if (text.isBlank()) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "\"message\" is empty", sid);
+    }
+    if (text.length() > maxMessageChars) {
+      throw new ProtocolException(ErrorCode.TOO_LARGE, "message longer than " + maxMessageChars + " characters", sid);
+    }
+    if (!printableText(text)) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "\"message\" has control characters or broken surrogates", sid);
     }
     return new ClientFrame.Chat(text, sid);
   }
@@ -99,20 +104,53 @@ public final class Protocol {
     throw new ProtocolException(ErrorCode.BAD_REQUEST, "\"" + field + "\" must be a whole number");
   }
 
-  /** A display name: NFC-normalised, trimmed, 1..64 characters, no control characters. */
+  /**
+   * A display name: NFC-normalised, each run of white space made one space, trimmed, 1..64
+   * characters, without control, format (bidi overrides, zero-width; the emoji joiner excepted),
+   * unassigned or broken surrogate characters, so that one name cannot pass for another.
+   */
   public static String displayName(Object raw) throws ProtocolException {
     if (!(raw instanceof String s)) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "\"name\" must be a string");
     }
-    String name = Normalizer.normalize(s, Normalizer.Form.NFC).strip();
+    String name = WHITESPACE_RUN.matcher(Normalizer.normalize(s, Normalizer.Form.NFC)).replaceAll(" ").strip();
     if (name.isEmpty() || name.length() > MAX_NAME_CHARS) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "name must have 1 to " + MAX_NAME_CHARS + " characters");
     }
-    for (int i = 0; i < name.length(); i++) {
-      if (Character.isISOControl(name.charAt(i))) {
-        throw new ProtocolException(ErrorCode.BAD_REQUEST, "name must not contain control characters");
+    for (int i = 0; i < name.length(); ) {
+      int cp = name.codePointAt(i);
+      if (!allowedInName(cp)) {
+        throw new ProtocolException(ErrorCode.BAD_REQUEST, "name must not contain control or invisible characters");
       }
+      i += Character.charCount(cp);
     }
     return name;
+  }
+
+  private static boolean allowedInName(int cp) {
+    if (cp == ZERO_WIDTH_JOINER) {
+      return true;
+    }
+    switch (Character.getType(cp)) {
+      case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
+          Character.SURROGATE, Character.UNASSIGNED:
+        return false;
+      default:
+        return true;
+    }
+  }
+
+  /** Chat text: no control characters but tab and line breaks, no unpaired surrogates. */
+  private static boolean printableText(String text) {
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      int type = Character.getType(cp);
+      if (type == Character.SURROGATE
+          || (type == Character.CONTROL && cp != '\t' && cp != '\n' && cp != '\r')) {
+        return false;
+      }
+      i += Character.charCount(cp);
+    }
+    return true;
   }
 }

@@ -44,11 +44,12 @@ public final class RoomHost extends VerticleBase {
   private final Durability durability;
   private final long idleTimeoutMs;
   private final int historyLimit;
+  private final int maxMembers;
   private final Map<String, Entry> rooms = new HashMap<>();
   private Context host;
 
   public RoomHost(String nodeId, RoomStore store, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
-                  long idleTimeoutMs, int historyLimit, Durability durability) {
+                  long idleTimeoutMs, int historyLimit, int maxMembers, Durability durability) {
     this.durability = durability;
     this.healthy = healthy;
     this.nodeId = nodeId;
@@ -56,6 +57,7 @@ public final class RoomHost extends VerticleBase {
     this.liveNodes = liveNodes;
     this.idleTimeoutMs = idleTimeoutMs;
     this.historyLimit = historyLimit;
+    this.maxMembers = maxMembers;
   }
 
   @Override
@@ -130,7 +132,7 @@ public final class RoomHost extends VerticleBase {
   }
 
   private Future<RoomVerticle> deploy(String room, RoomStore.Snapshot snapshot, Entry e) {
-    RoomVerticle v = new RoomVerticle(snapshot, room, store, historyLimit, durability, liveNodes, healthy, this::broken);
+    RoomVerticle v = new RoomVerticle(snapshot, room, store, historyLimit, maxMembers, durability, liveNodes, healthy, this::broken);
     return vertx.deployVerticle(v).map(id -> {
       e.verticle = v;
       e.deploymentId = id;

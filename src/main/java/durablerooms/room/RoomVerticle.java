@@ -36,6 +36,7 @@ public final class RoomVerticle extends VerticleBase {
   private final Durability durability;
   private final RoomStore store;
   private final int historyLimit;
+  private final int maxMembers;
   private final Consumer<RoomVerticle> onBroken;
   private final Supplier<Set<String>> liveNodes;
   private final BooleanSupplier healthy;
@@ -56,7 +57,7 @@ public final class RoomVerticle extends VerticleBase {
   private boolean writing;
   private boolean broken;
 
-  public RoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, int historyLimit, Durability durability,
+  public RoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, int historyLimit, int maxMembers, Durability durability,
                       Supplier<Set<String>> liveNodes, BooleanSupplier healthy, Consumer<RoomVerticle> onBroken) {
     this.healthy = healthy;
     this.room = new Room(name, snapshot.state(), snapshot.members(), historyLimit);
@@ -65,6 +66,7 @@ public final class RoomVerticle extends VerticleBase {
     this.durability = durability;
     this.store = store;
     this.historyLimit = historyLimit;
+    this.maxMembers = maxMembers;
     this.onBroken = onBroken;
     this.liveNodes = liveNodes;
     this.takeover = snapshot.takeover();
@@ -129,6 +131,9 @@ public final class RoomVerticle extends VerticleBase {
   }
 
   private Future<Void> join(Wire.Join j) {
+    if (room.member(j.member().id()) == null && room.members().size() >= maxMembers) {
+      return Future.failedFuture(RoomFailure.client(ErrorCode.ROOM_FULL, "room is full"));
+    }
     Member m = room.join(j.member());
     write(null, new MemberChange(m, false));
     long seq = room.seq();

@@ -22,6 +22,45 @@ class ServerConfigTest {
   }
 
   @Test
+  void theLimitsHaveTheDocumentedDefaults() {
+    ServerConfig c = ServerConfig.of(Map.of());
+    assertEquals(64 * 1024, c.maxFrameBytes());
+    assertEquals(4000, c.maxMessageChars());
+    assertEquals(20, c.ratePerSec());
+    assertEquals(40, c.rateBurst());
+    assertEquals(20, c.errorBudget());
+    assertEquals(1, c.errorRefillPerSec());
+    assertEquals(1000, c.maxConnectionsPerIp());
+    assertEquals(10000, c.maxMembers());
+    assertEquals(1024 * 1024, c.maxQueuedBytes());
+    assertEquals(25000, c.pingIntervalMs());
+    assertEquals(10000, c.pingTimeoutMs());
+    assertEquals(10000, c.handshakeTimeoutMs());
+    assertEquals("self,localhost", c.allowedOrigins());
+    assertEquals("", c.privateRooms());
+    assertEquals("", c.jwtSecret());
+  }
+
+  @Test
+  void everySettingIsInTheReadme() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    for (ServerConfig.Setting s : ServerConfig.SETTINGS) {
+      assertTrue(readme.contains("`" + s.env() + "`"), s.env() + " is documented");
+    }
+  }
+
+  @Test
+  void privateRoomsNeedAStrongSecret() {
+    ConfigException none = assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_PRIVATE_ROOMS", "vip-.*")));
+    assertTrue(none.getMessage().contains("ROOMS_JWT_SECRET"), none.getMessage());
+    assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_JWT_SECRET", "short")));
+    assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_PRIVATE_ROOMS", "vip-(")));
+    assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_ALLOWED_ORIGINS", "evil.example")));
+    ServerConfig ok = ServerConfig.of(Map.of("ROOMS_PRIVATE_ROOMS", "vip-.*", "ROOMS_JWT_SECRET", "x".repeat(32)));
+    assertEquals("vip-.*", ok.privateRooms());
+  }
+
+  @Test
   void theEnvironmentOverridesTheFile(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("config.json");
     Files.writeString(file, "{\"httpPort\": 9000, \"idleTimeoutMs\": 1234}");

@@ -56,6 +56,33 @@ class ProtocolTest {
   }
 
   @Test
+  void aRefusedChatMessageNamesItsId() {
+    ProtocolException e = assertThrows(ProtocolException.class,
+        () -> protocol.decode("{\"type\":\"message\",\"message\":\"" + "x".repeat(11) + "\",\"id\":\"m7\"}"));
+    assertEquals(ErrorCode.TOO_LARGE, e.code());
+    assertEquals("m7", e.id());
+  }
+
+  @Test
+  void chatTextKeepsLineBreaksButNotOtherControlsOrBrokenSurrogates() throws Exception {
+    assertEquals(new ClientFrame.Chat("a\nb\tc", null), protocol.decode("{\"message\":\"a\\nb\\tc\"}"));
+    assertEquals(ErrorCode.BAD_REQUEST, errorOf("{\"message\":\"a\\u0000b\"}"));
+    assertEquals(ErrorCode.BAD_REQUEST, errorOf("{\"message\":\"\\u001b[2J\"}"));
+    assertEquals(ErrorCode.BAD_REQUEST, errorOf("{\"message\":\"\\ud800\"}"));
+    assertEquals(new ClientFrame.Chat("😀", null), protocol.decode("{\"message\":\"\\ud83d\\ude00\"}"));
+  }
+
+  @Test
+  void displayNamesAreNormalisedAndCannotHideCharacters() throws Exception {
+    assertEquals("Zoë Smith", Protocol.displayName("  Zoe\u0308 \t  Smith "), "NFC, one space, trimmed");
+    assertEquals("👩‍💻", Protocol.displayName("👩\u200D💻"), "the emoji joiner stays");
+    for (String bad : new String[] {"\u202Eadmin", "ad\u200Bmin", "a\u0000", "\ud800x", "\u2028", " ", ""}) {
+      ProtocolException e = assertThrows(ProtocolException.class, () -> Protocol.displayName(bad), bad);
+      assertEquals(ErrorCode.BAD_REQUEST, e.code());
+    }
+  }
+
+  @Test
   void roomNamesFollowTheDesign() {
     assertTrue(Protocol.validRoomName("general"));
     assertTrue(Protocol.validRoomName("a.b-c_D9"));

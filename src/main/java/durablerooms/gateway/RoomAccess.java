@@ -1,0 +1,101 @@
+package durablerooms.gateway;
+
+import durablerooms.config.ServerConfig;
+import durablerooms.protocol.Protocol;
+import durablerooms.protocol.ProtocolException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Private rooms: which rooms need a token (ROOMS_PRIVATE_ROOMS, matched against the whole name),
+ * and the HS256 tokens signed with ROOMS_JWT_SECRET that let one user into them. A token's claims:
+ * {@code room} (an exact room name or a regular expression matched against the whole name),
+ * {@code name} (the display name, which the user cannot change) and {@code exp} (required).
+ */
+public final class RoomAccess {
+  private static final String ALGORITHM = "HS256";
+
+  /** What a valid token grants: a display name in the rooms its claim covers. */
+  public record Grant(String name, String roomClaim, Pattern roomPattern) {
+    public boolean covers(String room) {
+      return room.equals(roomClaim) || (roomPattern != null && roomPattern.matcher(room).matches());
+    }
+  }
+
+  private final Pattern privateRooms;
+  private final JWTAuth jwt;
+
+  private RoomAccess(Pattern privateRooms, JWTAuth jwt) {
+    this.privateRooms = privateRooms;
+    this.jwt = jwt;
+  }
+
+  public static RoomAccess create(Vertx vertx, ServerConfig config) {
+    Pattern rooms = config.privateRooms().isEmpty() ? null : Pattern.compile(config.privateRooms());
+    JWTAuth jwt = config.jwtSecret().isEmpty() ? null : JWTAuth.create(vertx, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm(ALGORITHM).setBuffer(config.jwtSecret())));
+    return new RoomAccess(rooms, jwt);
+  }
+
+  public boolean isPrivate(String room) {
+    return privateRooms != null && privateRooms.matcher(room).matches();
+  }
+
+  /** Whether any room is private: when not, the HTTP API need not look at tokens. */
+  public boolean anyPrivate() {
+    return privateRooms != null;
+  }
+
+  /**
+   * Verifies a token (signature, expiry, claims); fails when it is absent or not valid. The
+   * failure's message says why, for the server log only.
+   */
+  public Future<Grant> verify(String token) {
+    if (token == null || token.isEmpty()) {
+      return Future.failedFuture("no token");
+    }
+    if (jwt == null) {
+      return Future.failedFuture("no ROOMS_JWT_SECRET set");
+    }
+    return jwt.authenticate(new TokenCredentials(token)).compose(user -> {
+      JsonObject claims = user.attributes().getJsonObject("accessToken");
+      if (claims == null || !(claims.getValue("exp") instanceof Number)) {
+        return Future.failedFuture("token has no exp");
+      }
+      if (!(claims.getValue("room") instanceof String room) || room.isEmpty()) {
+        return Future.failedFuture("token has no room");
+      }
+      String name;
+      try {
+        name = Protocol.displayName(claims.getValue("name"));
+      } catch (ProtocolException e) {
+        return Future.failedFuture("token name: " + e.getMessage());
+      }
+      Pattern pattern;
+      try {
+        pattern = Pattern.compile(room);
+      } catch (PatternSyntaxException e) {
+        pattern = null; // an exact name only
+      }
+      return Future.succeededFuture(new Grant(name, room, pattern));
+    });
+  }
+
+  /** A token for {@code room} (name or pattern) under {@code name}, valid for {@code ttlSeconds}. */
+  public String mint(String room, String name, long ttlSeconds) {
+    if (jwt == null) {
+      throw new IllegalStateException("ROOMS_JWT_SECRET is not set");
+    }
+    JsonObject claims = new JsonObject().put("room", room).put("name", name);
+    return jwt.generateToken(claims, new JWTOptions().setAlgorithm(ALGORITHM).setExpiresInSeconds((int) ttlSeconds));
+  }
+}

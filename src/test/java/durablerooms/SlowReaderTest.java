@@ -1,0 +1,98 @@
+package durablerooms;
+
+import durablerooms.gateway.Connection;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.Map;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A client that stops reading under a flood (issue 6): its socket is closed with 1013 once its
+ * backlog passes ROOMS_MAX_QUEUED_BYTES, the server never holds much more than that for it, and
+ * the room and its other members carry on unaffected. The node allows big messages and a high
+ * rate so that one sender can outrun the kernel's socket buffers quickly.
+ */
+@ExtendWith(VertxExtension.class)
+class SlowReaderTest {
+  private static final int MAX_QUEUED = 256 * 1024;
+  private static final int MESSAGE_CHARS = 50_000;
+  private static final int MESSAGES = 200; // 10 MB to the slow reader: far more than any socket buffer
+  private static Node node;
+  private static int port;
+
+  @BeforeAll
+  static void startNode() {
+    node = TestNodes.start(TestNodes.config(Map.of(
+        "ROOMS_MAX_QUEUED_BYTES", String.valueOf(MAX_QUEUED),
+        "ROOMS_MAX_MESSAGE_CHARS", String.valueOf(MESSAGE_CHARS),
+        "ROOMS_RATE_PER_SEC", "100000",
+        "ROOMS_RATE_BURST", "100000")));
+    port = node.httpPort();
+  }
+
+  @AfterAll
+  static void stopNode() {
+    TestNodes.stop(node);
+  }
+
+  @Test
+  @DisplayName("a slow reader under a flood is closed 1013 before its backlog passes the bound; the others get every message")
+  void slowReader(Vertx vertx) throws Exception {
+    String room = "slow-" + UUID.randomUUID().toString().substring(0, 8);
+    // a small receive window, so that the kernel holds little for the client that does not read
+    try (RawWs slow = RawWs.open(RawWs.tcp(port, null, 4096), "/chat/" + room + "?name=slow");
+         WsClient observer = WsClient.join(vertx, port, "/chat/" + room + "?name=observer");
+         WsClient sender = WsClient.join(vertx, port, "/chat/" + room + "?name=sender")) {
+      slow.nextOfType("SYSTEM");
+      String slowId = slow.nextOfType("PRESENCE").getJsonObject("you").getString("id");
+      Connection slowConn = node.connections().get(slowId);
+      assertNotNull(slowConn);
+      // from here on the slow client reads nothing
+
+      String text = "z".repeat(MESSAGE_CHARS);
+      for (int i = 0; i < MESSAGES; i++) {
+        sender.say(text, "m" + i);
+      }
+      long lastSeq = 0;
+      for (int i = 0; i < MESSAGES; i++) {
+        JsonObject m = observer.nextOfType("MESSAGE");
+        assertEquals("m" + i, m.getString("id"), "the observer gets every message, in order");
+        assertTrue(lastSeq == 0 || m.getLong("seq") == lastSeq + 1, "seq strictly consecutive");
+        lastSeq = m.getLong("seq");
+      }
+      for (int i = 0; i < MESSAGES; i++) {
+        sender.nextOfType("ACK");
+      }
+
+      TestNodes.eventually(WsClient.TIMEOUT_MS, "the slow reader is being closed", slowConn::closing);
+      long frame = MESSAGE_CHARS + 200;
+      assertTrue(slowConn.maxQueuedBytes() <= MAX_QUEUED + frame,
+          "the server held at most the bound and one frame for it: " + slowConn.maxQueuedBytes());
+
+      // the client reads again: what the kernel held, then the close
+      int[] got = {0};
+      int code = slow.awaitClose(WsClient.TIMEOUT_MS, t -> {
+        if ("MESSAGE".equals(new JsonObject(t).getString("type"))) {
+          got[0]++;
+        }
+      });
+      System.out.printf("slow reader: %d of %d messages through, %d bytes read, at most %d bytes queued%n",
+          got[0], MESSAGES, slow.bytesRead, slowConn.maxQueuedBytes());
+      assertEquals(1013, code);
+      assertTrue(got[0] < MESSAGES, "it was cut off: " + got[0] + " of " + MESSAGES);
+      JsonObject leave = observer.nextOfType("LEAVE");
+      assertEquals(slowId, leave.getJsonObject("member").getString("id"));
+    }
+  }
+}
