@@ -23,7 +23,6 @@ public final class Main {
       System.exit(2);
       return;
     }
-    System.setProperty("hazelcast.logging.type", "slf4j");
     Node node;
     try {
       node = Node.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);

@@ -69,6 +69,8 @@ public final class Node {
 
   /** Joins the cluster and deploys everything; the future fails if the node cannot serve. */
   public static Future<Node> start(ServerConfig config) {
+    // before any Hazelcast class logs: its chatter goes through SLF4J (and logback.xml's levels)
+    System.setProperty("hazelcast.logging.type", "slf4j");
     RoomArchive archive;
     try {
       Files.createDirectories(Path.of(config.dataDir()));
