@@ -17,6 +17,7 @@ import durablerooms.gateway.GatewayContext;
 import durablerooms.gateway.GatewayVerticle;
 import durablerooms.gateway.NodeInfoVerticle;
 import durablerooms.gateway.RoomClient;
+import durablerooms.metrics.RoomMetrics;
 import durablerooms.room.Durability;
 import durablerooms.room.RoomHost;
 import durablerooms.storage.ArchiveLoader;
@@ -28,6 +29,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +43,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,6 +56,7 @@ public final class Node {
   private final HazelcastClusterManager cluster;
   private final Connections connections = new Connections();
   private final RoomArchive archive;
+  private final RoomMetrics metrics;
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   private RoomHost host;
   private Membership membership;
@@ -58,9 +66,13 @@ public final class Node {
   private static final long PAUSE_MS = 2500;
   /** After a pause, the time for the cluster's view to settle: the failure timeout plus a margin. */
   private static final long SETTLE_MS = 8000;
+  /** How often the cluster's sleeping rooms are counted for rooms_hibernated (a scan of the store). */
+  private static final long HIBERNATED_COUNT_MS = 30_000;
   private volatile boolean ready;
 
-  private Node(ServerConfig config, Vertx vertx, HazelcastClusterManager cluster, RoomArchive archive) {
+  private Node(ServerConfig config, Vertx vertx, HazelcastClusterManager cluster, RoomArchive archive,
+               RoomMetrics metrics) {
+    this.metrics = metrics;
     this.archive = archive;
     this.config = config;
     this.vertx = vertx;
@@ -85,11 +97,19 @@ public final class Node {
         .setImplementation(new ArchiveLoader(archive))
         .setInitialLoadMode(MapStoreConfig.InitialLoadMode.LAZY));
     HazelcastClusterManager cluster = new HazelcastClusterManager(hz);
+    // one registry per node (tests run several in one JVM): Vert.x's metrics and the rooms' in it
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     VertxOptions options = new VertxOptions()
-        .setEventBusOptions(new EventBusOptions().setHost(config.clusterHost()));
-    return Vertx.builder().with(options).withClusterManager(cluster).buildClustered()
+        .setEventBusOptions(new EventBusOptions().setHost(config.clusterHost()))
+        .setMetricsOptions(new MicrometerMetricsOptions()
+            .setEnabled(true)
+            .setJvmMetricsEnabled(true)
+            .setRegistryName("durable-rooms-" + UUID.randomUUID())
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+    return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry))
+        .withClusterManager(cluster).buildClustered()
         .compose(vertx -> {
-          Node node = new Node(config, vertx, cluster, archive);
+          Node node = new Node(config, vertx, cluster, archive, new RoomMetrics(registry));
           // on failure, close without waiting: the close's own completion would run on a closed event loop
           return node.deploy().map(node).onFailure(err -> vertx.close().onComplete(v -> archive.close()));
         });
@@ -109,11 +129,12 @@ public final class Node {
         dead -> sweepGhosts(dead, store, rooms));
     watchdog = new PauseWatchdog(PAUSE_MS, () -> liveNodes().size(), this::paused);
     host = new RoomHost(nodeId, store, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), config.historyLimit(),
-        config.maxMembers(), Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)));
+        config.maxMembers(), Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)), metrics);
+    metrics.observe(connections::count, host::activeRooms, () -> liveNodes().size());
     GatewayContext shared = new GatewayContext(nodeId, config, connections, rooms, store, host, () -> ready,
-        () -> List.copyOf(liveNodes()));
+        () -> List.copyOf(liveNodes()), metrics);
     return vertx.deployVerticle(host)
-        .compose(id -> vertx.deployVerticle(new DeliveryVerticle(nodeId, connections)))
+        .compose(id -> vertx.deployVerticle(new DeliveryVerticle(nodeId, connections, metrics)))
         .compose(id -> vertx.deployVerticle(new NodeInfoVerticle(nodeId, httpUrl(), host::activeRooms,
             connections::count)))
         .compose(id -> vertx.deployVerticle(() -> new GatewayVerticle(shared),
@@ -121,8 +142,18 @@ public final class Node {
         .onSuccess(id -> {
           ready = true;
           watchdog.start();
+          countHibernated(store);
+          vertx.setPeriodic(HIBERNATED_COUNT_MS, t -> countHibernated(store));
         })
         .mapEmpty();
+  }
+
+  private void countHibernated(RoomStore store) {
+    if (ready) {
+      store.hibernatedRooms()
+          .onSuccess(metrics::hibernatedRooms)
+          .onFailure(err -> LOG.debug("could not count the sleeping rooms: {}", err.toString()));
+    }
   }
 
   /** The base URL clients reach this node at. */
@@ -228,6 +259,10 @@ public final class Node {
 
   public Connections connections() {
     return connections;
+  }
+
+  public RoomMetrics metrics() {
+    return metrics;
   }
 
   /** The Hazelcast config: conf/cluster.xml from the working folder if present, else the copy in the jar. */

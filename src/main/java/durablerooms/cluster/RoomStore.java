@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import durablerooms.room.Member;
 import durablerooms.storage.ChatRecord;
+import durablerooms.storage.HeldLeases;
 import durablerooms.storage.HistorySlice;
 import durablerooms.storage.Lease;
 import durablerooms.storage.MemberSet;
@@ -17,6 +18,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -144,6 +146,18 @@ public final class RoomStore {
       return names.stream()
           .map(room -> new RoomInfo(room, leases.getOrDefault(room, Lease.NONE), counts.getOrDefault(room, 0)))
           .toList();
+    }, false);
+  }
+
+  /**
+   * How many rooms sleep: those stored or ever leased in this cluster, minus those whose lease is
+   * held now. A scan of the store and of the lease keys: run periodically, not per request.
+   */
+  public Future<Long> hibernatedRooms() {
+    return vertx.executeBlocking(() -> {
+      Set<String> known = new HashSet<>(archive.rooms());
+      known.addAll(owners.keySet());
+      return known.size() - owners.aggregate(new HeldLeases());
     }, false);
   }
 

@@ -1,5 +1,6 @@
 package durablerooms.gateway;
 
+import durablerooms.metrics.RoomMetrics;
 import durablerooms.protocol.CloseCode;
 import io.netty.buffer.ByteBufUtil;
 import io.vertx.core.Context;
@@ -47,12 +48,15 @@ public final class Connection {
   private final boolean fixedName;
   final TokenBucket rate;
   final TokenBucket errors;
+  private final RoomMetrics metrics;
   private long lastSeen;
   private boolean pinged;
   private long pingSentAt;
 
   Connection(String id, String room, String clientKey, ServerWebSocket socket, Context context, String ip,
-             long maxQueuedBytes, long closeGraceMs, boolean fixedName, TokenBucket rate, TokenBucket errors) {
+             long maxQueuedBytes, long closeGraceMs, boolean fixedName, TokenBucket rate, TokenBucket errors,
+             RoomMetrics metrics) {
+    this.metrics = metrics;
     this.id = id;
     this.room = room;
     this.clientKey = clientKey;
@@ -134,6 +138,7 @@ public final class Connection {
     if (backlog > maxQueuedBytes) {
       if (!closing.get()) {
         LOG.info("connection {}: {} bytes unsent, over {}: closing with 1013", id, backlog, maxQueuedBytes);
+        metrics.slowReaderClose();
       }
       closeWith(CloseCode.TRY_AGAIN_LATER, "client reads too slowly");
       return;

@@ -73,15 +73,15 @@ public final class Connections {
   }
 
   /**
-   * Writes a delivered frame to the local sockets it is for (on the node's delivery thread). A chat
-   * message is written to a socket only if its seq is past what the socket has: replays after a
-   * failover never show a message twice.
+   * Writes a delivered frame to the local sockets it is for (on the node's delivery thread) and
+   * returns how many it was written to. A chat message is written to a socket only if its seq is
+   * past what the socket has: replays after a failover never show a message twice.
    */
-  public void deliver(Wire.Delivery d) {
+  public int deliver(Wire.Delivery d) {
     if (d.target() != null) {
       Connection c = byId.get(d.target());
       if (c == null) {
-        return;
+        return 0;
       }
       if (d.kind() == Wire.Delivery.ADMIT) {
         c.lastSeq = d.seq();
@@ -89,24 +89,27 @@ public final class Connections {
       } else if (d.kind() == Wire.Delivery.ACK) {
         c.lastSeq = Math.max(c.lastSeq, d.seq());
       } else if (d.kind() == Wire.Delivery.MESSAGE && !advance(c, d.seq())) {
-        return;
+        return 0;
       }
       c.write(d.frame());
-      return;
+      return 1;
     }
     Set<Connection> members = admitted.get(d.room());
     if (members == null) {
-      return;
+      return 0;
     }
     boolean message = d.kind() == Wire.Delivery.MESSAGE;
+    int written = 0;
     for (Connection c : members) {
       if (message && !advance(c, d.seq())) {
         continue;
       }
       if (!c.id().equals(d.exclude())) {
         c.write(d.frame());
+        written++;
       }
     }
+    return written;
   }
 
   private static boolean advance(Connection c, long seq) {

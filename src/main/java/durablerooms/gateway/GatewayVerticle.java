@@ -26,6 +26,7 @@ import io.vertx.core.http.WebSocketFrame;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,8 +90,9 @@ public final class GatewayVerticle extends VerticleBase {
   private Router router() {
     Router router = Router.router(vertx);
     HttpApi api = new HttpApi(node, access);
-    router.get("/health").handler(api::health);
-    router.get("/ready").handler(api::ready);
+    router.get("/health").handler(Probes.alive(vertx));
+    router.get("/ready").handler(Probes.ready(vertx, node));
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(node.metrics().registry()));
     // the page falls back to another node when its own is gone, and reads these from there
     router.getWithRegex("/api/(nodes|rooms)").handler(GatewayVerticle::allowAnyOrigin);
     router.get("/api/nodes").handler(api::nodes);
@@ -299,7 +301,7 @@ public final class GatewayVerticle extends VerticleBase {
     Connection conn = new Connection(id, a.room(), a.client() == null ? id : "c:" + a.client(), ws, socketContext,
         a.ip(), config.maxQueuedBytes(), config.pingTimeoutMs(), a.fixedName(),
         new TokenBucket(config.ratePerSec(), config.rateBurst(), now),
-        new TokenBucket(config.errorRefillPerSec(), config.errorBudget(), now));
+        new TokenBucket(config.errorRefillPerSec(), config.errorBudget(), now), node.metrics());
     node.connections().add(conn);
     local.add(conn);
     ws.setWriteQueueMaxSize(config.maxQueuedBytes());
@@ -334,11 +336,13 @@ public final class GatewayVerticle extends VerticleBase {
     ErrorCode code = err instanceof ReplyException re ? RoomFailure.clientError(re) : null;
     if (code == ErrorCode.ROOM_FULL) {
       LOG.info("connection {}: room {} is full", conn.id(), conn.room());
+      node.metrics().errorSent(ErrorCode.ROOM_FULL);
       conn.write(ServerFrames.error(ErrorCode.ROOM_FULL, "room is full, try again later", null));
       conn.closeWith(CloseCode.TRY_AGAIN_LATER, "room is full");
       return;
     }
     LOG.warn("connection {}: join of room {} failed: {}", conn.id(), conn.room(), err.getMessage());
+    node.metrics().errorSent(ErrorCode.UNAVAILABLE);
     conn.write(ServerFrames.error(ErrorCode.UNAVAILABLE, "room unavailable, reconnect", null));
     conn.closeWith(CloseCode.TRY_AGAIN_LATER, "room unavailable");
   }
@@ -358,6 +362,8 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private void onText(Connection conn, String text) {
+    long received = System.nanoTime();
+    node.metrics().messageReceived();
     ClientFrame frame;
     try {
       frame = protocol.decode(text);
@@ -379,7 +385,11 @@ public final class GatewayVerticle extends VerticleBase {
       return;
     }
     Wire.RoomCommand cmd = command(conn, frame);
-    conn.then(() -> node.rooms().send(cmd)).onFailure(err -> {
+    conn.then(() -> node.rooms().send(cmd)).onSuccess(v -> {
+      if (frame instanceof ClientFrame.Chat) {
+        node.metrics().messageAcked(received);
+      }
+    }).onFailure(err -> {
       conn.write(errorFrame(conn, err, id));
       if (err instanceof ReplyException re && re.failureCode() == RoomFailure.NOT_MEMBER) {
         // removed from the room while this node was unreachable: the client reconnects and rejoins
@@ -390,9 +400,11 @@ public final class GatewayVerticle extends VerticleBase {
 
   /** Answers a frame with ERROR; a client that runs out of its error budget is closed with 1008. */
   private void refuse(Connection conn, ErrorCode code, String message, String id) {
+    node.metrics().errorSent(code);
     conn.write(ServerFrames.error(code, message, id));
     if (!conn.errors.tryTake(System.nanoTime())) {
       LOG.info("connection {}: error budget spent (last: {}), closing with 1008", conn.id(), code.wire());
+      node.metrics().rateLimitedClose();
       conn.closeWith(CloseCode.POLICY, "too many errors");
     }
   }
@@ -411,14 +423,16 @@ public final class GatewayVerticle extends VerticleBase {
     throw new IllegalArgumentException("no room command for " + frame);
   }
 
-  private static String errorFrame(Connection conn, Throwable err, String id) {
+  private String errorFrame(Connection conn, Throwable err, String id) {
     if (err instanceof ReplyException re) {
       ErrorCode code = RoomFailure.clientError(re);
       if (code != null) {
+        node.metrics().errorSent(code);
         return ServerFrames.error(code, re.getMessage(), id);
       }
     }
     LOG.info("connection {}: room {} unavailable: {}", conn.id(), conn.room(), err.getMessage());
+    node.metrics().errorSent(ErrorCode.UNAVAILABLE);
     return ServerFrames.error(ErrorCode.UNAVAILABLE, "room unavailable, retry", id);
   }
 

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 
-/** The HTTP API: health, readiness and read-only views of rooms, their members and history. */
+/** The HTTP API: read-only views of the nodes, the rooms, their members and history. */
 final class HttpApi {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final int MAX_PAGE = 1000;
@@ -48,16 +48,6 @@ final class HttpApi {
 
   private boolean visible(String room, RoomAccess.Grant grant) {
     return !access.isPrivate(room) || (grant != null && grant.covers(room));
-  }
-
-  void health(RoutingContext ctx) {
-    ctx.json(new JsonObject().put("status", "UP"));
-  }
-
-  void ready(RoutingContext ctx) {
-    boolean ready = node.ready().getAsBoolean();
-    ctx.response().setStatusCode(ready ? 200 : 503);
-    ctx.json(new JsonObject().put("status", ready ? "UP" : "DOWN"));
   }
 
   /** Every live node of the cluster, each asked over the event bus (a node that does not answer is left out). */

@@ -3,6 +3,7 @@ package durablerooms.room;
 import durablerooms.cluster.Addresses;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
+import durablerooms.metrics.RoomMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -45,11 +46,14 @@ public final class RoomHost extends VerticleBase {
   private final long idleTimeoutMs;
   private final int historyLimit;
   private final int maxMembers;
+  private final RoomMetrics metrics;
   private final Map<String, Entry> rooms = new HashMap<>();
   private Context host;
 
   public RoomHost(String nodeId, RoomStore store, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
-                  long idleTimeoutMs, int historyLimit, int maxMembers, Durability durability) {
+                  long idleTimeoutMs, int historyLimit, int maxMembers, Durability durability,
+                  RoomMetrics metrics) {
+    this.metrics = metrics;
     this.durability = durability;
     this.healthy = healthy;
     this.nodeId = nodeId;
@@ -110,11 +114,13 @@ public final class RoomHost extends VerticleBase {
     }
     Entry entry = e;
     entry.inflight++;
+    long started = System.nanoTime();
     return entry.ready
         .compose(v -> v.submit(cmd, host))
         .andThen(ar -> {
           entry.inflight--;
           entry.lastUse = System.nanoTime();
+          metrics.roomCommandProcessed(started);
         });
   }
 
@@ -137,10 +143,11 @@ public final class RoomHost extends VerticleBase {
       e.verticle = v;
       e.deploymentId = id;
       e.lastUse = System.nanoTime();
+      metrics.roomActivated(snapshot.lease().epoch() > 1 || snapshot.state().epoch() > 1, snapshot.takeover());
       if (snapshot.takeover()) {
         LOG.info("room {} taken over from a node that left (epoch {})", room, snapshot.state().epoch());
       } else {
-        LOG.debug("room {} activated (epoch {})", room, snapshot.state().epoch());
+        LOG.info("room {} activated (epoch {})", room, snapshot.state().epoch());
       }
       return v;
     });
@@ -152,6 +159,7 @@ public final class RoomHost extends VerticleBase {
       Entry e = me.getValue();
       if (e.verticle != null && e.closed == null && e.inflight == 0
           && now - e.lastUse >= idleTimeoutMs * 1_000_000L) {
+        metrics.roomHibernated();
         close(me.getKey(), e, "hibernated");
       }
     }
@@ -172,7 +180,7 @@ public final class RoomHost extends VerticleBase {
     e.closed = closed.future();
     vertx.undeploy(e.deploymentId).onComplete(ar -> {
       rooms.remove(room, e);
-      LOG.debug("room {} {}", room, why);
+      LOG.info("room {} {}", room, why);
       closed.complete();
     });
   }
