@@ -2,27 +2,55 @@ package durablerooms;
 
 import durablerooms.config.ConfigException;
 import durablerooms.config.ServerConfig;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.util.ContextInitializer;
+import ch.qos.logback.core.joran.spi.JoranException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** Starts a node from conf/config.json and the environment; the one place a fatal start error is reported. */
+/**
+ * Starts a node from conf/config.json (or {@code -conf FILE}) and the environment; the one place a
+ * fatal start error is reported: one line on stderr naming the setting, and a non-zero exit.
+ */
 public final class Main {
-  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+  /** Exit status for a setting the node cannot start with (bad value, unreadable file, unknown argument). */
+  static final int BAD_CONFIG = 2;
+  /** Exit status for a start that failed for another reason (port in use, store unreachable). */
+  static final int START_FAILED = 1;
 
   private Main() {}
 
   public static void main(String[] args) {
+    Path file = ServerConfig.DEFAULT_FILE;
+    boolean named = false;
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("-h") || a.equals("-help") || a.equals("--help")) {
+        System.out.print(help());
+        System.exit(0);
+        return;
+      } else if ((a.equals("-conf") || a.equals("--conf")) && i + 1 < args.length) {
+        file = Path.of(args[++i]);
+        named = true;
+      } else {
+        System.err.println("durable-rooms: unknown argument " + a + " (--help lists the options)");
+        System.exit(BAD_CONFIG);
+        return;
+      }
+    }
     ServerConfig config;
     try {
-      config = ServerConfig.load(Path.of("conf/config.json"), System.getenv());
+      config = ServerConfig.load(file, named, System.getenv());
     } catch (ConfigException e) {
       System.err.println("durable-rooms: configuration error: " + e.getMessage());
-      System.exit(2);
+      System.exit(BAD_CONFIG);
       return;
     }
+    useLogFormat(config.logFormat());
+    Logger log = LoggerFactory.getLogger(Main.class);
     Node node;
     try {
       node = Node.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
@@ -30,19 +58,60 @@ public final class Main {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       String hint = cause instanceof java.net.BindException
           ? " (ROOMS_HTTP_HOST=" + config.httpHost() + " ROOMS_HTTP_PORT=" + config.httpPort() + ")" : "";
-      System.err.println("durable-rooms: could not start: " + cause.getMessage() + hint);
-      System.exit(1);
+      System.err.println("durable-rooms: could not start: " + firstLine(cause.getMessage()) + hint);
+      System.exit(cause instanceof ConfigException ? BAD_CONFIG : START_FAILED);
       return;
     }
     // Vert.x registers no shutdown hook: without one SIGTERM looks like a crash to the cluster
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("stopping: clients are sent to other nodes, rooms hibernate, then the node leaves the cluster");
       try {
         node.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        log.info("stopped");
       } catch (Exception e) {
-        LOG.warn("shutdown did not complete cleanly: {}", e.toString());
+        log.warn("shutdown did not complete cleanly: {}", e.toString());
       }
     }, "durable-rooms-shutdown"));
-    LOG.info("Durable Rooms serving http://{}:{}/ (node {}, cluster of {})",
-        config.httpHost(), config.httpPort(), node.nodeId(), node.clusterSize());
+    log.info("Durable Rooms serving {}/ (node {}, cluster of {})", node.httpUrl(), node.nodeId(), node.clusterSize());
+  }
+
+  /**
+   * Points logback.xml at logback-text.xml or logback-json.xml. Reading the settings already made
+   * logback start (Vert.x's JSON codec asks for a logger), so it is configured again with the format.
+   */
+  private static void useLogFormat(String format) {
+    System.setProperty("rooms.log.format", format);
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
+      logback.reset();
+      try {
+        new ContextInitializer(logback).autoConfig();
+      } catch (JoranException e) {
+        System.err.println("durable-rooms: logging configuration: " + e.getMessage());
+      }
+    }
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "(no message)";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  static String help() {
+    return "Usage: java -jar durable-rooms.jar [-conf FILE] [--help]\n"
+        + "\n"
+        + "Starts a Durable Rooms node: http://HOST:PORT/ serves the chat page, /chat/{room} (WebSocket),\n"
+        + "/api/..., /health, /ready and /metrics (Prometheus). The settings are read from\n"
+        + ServerConfig.DEFAULT_FILE + " in the working folder if it exists (or from the file named by -conf),\n"
+        + "and each one is overridden by its environment variable.\n"
+        + "\n"
+        + "Options:\n"
+        + "  -conf FILE   read the settings from FILE instead of " + ServerConfig.DEFAULT_FILE + "\n"
+        + "  -h, --help   print this help and exit\n"
+        + "\n"
+        + "Settings:\n"
+        + ServerConfig.describe();
   }
 }

@@ -5,6 +5,8 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.HashSet;
 import java.util.Set;
@@ -16,6 +18,7 @@ import java.util.function.Consumer;
  * after a node died).
  */
 public final class Membership implements MembershipListener {
+  private static final Logger LOG = LoggerFactory.getLogger(Membership.class);
   /** The member attribute in which vertx-hazelcast stores the Vert.x node id. */
   private static final String VERTX_NODE_ID = "__vertx.nodeId";
 
@@ -45,12 +48,15 @@ public final class Membership implements MembershipListener {
   @Override
   public void memberAdded(MembershipEvent event) {
     refresh();
+    LOG.info("node {} joined the cluster ({}); cluster of {}", event.getMember().getAttribute(VERTX_NODE_ID),
+        event.getMember().getAddress(), live.size());
   }
 
   @Override
   public void memberRemoved(MembershipEvent event) {
     refresh();
     String node = event.getMember().getAttribute(VERTX_NODE_ID);
+    LOG.info("node {} left the cluster ({}); cluster of {}", node, event.getMember().getAddress(), live.size());
     if (node != null) {
       context.runOnContext(v -> onNodeLeft.accept(node));
     }

@@ -4,15 +4,19 @@ import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Every setting of a node, with its unit and default; read from conf/config.json and overridden
- * by ROOMS_* environment variables.
+ * Every setting of a node, with its unit and default; read from conf/config.json (or the file
+ * named by {@code -conf}) and overridden by ROOMS_* environment variables. A value the node cannot
+ * start with is a {@link ConfigException} that names where it came from.
  */
 public record ServerConfig(
     String httpHost,
@@ -45,7 +49,11 @@ public record ServerConfig(
     long handshakeTimeoutMs,
     String allowedOrigins,
     String privateRooms,
-    String jwtSecret) {
+    String jwtSecret,
+    String logFormat) {
+
+  /** The file read when no {@code -conf} is given; a node starts with the defaults without it. */
+  public static final Path DEFAULT_FILE = Path.of("conf", "config.json");
 
   /** One documented setting: its environment variable, its key in config.json and its default. */
   public record Setting(String env, String key, String defaultValue, String meaning) {}
@@ -83,25 +91,105 @@ public record ServerConfig(
       new Setting("ROOMS_HANDSHAKE_TIMEOUT_MS", "handshakeTimeoutMs", "10000", "ms a new TCP connection has to send its first HTTP request"),
       new Setting("ROOMS_ALLOWED_ORIGINS", "allowedOrigins", "self,localhost", "Origins allowed to open a WebSocket (comma-separated); others: HTTP 403"),
       new Setting("ROOMS_PRIVATE_ROOMS", "privateRooms", "", "regex of private room names (whole name); empty = none"),
-      new Setting("ROOMS_JWT_SECRET", "jwtSecret", "", "HS256 secret of private-room tokens (at least 32 bytes)"));
+      new Setting("ROOMS_JWT_SECRET", "jwtSecret", "", "HS256 secret of private-room tokens (at least 32 bytes)"),
 
-  /** Reads conf/config.json (if present) and the environment. */
+      // operations (issue 7)
+      new Setting("ROOMS_LOG_FORMAT", "logFormat", "text", "text: one readable line per event; json: one JSON object per line"));
+
+  /** Reads {@code configFile} if it exists (the defaults apply without it), then the environment. */
   public static ServerConfig load(Path configFile, Map<String, String> env) {
-    JsonObject file = new JsonObject();
-    if (Files.isReadable(configFile)) {
-      try {
-        file = new JsonObject(Files.readString(configFile));
-      } catch (Exception e) {
-        throw new ConfigException(configFile + ": not valid JSON (" + e.getMessage() + ")");
+    return load(configFile, false, env);
+  }
+
+  /**
+   * Reads {@code configFile} (which must exist when {@code required}: it was named with -conf) and
+   * then the environment: a ROOMS_* variable wins over the file, the file over the default.
+   */
+  public static ServerConfig load(Path configFile, boolean required, Map<String, String> env) {
+    JsonObject file = read(configFile, required);
+    Set<String> known = new HashSet<>();
+    SETTINGS.forEach(s -> known.add(s.key()));
+    for (String key : file.fieldNames()) {
+      if (!known.contains(key)) {
+        throw new ConfigException(configFile + ": unknown key \"" + key + "\" (--help lists the settings)");
       }
     }
-    Map<String, String> values = new LinkedHashMap<>();
+    Values v = new Values();
     for (Setting s : SETTINGS) {
       Object fromFile = file.getValue(s.key());
-      String v = env.getOrDefault(s.env(), fromFile == null ? s.defaultValue() : String.valueOf(fromFile));
-      values.put(s.env(), v);
+      if (env.containsKey(s.env())) {
+        v.put(s.env(), env.get(s.env()), s.env());
+      } else if (fromFile != null) {
+        v.put(s.env(), String.valueOf(fromFile), configFile + ": " + s.key());
+      } else {
+        v.put(s.env(), s.defaultValue(), s.env());
+      }
     }
-    return fromValues(values);
+    return fromValues(v);
+  }
+
+  /** The raw value of each setting and where it came from (its variable, or its key in the file), for errors. */
+  private static final class Values {
+    private final Map<String, String> values = new LinkedHashMap<>();
+    private final Map<String, String> sources = new HashMap<>();
+
+    void put(String env, String value, String source) {
+      values.put(env, value);
+      sources.put(env, source);
+    }
+
+    String get(String env) {
+      return values.get(env);
+    }
+
+    /** Where to fix a setting: {@code ROOMS_HTTP_PORT}, or {@code conf/config.json: httpPort}. */
+    String name(String env) {
+      return sources.get(env);
+    }
+
+    /** A ConfigException naming the place to fix and the value: {@code ROOMS_HTTP_PORT=eighty: why}. */
+    ConfigException bad(String env, String why) {
+      return new ConfigException(name(env) + "=" + values.get(env).trim() + ": " + why);
+    }
+  }
+
+  private static JsonObject read(Path configFile, boolean required) {
+    if (!Files.exists(configFile)) {
+      if (required) {
+        throw new ConfigException(configFile + ": no such file");
+      }
+      return new JsonObject();
+    }
+    String text;
+    try {
+      text = Files.readString(configFile);
+    } catch (Exception e) {
+      throw new ConfigException(configFile + ": cannot be read (" + e + ")");
+    }
+    try {
+      return new JsonObject(text);
+    } catch (Exception e) {
+      throw new ConfigException(configFile + ": not valid JSON (" + firstLine(e.getMessage()) + ")");
+    }
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /** Every setting as the --help text lists it: variable, config.json key, default, meaning. */
+  public static String describe() {
+    StringBuilder out = new StringBuilder();
+    out.append(String.format("  %-29s %-19s %-17s %s%n", "environment variable", "config.json key", "default", "meaning"));
+    for (Setting s : SETTINGS) {
+      String def = s.defaultValue().isEmpty() ? "(empty)" : s.defaultValue();
+      out.append(String.format("  %-29s %-19s %-17s %s%n", s.env(), s.key(), def, s.meaning()));
+    }
+    return out.toString();
   }
 
   /** Defaults with the given settings (by environment variable name) applied: no file is read. */
@@ -109,7 +197,7 @@ public record ServerConfig(
     return load(Path.of("/nonexistent"), settings);
   }
 
-  private static ServerConfig fromValues(Map<String, String> v) {
+  private static ServerConfig fromValues(Values v) {
     ServerConfig c = new ServerConfig(
         v.get("ROOMS_HTTP_HOST"),
         intValue(v, "ROOMS_HTTP_PORT", 0, 65535),
@@ -141,41 +229,43 @@ public record ServerConfig(
         intValue(v, "ROOMS_HANDSHAKE_TIMEOUT_MS", 100, 3_600_000),
         origins(v, "ROOMS_ALLOWED_ORIGINS"),
         regex(v, "ROOMS_PRIVATE_ROOMS"),
-        v.get("ROOMS_JWT_SECRET") == null ? "" : v.get("ROOMS_JWT_SECRET"));
+        v.get("ROOMS_JWT_SECRET") == null ? "" : v.get("ROOMS_JWT_SECRET"),
+        oneOf(v, "ROOMS_LOG_FORMAT", "text", "json"));
     if (!c.privateRooms().isEmpty() && c.jwtSecret().isEmpty()) {
-      throw new ConfigException("ROOMS_PRIVATE_ROOMS is set: ROOMS_JWT_SECRET must be set too");
+      throw new ConfigException(v.name("ROOMS_PRIVATE_ROOMS") + " is set: " + v.name("ROOMS_JWT_SECRET")
+          + " must be set too");
     }
-    // RFC 7518 3.2: an HS256 key must be at least as long as the hash (256 bits)
+    // RFC 7518 3.2: an HS256 key must be at least as long as the hash (256 bits); never printed
     if (!c.jwtSecret().isEmpty() && c.jwtSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
-      throw new ConfigException("ROOMS_JWT_SECRET: must have at least 32 bytes");
+      throw new ConfigException(v.name("ROOMS_JWT_SECRET") + ": must have at least 32 bytes");
     }
     return c;
   }
 
-  private static String text(Map<String, String> v, String key) {
+  private static String text(Values v, String key) {
     String s = v.get(key);
     if (s == null || s.isBlank()) {
-      throw new ConfigException(key + ": must not be empty");
+      throw v.bad(key, "must not be empty");
     }
     return s.trim();
   }
 
-  private static String oneOf(Map<String, String> v, String key, String... allowed) {
+  private static String oneOf(Values v, String key, String... allowed) {
     String s = v.get(key).trim().toLowerCase(java.util.Locale.ROOT);
     if (!List.of(allowed).contains(s)) {
-      throw new ConfigException(key + "=" + v.get(key) + ": must be one of " + String.join(", ", allowed));
+      throw v.bad(key, "must be one of " + String.join(", ", allowed));
     }
     return s;
   }
 
   /** A comma-separated list of "self", "localhost", "*" and origins (http(s)://host[:port], '*' as wildcard). */
-  private static String origins(Map<String, String> v, String key) {
+  private static String origins(Values v, String key) {
     String s = text(v, key);
     for (String entry : s.split(",")) {
       String e = entry.trim();
       if (!(e.equals("self") || e.equals("localhost") || e.equals("*")
           || e.startsWith("http://") || e.startsWith("https://"))) {
-        throw new ConfigException(key + ": '" + e + "' is not self, localhost, * or an http(s):// origin");
+        throw new ConfigException(v.name(key) + ": '" + e + "' is not self, localhost, * or an http(s):// origin");
       }
     }
     return s;
@@ -193,27 +283,27 @@ public record ServerConfig(
   }
 
   /** An optional regular expression (empty: none). */
-  private static String regex(Map<String, String> v, String key) {
+  private static String regex(Values v, String key) {
     String s = v.get(key) == null ? "" : v.get(key).trim();
     try {
       Pattern.compile(s);
     } catch (PatternSyntaxException e) {
-      throw new ConfigException(key + ": not a regular expression (" + e.getDescription() + ")");
+      throw new ConfigException(v.name(key) + ": not a regular expression (" + e.getDescription() + ")");
     }
     return s;
   }
 
-  private static int intValue(Map<String, String> v, String key, int min, int max) {
-    String s = v.get(key).trim();
+  private static int intValue(Values v, String key, int min, int max) {
+    int n;
     try {
-      int n = Integer.parseInt(s);
-      if (n < min || n > max) {
-        throw new ConfigException(key + "=" + s + ": must be between " + min + " and " + max);
-      }
-      return n;
+      n = Integer.parseInt(v.get(key).trim());
     } catch (NumberFormatException e) {
-      throw new ConfigException(key + "=" + s + ": not a whole number");
+      throw v.bad(key, "not a whole number");
     }
+    if (n < min || n > max) {
+      throw v.bad(key, "must be between " + min + " and " + max);
+    }
+    return n;
   }
 
   public int effectiveGatewayInstances() {

@@ -78,6 +78,46 @@ class ServerConfigTest {
   }
 
   @Test
+  void aBadValueInTheFileNamesTheFileAndTheKey(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("config.json");
+    Files.writeString(file, "{\"idleTimeoutMs\": \"soon\"}");
+    ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.load(file, Map.of()));
+    assertEquals(file + ": idleTimeoutMs=soon: not a whole number", e.getMessage());
+    // the variable wins over the file, so the bad file value is never read
+    assertEquals(900, ServerConfig.load(file, Map.of("ROOMS_IDLE_TIMEOUT_MS", "900")).idleTimeoutMs());
+  }
+
+  @Test
+  void anUnknownKeyInTheFileIsAnError(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("config.json");
+    Files.writeString(file, "{\"httpport\": 9000}");
+    ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.load(file, Map.of()));
+    assertTrue(e.getMessage().contains("unknown key \"httpport\""), e.getMessage());
+  }
+
+  @Test
+  void aNamedFileMustExistTheDefaultOneNeedNot(@TempDir Path dir) {
+    Path missing = dir.resolve("missing.json");
+    assertEquals(8080, ServerConfig.load(missing, false, Map.of()).httpPort());
+    ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.load(missing, true, Map.of()));
+    assertEquals(missing + ": no such file", e.getMessage());
+  }
+
+  @Test
+  void theLogFormatIsTextOrJson() {
+    assertEquals("text", ServerConfig.of(Map.of()).logFormat());
+    assertEquals("json", ServerConfig.of(Map.of("ROOMS_LOG_FORMAT", "JSON")).logFormat());
+    ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_LOG_FORMAT", "xml")));
+    assertEquals("ROOMS_LOG_FORMAT=xml: must be one of text, json", e.getMessage());
+  }
+
+  @Test
+  void theShippedConfigFileIsValid() {
+    ServerConfig c = ServerConfig.load(ServerConfig.DEFAULT_FILE, true, Map.of());
+    assertEquals(8080, c.httpPort());
+  }
+
+  @Test
   void anUnreadableFileIsReported(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("config.json");
     Files.writeString(file, "{not json");
