@@ -54,7 +54,12 @@ class StartupTest {
     } finally {
       p.destroyForcibly();
     }
-    return new Run(p.exitValue(), Files.readAllLines(out), Files.readAllLines(err));
+    return new Run(p.exitValue(), withoutJvmNotes(Files.readAllLines(out)), withoutJvmNotes(Files.readAllLines(err)));
+  }
+
+  /** Drops the JVM's own "Picked up JAVA_TOOL_OPTIONS: ..." notes, which a machine may add to any run. */
+  private static List<String> withoutJvmNotes(List<String> lines) {
+    return lines.stream().filter(l -> !l.startsWith("Picked up ")).toList();
   }
 
   /** Settings for a node of its own (fresh cluster name, free ports, data in the test's folder). */
@@ -142,7 +147,7 @@ class StartupTest {
       String serving = "Durable Rooms serving " + node.url() + "/ (node ";
       TestNodes.eventually(10_000, "the start line is logged", () -> lines(node.log).stream()
           .anyMatch(l -> l.contains("serving")));
-      List<String> lines = lines(node.log);
+      List<String> lines = withoutJvmNotes(lines(node.log));
       JsonObject start = null;
       for (String line : lines) {
         JsonObject event = new JsonObject(line); // fails if a line is not JSON
