@@ -158,6 +158,23 @@ class OperationsTest {
   }
 
   @Test
+  @DisplayName("a flooding client closed with 1008 is counted as a rate-limited close, its refusals as rate_limited errors")
+  void rateLimitedCloseIsCounted(Vertx vertx) {
+    PrometheusText before = scrape();
+    try (WsClient flooder = WsClient.join(vertx, port, "/chat/" + freshRoom() + "?name=flooder")) {
+      for (int i = 0; i < 200; i++) {
+        flooder.say("flood " + i);
+      }
+      TestNodes.eventually(WsClient.TIMEOUT_MS, "the flooder is closed", () -> flooder.closeCode != null);
+      assertEquals((short) 1008, flooder.closeCode);
+    }
+    PrometheusText after = scrape();
+    assertEquals(1.0, delta(before, after, "rooms_limit_closes_total{limit=\"rate_limited\"}"), 0.0);
+    assertEquals(0.0, delta(before, after, "rooms_limit_closes_total{limit=\"slow_reader\"}"), 0.0);
+    assertTrue(delta(before, after, "rooms_errors_total{code=\"rate_limited\"}") >= 20, "the error budget was spent");
+  }
+
+  @Test
   @DisplayName("/health and /ready answer in vertx-health-check's shape")
   void probes() throws Exception {
     HttpResponse<String> health = get("/health");
