@@ -106,7 +106,11 @@ final class NodeProcess implements AutoCloseable {
   @Override
   public void close() {
     if (process.isAlive()) {
-      signal("CONT");
+      try {
+        signal("CONT");
+      } catch (AssertionError e) {
+        // it exited between isAlive and kill (a kill -9 just before): nothing to resume
+      }
       process.destroyForcibly();
     }
     try {
