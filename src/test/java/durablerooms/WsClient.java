@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /** A real WebSocket client for tests: records every frame, and waits for frames with a timeout. */
 final class WsClient implements AutoCloseable {
-  static final long TIMEOUT_MS = 10_000;
+  static final long TIMEOUT_MS = 20_000; // generous: CI machines have 2 cores
 
   private final WebSocketClient client;
   final WebSocket socket;

@@ -102,15 +102,30 @@ public final class RoomStore {
   }
 
   /**
-   * Hibernation: once everything of the room is on disk its state leaves the cluster's memory
-   * (it loads again on wake), then the lease is released (also when the disk failed).
+   * Hibernation: once the room's seq and epoch and everything queued are on disk, its state leaves
+   * the cluster's memory (if this activation still owns it; it loads again on wake), then the lease
+   * is released (also when the disk failed: the state then stays in memory).
    */
-  public Future<Void> hibernate(String room, Lease lease, boolean clean) {
-    return await(archive.flush())
-        .compose(v -> vertx.executeBlocking(() -> states.evict(room), false))
-        .otherwiseEmpty() // not on disk: the state stays in the cluster's memory
+  public Future<Void> hibernate(String room, Lease lease, long epoch, long seq, boolean clean) {
+    return await(archive.checkpoint(room, epoch, seq))
+        .compose(v -> await(states.submitToKey(room, new Processors.EvictIfCurrent(epoch))))
+        .otherwiseEmpty()
         .compose(v -> release(room, lease, clean))
         .mapEmpty();
+  }
+
+  /**
+   * After a takeover, writes the room's retained history to disk again: the dead owner may have
+   * ACKed messages (in memory on two nodes) that its write-behind never stored.
+   */
+  public void persistAgain(String room, long epoch, List<ChatRecord> history) {
+    if (!history.isEmpty()) {
+      archive.append(room, epoch, history).whenComplete((v, err) -> {
+        if (err != null) {
+          LOG.warn("room {}: history after a takeover is in memory only: {}", room, err.toString());
+        }
+      });
+    }
   }
 
   public Future<Void> changeMembers(String room, long epoch, List<Processors.MemberChange> changes) {

@@ -54,6 +54,8 @@ public final class RoomVerticle extends VerticleBase {
   private final ArrayDeque<Output> outbox = new ArrayDeque<>();
   private long issued;
   private long committed;
+  /** The last seq whose record is stored (the working Room may be ahead while a write is in flight). */
+  private long committedSeq;
   private boolean writing;
   private boolean broken;
 
@@ -63,6 +65,7 @@ public final class RoomVerticle extends VerticleBase {
     this.room = new Room(name, snapshot.state(), snapshot.members(), historyLimit);
     this.lease = snapshot.lease();
     this.epoch = snapshot.state().epoch();
+    this.committedSeq = snapshot.state().seq();
     this.durability = durability;
     this.store = store;
     this.historyLimit = historyLimit;
@@ -83,6 +86,7 @@ public final class RoomVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     if (takeover) {
+      store.persistAgain(room.name(), epoch, room.since(0).messages());
       for (ChatRecord r : room.since(Math.max(0, room.seq() - TAKEOVER_REPLAY)).messages()) {
         String frame = ServerFrames.message(r);
         output(() -> broadcast(null, frame, Wire.Delivery.MESSAGE, r.seq()));
@@ -95,7 +99,7 @@ public final class RoomVerticle extends VerticleBase {
   /** Hibernation: every write has completed (the host only stops idle rooms); state to disk, lease back. */
   @Override
   public Future<?> stop() {
-    return store.hibernate(room.name(), lease, !broken).otherwiseEmpty();
+    return store.hibernate(room.name(), lease, epoch, committedSeq, !broken).otherwiseEmpty();
   }
 
   /**
@@ -275,6 +279,9 @@ public final class RoomVerticle extends VerticleBase {
         return;
       }
       committed = ticket;
+      if (records) {
+        committedSeq = batch.get(batch.size() - 1).seq();
+      }
       releaseCommitted();
       flush();
     }).otherwiseEmpty(); // completion is handled above; nothing else observes this future

@@ -104,6 +104,22 @@ public final class Processors {
     }
   }
 
+  /**
+   * Drops the room's state from the cluster's memory (it loads again from the archive) if this
+   * activation still owns it: a stale owner cannot throw away what a newer one holds.
+   */
+  public record EvictIfCurrent(long epoch) implements EntryProcessor<String, RoomState, Boolean> {
+    @Override
+    public Boolean process(Map.Entry<String, RoomState> entry) {
+      RoomState state = entry.getValue();
+      if (state == null || state.epoch() != epoch) {
+        return false;
+      }
+      entry.setValue(null);
+      return true;
+    }
+  }
+
   /** One change of a member set: put {@code member}, or remove it when {@code remove}. */
   public record MemberChange(Member member, boolean remove) implements java.io.Serializable {}
 

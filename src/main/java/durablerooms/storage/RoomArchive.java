@@ -29,8 +29,11 @@ public final class RoomArchive implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RoomArchive.class);
   private static final int READERS = 4;
 
-  /** Queued records of one room (empty for a flush marker), completed once committed. */
-  private record Pending(String room, long epoch, List<ChatRecord> records, CompletableFuture<Void> done) {}
+  /**
+   * Queued records of one room, or a checkpoint of its seq and epoch (no records), or a flush
+   * marker (no room); completed once committed.
+   */
+  private record Pending(String room, long epoch, long seq, List<ChatRecord> records, CompletableFuture<Void> done) {}
 
   private final String url;
   private final String user;
@@ -98,18 +101,24 @@ public final class RoomArchive implements AutoCloseable {
 
   /** Queues records for the disk; the future completes when they are committed. */
   public CompletableFuture<Void> append(String room, long epoch, List<ChatRecord> records) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    if (closed) {
-      done.completeExceptionally(new IllegalStateException("archive closed"));
-    } else {
-      queue.add(new Pending(room, epoch, records, done));
-    }
-    return done;
+    return enqueue(new Pending(room, epoch, records.get(records.size() - 1).seq(), records, new CompletableFuture<>()));
   }
 
-  /** Completes once everything queued before it is committed. */
-  public CompletableFuture<Void> flush() {
-    return append(null, 0, List.of());
+  /**
+   * Records a room's seq and epoch (also for a room without messages) and completes once that and
+   * everything queued before it is committed: what a room that goes to sleep leaves on disk.
+   */
+  public CompletableFuture<Void> checkpoint(String room, long epoch, long seq) {
+    return enqueue(new Pending(room, epoch, seq, List.of(), new CompletableFuture<>()));
+  }
+
+  private CompletableFuture<Void> enqueue(Pending p) {
+    if (closed) {
+      p.done().completeExceptionally(new IllegalStateException("archive closed"));
+    } else {
+      queue.add(p);
+    }
+    return p.done();
   }
 
   /** The room as stored, or null if it was never stored. */
@@ -212,30 +221,32 @@ public final class RoomArchive implements AutoCloseable {
   private void write(List<Pending> batch) throws SQLException {
     Map<String, List<Pending>> byRoom = new LinkedHashMap<>();
     for (Pending p : batch) {
-      if (p.room() != null && !p.records().isEmpty()) {
-        byRoom.computeIfAbsent(p.room(), r -> new ArrayList<>()).add(p);
-      }
-    }
-    if (byRoom.isEmpty()) {
-      return;
+      byRoom.computeIfAbsent(p.room(), r -> new ArrayList<>()).add(p);
     }
     Connection c = writeConnection;
     try (PreparedStatement clear = c.prepareStatement("DELETE FROM rooms_messages WHERE room = ? AND seq >= ?");
          PreparedStatement insert = c.prepareStatement("INSERT INTO rooms_messages "
              + "(room, seq, ts, user_name, member_id, body, client_id, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-         PreparedStatement update = c.prepareStatement("UPDATE rooms_state SET seq = ?, epoch = ? WHERE room = ?");
+         PreparedStatement update = c.prepareStatement(
+             "UPDATE rooms_state SET seq = GREATEST(seq, ?), epoch = GREATEST(epoch, ?) WHERE room = ?");
          PreparedStatement create = c.prepareStatement("INSERT INTO rooms_state (room, seq, epoch) VALUES (?, ?, ?)");
          PreparedStatement retain = c.prepareStatement("DELETE FROM rooms_messages WHERE room = ? AND seq <= ?")) {
       for (Map.Entry<String, List<Pending>> e : byRoom.entrySet()) {
         String room = e.getKey();
-        long firstSeq = e.getValue().get(0).records().get(0).seq();
-        long lastSeq = firstSeq;
+        if (room == null) {
+          continue;
+        }
+        long seq = 0;
         long epoch = 0;
-        clear.setString(1, room); // a retried batch replaces what a failed one may have left
-        clear.setLong(2, firstSeq);
-        clear.addBatch();
         for (Pending p : e.getValue()) {
           epoch = Math.max(epoch, p.epoch());
+          seq = Math.max(seq, p.seq());
+          if (p.records().isEmpty()) {
+            continue;
+          }
+          clear.setString(1, room); // rewriting a range replaces what a failed batch may have left
+          clear.setLong(2, p.records().get(0).seq());
+          clear.executeUpdate();
           for (ChatRecord r : p.records()) {
             insert.setString(1, room);
             insert.setLong(2, r.seq());
@@ -246,24 +257,22 @@ public final class RoomArchive implements AutoCloseable {
             insert.setString(7, r.id());
             insert.setString(8, r.dedupeKey());
             insert.addBatch();
-            lastSeq = r.seq();
           }
+          insert.executeBatch();
         }
-        update.setLong(1, lastSeq);
+        update.setLong(1, seq);
         update.setLong(2, epoch);
         update.setString(3, room);
         if (update.executeUpdate() == 0) {
           create.setString(1, room);
-          create.setLong(2, lastSeq);
+          create.setLong(2, seq);
           create.setLong(3, epoch);
           create.executeUpdate();
         }
         retain.setString(1, room);
-        retain.setLong(2, lastSeq - historyLimit);
+        retain.setLong(2, seq - historyLimit);
         retain.addBatch();
       }
-      clear.executeBatch();
-      insert.executeBatch();
       retain.executeBatch();
       c.commit();
     }
