@@ -142,7 +142,7 @@ public record BenchOptions(
       case FANOUT:
         p.put("rooms", "50");
         p.put("members", "20");
-        p.put("ladder", "5,10,15,20,25,30,35,40,50");
+        p.put("ladder", "2,5,10,15,20,25,30,35,40,50");
         p.put("warmup", "3");
         break;
       case BIGROOM:

@@ -421,6 +421,8 @@ public final class LoadGenerator {
       }
       l.context.runOnContext(v -> l.plan(mine));
     }
+    // CPU is sampled from the start of the measured window (after the warm-up)
+    LockSupport.parkNanos(Math.max(0, mStart - System.nanoTime()));
     long cpu0 = serverCpuNanos();
     long gen0 = generatorCpuNanos();
     Histogram hist = new Histogram(MAX_LATENCY_MICROS, 3);
@@ -466,7 +468,8 @@ public final class LoadGenerator {
     Map<String, Long> codes = new TreeMap<>();
     errorCodes.forEach((k, v) -> codes.put(k, v.sum()));
     return new StepResult(label, rate, seconds, sent.sum(), expected.sum(), delivered.sum(), duplicates.sum(),
-        outOfOrder.sum(), misrouted.sum(), errors.sum(), codes, hist, ackHist, serverCpu, genCpu, load1());
+        outOfOrder.sum(), misrouted.sum(), errors.sum(), codes, hist, ackHist, serverCpu,
+        cpu0 < 0 || cpu1 < 0 ? -1 : (cpu1 - cpu0) / 1e9, genCpu, load1());
   }
 
   private final Histogram scratch = new Histogram(MAX_LATENCY_MICROS, 3);
@@ -707,7 +710,7 @@ public final class LoadGenerator {
   }
 
   private void report(String human, JsonObject json) {
-    json.put("load1", load1());
+    json.put("load1", load1()).put("cpuPressure10s", cpuPressure());
     if (opts.json()) {
       log.println(human);
       out.println(json.encode());
@@ -721,6 +724,16 @@ public final class LoadGenerator {
       return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
     } catch (IOException | RuntimeException e) {
       return -1;
+    }
+  }
+
+  /** The share of the last 10 s in which some task waited for a CPU (/proc/pressure/cpu), as "NN%". */
+  static String cpuPressure() {
+    try {
+      String line = Files.readAllLines(Path.of("/proc/pressure/cpu")).get(0);
+      return line.replaceAll(".*avg10=([0-9.]+).*", "$1") + "%";
+    } catch (IOException | RuntimeException e) {
+      return "n/a";
     }
   }
 

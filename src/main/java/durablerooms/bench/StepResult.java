@@ -22,6 +22,7 @@ public record StepResult(
     Histogram latencyMicros,
     Histogram ackMicros,
     double serverCpuPct,
+    double serverCpuSec,
     double generatorCpuPct,
     double load1) {
 
@@ -75,6 +76,9 @@ public record StepResult(
     }
     if (serverCpuPct >= 0) {
       o.put("serverCpuPct", round(serverCpuPct));
+      if (delivered > 0) {
+        o.put("serverCpuUsPerDelivery", round(serverCpuSec * 1e6 / delivered));
+      }
     }
     return o.put("generatorCpuPct", round(generatorCpuPct)).put("load1", load1);
   }
@@ -84,13 +88,15 @@ public record StepResult(
         "%s: rate %s/s per member, %.1f s: sent %d, expected %d, delivered %d (%,.0f/s), lost %d, dup %d, "
             + "out-of-order %d, misrouted %d, errors %d%s%n"
             + "  latency ms: p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%s%n"
-            + "  cpu: server %s, generator %.0f%%; load1 %.2f",
+            + "  cpu: server %s, generator %.0f%%; load1 %.2f, cpu pressure %s",
         label, fmt(rate), seconds, sent, expected, delivered, deliveredPerSec(), lost(), duplicates,
         outOfOrder, misrouted, errors, errorCodes.isEmpty() ? "" : " " + errorCodes,
         ms(50), ms(90), ms(99), ms(99.9), maxMs(),
         ackMicros.getTotalCount() == 0 ? "" : String.format(Locale.ROOT, "%n  ack ms: p50 %.2f  p99 %.2f",
             ackMicros.getValueAtPercentile(50) / 1000.0, ackMicros.getValueAtPercentile(99) / 1000.0),
-        serverCpuPct < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%%", serverCpuPct), generatorCpuPct, load1);
+        serverCpuPct < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%% (%.2f us per delivery)", serverCpuPct,
+            delivered == 0 ? 0 : serverCpuSec * 1e6 / delivered),
+        generatorCpuPct, load1, LoadGenerator.cpuPressure());
   }
 
   static double round(double d) {
