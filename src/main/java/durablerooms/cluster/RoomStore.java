@@ -11,6 +11,7 @@ import durablerooms.storage.Processors;
 import durablerooms.storage.RoomState;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 import java.util.List;
@@ -105,8 +106,22 @@ public final class RoomStore {
     return write.compose(ok -> ok ? Future.succeededFuture() : Future.failedFuture(new FencedException(room)));
   }
 
+  /**
+   * The stage's outcome on the caller's context. Hazelcast runs a plain {@code whenComplete}
+   * callback on its default async executor, which is a new thread per callback when the common
+   * fork-join pool has a single thread (any machine with 2 cores: ConcurrencyUtil), so the callback
+   * is run by the completing Hazelcast thread instead; it only hands the result to the context.
+   */
   private <T> Future<T> await(CompletionStage<T> stage) {
     Context ctx = vertx.getOrCreateContext();
-    return Future.fromCompletionStage(stage, ctx);
+    Promise<T> promise = Promise.promise();
+    stage.whenCompleteAsync((value, err) -> ctx.runOnContext(v -> {
+      if (err != null) {
+        promise.fail(err);
+      } else {
+        promise.complete(value);
+      }
+    }), Runnable::run);
+    return promise.future();
   }
 }
