@@ -10,6 +10,16 @@ import java.util.concurrent.TimeUnit;
 
 /** Starts a node from conf/config.json and the environment; the one place a fatal start error is reported. */
 public final class Main {
+  static {
+    // Hazelcast (ConcurrencyUtil, like CompletableFuture) starts a new thread for every async callback
+    // when the common fork-join pool has a single thread, which it has on a 2-core machine: with
+    // two, callbacks run on the pool. Set before anything touches ForkJoinPool.
+    String parallelism = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    if (System.getProperty(parallelism) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+      System.setProperty(parallelism, "2");
+    }
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
   private Main() {}
