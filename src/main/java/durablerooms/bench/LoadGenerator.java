@@ -2,6 +2,9 @@ package durablerooms.bench;
 
 import durablerooms.bench.BenchOptions.Protocol;
 import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -309,8 +312,9 @@ public final class LoadGenerator {
     int n = opts.clients();
     joinedPerRoom = new AtomicIntegerArray(opts.rooms());
     loops = new Loop[opts.threads()];
+    List<Context> contexts = eventLoops(opts.threads());
     for (int i = 0; i < loops.length; i++) {
-      loops[i] = new Loop(vertx.getOrCreateContext());
+      loops[i] = new Loop(contexts.get(i));
     }
     clients = new Client[n];
     for (int i = 0; i < n; i++) {
@@ -349,6 +353,26 @@ public final class LoadGenerator {
       return false;
     }
     return true;
+  }
+
+  /**
+   * One context on each of {@code n} event loops: verticle instances are spread over the loops,
+   * whereas getOrCreateContext() from the main thread returns the same (sticky) context each time.
+   */
+  private List<Context> eventLoops(int n) {
+    List<Context> contexts = java.util.Collections.synchronizedList(new ArrayList<>());
+    try {
+      vertx.deployVerticle(() -> new VerticleBase() {
+        @Override
+        public Future<?> start() {
+          contexts.add(context);
+          return Future.succeededFuture();
+        }
+      }, new DeploymentOptions().setInstances(n)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start the generator's event loops", e);
+    }
+    return List.copyOf(contexts);
   }
 
   private Protocol detect(URI url) {
