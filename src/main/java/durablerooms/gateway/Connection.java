@@ -16,7 +16,6 @@ public final class Connection {
   private volatile boolean closed;
   private Future<Void> last = Future.succeededFuture();
   private final Promise<Void> gone = Promise.promise();
-  private Connections.Loop loop;
 
   Connection(String id, String room, String clientKey, ServerWebSocket socket) {
     this.id = id;
@@ -39,15 +38,6 @@ public final class Connection {
 
   public ServerWebSocket socket() {
     return socket;
-  }
-
-  /** The event loop that owns the socket (set once, when the connection is registered). */
-  void attach(Connections.Loop owner) {
-    loop = owner;
-  }
-
-  Connections.Loop loop() {
-    return loop;
   }
 
   /** Completes once the connection has closed and its room has been told. */
