@@ -71,6 +71,7 @@ public final class LoadGenerator {
 
   // the measured window of the current step, in nanos on the generator's clock; receivers count
   // only messages whose intended send time lies in it
+  // (in micros since base, the resolution a message carries, so sender and receiver agree at the edges)
   private volatile long windowStart = Long.MAX_VALUE;
   private volatile long windowEnd = Long.MIN_VALUE;
   private final LongAdder issued = new LongAdder();
@@ -431,8 +432,8 @@ public final class LoadGenerator {
     long start = System.nanoTime() + SEC / 5;
     long mStart = start + Math.round(warmupSec * SEC);
     long mEnd = mStart + Math.max(1, Math.round(durationSec * SEC));
-    windowStart = mStart;
-    windowEnd = mEnd;
+    windowStart = (mStart - base) / 1000;
+    windowEnd = (mEnd - base) / 1000;
     long planned = 0;
     List<Schedule> schedules = new ArrayList<>(clients.length);
     for (Client c : clients) {
@@ -663,7 +664,7 @@ public final class LoadGenerator {
       int senderRoom = marker.sender / opts.members();
       int sender = marker.sender % opts.members();
       long intended = base + marker.micros * 1000;
-      boolean measured = intended >= windowStart && intended < windowEnd;
+      boolean measured = measured(marker.micros);
       if (marker.sender >= clients.length || senderRoom != room || sender == member) {
         if (measured) {
           misrouted.increment();
@@ -692,8 +693,9 @@ public final class LoadGenerator {
       if (dash < 0) {
         return;
       }
-      long intended = base + Long.parseLong(id.substring(dash + 1)) * 1000;
-      if (intended >= windowStart && intended < windowEnd) {
+      long micros = Long.parseLong(id.substring(dash + 1));
+      long intended = base + micros * 1000;
+      if (measured(micros)) {
         acks.recordValue(Math.min(Math.max(0, (now - intended) / 1000), MAX_LATENCY_MICROS));
       }
     }
@@ -707,11 +709,16 @@ public final class LoadGenerator {
       String text = Payload.text(index, s, micros, opts.size());
       String id = opts.ack() && protocols.get(url) == Protocol.ROOMS ? s + "-" + micros : null;
       ws.writeTextMessage(Payload.frame(text, id));
-      if (intended >= windowStart && intended < windowEnd) {
+      if (measured(micros)) {
         sent.increment();
         expected.add(joinedPerRoom.get(room) - 1);
       }
     }
+  }
+
+  /** Whether a message intended at {@code micros} (since base) lies in the measured window. */
+  private boolean measured(long micros) {
+    return micros >= windowStart && micros < windowEnd;
   }
 
   private void countError(String code) {
