@@ -628,6 +628,8 @@ public final class LoadGenerator {
         if (joinedRoom) {
           joinedPerRoom.decrementAndGet(room);
           countError("closed by server");
+        } else {
+          connectFailures.increment(); // refused or closed before the join completed
         }
       }
     }
