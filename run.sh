@@ -5,10 +5,12 @@
 #   ./run.sh cluster N     start N local nodes (HTTP 8080, 8081, ...; logs in logs/node-I.log); Ctrl-C stops all
 #   ./run.sh build         (re)build target/durable-rooms.jar
 #   ./run.sh token ROOM NAME [TTL_SECONDS]   print a private-room token (signed with ROOMS_JWT_SECRET)
+#   ./run.sh bench [opts]  the load generator (./run.sh bench --help); builds the jar if missing
 set -euo pipefail
 cd "$(dirname "$0")"
 JAR=target/durable-rooms.jar
 JAVA_OPTS=${JAVA_OPTS:-"-Xms256m -Xmx1g"}
+BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:-"-Xms256m -Xmx1g"}
 
 build() { mvn -B -q -DskipTests package; }
 
@@ -50,8 +52,13 @@ case "${1:-run}" in
     shift
     exec java -cp "$JAR" durablerooms.TokenTool "$@"
     ;;
+  bench)
+    shift
+    [ -f "$JAR" ] || build
+    exec java $BENCH_JAVA_OPTS -cp "$JAR" durablerooms.bench.LoadGenerator "$@"
+    ;;
   *)
-    echo "usage: ./run.sh [run|cluster N|build|test|token ROOM NAME [TTL_SECONDS]]" >&2
+    echo "usage: ./run.sh [run|cluster N|build|test|bench [options]|token ROOM NAME [TTL_SECONDS]]" >&2
     exit 2
     ;;
 esac

@@ -16,6 +16,16 @@ import java.util.concurrent.TimeUnit;
  * fatal start error is reported: one line on stderr naming the setting, and a non-zero exit.
  */
 public final class Main {
+  static {
+    // Hazelcast (ConcurrencyUtil, like CompletableFuture) starts a new thread for every async callback
+    // when the common fork-join pool has a single thread, which it has on a 2-core machine: with
+    // two, callbacks run on the pool. Set before anything touches ForkJoinPool.
+    String parallelism = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    if (System.getProperty(parallelism) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+      System.setProperty(parallelism, "2");
+    }
+  }
+
   /** Exit status for a setting the node cannot start with (bad value, unreadable file, unknown argument). */
   static final int BAD_CONFIG = 2;
   /** Exit status for a start that failed for another reason (port in use, store unreachable). */

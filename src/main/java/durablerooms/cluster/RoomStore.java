@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 import java.util.HashMap;
@@ -182,8 +183,22 @@ public final class RoomStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(RoomStore.class);
 
+  /**
+   * The stage's outcome on the caller's context. Hazelcast runs a plain {@code whenComplete}
+   * callback on its default async executor, which is a new thread per callback when the common
+   * fork-join pool has a single thread (any machine with 2 cores: ConcurrencyUtil), so the callback
+   * is run by the completing Hazelcast thread instead; it only hands the result to the context.
+   */
   private <T> Future<T> await(CompletionStage<T> stage) {
     Context ctx = vertx.getOrCreateContext();
-    return Future.fromCompletionStage(stage, ctx);
+    Promise<T> promise = Promise.promise();
+    stage.whenCompleteAsync((value, err) -> ctx.runOnContext(v -> {
+      if (err != null) {
+        promise.fail(err);
+      } else {
+        promise.complete(value);
+      }
+    }), Runnable::run);
+    return promise.future();
   }
 }
