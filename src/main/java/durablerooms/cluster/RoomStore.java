@@ -121,7 +121,7 @@ public final class RoomStore {
    */
   public void persistAgain(String room, long epoch, List<ChatRecord> history) {
     if (!history.isEmpty()) {
-      archive.append(room, epoch, history).whenComplete((v, err) -> {
+      archive.replace(room, epoch, history).whenComplete((v, err) -> {
         if (err != null) {
           LOG.warn("room {}: history after a takeover is in memory only: {}", room, err.toString());
         }

@@ -33,7 +33,8 @@ public final class RoomArchive implements AutoCloseable {
    * Queued records of one room, or a checkpoint of its seq and epoch (no records), or a flush
    * marker (no room); completed once committed.
    */
-  private record Pending(String room, long epoch, long seq, List<ChatRecord> records, CompletableFuture<Void> done) {}
+  private record Pending(String room, long epoch, long seq, List<ChatRecord> records, boolean replace,
+                         CompletableFuture<Void> done) {}
 
   private final String url;
   private final String user;
@@ -101,7 +102,14 @@ public final class RoomArchive implements AutoCloseable {
 
   /** Queues records for the disk; the future completes when they are committed. */
   public CompletableFuture<Void> append(String room, long epoch, List<ChatRecord> records) {
-    return enqueue(new Pending(room, epoch, records.get(records.size() - 1).seq(), records, new CompletableFuture<>()));
+    return enqueue(new Pending(room, epoch, records.get(records.size() - 1).seq(), records, false,
+        new CompletableFuture<>()));
+  }
+
+  /** Writes records that may already be stored (in part): the stored ones from the first seq on are replaced. */
+  public CompletableFuture<Void> replace(String room, long epoch, List<ChatRecord> records) {
+    return enqueue(new Pending(room, epoch, records.get(records.size() - 1).seq(), records, true,
+        new CompletableFuture<>()));
   }
 
   /**
@@ -109,7 +117,7 @@ public final class RoomArchive implements AutoCloseable {
    * everything queued before it is committed: what a room that goes to sleep leaves on disk.
    */
   public CompletableFuture<Void> checkpoint(String room, long epoch, long seq) {
-    return enqueue(new Pending(room, epoch, seq, List.of(), new CompletableFuture<>()));
+    return enqueue(new Pending(room, epoch, seq, List.of(), false, new CompletableFuture<>()));
   }
 
   private CompletableFuture<Void> enqueue(Pending p) {
@@ -244,9 +252,11 @@ public final class RoomArchive implements AutoCloseable {
           if (p.records().isEmpty()) {
             continue;
           }
-          clear.setString(1, room); // rewriting a range replaces what a failed batch may have left
-          clear.setLong(2, p.records().get(0).seq());
-          clear.executeUpdate();
+          if (p.replace()) {
+            clear.setString(1, room);
+            clear.setLong(2, p.records().get(0).seq());
+            clear.executeUpdate();
+          }
           for (ChatRecord r : p.records()) {
             insert.setString(1, room);
             insert.setLong(2, r.seq());
