@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -61,7 +62,8 @@ public final class RoomStore {
   }
 
   public Future<Processors.Claim> claim(String room, String node, Set<String> liveNodes) {
-    return await(owners.submitToKey(room, new Processors.ClaimLease(node, Set.copyOf(liveNodes))));
+    return await(owners.submitToKey(room, new Processors.ClaimLease(node, Set.copyOf(liveNodes),
+        UUID.randomUUID().toString())));
   }
 
   /** Gives the lease back; {@code clean} when every output of the activation went out. */
@@ -74,7 +76,7 @@ public final class RoomStore {
    * from the archive first if the cluster does not hold the room), the member set fenced to it.
    */
   public Future<Snapshot> activate(String room, Processors.Claim claim) {
-    return await(states.submitToKey(room, new Processors.ActivateState()))
+    return await(states.submitToKey(room, new Processors.ActivateState(UUID.randomUUID().toString())))
         .compose(state -> await(members.submitToKey(room, new Processors.ActivateMembers(state.epoch())))
             .compose(set -> set == null
                 ? Future.failedFuture(new FencedException(room))

@@ -29,6 +29,7 @@ import java.util.function.Supplier;
  * the output gate. Writes are batched while one is in flight (group commit).
  */
 public final class RoomVerticle extends VerticleBase {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RoomVerticle.class);
   private final Room room;
   private final Lease lease;
   /** This activation's fencing token: writes carry it and are refused once a newer activation exists. */
@@ -302,6 +303,7 @@ public final class RoomVerticle extends VerticleBase {
 
   /** A write failed (fenced, or the store is gone): nothing more goes out; the host drops the room. */
   private void breakDown(Throwable cause) {
+    LOG.info("room {}: a write failed ({}); the room is dropped and activates afresh", room.name(), cause.toString());
     broken = true;
     writes.clear();
     Output o;

@@ -28,21 +28,25 @@ public final class Processors {
    * {@code liveNodes}, or by {@code node} itself (an activation that never completed). The caller
    * owns the room only if the resulting lease's owner is itself.
    */
-  public record ClaimLease(String node, Set<String> liveNodes) implements EntryProcessor<String, Lease, Claim> {
+  public record ClaimLease(String node, Set<String> liveNodes, String id) implements EntryProcessor<String, Lease, Claim> {
     @Override
     public Claim process(Map.Entry<String, Lease> entry) {
       Lease current = entry.getValue();
+      if (current != null && id.equals(current.claim())) {
+        return new Claim(current, current.takeover()); // this claim, applied again by a retry
+      }
       if (current == null) {
-        Lease lease = new Lease(node, 1, false);
+        Lease lease = new Lease(node, 1, false, id, false);
         entry.setValue(lease);
         return new Claim(lease, false);
       }
       if (current.held() && !current.owner().equals(node) && liveNodes.contains(current.owner())) {
         return new Claim(current, false);
       }
-      Lease lease = new Lease(node, current.epoch() + 1, false);
+      boolean takeover = current.held() || !current.clean();
+      Lease lease = new Lease(node, current.epoch() + 1, false, id, takeover);
       entry.setValue(lease);
-      return new Claim(lease, current.held() || !current.clean());
+      return new Claim(lease, takeover);
     }
   }
 
@@ -56,20 +60,21 @@ public final class Processors {
       if (!lease.equals(entry.getValue())) {
         return false;
       }
-      entry.setValue(new Lease(null, lease.epoch(), clean));
+      entry.setValue(new Lease(null, lease.epoch(), clean, null, false));
       return true;
     }
   }
 
   /**
-   * Starts an activation: raises the state's epoch by one (the fencing token of the new
-   * activation: writes with an older one are refused from now on) and returns a copy.
+   * Starts activation {@code id}: raises the state's epoch by one (the fencing token of the new
+   * activation: writes with an older one are refused from now on) and returns a copy. Applying
+   * the same id again (Hazelcast retries an operation during a partition migration) changes nothing.
    */
-  public record ActivateState() implements EntryProcessor<String, RoomState, RoomState> {
+  public record ActivateState(String id) implements EntryProcessor<String, RoomState, RoomState> {
     @Override
     public RoomState process(Map.Entry<String, RoomState> entry) {
       RoomState state = entry.getValue() == null ? RoomState.empty() : entry.getValue();
-      state.fence(state.epoch() + 1);
+      state.activate(id);
       entry.setValue(state);
       return state.copy();
     }

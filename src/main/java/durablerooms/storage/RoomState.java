@@ -15,6 +15,8 @@ public final class RoomState implements Serializable {
   private long epoch;
   private long seq;
   private final ArrayDeque<ChatRecord> history;
+  /** The activation that raised the epoch last: an activation applied twice (a retried operation) counts once. */
+  private String activation;
 
   public RoomState(long epoch, long seq, List<ChatRecord> history) {
     this.epoch = epoch;
@@ -42,12 +44,23 @@ public final class RoomState implements Serializable {
     epoch = Math.max(epoch, newEpoch);
   }
 
+  /** Raises the epoch for activation {@code id}, once: a repeat of the same id changes nothing. */
+  public void activate(String id) {
+    if (!id.equals(activation)) {
+      epoch++;
+      activation = id;
+    }
+  }
+
   /**
-   * Appends records (in seq order, each exactly one past the last) and drops what falls out of
-   * the retention. Returns the records dropped, oldest first.
+   * Appends records (in seq order, each exactly one past the last; records it already holds are
+   * skipped) and drops what falls out of the retention. Returns the records dropped, oldest first.
    */
   public List<ChatRecord> append(List<ChatRecord> records, int limit) {
     for (ChatRecord r : records) {
+      if (r.seq() <= seq) {
+        continue; // already stored: the same append applied again (Hazelcast retries operations)
+      }
       if (r.seq() != seq + 1) {
         throw new IllegalStateException("seq " + r.seq() + " does not follow " + seq);
       }
@@ -67,6 +80,8 @@ public final class RoomState implements Serializable {
   }
 
   public RoomState copy() {
-    return new RoomState(epoch, seq, new ArrayList<>(history));
+    RoomState c = new RoomState(epoch, seq, new ArrayList<>(history));
+    c.activation = activation;
+    return c;
   }
 }
