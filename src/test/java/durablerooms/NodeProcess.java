@@ -32,19 +32,24 @@ final class NodeProcess implements AutoCloseable {
     this.log = log;
   }
 
+  /** The command that runs durablerooms.Main in a small JVM with the test classpath. */
+  static List<String> mainCommand() {
+    return new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "--add-modules", "java.se", "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+        "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+        "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+        "-cp", System.getProperty("java.class.path"), "durablerooms.Main"));
+  }
+
   static NodeProcess start(String name, Map<String, String> settings) {
     try {
       Path logs = Path.of("target", "node-logs");
       Files.createDirectories(logs);
       Path log = logs.resolve(name + ".log");
-      List<String> cmd = new ArrayList<>(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-          "--add-modules", "java.se", "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-          "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-          "--add-opens", "java.management/sun.management=ALL-UNNAMED",
-          "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
-          "-cp", System.getProperty("java.class.path"), "durablerooms.Main"));
+      List<String> cmd = mainCommand();
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
       pb.environment().putAll(settings);
       int port = Integer.parseInt(settings.get("ROOMS_HTTP_PORT"));
