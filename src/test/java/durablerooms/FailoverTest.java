@@ -44,7 +44,7 @@ class FailoverTest {
     for (int i = 0; i < n; i++) {
       Map<String, String> env = TestNodes.settings(cluster, clusterPort, Map.of(
           "ROOMS_REQUEST_TIMEOUT_MS", "2000", "ROOMS_RATE_PER_SEC", "200", "ROOMS_RATE_BURST", "200"));
-      processes.add(NodeProcess.start("node" + i, env));
+      processes.add(NodeProcess.start(cluster.substring(9, 17) + "-node" + i, env)); // a log per test run
     }
     processes.forEach(NodeProcess::awaitReady);
     TestNodes.eventually(30_000, "the nodes form one cluster", () -> nodesSeenBy(processes.get(0)) == n);

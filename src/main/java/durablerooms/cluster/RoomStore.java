@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -85,11 +86,17 @@ public final class RoomStore {
 
   /**
    * Stores chat records: in the cluster (with its backup) at once, and on disk, waited for when
-   * {@code waitForDisk} (else written behind).
+   * {@code waitForDisk} (else written behind); nothing goes to disk once {@code healthy} says the
+   * process was paused.
    */
-  public Future<Void> append(String room, long epoch, List<ChatRecord> records, int limit, boolean waitForDisk) {
+  public Future<Void> append(String room, long epoch, List<ChatRecord> records, int limit, boolean waitForDisk,
+                             BooleanSupplier healthy) {
     return fenced(room, await(states.submitToKey(room, new Processors.Append(epoch, records, limit))))
         .compose(v -> {
+          if (!healthy.getAsBoolean()) {
+            // this process was paused: the room may have moved, so nothing of it goes to disk either
+            return Future.failedFuture(new FencedException(room));
+          }
           CompletableFuture<Void> disk = archive.append(room, epoch, records);
           if (waitForDisk) {
             return await(disk);

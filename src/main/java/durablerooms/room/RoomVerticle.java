@@ -164,7 +164,11 @@ public final class RoomVerticle extends VerticleBase {
     return output(() -> broadcast(m.id(), left, Wire.Delivery.PLAIN, 0));
   }
 
-  /** Removes members whose node is no longer in the cluster, with a LEAVE to the others. */
+  /**
+   * Removes members whose node is no longer in the cluster, with a LEAVE to the others. The LEAVE
+   * goes out at once, not after the write: it is true whether or not the write lands (their node
+   * is gone), and if the write fails the next activation removes them again and says it again.
+   */
   private Future<Void> purgeGhosts() {
     Set<String> live = liveNodes.get();
     List<Member> ghosts = room.members().stream().filter(m -> !live.contains(m.node())).toList();
@@ -172,8 +176,8 @@ public final class RoomVerticle extends VerticleBase {
       room.leave(g.id());
       write(null, new MemberChange(g, true));
     }
-    List<String> frames = ghosts.stream().map(g -> ServerFrames.presenceChange("LEAVE", g)).toList();
-    return output(() -> frames.forEach(f -> broadcast(null, f, Wire.Delivery.PLAIN, 0)));
+    ghosts.forEach(g -> broadcast(null, ServerFrames.presenceChange("LEAVE", g), Wire.Delivery.PLAIN, 0));
+    return output(() -> {});
   }
 
   private Future<Void> say(Wire.Say s) {
@@ -271,7 +275,8 @@ public final class RoomVerticle extends VerticleBase {
     long ticket = last;
     writing = true;
     Future<Void> write = records
-        ? store.append(room.name(), epoch, batch, historyLimit, durability.waitForDisk(liveNodes.get().size()))
+        ? store.append(room.name(), epoch, batch, historyLimit, durability.waitForDisk(liveNodes.get().size()),
+            healthy)
         : store.changeMembers(room.name(), epoch, changes);
     write.onComplete(ar -> {
       writing = false;

@@ -76,7 +76,7 @@ public final class RoomArchive implements AutoCloseable {
       try {
         return user == null || user.isEmpty() ? DriverManager.getConnection(url) : DriverManager.getConnection(url, user, password);
       } catch (SQLException e) {
-        if (attempt >= 20) {
+        if (attempt >= 40) {
           throw e;
         }
         try {
