@@ -168,13 +168,6 @@ final class ChatMember {
     return room;
   }
 
-  /** Waits until this member holds {@code seq} and returns its text. */
-  String awaitMessage(long seq) {
-    String[] text = new String[1];
-    TestNodes.eventually(10_000, name + " holds seq " + seq, () -> (text[0] = snapshot().held().get(seq)) != null);
-    return text[0];
-  }
-
   void stop() {
     context.runOnContext(v -> {
       stopped = true;

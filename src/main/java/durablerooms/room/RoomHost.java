@@ -76,6 +76,11 @@ public final class RoomHost extends VerticleBase {
     return rooms.size();
   }
 
+  /** Whether this node holds the room in any state: activating, active or still closing. */
+  public boolean knows(String room) {
+    return rooms.containsKey(room);
+  }
+
   /** Whether the room has a verticle on this node right now (for tests and the API). */
   public boolean isActive(String room) {
     Entry e = rooms.get(room);
