@@ -23,6 +23,8 @@ public final class Room {
   private final RoomState state;
   private final LinkedHashMap<String, Member> members;
   private final Map<String, ChatRecord> byDedupeKey = new HashMap<>();
+  /** Members per node, kept up to date on join and leave: read on every broadcast. */
+  private final Map<String, Integer> perNode = new HashMap<>();
   private final int historyLimit;
 
   public Room(String name, RoomState state, MemberSet members, int historyLimit) {
@@ -31,6 +33,7 @@ public final class Room {
     this.members = new LinkedHashMap<>(members.members());
     this.historyLimit = historyLimit;
     state.history().forEach(this::index);
+    this.members.values().forEach(m -> perNode.merge(m.node(), 1, Integer::sum));
   }
 
   public String name() {
@@ -50,13 +53,25 @@ public final class Room {
   }
 
   public Member join(Member m) {
-    members.put(m.id(), m);
+    Member before = members.put(m.id(), m);
+    if (before != null) {
+      uncount(before);
+    }
+    perNode.merge(m.node(), 1, Integer::sum);
     return m;
   }
 
   /** Removes a member; null if it was not one. */
   public Member leave(String connId) {
-    return members.remove(connId);
+    Member m = members.remove(connId);
+    if (m != null) {
+      uncount(m);
+    }
+    return m;
+  }
+
+  private void uncount(Member m) {
+    perNode.computeIfPresent(m.node(), (node, n) -> n == 1 ? null : n - 1);
   }
 
   /** Renames a member; null if it is not one. */
@@ -101,13 +116,9 @@ public final class Room {
     return HistorySlice.before(state, before, limit);
   }
 
-  /** How many members each node holds: the fan-out targets. */
+  /** How many members each node holds: the fan-out targets (a read-only view). */
   public Map<String, Integer> membersPerNode() {
-    Map<String, Integer> perNode = new HashMap<>();
-    for (Member m : members.values()) {
-      perNode.merge(m.node(), 1, Integer::sum);
-    }
-    return perNode;
+    return java.util.Collections.unmodifiableMap(perNode);
   }
 
   private void index(ChatRecord r) {

@@ -96,5 +96,8 @@ class RoomTest {
     assertNull(r.leave("c2"));
     assertNull(r.rename("c2", "x"));
     assertEquals(2, r.members().size());
+    assertEquals(java.util.Map.of("n1", 1, "n2", 1), r.membersPerNode());
+    r.join(new Member("c3", "cy", "n1")); // the same connection id again, now on n1
+    assertEquals(java.util.Map.of("n1", 2), r.membersPerNode());
   }
 }
