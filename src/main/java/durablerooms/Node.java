@@ -12,7 +12,6 @@ import durablerooms.config.ConfigException;
 import durablerooms.config.ServerConfig;
 import durablerooms.gateway.Connections;
 import durablerooms.protocol.CloseCode;
-import durablerooms.gateway.DeliveryVerticle;
 import durablerooms.gateway.GatewayContext;
 import durablerooms.gateway.GatewayVerticle;
 import durablerooms.gateway.NodeInfoVerticle;
@@ -138,7 +137,6 @@ public final class Node {
     GatewayContext shared = new GatewayContext(nodeId, config, connections, rooms, store, host, () -> ready,
         () -> List.copyOf(liveNodes()), metrics);
     return vertx.deployVerticle(host)
-        .compose(id -> vertx.deployVerticle(new DeliveryVerticle(nodeId, connections, metrics)))
         .compose(id -> vertx.deployVerticle(new NodeInfoVerticle(nodeId, httpUrl(), host::activeRooms,
             connections::count)))
         .compose(id -> vertx.deployVerticle(() -> new GatewayVerticle(shared),

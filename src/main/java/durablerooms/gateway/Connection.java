@@ -36,7 +36,7 @@ public final class Connection {
   private final long maxQueuedBytes;
   private final long closeGraceMs;
   private volatile boolean closed;
-  /** The highest message seq this socket has (touched by the node's delivery thread only). */
+  /** The highest message seq this socket has (touched on the connection's event loop only). */
   long lastSeq = -1;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final AtomicLong queued = new AtomicLong();
@@ -131,6 +131,16 @@ public final class Connection {
    * delays the room or its other members.
    */
   public void write(String frame) {
+    write(frame, byteSize(frame));
+  }
+
+  /** The UTF-8 size of a frame (computed once per delivery, not once per recipient). */
+  static int byteSize(String frame) {
+    return ByteBufUtil.utf8Bytes(frame);
+  }
+
+  /** {@link #write(String)} of a frame whose UTF-8 size is known. */
+  void write(String frame, int size) {
     if (closed || closing.get()) {
       return;
     }
@@ -143,7 +153,6 @@ public final class Connection {
       closeWith(CloseCode.TRY_AGAIN_LATER, "client reads too slowly");
       return;
     }
-    long size = ByteBufUtil.utf8Bytes(frame);
     maxQueued.accumulateAndGet(queued.addAndGet(size), Math::max);
     socket.writeTextMessage(frame).onComplete(ar -> queued.addAndGet(-size));
   }

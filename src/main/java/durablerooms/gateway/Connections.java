@@ -1,22 +1,19 @@
 package durablerooms.gateway;
 
-import durablerooms.cluster.Wire;
 import durablerooms.protocol.CloseCode;
 import io.vertx.core.Future;
 
 import java.util.ArrayList;
 import java.util.List;
 
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The node-local registry of sockets: every open connection by id, and per room the connections
- * admitted to its broadcasts (those that got their PRESENCE). Shared by the node's event loops.
+ * The node-local registry of sockets: every open connection by id and the count per client IP.
+ * Shared by the node's event loops; which sockets a delivery is for is each loop's {@link Outlet}.
  */
 public final class Connections {
   private final ConcurrentHashMap<String, Connection> byId = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Set<Connection>> admitted = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Integer> perIp = new ConcurrentHashMap<>();
 
   void add(Connection c) {
@@ -26,10 +23,6 @@ public final class Connections {
   void remove(Connection c) {
     c.markClosed();
     byId.remove(c.id());
-    admitted.computeIfPresent(c.room(), (room, set) -> {
-      set.remove(c);
-      return set.isEmpty() ? null : set;
-    });
   }
 
   /**
@@ -70,64 +63,5 @@ public final class Connections {
 
   void releaseIp(String ip) {
     perIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
-  }
-
-  /**
-   * Writes a delivered frame to the local sockets it is for (on the node's delivery thread) and
-   * returns how many it was written to. A chat message is written to a socket only if its seq is
-   * past what the socket has: replays after a failover never show a message twice.
-   */
-  public int deliver(Wire.Delivery d) {
-    if (d.target() != null) {
-      Connection c = byId.get(d.target());
-      if (c == null) {
-        return 0;
-      }
-      if (d.kind() == Wire.Delivery.ADMIT) {
-        c.lastSeq = d.seq();
-        admit(c);
-      } else if (d.kind() == Wire.Delivery.ACK) {
-        c.lastSeq = Math.max(c.lastSeq, d.seq());
-      } else if (d.kind() == Wire.Delivery.MESSAGE && !advance(c, d.seq())) {
-        return 0;
-      }
-      c.write(d.frame());
-      return 1;
-    }
-    Set<Connection> members = admitted.get(d.room());
-    if (members == null) {
-      return 0;
-    }
-    boolean message = d.kind() == Wire.Delivery.MESSAGE;
-    int written = 0;
-    for (Connection c : members) {
-      if (message && !advance(c, d.seq())) {
-        continue;
-      }
-      if (!c.id().equals(d.exclude())) {
-        c.write(d.frame());
-        written++;
-      }
-    }
-    return written;
-  }
-
-  private static boolean advance(Connection c, long seq) {
-    if (seq <= c.lastSeq) {
-      return false;
-    }
-    c.lastSeq = seq;
-    return true;
-  }
-
-  private void admit(Connection c) {
-    admitted.compute(c.room(), (room, set) -> {
-      Set<Connection> s = set == null ? ConcurrentHashMap.newKeySet() : set;
-      s.add(c);
-      return s;
-    });
-    if (c.closed()) {
-      remove(c); // closed while being admitted
-    }
   }
 }

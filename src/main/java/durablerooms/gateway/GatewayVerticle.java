@@ -1,5 +1,6 @@
 package durablerooms.gateway;
 
+import durablerooms.cluster.Addresses;
 import durablerooms.cluster.Wire;
 import durablerooms.config.ServerConfig;
 import durablerooms.protocol.ClientFrame;
@@ -60,8 +61,8 @@ public final class GatewayVerticle extends VerticleBase {
   private final Protocol protocol;
   private final OriginPolicy origins;
   private RoomAccess access;
-  /** This instance's sockets, for the liveness check (this event loop only). */
-  private final Set<Connection> local = new HashSet<>();
+  /** This instance's sockets and what is delivered to them (this event loop only). */
+  private final Outlet outlet = new Outlet();
   /** New TCP connections that have not yet sent their first request, with their timer. */
   private final Map<HttpConnection, Long> handshakes = new HashMap<>();
 
@@ -80,10 +81,13 @@ public final class GatewayVerticle extends VerticleBase {
     access = RoomAccess.create(vertx, config);
     Router router = router();
     long livenessPeriod = Math.max(20, Math.min(1000, Math.min(config.pingIntervalMs(), config.pingTimeoutMs()) / 4));
-    return vertx.createHttpServer(serverOptions())
-        .connectionHandler(this::onConnection)
-        .requestHandler(req -> onRequest(router, req))
-        .listen()
+    // deliveries first: a socket accepted once the server listens must get its PRESENCE
+    return vertx.eventBus().<Wire.Delivery>consumer(Addresses.delivery(node.nodeId()),
+            msg -> node.metrics().deliveredToSockets(outlet.deliver(msg.body()))).completion()
+        .compose(v -> vertx.createHttpServer(serverOptions())
+            .connectionHandler(this::onConnection)
+            .requestHandler(req -> onRequest(router, req))
+            .listen())
         .onSuccess(server -> vertx.setPeriodic(livenessPeriod, id -> checkLiveness()));
   }
 
@@ -303,7 +307,7 @@ public final class GatewayVerticle extends VerticleBase {
         new TokenBucket(config.ratePerSec(), config.rateBurst(), now),
         new TokenBucket(config.errorRefillPerSec(), config.errorBudget(), now), node.metrics());
     node.connections().add(conn);
-    local.add(conn);
+    outlet.add(conn);
     ws.setWriteQueueMaxSize(config.maxQueuedBytes());
     MessageAssembler assembler = new MessageAssembler(config.maxFrameBytes(), new MessageAssembler.Sink() {
       @Override
@@ -446,7 +450,7 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private void onClose(Connection conn) {
-    local.remove(conn);
+    outlet.remove(conn);
     node.connections().remove(conn);
     node.connections().releaseIp(conn.ip());
     conn.then(() -> node.rooms().send(new Wire.Leave(conn.room(), conn.id())))
@@ -460,7 +464,7 @@ public final class GatewayVerticle extends VerticleBase {
     long now = System.nanoTime();
     long interval = TimeUnit.MILLISECONDS.toNanos(config.pingIntervalMs());
     long timeout = TimeUnit.MILLISECONDS.toNanos(config.pingTimeoutMs());
-    for (Connection c : new ArrayList<>(local)) {
+    for (Connection c : new ArrayList<>(outlet.connections())) {
       if (c.checkAlive(now, interval, timeout)) {
         LOG.info("connection {}: no answer to ping within {} ms, closing with 1001", c.id(), config.pingTimeoutMs());
       }

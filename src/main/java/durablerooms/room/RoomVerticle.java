@@ -318,10 +318,10 @@ public final class RoomVerticle extends VerticleBase {
     onBroken.accept(this);
   }
 
-  // --- delivery: one event-bus message per node --------------------------------------------------
+  // --- delivery: one event-bus message per node (published to each of its gateway loops) ----------
 
   private void sendTo(Member m, String frame, byte kind, long seq) {
-    vertx.eventBus().send(Addresses.delivery(m.node()), new Wire.Delivery(room.name(), m.id(), null, frame, kind, seq));
+    vertx.eventBus().publish(Addresses.delivery(m.node()), new Wire.Delivery(room.name(), m.id(), null, frame, kind, seq));
   }
 
   private void broadcast(String exclude, String frame, byte kind, long seq) {
@@ -331,7 +331,7 @@ public final class RoomVerticle extends VerticleBase {
       if (e.getValue() == 1 && excluded != null && excluded.node().equals(node) && kind != Wire.Delivery.MESSAGE) {
         continue; // only the excluded member is there (a MESSAGE still goes: its seq counts as seen)
       }
-      vertx.eventBus().send(Addresses.delivery(node), new Wire.Delivery(room.name(), null, exclude, frame, kind, seq));
+      vertx.eventBus().publish(Addresses.delivery(node), new Wire.Delivery(room.name(), null, exclude, frame, kind, seq));
     }
   }
 }
