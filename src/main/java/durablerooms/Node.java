@@ -44,6 +44,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One Durable Rooms node: a clustered Vert.x with embedded Hazelcast, its room host, its delivery
@@ -127,12 +128,14 @@ public final class Node {
 
   private Future<Void> deploy(RoomStore store) {
     String nodeId = cluster.getNodeId();
-    RoomClient rooms = new RoomClient(vertx, nodeId, config.requestTimeoutMs(), this::liveNodes);
+    AtomicReference<RoomClient> client = new AtomicReference<>(); // set below: the host comes first
     membership = new Membership(cluster.getHazelcastInstance(), vertx.getOrCreateContext(),
-        dead -> sweepGhosts(dead, store, rooms));
+        dead -> sweepGhosts(dead, store, client.get()));
     watchdog = new PauseWatchdog(PAUSE_MS, () -> liveNodes().size(), this::paused);
     host = new RoomHost(nodeId, store, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), config.historyLimit(),
         config.maxMembers(), Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)), metrics);
+    RoomClient rooms = new RoomClient(vertx, nodeId, host, config.requestTimeoutMs(), this::liveNodes);
+    client.set(rooms);
     metrics.observe(connections::count, host::activeRooms, () -> liveNodes().size());
     GatewayContext shared = new GatewayContext(nodeId, config, connections, rooms, store, host, () -> ready,
         () -> List.copyOf(liveNodes()), metrics);

@@ -3,6 +3,7 @@ package durablerooms.gateway;
 import durablerooms.cluster.Addresses;
 import durablerooms.cluster.Wire;
 import durablerooms.room.RoomFailure;
+import durablerooms.room.RoomHost;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -15,7 +16,8 @@ import java.util.function.Supplier;
 
 /**
  * Sends a command to the node that runs its room. The owner is cached per room; without one the
- * command goes to this node, whose host activates the room or answers with the actual owner.
+ * command goes to this node, whose host activates the room or answers with the actual owner. A room
+ * active on this node gets the command straight from the gateway's event loop.
  */
 public final class RoomClient {
   private static final int ATTEMPTS = 5;
@@ -25,9 +27,11 @@ public final class RoomClient {
   private final DeliveryOptions options;
   private final Supplier<Set<String>> liveNodes;
   private final ConcurrentHashMap<String, String> owners = new ConcurrentHashMap<>();
+  private final RoomHost host;
 
-  public RoomClient(Vertx vertx, String nodeId, long timeoutMs, Supplier<Set<String>> liveNodes) {
+  public RoomClient(Vertx vertx, String nodeId, RoomHost host, long timeoutMs, Supplier<Set<String>> liveNodes) {
     this.vertx = vertx;
+    this.host = host;
     this.nodeId = nodeId;
     this.liveNodes = liveNodes;
     this.options = new DeliveryOptions().setSendTimeout(timeoutMs).addHeader(RoomFailure.FROM_HEADER, nodeId);
@@ -44,8 +48,11 @@ public final class RoomClient {
       owner = nodeId;
     }
     String target = owner;
-    return vertx.eventBus().request(Addresses.roomInbox(target), cmd, options)
-        .<Void>mapEmpty()
+    Future<Void> reply = owner.equals(nodeId) ? host.submitHere(cmd, vertx.getOrCreateContext()) : null;
+    if (reply == null) {
+      reply = vertx.eventBus().request(Addresses.roomInbox(target), cmd, options).mapEmpty();
+    }
+    return reply
         .recover(err -> {
           if (!(err instanceof ReplyException re) || n >= ATTEMPTS) {
             return Future.failedFuture(err);

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -48,6 +49,8 @@ public final class RoomHost extends VerticleBase {
   private final int maxMembers;
   private final RoomMetrics metrics;
   private final Map<String, Entry> rooms = new HashMap<>();
+  /** The rooms active here and not closing, for the gateways' direct path (read from any thread). */
+  private final ConcurrentHashMap<String, RoomVerticle> active = new ConcurrentHashMap<>();
   private Context host;
 
   public RoomHost(String nodeId, RoomStore store, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
@@ -106,6 +109,28 @@ public final class RoomHost extends VerticleBase {
     });
   }
 
+  /**
+   * Runs a command on a room active on this node straight from the caller's event loop, without
+   * the event-bus hops through this host; null when the room is not active here (or the node is
+   * recovering from a pause): then the command goes through the host as usual.
+   */
+  public Future<Void> submitHere(Wire.RoomCommand cmd, Context replyContext) {
+    RoomVerticle v = active.get(cmd.room());
+    if (v == null || !healthy.getAsBoolean()) {
+      return null;
+    }
+    long started = System.nanoTime();
+    return v.submit(cmd, replyContext)
+        .andThen(ar -> metrics.roomCommandProcessed(started))
+        .recover(err -> {
+          if (err instanceof ReplyException) {
+            return Future.failedFuture(err);
+          }
+          LOG.warn("room {}: command failed", cmd.room(), err);
+          return Future.failedFuture(RoomFailure.unavailable("room unavailable"));
+        });
+  }
+
   private Future<Void> dispatch(Wire.RoomCommand cmd) {
     if (!healthy.getAsBoolean()) {
       return Future.failedFuture(RoomFailure.unavailable("node is recovering from a pause"));
@@ -148,6 +173,7 @@ public final class RoomHost extends VerticleBase {
       e.verticle = v;
       e.deploymentId = id;
       e.lastUse = System.nanoTime();
+      active.put(room, v);
       metrics.roomActivated(snapshot.lease().epoch() > 1 || snapshot.state().epoch() > 1, snapshot.takeover());
       if (snapshot.takeover()) {
         LOG.info("room {} taken over from a node that left (epoch {})", room, snapshot.state().epoch());
@@ -163,7 +189,7 @@ public final class RoomHost extends VerticleBase {
     for (Map.Entry<String, Entry> me : new ArrayList<>(rooms.entrySet())) {
       Entry e = me.getValue();
       if (e.verticle != null && e.closed == null && e.inflight == 0
-          && now - e.lastUse >= idleTimeoutMs * 1_000_000L) {
+          && now - e.lastUse >= idleTimeoutMs * 1_000_000L && e.verticle.idleNanos(now) >= idleTimeoutMs * 1_000_000L) {
         metrics.roomHibernated();
         close(me.getKey(), e, "hibernated");
       }
@@ -183,6 +209,7 @@ public final class RoomHost extends VerticleBase {
   private void close(String room, Entry e, String why) {
     Promise<Void> closed = Promise.promise();
     e.closed = closed.future();
+    active.remove(room, e.verticle);
     vertx.undeploy(e.deploymentId).onComplete(ar -> {
       rooms.remove(room, e);
       LOG.info("room {} {}", room, why);

@@ -59,6 +59,12 @@ public final class RoomVerticle extends VerticleBase {
   private long committedSeq;
   private boolean writing;
   private boolean broken;
+  /** Set when the host stops the room: commands go back to the host from then on. */
+  private boolean stopping;
+  private Promise<Void> drained;
+  /** Commands being handled, and when the last one ended: the host's idle check reads them. */
+  private volatile int inProgress;
+  private volatile long lastActive = System.nanoTime();
 
   public RoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, int historyLimit, int maxMembers, Durability durability,
                       Supplier<Set<String>> liveNodes, BooleanSupplier healthy, Consumer<RoomVerticle> onBroken) {
@@ -97,20 +103,53 @@ public final class RoomVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** Hibernation: every write has completed (the host only stops idle rooms); state to disk, lease back. */
+  /**
+   * Hibernation (the host stops rooms that were idle): commands that arrive from now on are sent
+   * back to the host, the writes still in flight complete, then state to disk and the lease back.
+   */
   @Override
   public Future<?> stop() {
-    return store.hibernate(room.name(), lease, epoch, committedSeq, !broken).otherwiseEmpty();
+    stopping = true;
+    return drained().compose(v -> store.hibernate(room.name(), lease, epoch, committedSeq, !broken)).otherwiseEmpty();
   }
 
   /**
    * Runs {@code command} on this room's event loop; the future completes on {@code replyContext}
-   * once the command's output has been released.
+   * once the command's output has been released. Gateways of this node call it directly for a room
+   * active here; a command that arrives once the room is stopping fails with NOT_OWNER and no
+   * owner, so the caller asks the host, which wakes the room again.
    */
   public Future<Void> submit(Wire.RoomCommand command, Context replyContext) {
     Promise<Void> reply = Promise.promise();
-    context.runOnContext(v -> handle(command).onComplete(ar -> replyContext.runOnContext(x -> reply.handle(ar))));
+    context.runOnContext(v -> run(command).onComplete(ar -> replyContext.runOnContext(x -> reply.handle(ar))));
     return reply.future();
+  }
+
+  /** How long this room has had no command in progress, in nanoseconds (0 while one is); any thread. */
+  public long idleNanos(long now) {
+    return inProgress > 0 ? 0 : now - lastActive;
+  }
+
+  private Future<Void> run(Wire.RoomCommand command) {
+    if (stopping) {
+      return Future.failedFuture(RoomFailure.notOwner(""));
+    }
+    inProgress++;
+    return handle(command).andThen(ar -> {
+      inProgress--;
+      lastActive = System.nanoTime();
+    });
+  }
+
+  /** Completes once no write is in flight and every output has gone out (on this room's loop). */
+  private Future<Void> drained() {
+    if (!writing && writes.isEmpty() && outbox.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    if (drained == null) {
+      drained = Promise.promise();
+    }
+    return drained.future();
   }
 
   private Future<Void> handle(Wire.RoomCommand command) {
@@ -304,6 +343,13 @@ public final class RoomVerticle extends VerticleBase {
       o.release().run();
       o.done().complete();
     }
+    signalDrained();
+  }
+
+  private void signalDrained() {
+    if (drained != null && !writing && writes.isEmpty() && outbox.isEmpty()) {
+      drained.tryComplete();
+    }
   }
 
   /** A write failed (fenced, or the store is gone): nothing more goes out; the host drops the room. */
@@ -314,6 +360,9 @@ public final class RoomVerticle extends VerticleBase {
     Output o;
     while ((o = outbox.pollFirst()) != null) {
       o.done().fail(RoomFailure.unavailable("room is moving"));
+    }
+    if (drained != null) {
+      drained.tryComplete();
     }
     onBroken.accept(this);
   }
