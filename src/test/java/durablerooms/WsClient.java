@@ -37,10 +37,21 @@ final class WsClient implements AutoCloseable {
     WebSocketConnectOptions options = new WebSocketConnectOptions()
         .setHost("127.0.0.1").setPort(port).setURI(uri);
     LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
-    short[] closeCode = {0};
     ClientWebSocket ws = client.webSocket();
-    // handlers before connecting: the welcome frame follows the upgrade at once
+    // handlers before connecting: the welcome frame (or an error and a close) follows the upgrade at once
     ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
+    Object lock = new Object();
+    WsClient[] self = {null};
+    Short[] earlyClose = {null};
+    ws.closeHandler(v -> {
+      synchronized (lock) {
+        if (self[0] != null) {
+          self[0].closeCode = ws.closeStatusCode();
+        } else {
+          earlyClose[0] = ws.closeStatusCode();
+        }
+      }
+    });
     try {
       ws.connect(options).toCompletionStage().toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
@@ -48,7 +59,10 @@ final class WsClient implements AutoCloseable {
       throw new AssertionError("could not connect to " + uri + ": " + e, e);
     }
     WsClient c = new WsClient(client, ws, frames);
-    ws.closeHandler(v -> c.closeCode = ws.closeStatusCode());
+    synchronized (lock) {
+      self[0] = c;
+      c.closeCode = earlyClose[0];
+    }
     return c;
   }
 
