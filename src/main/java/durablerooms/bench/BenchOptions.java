@@ -35,6 +35,12 @@ public record BenchOptions(
     double hibernateTimeoutSec,
     double settleSec) {
 
+  /** The same options for rooms named {@code prefix}-N. */
+  public BenchOptions withRoomPrefix(String prefix) {
+    return new BenchOptions(urls, protocol, scenario, rooms, members, rate, ladder, size, durationSec, warmupSec,
+        drainSec, connectRate, json, pid, threads, ack, prefix, maxP99Ms, wakeRate, hibernateTimeoutSec, settleSec);
+  }
+
   /** Which frame makes a member "joined": SYSTEM for the seed protocol, PRESENCE for Durable Rooms. */
   public enum Protocol { AUTO, SEED, ROOMS }
 

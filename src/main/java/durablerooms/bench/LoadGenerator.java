@@ -246,8 +246,23 @@ public final class LoadGenerator {
     return 0;
   }
 
-  /** Cold join: one member per new room, time from connect to PRESENCE (the room's activation). */
+  /**
+   * Cold join: one member per new room, time from connect to PRESENCE (the room's activation).
+   * A first pass on other new rooms (prefix "-w"), not measured, warms this JVM's WebSocket client:
+   * otherwise its own JIT warm-up would be most of what is measured.
+   */
   private int cold() {
+    LoadGenerator warm = new LoadGenerator(opts.withRoomPrefix(opts.roomPrefix() + "-w"), new PrintStream(
+        java.io.OutputStream.nullOutputStream()));
+    try {
+      warm.vertx = vertx;
+      warm.wsClient = wsClient;
+      warm.protocols.putAll(protocols);
+      log.println("  warm-up pass (not measured): " + opts.rooms() + " other new rooms");
+      warm.connectAll();
+    } finally {
+      warm.closeClients();
+    }
     if (!connectAll()) {
       return 1;
     }
@@ -815,20 +830,24 @@ public final class LoadGenerator {
     LockSupport.parkNanos(Math.round(seconds * SEC));
   }
 
+  private void closeClients() {
+    if (clients != null) {
+      for (Client c : clients) {
+        if (c != null && c.ws != null && !c.closed) {
+          c.closed = true;
+          c.loop.context.runOnContext(v -> c.ws.close());
+        }
+      }
+      pause(0.5);
+    }
+  }
+
   void shutdown() {
     if (vertx == null) {
       return;
     }
     try {
-      if (clients != null) {
-        for (Client c : clients) {
-          if (c != null && c.ws != null && !c.closed) {
-            c.closed = true;
-            c.loop.context.runOnContext(v -> c.ws.close());
-          }
-        }
-        pause(0.5);
-      }
+      closeClients();
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       log.println("bench: close: " + e);
