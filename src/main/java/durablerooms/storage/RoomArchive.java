@@ -208,19 +208,16 @@ public final class RoomArchive implements AutoCloseable {
   }
 
   /**
-   * Under load (the last commit ended less than BUSY_NANOS ago) the writer gathers writes before it
-   * commits, for eight times as long as the last commit took (1 to 5 ms): H2's cost is per commit
-   * (it rewrites every changed page), so this keeps the writer's share of a core near a tenth however
-   * many rooms write, at the price of a few milliseconds on an ACK that waits for the disk. A lone
-   * write is committed at once.
+   * Under load (the last commit ended less than BUSY_NANOS ago), the writer gathers writes for up
+   * to GATHER_NANOS before committing: H2's cost is per commit (it writes a chunk of changed pages),
+   * so fewer, larger commits carry more messages per core. A lone write is committed at once.
    */
   private static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-  private static final long MIN_GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-  private static final long MAX_GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+  private static final long GATHER_NANOS = TimeUnit.MICROSECONDS.toNanos(1000);
 
-  private void gather(List<Pending> batch, long window) throws InterruptedException {
-    long until = System.nanoTime() + window;
-    for (long left = window; left > 0; left = until - System.nanoTime()) {
+  private void gather(List<Pending> batch) throws InterruptedException {
+    long until = System.nanoTime() + GATHER_NANOS;
+    for (long left = GATHER_NANOS; left > 0; left = until - System.nanoTime()) {
       Pending more = queue.poll(left, TimeUnit.NANOSECONDS);
       if (more == null) {
         return;
@@ -233,7 +230,6 @@ public final class RoomArchive implements AutoCloseable {
   private void writeLoop() {
     List<Pending> batch = new ArrayList<>();
     long lastCommit = System.nanoTime() - BUSY_NANOS;
-    long commitNanos = 0;
     while (!closed || !queue.isEmpty()) {
       try {
         Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
@@ -243,12 +239,10 @@ public final class RoomArchive implements AutoCloseable {
         batch.add(first);
         queue.drainTo(batch);
         if (System.nanoTime() - lastCommit < BUSY_NANOS) {
-          gather(batch, Math.min(MAX_GATHER_NANOS, Math.max(MIN_GATHER_NANOS, 8 * commitNanos)));
+          gather(batch);
         }
-        long started = System.nanoTime();
         write(batch);
         lastCommit = System.nanoTime();
-        commitNanos = lastCommit - started;
         batch.forEach(p -> p.done().complete(null));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
