@@ -95,11 +95,7 @@ public final class Node {
     hz.getMapConfig(Addresses.STATE_MAP).setMapStoreConfig(new MapStoreConfig()
         .setEnabled(true)
         .setImplementation(new ArchiveLoader(archive))
-        .setInitialLoadMode(MapStoreConfig.InitialLoadMode.LAZY)
-        // no offloading: Hazelcast would otherwise pass every entry processor on this map from the
-        // partition thread to its cached pool and back (two thread hand-offs per chat message); a
-        // load on a miss (a room waking up) then runs on the partition thread, one indexed read
-        .setOffload(false));
+        .setInitialLoadMode(MapStoreConfig.InitialLoadMode.LAZY));
     HazelcastClusterManager cluster = new HazelcastClusterManager(hz);
     // one registry per node (tests run several in one JVM): Vert.x's metrics and the rooms' in it
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
