@@ -34,8 +34,6 @@ public final class RoomHost extends VerticleBase {
     Future<RoomVerticle> ready;
     RoomVerticle verticle;
     String deploymentId;
-    int inflight;
-    long lastUse;
     Future<Void> closed;
   }
 
@@ -100,13 +98,25 @@ public final class RoomHost extends VerticleBase {
     dispatch(msg.body()).onComplete(ar -> {
       if (ar.succeeded()) {
         msg.reply(null);
-      } else if (ar.cause() instanceof ReplyException re) {
-        msg.fail(re.failureCode(), re.getMessage());
       } else {
-        LOG.warn("room {}: command failed", msg.body().room(), ar.cause());
-        msg.fail(RoomFailure.UNAVAILABLE, "room unavailable");
+        ReplyException re = asRoomFailure(msg.body().room(), ar.cause());
+        msg.fail(re.failureCode(), re.getMessage());
       }
     });
+  }
+
+  /** A command's failure as the gateway understands it: anything unexpected is "unavailable". */
+  private static ReplyException asRoomFailure(String room, Throwable err) {
+    if (err instanceof ReplyException re) {
+      return re;
+    }
+    LOG.warn("room {}: command failed", room, err);
+    return RoomFailure.unavailable("room unavailable");
+  }
+
+  /** Runs the command on the room's loop, timed from {@code started} (which includes any activation). */
+  private Future<Void> submit(RoomVerticle v, Wire.RoomCommand cmd, Context replyContext, long started) {
+    return v.submit(cmd, replyContext).andThen(ar -> metrics.roomCommandProcessed(started));
   }
 
   /**
@@ -119,16 +129,8 @@ public final class RoomHost extends VerticleBase {
     if (v == null || !healthy.getAsBoolean()) {
       return null;
     }
-    long started = System.nanoTime();
-    return v.submit(cmd, replyContext)
-        .andThen(ar -> metrics.roomCommandProcessed(started))
-        .recover(err -> {
-          if (err instanceof ReplyException) {
-            return Future.failedFuture(err);
-          }
-          LOG.warn("room {}: command failed", cmd.room(), err);
-          return Future.failedFuture(RoomFailure.unavailable("room unavailable"));
-        });
+    return submit(v, cmd, replyContext, System.nanoTime())
+        .recover(err -> Future.failedFuture(asRoomFailure(cmd.room(), err)));
   }
 
   private Future<Void> dispatch(Wire.RoomCommand cmd) {
@@ -142,16 +144,8 @@ public final class RoomHost extends VerticleBase {
     if (e.closed != null) {
       return e.closed.compose(v -> dispatch(cmd));
     }
-    Entry entry = e;
-    entry.inflight++;
     long started = System.nanoTime();
-    return entry.ready
-        .compose(v -> v.submit(cmd, host))
-        .andThen(ar -> {
-          entry.inflight--;
-          entry.lastUse = System.nanoTime();
-          metrics.roomCommandProcessed(started);
-        });
+    return e.ready.compose(v -> submit(v, cmd, host, started));
   }
 
   private Entry activate(String room) {
@@ -172,7 +166,6 @@ public final class RoomHost extends VerticleBase {
     return vertx.deployVerticle(v).map(id -> {
       e.verticle = v;
       e.deploymentId = id;
-      e.lastUse = System.nanoTime();
       active.put(room, v);
       metrics.roomActivated(snapshot.lease().epoch() > 1 || snapshot.state().epoch() > 1, snapshot.takeover());
       if (snapshot.takeover()) {
@@ -188,8 +181,8 @@ public final class RoomHost extends VerticleBase {
     long now = System.nanoTime();
     for (Map.Entry<String, Entry> me : new ArrayList<>(rooms.entrySet())) {
       Entry e = me.getValue();
-      if (e.verticle != null && e.closed == null && e.inflight == 0
-          && now - e.lastUse >= idleTimeoutMs * 1_000_000L && e.verticle.idleNanos(now) >= idleTimeoutMs * 1_000_000L) {
+      // a command that reaches the room once it is stopping goes back to this host, which wakes it again
+      if (e.verticle != null && e.closed == null && e.verticle.idleNanos(now) >= idleTimeoutMs * 1_000_000L) {
         metrics.roomHibernated();
         close(me.getKey(), e, "hibernated");
       }
