@@ -44,7 +44,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One Durable Rooms node: a clustered Vert.x with embedded Hazelcast, its room host, its delivery
@@ -60,6 +59,8 @@ public final class Node {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   private RoomHost host;
   private Membership membership;
+  /** Set once the host exists (it comes first); read when a node leaves, to purge its members. */
+  private RoomClient roomClient;
   private PauseWatchdog watchdog;
   private Future<Void> closing;
   /** A gap this long between watchdog ticks is a pause; below the failure timeout (5 s, conf/cluster.xml). */
@@ -124,14 +125,13 @@ public final class Node {
 
   private Future<Void> deploy(RoomStore store) {
     String nodeId = cluster.getNodeId();
-    AtomicReference<RoomClient> client = new AtomicReference<>(); // set below: the host comes first
     membership = new Membership(cluster.getHazelcastInstance(), vertx.getOrCreateContext(),
-        dead -> sweepGhosts(dead, store, client.get()));
+        dead -> sweepGhosts(dead, store, roomClient));
     watchdog = new PauseWatchdog(PAUSE_MS, () -> liveNodes().size(), this::paused);
     host = new RoomHost(nodeId, store, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), config.historyLimit(),
         config.maxMembers(), Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)), metrics);
     RoomClient rooms = new RoomClient(vertx, nodeId, host, config.requestTimeoutMs(), this::liveNodes);
-    client.set(rooms);
+    roomClient = rooms;
     metrics.observe(connections::count, host::activeRooms, () -> liveNodes().size());
     GatewayContext shared = new GatewayContext(nodeId, config, connections, rooms, store, host, () -> ready,
         () -> List.copyOf(liveNodes()), metrics);
