@@ -46,7 +46,8 @@ public final class RoomArchive implements AutoCloseable {
    * Per room, the seq up to which old messages were deleted (writer thread only). Retention runs
    * once a room is {@code pruneStep} messages past it, not in every commit: deleting one old row
    * per commit dirtied old pages in every chunk H2 writes, a quarter of its cost per commit. The
-   * store may hold up to a tenth more than the limit; reads take only the last ROOMS_HISTORY_LIMIT.
+   * store may hold up to a tenth more than the limit (reads take only the last ROOMS_HISTORY_LIMIT)
+   * until the room hibernates: its checkpoint prunes to the limit and drops its entry here.
    */
   private final Map<String, Long> prunedUpTo = new HashMap<>();
   private final long pruneStep;
@@ -213,7 +214,7 @@ public final class RoomArchive implements AutoCloseable {
    * so fewer, larger commits carry more messages per core. A lone write is committed at once.
    */
   private static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-  private static final long GATHER_NANOS = TimeUnit.MICROSECONDS.toNanos(1000);
+  private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   private void gather(List<Pending> batch) throws InterruptedException {
     long until = System.nanoTime() + GATHER_NANOS;
@@ -281,10 +282,12 @@ public final class RoomArchive implements AutoCloseable {
         }
         long seq = 0;
         long epoch = 0;
+        boolean checkpoint = false;
         for (Pending p : e.getValue()) {
           epoch = Math.max(epoch, p.epoch());
           seq = Math.max(seq, p.seq());
           if (p.records().isEmpty()) {
+            checkpoint = true;
             continue;
           }
           if (p.replace()) {
@@ -315,11 +318,15 @@ public final class RoomArchive implements AutoCloseable {
           create.executeUpdate();
         }
         long keepAfter = seq - historyLimit;
-        if (keepAfter - prunedUpTo.getOrDefault(room, 0L) >= pruneStep) {
+        if (checkpoint || keepAfter - prunedUpTo.getOrDefault(room, 0L) >= pruneStep) {
           retain.setString(1, room);
           retain.setLong(2, keepAfter);
           retain.addBatch();
-          prunedUpTo.put(room, keepAfter);
+          if (checkpoint) {
+            prunedUpTo.remove(room); // asleep, pruned to its limit: nothing of it stays here
+          } else {
+            prunedUpTo.put(room, keepAfter);
+          }
         }
       }
       retain.executeBatch();
