@@ -114,10 +114,12 @@ public final class RoomStore {
   /**
    * Hibernation: once the room's seq and epoch and everything queued are on disk, its state leaves
    * the cluster's memory (if this activation still owns it; it loads again on wake), then the lease
-   * is released (also when the disk failed: the state then stays in memory).
+   * is released (also when the disk failed: the state then stays in memory). The {@code retained}
+   * history is written again if an earlier write of the room to disk failed.
    */
-  public Future<Void> hibernate(String room, Lease lease, long epoch, long seq, boolean clean) {
-    return await(archive.checkpoint(room, epoch, seq))
+  public Future<Void> hibernate(String room, Lease lease, long epoch, long seq, List<ChatRecord> retained,
+                                boolean clean) {
+    return await(archive.checkpoint(room, epoch, seq, retained))
         .compose(v -> await(states.submitToKey(room, new Processors.EvictIfCurrent(epoch))))
         .otherwiseEmpty()
         .compose(v -> release(room, lease, clean))

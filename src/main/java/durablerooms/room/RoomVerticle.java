@@ -110,7 +110,10 @@ public final class RoomVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
-    return drained().compose(v -> store.hibernate(room.name(), lease, epoch, committedSeq, !broken)).otherwiseEmpty();
+    return drained()
+        .compose(v -> store.hibernate(room.name(), lease, epoch, committedSeq, List.copyOf(room.since(0).messages()),
+            !broken))
+        .otherwiseEmpty();
   }
 
   /**

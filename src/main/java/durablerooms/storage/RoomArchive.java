@@ -11,9 +11,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -30,11 +32,14 @@ public final class RoomArchive implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RoomArchive.class);
   private static final int READERS = 4;
 
+  private enum Kind { APPEND, REPLACE, CHECKPOINT }
+
   /**
-   * Queued records of one room, or a checkpoint of its seq and epoch (no records), or a flush
-   * marker (no room); completed once committed.
+   * Queued work for one room, completed once committed: new records (APPEND), records that may be
+   * stored already (REPLACE), or a checkpoint of its seq and epoch, which carries the room's
+   * retained history in case an earlier write of the room failed (CHECKPOINT).
    */
-  private record Pending(String room, long epoch, long seq, List<ChatRecord> records, boolean replace,
+  private record Pending(Kind kind, String room, long epoch, long seq, List<ChatRecord> records,
                          CompletableFuture<Void> done) {}
 
   private final String url;
@@ -50,6 +55,12 @@ public final class RoomArchive implements AutoCloseable {
    * until the room hibernates: its checkpoint prunes to the limit and drops its entry here.
    */
   private final Map<String, Long> prunedUpTo = new HashMap<>();
+  /**
+   * Per room, the first seq of a write that failed (writer thread only): those records are in the
+   * cluster's memory only until a takeover's REPLACE or the room's checkpoint writes them again. A
+   * room must not sleep (leave memory) with its disk copy behind, or its next wake would lose them.
+   */
+  private final Map<String, Long> behind = new HashMap<>();
   private final long pruneStep;
   private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
   private final Thread writer;
@@ -113,22 +124,23 @@ public final class RoomArchive implements AutoCloseable {
 
   /** Queues records for the disk; the future completes when they are committed. */
   public CompletableFuture<Void> append(String room, long epoch, List<ChatRecord> records) {
-    return enqueue(new Pending(room, epoch, records.get(records.size() - 1).seq(), records, false,
+    return enqueue(new Pending(Kind.APPEND, room, epoch, records.get(records.size() - 1).seq(), records,
         new CompletableFuture<>()));
   }
 
   /** Writes records that may already be stored (in part): the stored ones from the first seq on are replaced. */
   public CompletableFuture<Void> replace(String room, long epoch, List<ChatRecord> records) {
-    return enqueue(new Pending(room, epoch, records.get(records.size() - 1).seq(), records, true,
+    return enqueue(new Pending(Kind.REPLACE, room, epoch, records.get(records.size() - 1).seq(), records,
         new CompletableFuture<>()));
   }
 
   /**
    * Records a room's seq and epoch (also for a room without messages) and completes once that and
-   * everything queued before it is committed: what a room that goes to sleep leaves on disk.
+   * everything queued before it is committed: what a room that goes to sleep leaves on disk. If an
+   * earlier write of the room failed, its {@code retained} history is written again with it.
    */
-  public CompletableFuture<Void> checkpoint(String room, long epoch, long seq) {
-    return enqueue(new Pending(room, epoch, seq, List.of(), false, new CompletableFuture<>()));
+  public CompletableFuture<Void> checkpoint(String room, long epoch, long seq, List<ChatRecord> retained) {
+    return enqueue(new Pending(Kind.CHECKPOINT, room, epoch, seq, retained, new CompletableFuture<>()));
   }
 
   private CompletableFuture<Void> enqueue(Pending p) {
@@ -255,7 +267,12 @@ public final class RoomArchive implements AutoCloseable {
         } catch (SQLException ignored) {
           // the failure above is what matters
         }
-        batch.forEach(p -> p.done().completeExceptionally(e));
+        for (Pending p : batch) {
+          if (p.kind() != Kind.CHECKPOINT) {
+            behind.merge(p.room(), p.records().get(0).seq(), Math::min);
+          }
+          p.done().completeExceptionally(e);
+        }
       }
       batch.clear();
     }
@@ -267,6 +284,7 @@ public final class RoomArchive implements AutoCloseable {
     for (Pending p : batch) {
       byRoom.computeIfAbsent(p.room(), r -> new ArrayList<>()).add(p);
     }
+    Set<String> rewritten = new HashSet<>();
     Connection c = writeConnection;
     try (PreparedStatement clear = c.prepareStatement("DELETE FROM rooms_messages WHERE room = ? AND seq >= ?");
          PreparedStatement insert = c.prepareStatement("INSERT INTO rooms_messages "
@@ -286,14 +304,16 @@ public final class RoomArchive implements AutoCloseable {
         for (Pending p : e.getValue()) {
           epoch = Math.max(epoch, p.epoch());
           seq = Math.max(seq, p.seq());
-          if (p.records().isEmpty()) {
-            checkpoint = true;
+          boolean rewrite = p.kind() == Kind.REPLACE || (p.kind() == Kind.CHECKPOINT && behind.containsKey(room));
+          checkpoint |= p.kind() == Kind.CHECKPOINT;
+          if (p.records().isEmpty() || (p.kind() == Kind.CHECKPOINT && !rewrite)) {
             continue;
           }
-          if (p.replace()) {
+          if (rewrite) {
             clear.setString(1, room);
             clear.setLong(2, p.records().get(0).seq());
             clear.executeUpdate();
+            rewritten.add(room);
           }
           for (ChatRecord r : p.records()) {
             insert.setString(1, room);
@@ -331,6 +351,7 @@ public final class RoomArchive implements AutoCloseable {
       }
       retain.executeBatch();
       c.commit();
+      rewritten.forEach(behind::remove); // their retained history is on disk again
     }
   }
 
