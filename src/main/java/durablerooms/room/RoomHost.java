@@ -166,7 +166,13 @@ public final class RoomHost extends VerticleBase {
     return vertx.deployVerticle(v).map(id -> {
       e.verticle = v;
       e.deploymentId = id;
-      active.put(room, v);
+      // the direct path opens once the commands that waited for the activation are submitted
+      // (they run first, in the order they came), which is after this completion's callbacks
+      host.runOnContext(x -> {
+        if (e.closed == null && rooms.get(room) == e) {
+          active.put(room, v);
+        }
+      });
       metrics.roomActivated(snapshot.lease().epoch() > 1 || snapshot.state().epoch() > 1, snapshot.takeover());
       if (snapshot.takeover()) {
         LOG.info("room {} taken over from a node that left (epoch {})", room, snapshot.state().epoch());
