@@ -19,10 +19,8 @@ import durablerooms.gateway.RoomClient;
 import durablerooms.metrics.RoomMetrics;
 import durablerooms.room.Durability;
 import durablerooms.room.RoomHost;
-import durablerooms.storage.ArchiveLoader;
 import durablerooms.storage.RoomArchive;
 import durablerooms.cluster.Addresses;
-import com.hazelcast.config.MapStoreConfig;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -93,10 +91,6 @@ public final class Node {
       return Future.failedFuture(new ConfigException("room store " + config.effectiveStoreUrl() + ": " + e.getMessage()));
     }
     Config hz = hazelcastConfig(config);
-    hz.getMapConfig(Addresses.STATE_MAP).setMapStoreConfig(new MapStoreConfig()
-        .setEnabled(true)
-        .setImplementation(new ArchiveLoader(archive))
-        .setInitialLoadMode(MapStoreConfig.InitialLoadMode.LAZY));
     HazelcastClusterManager cluster = new HazelcastClusterManager(hz);
     // one registry per node (tests run several in one JVM): Vert.x's metrics and the rooms' in it
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

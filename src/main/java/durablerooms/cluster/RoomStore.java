@@ -73,11 +73,15 @@ public final class RoomStore {
   }
 
   /**
-   * Starts an activation: the state's epoch is raised (the new activation's fencing token; loaded
-   * from the archive first if the cluster does not hold the room), the member set fenced to it.
+   * Starts an activation, once the lease is claimed: the room's state is read from the archive
+   * (used if the cluster does not hold the room), the state's epoch is raised (the new activation's
+   * fencing token) and the member set fenced to it. The read comes after the claim: a previous
+   * owner checkpoints the room to disk before it gives the lease back.
    */
   public Future<Snapshot> activate(String room, Processors.Claim claim) {
-    return await(states.submitToKey(room, new Processors.ActivateState(UUID.randomUUID().toString())))
+    return stored(room)
+        .compose(stored -> await(states.submitToKey(room,
+            new Processors.ActivateState(UUID.randomUUID().toString(), stored))))
         .compose(state -> await(members.submitToKey(room, new Processors.ActivateMembers(state.epoch())))
             .compose(set -> set == null
                 ? Future.failedFuture(new FencedException(room))
@@ -152,9 +156,16 @@ public final class RoomStore {
     return await(members.submitToKey(room, new Processors.ReadMembers()));
   }
 
-  /** Messages after {@code since}; null when the room was never seen. */
+  /** Messages after {@code since}, from the cluster or (a sleeping room) the archive; null when the room was never seen. */
   public Future<HistorySlice> history(String room, long since, int limit) {
-    return await(states.submitToKey(room, new Processors.ReadHistory(since, limit)));
+    return await(states.submitToKey(room, new Processors.ReadHistory(since, limit)))
+        .compose(slice -> slice != null ? Future.succeededFuture(slice)
+            : stored(room).map(state -> state == null ? null : HistorySlice.after(state, since, limit)));
+  }
+
+  /** The room as the archive holds it (null if never stored), read on a worker thread. */
+  private Future<RoomState> stored(String room) {
+    return vertx.executeBlocking(() -> archive.load(room), false);
   }
 
   /** The rooms that have members on {@code node} (a scan, run when a node has died). */

@@ -67,13 +67,15 @@ public final class Processors {
 
   /**
    * Starts activation {@code id}: raises the state's epoch by one (the fencing token of the new
-   * activation: writes with an older one are refused from now on) and returns a copy. Applying
-   * the same id again (Hazelcast retries an operation during a partition migration) changes nothing.
+   * activation: writes with an older one are refused from now on) and returns a copy. The cluster's
+   * copy of the state wins; without one (the room slept, or the cluster restarted) it is {@code
+   * stored}, read from the archive after the lease was claimed (null: a new room). Applying the same
+   * id again (Hazelcast retries an operation during a partition migration) changes nothing.
    */
-  public record ActivateState(String id) implements EntryProcessor<String, RoomState, RoomState> {
+  public record ActivateState(String id, RoomState stored) implements EntryProcessor<String, RoomState, RoomState> {
     @Override
     public RoomState process(Map.Entry<String, RoomState> entry) {
-      RoomState state = entry.getValue() == null ? RoomState.empty() : entry.getValue();
+      RoomState state = entry.getValue() != null ? entry.getValue() : stored != null ? stored.copy() : RoomState.empty();
       state.activate(id);
       entry.setValue(state);
       return state.copy();
@@ -110,7 +112,7 @@ public final class Processors {
   }
 
   /**
-   * Drops the room's state from the cluster's memory (it loads again from the archive) if this
+   * Drops the room's state from the cluster's memory (read again from the archive on wake) if this
    * activation still owns it: a stale owner cannot throw away what a newer one holds.
    */
   public record EvictIfCurrent(long epoch) implements EntryProcessor<String, RoomState, Boolean> {
@@ -197,7 +199,7 @@ public final class Processors {
     }
   }
 
-  /** The seq of a room and up to {@code limit} retained messages after {@code since}. */
+  /** The seq of a room and up to {@code limit} retained messages after {@code since}; null when asleep or unknown. */
   public record ReadHistory(long since, int limit) implements EntryProcessor<String, RoomState, HistorySlice>, ReadOnly {
     @Override
     public HistorySlice process(Map.Entry<String, RoomState> entry) {
