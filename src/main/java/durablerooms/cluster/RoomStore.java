@@ -73,15 +73,16 @@ public final class RoomStore {
   }
 
   /**
-   * Starts an activation, once the lease is claimed: the room's state is read from the archive
-   * (used if the cluster does not hold the room), the state's epoch is raised (the new activation's
-   * fencing token) and the member set fenced to it. The read comes after the claim: a previous
-   * owner checkpoints the room to disk before it gives the lease back.
+   * Starts an activation, once the lease is claimed: the state's epoch is raised (the new
+   * activation's fencing token; if the cluster does not hold the room, it is read from the archive
+   * first), the member set fenced to it. The archive is read after the claim: a previous owner
+   * checkpoints the room to disk before it gives the lease back.
    */
   public Future<Snapshot> activate(String room, Processors.Claim claim) {
-    return stored(room)
-        .compose(stored -> await(states.submitToKey(room,
-            new Processors.ActivateState(UUID.randomUUID().toString(), stored))))
+    String id = UUID.randomUUID().toString();
+    return await(states.submitToKey(room, new Processors.ActivateState(id, false, null)))
+        .compose(state -> state != null ? Future.succeededFuture(state)
+            : stored(room).compose(stored -> await(states.submitToKey(room, new Processors.ActivateState(id, true, stored)))))
         .compose(state -> await(members.submitToKey(room, new Processors.ActivateMembers(state.epoch())))
             .compose(set -> set == null
                 ? Future.failedFuture(new FencedException(room))

@@ -68,14 +68,23 @@ public final class Processors {
   /**
    * Starts activation {@code id}: raises the state's epoch by one (the fencing token of the new
    * activation: writes with an older one are refused from now on) and returns a copy. The cluster's
-   * copy of the state wins; without one (the room slept, or the cluster restarted) it is {@code
-   * stored}, read from the archive after the lease was claimed (null: a new room). Applying the same
-   * id again (Hazelcast retries an operation during a partition migration) changes nothing.
+   * copy of the state wins. Without one (the room slept, or the cluster restarted) it returns null
+   * and changes nothing unless {@code storeRead}: the caller then reads the room from the archive
+   * and comes again with it as {@code stored} (null: a new room). Reading only then keeps a takeover
+   * (state in memory) independent of the archive. Applying the same id again (Hazelcast retries an
+   * operation during a partition migration) changes nothing.
    */
-  public record ActivateState(String id, RoomState stored) implements EntryProcessor<String, RoomState, RoomState> {
+  public record ActivateState(String id, boolean storeRead, RoomState stored)
+      implements EntryProcessor<String, RoomState, RoomState> {
     @Override
     public RoomState process(Map.Entry<String, RoomState> entry) {
-      RoomState state = entry.getValue() != null ? entry.getValue() : stored != null ? stored.copy() : RoomState.empty();
+      RoomState state = entry.getValue();
+      if (state == null) {
+        if (!storeRead) {
+          return null;
+        }
+        state = stored != null ? stored.copy() : RoomState.empty();
+      }
       state.activate(id);
       entry.setValue(state);
       return state.copy();
