@@ -81,7 +81,8 @@ class FailoverTest {
     owner.signal("CONT");
     TestNodes.eventually(20_000, "the resumed node's clients are told to reconnect (1012)",
         () -> founder.closeCode != null && founder.closeCode == 1012);
-    TestNodes.eventually(60_000, "the resumed node rejoins and serves", () -> owner.ready()
+    // Hazelcast merged the resumed node back 3-54 s after it resumed in 12 logged runs (2-core box), once over 60 s
+    TestNodes.eventually(120_000, "the resumed node rejoins and serves", () -> owner.ready()
         && nodesSeenBy(processes.get(1)) == 3 && nodesSeenBy(owner) == 3);
     // it is a normal member again: a new member there sees the room as it is
     String room = members.get(0).room();
