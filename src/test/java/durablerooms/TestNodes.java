@@ -35,9 +35,12 @@ final class TestNodes {
     return ServerConfig.of(settings("test-" + UUID.randomUUID(), clusterPort(), extra));
   }
 
-  /** A random Hazelcast base port, so that test clusters and a developer's node do not probe each other. */
+  /**
+   * A random Hazelcast base port, so that test clusters and a developer's node do not probe each
+   * other; below Linux's ephemeral range (32768 on), where outgoing connections take their ports.
+   */
   static int clusterPort() {
-    return 20000 + RANDOM.nextInt(400) * 50;
+    return 20000 + RANDOM.nextInt(250) * 50;
   }
 
   static Node start(ServerConfig config) {
@@ -58,12 +61,20 @@ final class TestNodes {
     }
   }
 
+  /**
+   * A free HTTP port for a test node, from 10000-19999: an ephemeral port (what the OS hands out
+   * for port 0) can be taken by an outgoing connection before the node binds it, which CI saw.
+   */
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new AssertionError(e);
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int candidate = 10000 + RANDOM.nextInt(10000);
+      try (ServerSocket s = new ServerSocket(candidate, 1, InetAddress.getByName("127.0.0.1"))) {
+        return s.getLocalPort();
+      } catch (IOException inUse) {
+        // taken: try another
+      }
     }
+    throw new AssertionError("no free port in 10000-19999");
   }
 
   /** Polls {@code condition} every 20 ms until it holds, or fails after {@code ms}. */
