@@ -285,6 +285,7 @@ public final class RoomArchive implements AutoCloseable {
       byRoom.computeIfAbsent(p.room(), r -> new ArrayList<>()).add(p);
     }
     Set<String> rewritten = new HashSet<>();
+    Set<String> checkpointed = new HashSet<>();
     Connection c = writeConnection;
     try (PreparedStatement clear = c.prepareStatement("DELETE FROM rooms_messages WHERE room = ? AND seq >= ?");
          PreparedStatement insert = c.prepareStatement("INSERT INTO rooms_messages "
@@ -304,8 +305,12 @@ public final class RoomArchive implements AutoCloseable {
         for (Pending p : e.getValue()) {
           epoch = Math.max(epoch, p.epoch());
           seq = Math.max(seq, p.seq());
-          boolean rewrite = p.kind() == Kind.REPLACE || (p.kind() == Kind.CHECKPOINT && behind.containsKey(room));
-          checkpoint |= p.kind() == Kind.CHECKPOINT;
+          boolean rewrite = p.kind() == Kind.REPLACE
+              || (p.kind() == Kind.CHECKPOINT && behind.containsKey(room) && current(c, room, p.epoch()));
+          if (p.kind() == Kind.CHECKPOINT) {
+            checkpoint = true;
+            checkpointed.add(room);
+          }
           if (p.records().isEmpty() || (p.kind() == Kind.CHECKPOINT && !rewrite)) {
             continue;
           }
@@ -352,6 +357,20 @@ public final class RoomArchive implements AutoCloseable {
       retain.executeBatch();
       c.commit();
       rewritten.forEach(behind::remove); // their retained history is on disk again
+      checkpointed.forEach(behind::remove); // asleep, or moved on: a later activation writes anew
+    }
+  }
+
+  /**
+   * Whether {@code epoch} is still the room's newest on disk. A fenced activation (its node was
+   * paused while the room moved) must not write its stale history over what the newer one stored.
+   */
+  private static boolean current(Connection c, String room, long epoch) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT epoch FROM rooms_state WHERE room = ?")) {
+      ps.setString(1, room);
+      try (ResultSet rs = ps.executeQuery()) {
+        return !rs.next() || rs.getLong(1) <= epoch;
+      }
     }
   }
 

@@ -68,4 +68,20 @@ class RoomArchiveTest {
     assertEquals(5, state.seq());
     assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seqs(state), "after " + failed.getCause());
   }
+
+  @Test
+  @DisplayName("the checkpoint of a fenced activation does not write its stale history over the newer one's")
+  void staleCheckpointAfterFailedWrite() throws Exception {
+    await(archive.append("r3", 1, records(1, 2)));
+    assertThrows(ExecutionException.class, () -> await(archive.append("r3", 1, records(2, 3))));
+    await(archive.append("r3", 2, records(3, 6))); // the room moved: a newer activation stores 3..6
+    List<ChatRecord> stale = records(1, 2).stream()
+        .map(r -> new ChatRecord(r.seq(), r.ts(), r.user(), r.memberId(), "stale", r.id(), r.dedupeKey()))
+        .toList();
+    await(archive.checkpoint("r3", 1, 2, stale)); // the old activation, resumed, stops
+    RoomState state = archive.load("r3");
+    assertEquals(6, state.seq());
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), seqs(state));
+    assertEquals("message 1", state.history().peekFirst().text());
+  }
 }
