@@ -2,8 +2,6 @@ package durablerooms.cluster;
 
 import durablerooms.room.Member;
 
-import java.util.List;
-
 /** The typed records that travel on the event bus between gateways and rooms (one codec: WireCodec). */
 public sealed interface Wire {
 
@@ -40,11 +38,4 @@ public sealed interface Wire {
   record Delivery(String room, String target, String exclude, String frame, byte kind, long seq) implements Wire {
     public static final byte PLAIN = 0, ADMIT = 1, MESSAGE = 2, ACK = 3;
   }
-
-  /**
-   * The deliveries a room released at once for one node (the output of one committed write), in
-   * order: the node's gateways write them to each socket in one pass, so a socket gets them in one
-   * system call instead of one per frame.
-   */
-  record Deliveries(List<Delivery> items) implements Wire {}
 }

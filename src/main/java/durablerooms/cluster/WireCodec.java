@@ -6,12 +6,10 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageCodec;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /** The one event-bus codec for {@link Wire} records: zero-copy on the same node, compact binary across nodes. */
 public final class WireCodec implements MessageCodec<Wire, Wire> {
-  private static final byte JOIN = 1, LEAVE = 2, SAY = 3, RENAME = 4, TYPING = 5, PAGE = 6, DELIVERY = 7, PURGE = 8, DELIVERIES = 9;
+  private static final byte JOIN = 1, LEAVE = 2, SAY = 3, RENAME = 4, TYPING = 5, PAGE = 6, DELIVERY = 7, PURGE = 8;
 
   /** Registers the codec and selects it for every Wire record. */
   public static void register(EventBus bus) {
@@ -43,10 +41,8 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       str(b, p.room()); str(b, p.connId()); b.appendLong(p.before()); b.appendInt(p.limit());
     } else if (w instanceof Wire.Delivery d) {
       b.appendByte(DELIVERY);
-      delivery(b, d);
-    } else if (w instanceof Wire.Deliveries ds) {
-      b.appendByte(DELIVERIES).appendInt(ds.items().size());
-      ds.items().forEach(d -> delivery(b, d));
+      str(b, d.room()); str(b, d.target()); str(b, d.exclude()); str(b, d.frame());
+      b.appendByte(d.kind()).appendLong(d.seq());
     } else if (w instanceof Wire.Purge p) {
       b.appendByte(PURGE);
       str(b, p.room());
@@ -73,14 +69,7 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       case PAGE:
         return new Wire.Page(r.s(), r.s(), r.l(), r.i());
       case DELIVERY:
-        return delivery(r);
-      case DELIVERIES:
-        int n = r.i();
-        List<Wire.Delivery> items = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-          items.add(delivery(r));
-        }
-        return new Wire.Deliveries(items);
+        return new Wire.Delivery(r.s(), r.s(), r.s(), r.s(), r.b(), r.l());
       case PURGE:
         return new Wire.Purge(r.s());
       default:
@@ -101,15 +90,6 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
   @Override
   public byte systemCodecID() {
     return -1;
-  }
-
-  private static void delivery(Buffer b, Wire.Delivery d) {
-    str(b, d.room()); str(b, d.target()); str(b, d.exclude()); str(b, d.frame());
-    b.appendByte(d.kind()).appendLong(d.seq());
-  }
-
-  private static Wire.Delivery delivery(Reader r) {
-    return new Wire.Delivery(r.s(), r.s(), r.s(), r.s(), r.b(), r.l());
   }
 
   private static void str(Buffer b, String s) {

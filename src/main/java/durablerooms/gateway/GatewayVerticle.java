@@ -84,7 +84,7 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = router();
     long livenessPeriod = Math.max(20, Math.min(1000, Math.min(config.pingIntervalMs(), config.pingTimeoutMs()) / 4));
     // deliveries first: a socket accepted once the server listens must get its PRESENCE
-    return vertx.eventBus().<Wire>consumer(Addresses.delivery(node.nodeId()),
+    return vertx.eventBus().<Wire.Delivery>consumer(Addresses.delivery(node.nodeId()),
             msg -> node.metrics().deliveredToSockets(outlet.deliver(msg.body()))).completion()
         .compose(v -> vertx.createHttpServer(serverOptions())
             .connectionHandler(this::onConnection)

@@ -40,18 +40,7 @@ final class Outlet {
    * to. A chat message is written to a socket only if its seq is past what the socket has: replays
    * after a failover never show a message twice.
    */
-  int deliver(Wire w) {
-    if (w instanceof Wire.Deliveries ds) {
-      int written = 0;
-      for (Wire.Delivery d : ds.items()) {
-        written += deliver(d);
-      }
-      return written;
-    }
-    return w instanceof Wire.Delivery d ? deliver(d) : 0;
-  }
-
-  private int deliver(Wire.Delivery d) {
+  int deliver(Wire.Delivery d) {
     if (d.target() != null) {
       Connection c = byId.get(d.target());
       if (c == null) {

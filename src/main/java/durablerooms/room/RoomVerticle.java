@@ -16,7 +16,6 @@ import io.vertx.core.VerticleBase;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -54,8 +53,6 @@ public final class RoomVerticle extends VerticleBase {
 
   private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
   private final ArrayDeque<Output> outbox = new ArrayDeque<>();
-  /** Deliveries of the outputs being released, per node, published together once they all ran. */
-  private final Map<String, List<Wire.Delivery>> outgoing = new LinkedHashMap<>();
   private long issued;
   private long committed;
   /** The last seq whose record is stored (the working Room may be ahead while a write is in flight). */
@@ -222,7 +219,6 @@ public final class RoomVerticle extends VerticleBase {
       write(null, new MemberChange(g, true));
     }
     ghosts.forEach(g -> broadcast(null, ServerFrames.presenceChange("LEAVE", g), Wire.Delivery.PLAIN, 0));
-    publishOutgoing();
     return output(() -> {});
   }
 
@@ -345,14 +341,11 @@ public final class RoomVerticle extends VerticleBase {
       breakDown(new IllegalStateException("paused"));
       return;
     }
-    List<Promise<Void>> released = new ArrayList<>();
     while (!outbox.isEmpty() && outbox.peekFirst().ticket() <= committed) {
       Output o = outbox.removeFirst();
       o.release().run();
-      released.add(o.done());
+      o.done().complete();
     }
-    publishOutgoing(); // the frames go out before the commands' replies
-    released.forEach(Promise::complete);
     signalDrained();
   }
 
@@ -377,29 +370,10 @@ public final class RoomVerticle extends VerticleBase {
     onBroken.accept(this);
   }
 
-  // --- delivery: per release, one event-bus message per node (published to each of its gateway loops)
+  // --- delivery: one event-bus message per node (published to each of its gateway loops) ----------
 
   private void sendTo(Member m, String frame, byte kind, long seq) {
-    emit(m.node(), new Wire.Delivery(room.name(), m.id(), null, frame, kind, seq));
-  }
-
-  private void emit(String node, Wire.Delivery d) {
-    outgoing.computeIfAbsent(node, n -> new ArrayList<>(4)).add(d);
-  }
-
-  /**
-   * Publishes what the outputs just released emitted: one message per node, so under load the
-   * frames of a whole committed batch reach each socket in one write.
-   */
-  private void publishOutgoing() {
-    if (outgoing.isEmpty()) {
-      return;
-    }
-    for (Map.Entry<String, List<Wire.Delivery>> e : outgoing.entrySet()) {
-      List<Wire.Delivery> items = e.getValue();
-      vertx.eventBus().publish(Addresses.delivery(e.getKey()), items.size() == 1 ? items.get(0) : new Wire.Deliveries(items));
-    }
-    outgoing.clear();
+    vertx.eventBus().publish(Addresses.delivery(m.node()), new Wire.Delivery(room.name(), m.id(), null, frame, kind, seq));
   }
 
   private void broadcast(String exclude, String frame, byte kind, long seq) {
@@ -409,7 +383,7 @@ public final class RoomVerticle extends VerticleBase {
       if (e.getValue() == 1 && excluded != null && excluded.node().equals(node) && kind != Wire.Delivery.MESSAGE) {
         continue; // only the excluded member is there (a MESSAGE still goes: its seq counts as seen)
       }
-      emit(node, new Wire.Delivery(room.name(), null, exclude, frame, kind, seq));
+      vertx.eventBus().publish(Addresses.delivery(node), new Wire.Delivery(room.name(), null, exclude, frame, kind, seq));
     }
   }
 }

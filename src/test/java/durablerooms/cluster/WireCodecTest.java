@@ -25,9 +25,6 @@ class WireCodecTest {
         new Wire.Page("room", "c1", 99, 20),
         new Wire.Delivery("room", null, "c1", "{\"type\":\"MESSAGE\"}", Wire.Delivery.MESSAGE, 12),
         new Wire.Delivery("room", "c2", null, "{}", Wire.Delivery.ADMIT, 3),
-        new Wire.Deliveries(List.of(
-            new Wire.Delivery("room", null, "c1", "{\"seq\":13}", Wire.Delivery.MESSAGE, 13),
-            new Wire.Delivery("room", "c1", null, "{\"type\":\"ACK\"}", Wire.Delivery.ACK, 13))),
         new Wire.Purge("room"));
     for (Wire w : all) {
       Buffer b = Buffer.buffer().appendString("prefix");
