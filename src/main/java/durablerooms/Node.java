@@ -86,7 +86,7 @@ public final class Node {
     try {
       Files.createDirectories(Path.of(config.dataDir()));
       archive = RoomArchive.open(config.effectiveStoreUrl(), config.storeUser(), config.storePassword(),
-          config.historyLimit());
+          config.historyLimit(), Path.of(config.dataDir(), "journal"));
     } catch (Exception e) {
       return Future.failedFuture(new ConfigException("room store " + config.effectiveStoreUrl() + ": " + e.getMessage()));
     }

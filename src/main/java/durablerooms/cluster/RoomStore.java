@@ -91,8 +91,8 @@ public final class RoomStore {
 
   /**
    * Stores chat records: in the cluster (with its backup) at once, and on disk, waited for when
-   * {@code waitForDisk} (else written behind); nothing goes to disk once {@code healthy} says the
-   * process was paused.
+   * {@code waitForDisk} (else written behind). On disk means in this process's journal; the
+   * database is filled behind it. Nothing goes to disk once {@code healthy} says the process was paused.
    */
   public Future<Void> append(String room, long epoch, List<ChatRecord> records, int limit, boolean waitForDisk,
                              BooleanSupplier healthy) {

@@ -3,12 +3,15 @@ package durablerooms.storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -21,12 +24,16 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Room state on disk, through JDBC: the last seq and epoch of each room and its retained messages.
- * Writes are queued and committed by one writer thread in batches (group commit: one transaction
- * for whatever all rooms queued meanwhile); reads (loading a room after a restart or hibernation)
- * use a small pool. Never called on an event loop.
+ * New messages are first appended to this process's {@link Journal} by the journal thread, and
+ * their write completes there (one system call for whatever all rooms queued meanwhile); the
+ * writer thread then commits them to the database behind it, in batches (one transaction for
+ * whatever was journaled meanwhile). A checkpoint completes once it is in the database. Journal
+ * files of processes that died are replayed into the database when the archive opens. Reads
+ * (loading a room after a restart or hibernation) use a small pool. Never called on an event loop.
  */
 public final class RoomArchive implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RoomArchive.class);
@@ -42,11 +49,34 @@ public final class RoomArchive implements AutoCloseable {
   private record Pending(Kind kind, String room, long epoch, long seq, List<ChatRecord> records,
                          CompletableFuture<Void> done) {}
 
+  /** Work the journal thread passed on to the writer; {@code mark} is the journal position after it. */
+  private record Journaled(List<Pending> work, long mark, int records) {}
+
+  /** A journal file this process no longer writes, deleted once the database holds it all ({@code mark}). */
+  private record Retired(Journal journal, long mark) {}
+
+  /** A journal file is replaced by a new one at this size; the old one goes once the database has it. */
+  private static final long ROTATE_BYTES = 16L * 1024 * 1024;
+  /** Records journaled but not yet in the database, above which the journal waits for the database. */
+  private static final int MAX_BEHIND = 100_000;
+
   private final String url;
   private final String user;
   private final String password;
   private final int historyLimit;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final BlockingQueue<Journaled> journaled = new LinkedBlockingQueue<>();
+  private final Path journalDir;
+  /** The journal file written now, and those written before it (journal thread only). */
+  private Journal journal;
+  private final ArrayDeque<Retired> retired = new ArrayDeque<>();
+  /** Bytes ever journaled by this archive (journal thread only), and how many of them the database has. */
+  private long written;
+  private volatile long stored;
+  /** Records journaled and not yet committed to the database (or failed there). */
+  private final AtomicInteger behindDatabase = new AtomicInteger();
+  /** Set by the writer while a room's write failed: the journal keeps every file until it is written again. */
+  private volatile boolean pinned;
   /**
    * Per room, the seq up to which old messages were deleted (writer thread only). Retention runs
    * once a room is {@code pruneStep} messages past it, not in every commit: deleting one old row
@@ -63,11 +93,13 @@ public final class RoomArchive implements AutoCloseable {
   private final Map<String, Long> behind = new HashMap<>();
   private final long pruneStep;
   private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
+  private final Thread journalThread;
   private final Thread writer;
   private final Connection writeConnection;
   private volatile boolean closed;
 
-  private RoomArchive(String url, String user, String password, int historyLimit) throws SQLException {
+  private RoomArchive(String url, String user, String password, int historyLimit, Path journalDir)
+      throws SQLException, IOException {
     this.url = url;
     this.user = user;
     this.password = password;
@@ -76,17 +108,83 @@ public final class RoomArchive implements AutoCloseable {
     this.writeConnection = connect();
     writeConnection.setAutoCommit(false);
     createSchema();
+    this.journalDir = journalDir;
+    recover();
+    this.journal = Journal.create(journalDir);
     for (int i = 0; i < READERS; i++) {
       readers.add(connect());
     }
+    journalThread = new Thread(this::journalLoop, "durable-rooms-journal");
     writer = new Thread(this::writeLoop, "durable-rooms-archive-writer");
-    writer.setDaemon(true);
-    writer.start();
+    for (Thread t : List.of(journalThread, writer)) {
+      t.setDaemon(true);
+      t.start();
+    }
   }
 
-  /** Opens (and creates if needed) the store at a JDBC URL. */
-  public static RoomArchive open(String url, String user, String password, int historyLimit) throws SQLException {
-    return new RoomArchive(url, user, password, historyLimit);
+  /**
+   * Opens (and creates if needed) the store at a JDBC URL, with this process's journal in
+   * {@code journalDir}; journals left there by processes that died are replayed into the store first.
+   */
+  public static RoomArchive open(String url, String user, String password, int historyLimit, Path journalDir)
+      throws SQLException, IOException {
+    return new RoomArchive(url, user, password, historyLimit, journalDir);
+  }
+
+  /**
+   * Writes what journals of dead processes hold into the database, in one transaction per file:
+   * records the database lacks are inserted (those it has are the same messages: a record reaches
+   * a journal only after the cluster accepted its seq), and each room's seq and epoch raised.
+   */
+  private void recover() throws IOException {
+    try {
+      int files = Journal.recover(journalDir, this::replay);
+      if (files > 0) {
+        LOG.info("replayed {} journal file(s) of stopped processes into the room store", files);
+      }
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException("replaying the journal failed: " + e.getMessage(), e);
+    }
+  }
+
+  private void replay(List<Journal.Entry> entries) throws SQLException {
+    Connection c = writeConnection;
+    try (PreparedStatement existing = c.prepareStatement(
+             "SELECT seq FROM rooms_messages WHERE room = ? AND seq BETWEEN ? AND ?");
+         PreparedStatement insert = c.prepareStatement(INSERT_MESSAGE)) {
+      Map<String, long[]> rooms = new LinkedHashMap<>(); // room -> {seq, epoch}
+      for (Journal.Entry e : entries) {
+        List<ChatRecord> records = e.records();
+        existing.setString(1, e.room());
+        existing.setLong(2, records.get(0).seq());
+        existing.setLong(3, records.get(records.size() - 1).seq());
+        Set<Long> have = new HashSet<>();
+        try (ResultSet rs = existing.executeQuery()) {
+          while (rs.next()) {
+            have.add(rs.getLong(1));
+          }
+        }
+        for (ChatRecord r : records) {
+          if (have.add(r.seq())) {
+            bind(insert, e.room(), r);
+            insert.addBatch();
+          }
+        }
+        insert.executeBatch();
+        long[] state = rooms.computeIfAbsent(e.room(), r -> new long[2]);
+        state[0] = Math.max(state[0], records.get(records.size() - 1).seq());
+        state[1] = Math.max(state[1], e.epoch());
+      }
+      for (Map.Entry<String, long[]> room : rooms.entrySet()) {
+        raiseState(c, room.getKey(), room.getValue()[0], room.getValue()[1]);
+      }
+      c.commit();
+    } catch (SQLException e) {
+      c.rollback();
+      throw e;
+    }
   }
 
   /**
@@ -141,6 +239,14 @@ public final class RoomArchive implements AutoCloseable {
    */
   public CompletableFuture<Void> checkpoint(String room, long epoch, long seq, List<ChatRecord> retained) {
     return enqueue(new Pending(Kind.CHECKPOINT, room, epoch, seq, retained, new CompletableFuture<>()));
+  }
+
+  /**
+   * Completes once the database has taken (or refused) everything queued before it, not only the
+   * journal: a barrier for tests and for a clean stop.
+   */
+  public CompletableFuture<Void> flush() {
+    return enqueue(new Pending(Kind.CHECKPOINT, null, 0, 0, List.of(), new CompletableFuture<>()));
   }
 
   private CompletableFuture<Void> enqueue(Pending p) {
@@ -221,60 +327,159 @@ public final class RoomArchive implements AutoCloseable {
   }
 
   /**
-   * Under load (the last commit ended less than BUSY_NANOS ago), the writer gathers writes for up
-   * to GATHER_NANOS before committing: H2's cost is per commit (it writes a chunk of changed pages),
-   * so fewer, larger commits carry more messages per core. A lone write is committed at once.
+   * The journal thread: appends what was queued meanwhile to the journal with one write, completes
+   * the appends (their messages survive a crash from here on) and passes everything on to the
+   * writer. Waits while the database is more than MAX_BEHIND records behind.
    */
-  private static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-  private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-
-  private void gather(List<Pending> batch) throws InterruptedException {
-    long until = System.nanoTime() + GATHER_NANOS;
-    for (long left = GATHER_NANOS; left > 0; left = until - System.nanoTime()) {
-      Pending more = queue.poll(left, TimeUnit.NANOSECONDS);
-      if (more == null) {
-        return;
-      }
-      batch.add(more);
-      queue.drainTo(batch);
-    }
-  }
-
-  private void writeLoop() {
+  private void journalLoop() {
     List<Pending> batch = new ArrayList<>();
-    long lastCommit = System.nanoTime() - BUSY_NANOS;
+    List<Journal.Entry> entries = new ArrayList<>();
     while (!closed || !queue.isEmpty()) {
       try {
         Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+        dropStoredFiles();
         if (first == null) {
           continue;
         }
         batch.add(first);
         queue.drainTo(batch);
-        if (System.nanoTime() - lastCommit < BUSY_NANOS) {
-          gather(batch);
+        while (behindDatabase.get() > MAX_BEHIND && writer.isAlive()) {
+          Thread.sleep(1);
         }
-        write(batch);
-        lastCommit = System.nanoTime();
-        batch.forEach(p -> p.done().complete(null));
+        int records = 0;
+        for (Pending p : batch) {
+          if (p.kind() != Kind.CHECKPOINT && !p.records().isEmpty()) {
+            entries.add(new Journal.Entry(p.room(), p.epoch(), p.records()));
+            records += p.records().size();
+          }
+        }
+        IOException failed = journal(entries);
+        for (Pending p : batch) {
+          if (p.kind() == Kind.APPEND) {
+            if (failed == null) {
+              p.done().complete(null);
+            } else {
+              p.done().completeExceptionally(failed);
+            }
+          }
+        }
+        behindDatabase.addAndGet(records);
+        journaled.add(new Journaled(List.copyOf(batch), written, records));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
-      } catch (SQLException | RuntimeException e) {
-        LOG.warn("writing {} batches to the room store failed: {}", batch.size(), e.toString());
-        try {
-          writeConnection.rollback();
-        } catch (SQLException ignored) {
-          // the failure above is what matters
-        }
-        for (Pending p : batch) {
-          if (p.kind() != Kind.CHECKPOINT) {
-            behind.merge(p.room(), p.records().get(0).seq(), Math::min);
-          }
-          p.done().completeExceptionally(e);
-        }
       }
       batch.clear();
+      entries.clear();
+    }
+  }
+
+  /** Appends entries to the journal, starting a new file when the current one is big; the failure, if any. */
+  private IOException journal(List<Journal.Entry> entries) {
+    if (entries.isEmpty()) {
+      return null;
+    }
+    try {
+      written += journal.write(entries);
+      if (journal.size() >= ROTATE_BYTES) {
+        retired.add(new Retired(journal, written));
+        journal = Journal.create(journalDir);
+      }
+      return null;
+    } catch (IOException e) {
+      LOG.warn("writing {} entries to the journal failed: {}", entries.size(), e.toString());
+      return e;
+    }
+  }
+
+  /** Deletes journal files the database holds entirely; empties the current one once it is all stored. */
+  private void dropStoredFiles() {
+    if (pinned) {
+      return;
+    }
+    long done = stored;
+    try {
+      while (!retired.isEmpty() && retired.peekFirst().mark() <= done) {
+        retired.removeFirst().journal().close(true);
+      }
+      if (retired.isEmpty() && done == written && queue.isEmpty() && journal.size() > 0) {
+        journal.truncate();
+      }
+    } catch (IOException e) {
+      LOG.warn("cleaning up the journal failed: {}", e.toString());
+    }
+  }
+
+  /**
+   * Under load (the last commit ended less than BUSY_NANOS ago), the writer gathers work for
+   * GATHER_NANOS before committing: H2's cost is per commit (it writes a chunk of changed pages),
+   * so fewer, larger commits carry more messages per core. Nobody waits for these commits but
+   * checkpoints (a room going to sleep), so the window can be wide. A lone write is committed at once.
+   */
+  private static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+  /** Sleeps through the window, then takes what came meanwhile: no wake-up per message. */
+  private void gather(List<Journaled> batch) throws InterruptedException {
+    TimeUnit.NANOSECONDS.sleep(GATHER_NANOS);
+    journaled.drainTo(batch);
+  }
+
+  private void writeLoop() {
+    List<Journaled> batches = new ArrayList<>();
+    List<Pending> work = new ArrayList<>();
+    long lastCommit = System.nanoTime() - BUSY_NANOS;
+    while (!closed || journalThread.isAlive() || !journaled.isEmpty()) {
+      try {
+        Journaled first = journaled.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batches.add(first);
+        journaled.drainTo(batches);
+        if (System.nanoTime() - lastCommit < BUSY_NANOS) {
+          gather(batches);
+        }
+        batches.forEach(b -> work.addAll(b.work()));
+        try {
+          write(work);
+          work.forEach(p -> p.done().complete(null));
+        } catch (SQLException | RuntimeException e) {
+          failed(work, e);
+        }
+        lastCommit = System.nanoTime();
+        pinned = !behind.isEmpty();
+        stored = batches.get(batches.size() - 1).mark();
+        behindDatabase.addAndGet(-batches.stream().mapToInt(Journaled::records).sum());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      batches.clear();
+      work.clear();
+    }
+  }
+
+  /**
+   * A commit failed: its rooms are marked behind (their messages are in the journal and the
+   * cluster's memory, and their checkpoint writes them again), and what waited for it fails.
+   */
+  private void failed(List<Pending> work, Exception e) {
+    LOG.warn("writing {} room updates to the room store failed: {}", work.size(), e.toString());
+    try {
+      writeConnection.rollback();
+    } catch (SQLException ignored) {
+      // the failure above is what matters
+    }
+    for (Pending p : work) {
+      if (p.room() == null) {
+        p.done().complete(null); // a barrier: the write was tried
+        continue;
+      }
+      if (p.kind() != Kind.CHECKPOINT) {
+        behind.merge(p.room(), p.records().get(0).seq(), Math::min);
+      }
+      p.done().completeExceptionally(e);
     }
   }
 
@@ -288,11 +493,7 @@ public final class RoomArchive implements AutoCloseable {
     Set<String> checkpointed = new HashSet<>();
     Connection c = writeConnection;
     try (PreparedStatement clear = c.prepareStatement("DELETE FROM rooms_messages WHERE room = ? AND seq >= ?");
-         PreparedStatement insert = c.prepareStatement("INSERT INTO rooms_messages "
-             + "(room, seq, ts, user_name, member_id, body, client_id, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-         PreparedStatement update = c.prepareStatement(
-             "UPDATE rooms_state SET seq = GREATEST(seq, ?), epoch = GREATEST(epoch, ?) WHERE room = ?");
-         PreparedStatement create = c.prepareStatement("INSERT INTO rooms_state (room, seq, epoch) VALUES (?, ?, ?)");
+         PreparedStatement insert = c.prepareStatement(INSERT_MESSAGE);
          PreparedStatement retain = c.prepareStatement("DELETE FROM rooms_messages WHERE room = ? AND seq <= ?")) {
       for (Map.Entry<String, List<Pending>> e : byRoom.entrySet()) {
         String room = e.getKey();
@@ -321,27 +522,12 @@ public final class RoomArchive implements AutoCloseable {
             rewritten.add(room);
           }
           for (ChatRecord r : p.records()) {
-            insert.setString(1, room);
-            insert.setLong(2, r.seq());
-            insert.setLong(3, r.ts());
-            insert.setString(4, r.user());
-            insert.setString(5, r.memberId());
-            insert.setString(6, r.text());
-            insert.setString(7, r.id());
-            insert.setString(8, r.dedupeKey());
+            bind(insert, room, r);
             insert.addBatch();
           }
           insert.executeBatch();
         }
-        update.setLong(1, seq);
-        update.setLong(2, epoch);
-        update.setString(3, room);
-        if (update.executeUpdate() == 0) {
-          create.setString(1, room);
-          create.setLong(2, seq);
-          create.setLong(3, epoch);
-          create.executeUpdate();
-        }
+        raiseState(c, room, seq, epoch);
         long keepAfter = seq - historyLimit;
         if (checkpoint || keepAfter - prunedUpTo.getOrDefault(room, 0L) >= pruneStep) {
           retain.setString(1, room);
@@ -361,6 +547,39 @@ public final class RoomArchive implements AutoCloseable {
     }
   }
 
+  private static final String INSERT_MESSAGE = "INSERT INTO rooms_messages "
+      + "(room, seq, ts, user_name, member_id, body, client_id, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+  private static void bind(PreparedStatement insert, String room, ChatRecord r) throws SQLException {
+    insert.setString(1, room);
+    insert.setLong(2, r.seq());
+    insert.setLong(3, r.ts());
+    insert.setString(4, r.user());
+    insert.setString(5, r.memberId());
+    insert.setString(6, r.text());
+    insert.setString(7, r.id());
+    insert.setString(8, r.dedupeKey());
+  }
+
+  /** Raises a room's stored seq and epoch to at least these (creates its row if it has none). */
+  private static void raiseState(Connection c, String room, long seq, long epoch) throws SQLException {
+    try (PreparedStatement update = c.prepareStatement(
+        "UPDATE rooms_state SET seq = GREATEST(seq, ?), epoch = GREATEST(epoch, ?) WHERE room = ?")) {
+      update.setLong(1, seq);
+      update.setLong(2, epoch);
+      update.setString(3, room);
+      if (update.executeUpdate() > 0) {
+        return;
+      }
+    }
+    try (PreparedStatement create = c.prepareStatement("INSERT INTO rooms_state (room, seq, epoch) VALUES (?, ?, ?)")) {
+      create.setString(1, room);
+      create.setLong(2, seq);
+      create.setLong(3, epoch);
+      create.executeUpdate();
+    }
+  }
+
   /**
    * Whether {@code epoch} is still the room's newest on disk. A fenced activation (its node was
    * paused while the room moved) must not write its stale history over what the newer one stored.
@@ -374,13 +593,27 @@ public final class RoomArchive implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops after everything queued is journaled and in the database; the journal files are deleted,
+   * unless a write failed (then the next start replays them).
+   */
   @Override
   public void close() {
     closed = true;
     try {
+      journalThread.join(5000);
       writer.join(5000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    boolean allStored = !journalThread.isAlive() && !writer.isAlive() && stored == written && !pinned;
+    retired.add(new Retired(journal, written));
+    for (Retired r : retired) {
+      try {
+        r.journal().close(allStored);
+      } catch (IOException e) {
+        LOG.warn("closing the journal failed: {}", e.toString());
+      }
     }
     List<Connection> all = new ArrayList<>(readers);
     all.add(writeConnection);

@@ -1,0 +1,231 @@
+package durablerooms.storage;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.zip.CRC32;
+
+/**
+ * This process's append-only log of chat records: a message is ACKed once it is written here (one
+ * system call per batch, no database commit) and the database is filled behind it. Each process
+ * writes its own file and holds a lock on it while it runs; the file of a process that died (its
+ * lock is free) is replayed into the database by the next node that starts on the same data folder.
+ * Like the database's commit, a write reaches the operating system, not the platter: it survives a
+ * killed process, not a power cut. One writer thread only.
+ */
+final class Journal implements AutoCloseable {
+  /** Chat records of one room at one epoch, as written and as replayed. */
+  record Entry(String room, long epoch, List<ChatRecord> records) {}
+
+  private static final String PREFIX = "journal-";
+  private static final String SUFFIX = ".log";
+
+  private final Path file;
+  private final FileChannel channel;
+  private final FileLock lock;
+  private final Bytes bytes = new Bytes();
+  private final DataOutputStream out = new DataOutputStream(bytes);
+  private final CRC32 crc = new CRC32();
+
+  private Journal(Path file) throws IOException {
+    this.file = file;
+    this.channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    this.lock = channel.lock();
+  }
+
+  /** A new, locked journal file in {@code dir}. */
+  static Journal create(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    return new Journal(dir.resolve(PREFIX + UUID.randomUUID() + SUFFIX));
+  }
+
+  /** Appends entries with one write; returns the number of bytes written. */
+  long write(List<Entry> entries) throws IOException {
+    bytes.reset();
+    for (Entry e : entries) {
+      int start = bytes.size();
+      out.writeInt(0); // length and checksum, filled in below
+      out.writeInt(0);
+      encode(e);
+      byte[] buf = bytesArray();
+      int length = bytes.size() - start - 8;
+      crc.reset();
+      crc.update(buf, start + 8, length);
+      putInt(buf, start, length);
+      putInt(buf, start + 4, (int) crc.getValue());
+    }
+    ByteBuffer buffer = ByteBuffer.wrap(bytesArray(), 0, bytes.size());
+    long written = 0;
+    while (buffer.hasRemaining()) {
+      written += channel.write(buffer);
+    }
+    return written;
+  }
+
+  /** Empties the file: every entry in it is in the database. */
+  void truncate() throws IOException {
+    channel.truncate(0);
+    channel.position(0);
+  }
+
+  long size() throws IOException {
+    return channel.size();
+  }
+
+  /** Closes the file; {@code delete} once everything in it is in the database. */
+  void close(boolean delete) throws IOException {
+    lock.release();
+    channel.close();
+    if (delete) {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    close(false);
+  }
+
+  /**
+   * Journals of processes that are gone (their lock is free), each handed to {@code replay} with its
+   * entries while this process holds its lock, then deleted once {@code replay} returns.
+   */
+  static int recover(Path dir, Replay replay) throws Exception {
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    int recovered = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, PREFIX + "*" + SUFFIX)) {
+      for (Path f : files) {
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+          FileLock held;
+          try {
+            held = ch.tryLock();
+          } catch (OverlappingFileLockException e) {
+            continue; // a node of this JVM writes it
+          }
+          if (held == null) {
+            continue; // a running process writes it
+          }
+          replay.apply(read(ch));
+          held.release();
+        }
+        Files.delete(f);
+        recovered++;
+      }
+    }
+    return recovered;
+  }
+
+  interface Replay {
+    void apply(List<Entry> entries) throws Exception;
+  }
+
+  /** The entries of a file up to the first torn or damaged one (a write the process did not finish). */
+  static List<Entry> read(FileChannel ch) throws IOException {
+    ByteBuffer all = ByteBuffer.allocate((int) ch.size());
+    while (all.hasRemaining() && ch.read(all, all.position()) > 0) {
+      // read the whole file
+    }
+    all.flip();
+    List<Entry> entries = new ArrayList<>();
+    CRC32 check = new CRC32();
+    while (all.remaining() >= 8) {
+      int length = all.getInt();
+      int sum = all.getInt();
+      if (length < 0 || length > all.remaining()) {
+        break;
+      }
+      check.reset();
+      check.update(all.array(), all.position(), length);
+      if ((int) check.getValue() != sum) {
+        break;
+      }
+      ByteBuffer payload = all.slice(all.position(), length);
+      all.position(all.position() + length);
+      entries.add(decode(payload));
+    }
+    return entries;
+  }
+
+  private void encode(Entry e) throws IOException {
+    writeString(e.room());
+    out.writeLong(e.epoch());
+    out.writeInt(e.records().size());
+    for (ChatRecord r : e.records()) {
+      out.writeLong(r.seq());
+      out.writeLong(r.ts());
+      writeString(r.user());
+      writeString(r.memberId());
+      writeString(r.text());
+      writeString(r.id());
+      writeString(r.dedupeKey());
+    }
+  }
+
+  private static Entry decode(ByteBuffer in) {
+    String room = readString(in);
+    long epoch = in.getLong();
+    int count = in.getInt();
+    List<ChatRecord> records = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      records.add(new ChatRecord(in.getLong(), in.getLong(), readString(in), readString(in), readString(in),
+          readString(in), readString(in)));
+    }
+    return new Entry(room, epoch, records);
+  }
+
+  private void writeString(String s) throws IOException {
+    if (s == null) {
+      out.writeInt(-1);
+      return;
+    }
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(utf8.length);
+    out.write(utf8);
+  }
+
+  private static String readString(ByteBuffer in) {
+    int length = in.getInt();
+    if (length < 0) {
+      return null;
+    }
+    String s = new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
+    in.position(in.position() + length);
+    return s;
+  }
+
+  private byte[] bytesArray() {
+    return bytes.array();
+  }
+
+  /** The encoding buffer, reused for every write, with its array open to the checksum. */
+  private static final class Bytes extends ByteArrayOutputStream {
+    Bytes() {
+      super(64 * 1024);
+    }
+
+    byte[] array() {
+      return buf;
+    }
+  }
+
+  private static void putInt(byte[] b, int at, int v) {
+    b[at] = (byte) (v >>> 24);
+    b[at + 1] = (byte) (v >>> 16);
+    b[at + 2] = (byte) (v >>> 8);
+    b[at + 3] = (byte) v;
+  }
+}
