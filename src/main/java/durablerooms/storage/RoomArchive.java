@@ -414,10 +414,11 @@ public final class RoomArchive implements AutoCloseable {
    * Under load (the last commit ended less than BUSY_NANOS ago), the writer gathers work for
    * GATHER_NANOS before committing: H2's cost is per commit (it writes a chunk of changed pages),
    * so fewer, larger commits carry more messages per core. Nobody waits for these commits but
-   * checkpoints (a room going to sleep), so the window can be wide. A lone write is committed at once.
+   * checkpoints (a room going to sleep), so the window can be wide: at 2,500 messages/s, 100 ms
+   * instead of 10 ms took H2 from 13% to 6% of the node's CPU. A lone write is committed at once.
    */
-  private static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-  private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  private static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   /** Sleeps through the window, then takes what came meanwhile: no wake-up per message. */
   private void gather(List<Journaled> batch) throws InterruptedException {
