@@ -394,10 +394,10 @@ public final class RoomArchive implements AutoCloseable {
 
   /** Deletes journal files the database holds entirely; empties the current one once it is all stored. */
   private void dropStoredFiles() {
+    long done = stored; // read before pinned: the writer sets pinned, then stored
     if (pinned) {
       return;
     }
-    long done = stored;
     try {
       while (!retired.isEmpty() && retired.peekFirst().mark() <= done) {
         retired.removeFirst().journal().close(true);
