@@ -9,6 +9,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.internal.http.WebSocketInternal;
 
 import org.slf4j.Logger;
@@ -141,8 +143,28 @@ public final class Connection {
 
   /** {@link #write(String)} of a frame whose UTF-8 size is known. */
   void write(String frame, int size) {
+    if (admit(size)) {
+      socket.writeTextMessage(frame).onComplete(ar -> queued.addAndGet(-size));
+    }
+  }
+
+  /**
+   * Writes a text frame already encoded as UTF-8, as one WebSocket frame: a broadcast encodes its
+   * frame once and every recipient's frame wraps the same bytes (writeTextMessage would encode
+   * and copy it for each). Only for frames within the socket's maximum frame size.
+   */
+  void writeEncoded(byte[] utf8) {
+    int size = utf8.length;
+    if (admit(size)) {
+      socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, utf8, true))
+          .onComplete(ar -> queued.addAndGet(-size));
+    }
+  }
+
+  /** Whether {@code size} more bytes may be queued; a socket over its backlog is closed instead. */
+  private boolean admit(int size) {
     if (closed || closing.get()) {
-      return;
+      return false;
     }
     long backlog = queued.get();
     if (backlog > maxQueuedBytes) {
@@ -151,10 +173,10 @@ public final class Connection {
         metrics.slowReaderClose();
       }
       closeWith(CloseCode.TRY_AGAIN_LATER, "client reads too slowly");
-      return;
+      return false;
     }
     maxQueued.accumulateAndGet(queued.addAndGet(size), Math::max);
-    socket.writeTextMessage(frame).onComplete(ar -> queued.addAndGet(-size));
+    return true;
   }
 
   /**

@@ -64,7 +64,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final OriginPolicy origins;
   private RoomAccess access;
   /** This instance's sockets and what is delivered to them (this event loop only). */
-  private final Outlet outlet = new Outlet();
+  private final Outlet outlet;
   /** New TCP connections that have not yet sent their first request, with their timer. */
   private final Map<HttpConnection, Long> handshakes = new HashMap<>();
 
@@ -76,6 +76,7 @@ public final class GatewayVerticle extends VerticleBase {
     this.config = node.config();
     this.protocol = new Protocol(config.maxMessageChars());
     this.origins = OriginPolicy.parse(config.allowedOrigins());
+    this.outlet = new Outlet(config.maxFrameBytes());
   }
 
   @Override

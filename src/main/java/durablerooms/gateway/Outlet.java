@@ -2,6 +2,7 @@ package durablerooms.gateway;
 
 import durablerooms.cluster.Wire;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -15,8 +16,14 @@ import java.util.Map;
  * over the loops, and in the order the room sent them. Touched on its event loop only.
  */
 final class Outlet {
+  /** The sockets' maximum frame size: a longer frame is sent in fragments. */
+  private final int maxFrameBytes;
   private final Map<String, Connection> byId = new HashMap<>();
   private final Map<String, List<Connection>> admitted = new HashMap<>();
+
+  Outlet(int maxFrameBytes) {
+    this.maxFrameBytes = maxFrameBytes;
+  }
 
   void add(Connection c) {
     byId.put(c.id(), c);
@@ -63,7 +70,8 @@ final class Outlet {
     }
     boolean message = d.kind() == Wire.Delivery.MESSAGE;
     String frame = d.frame();
-    int size = Connection.byteSize(frame);
+    byte[] utf8 = frame.getBytes(StandardCharsets.UTF_8); // encoded once for all recipients
+    boolean oneFrame = utf8.length <= maxFrameBytes;
     int written = 0;
     for (int i = 0, n = members.size(); i < n; i++) {
       Connection c = members.get(i);
@@ -71,7 +79,11 @@ final class Outlet {
         continue;
       }
       if (!c.id().equals(d.exclude())) {
-        c.write(frame, size);
+        if (oneFrame) {
+          c.writeEncoded(utf8);
+        } else {
+          c.write(frame, utf8.length); // split into fragments by the socket
+        }
         written++;
       }
     }
