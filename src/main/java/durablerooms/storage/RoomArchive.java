@@ -87,7 +87,8 @@ public final class RoomArchive implements AutoCloseable {
   private final Map<String, Long> prunedUpTo = new HashMap<>();
   /**
    * Per room, the first seq of a write that failed (writer thread only): those records are in the
-   * cluster's memory only until a takeover's REPLACE or the room's checkpoint writes them again. A
+   * journal and the cluster's memory only until a takeover's REPLACE or the room's checkpoint
+   * writes them again. A
    * room must not sleep (leave memory) with its disk copy behind, or its next wake would lose them.
    */
   private final Map<String, Long> behind = new HashMap<>();
@@ -153,7 +154,8 @@ public final class RoomArchive implements AutoCloseable {
     Connection c = writeConnection;
     try (PreparedStatement existing = c.prepareStatement(
              "SELECT seq FROM rooms_messages WHERE room = ? AND seq BETWEEN ? AND ?");
-         PreparedStatement insert = c.prepareStatement(INSERT_MESSAGE)) {
+         PreparedStatement insert = c.prepareStatement(INSERT_MESSAGE);
+         StateRaiser state = new StateRaiser(c)) {
       Map<String, long[]> rooms = new LinkedHashMap<>(); // room -> {seq, epoch}
       for (Journal.Entry e : entries) {
         List<ChatRecord> records = e.records();
@@ -173,12 +175,12 @@ public final class RoomArchive implements AutoCloseable {
           }
         }
         insert.executeBatch();
-        long[] state = rooms.computeIfAbsent(e.room(), r -> new long[2]);
-        state[0] = Math.max(state[0], records.get(records.size() - 1).seq());
-        state[1] = Math.max(state[1], e.epoch());
+        long[] reached = rooms.computeIfAbsent(e.room(), r -> new long[2]);
+        reached[0] = Math.max(reached[0], records.get(records.size() - 1).seq());
+        reached[1] = Math.max(reached[1], e.epoch());
       }
       for (Map.Entry<String, long[]> room : rooms.entrySet()) {
-        raiseState(c, room.getKey(), room.getValue()[0], room.getValue()[1]);
+        state.raise(room.getKey(), room.getValue()[0], room.getValue()[1]);
       }
       c.commit();
     } catch (SQLException e) {
@@ -495,7 +497,8 @@ public final class RoomArchive implements AutoCloseable {
     Connection c = writeConnection;
     try (PreparedStatement clear = c.prepareStatement("DELETE FROM rooms_messages WHERE room = ? AND seq >= ?");
          PreparedStatement insert = c.prepareStatement(INSERT_MESSAGE);
-         PreparedStatement retain = c.prepareStatement("DELETE FROM rooms_messages WHERE room = ? AND seq <= ?")) {
+         PreparedStatement retain = c.prepareStatement("DELETE FROM rooms_messages WHERE room = ? AND seq <= ?");
+         StateRaiser state = new StateRaiser(c)) {
       for (Map.Entry<String, List<Pending>> e : byRoom.entrySet()) {
         String room = e.getKey();
         if (room == null) {
@@ -528,7 +531,7 @@ public final class RoomArchive implements AutoCloseable {
           }
           insert.executeBatch();
         }
-        raiseState(c, room, seq, epoch);
+        state.raise(room, seq, epoch);
         long keepAfter = seq - historyLimit;
         if (checkpoint || keepAfter - prunedUpTo.getOrDefault(room, 0L) >= pruneStep) {
           retain.setString(1, room);
@@ -562,22 +565,33 @@ public final class RoomArchive implements AutoCloseable {
     insert.setString(8, r.dedupeKey());
   }
 
-  /** Raises a room's stored seq and epoch to at least these (creates its row if it has none). */
-  private static void raiseState(Connection c, String room, long seq, long epoch) throws SQLException {
-    try (PreparedStatement update = c.prepareStatement(
-        "UPDATE rooms_state SET seq = GREATEST(seq, ?), epoch = GREATEST(epoch, ?) WHERE room = ?")) {
+  /** Raises rooms' stored seq and epoch to at least the given ones (creating a room's row if it has none); one per transaction. */
+  private static final class StateRaiser implements AutoCloseable {
+    private final PreparedStatement update;
+    private final PreparedStatement create;
+
+    StateRaiser(Connection c) throws SQLException {
+      update = c.prepareStatement("UPDATE rooms_state SET seq = GREATEST(seq, ?), epoch = GREATEST(epoch, ?) WHERE room = ?");
+      create = c.prepareStatement("INSERT INTO rooms_state (room, seq, epoch) VALUES (?, ?, ?)");
+    }
+
+    void raise(String room, long seq, long epoch) throws SQLException {
       update.setLong(1, seq);
       update.setLong(2, epoch);
       update.setString(3, room);
-      if (update.executeUpdate() > 0) {
-        return;
+      if (update.executeUpdate() == 0) {
+        create.setString(1, room);
+        create.setLong(2, seq);
+        create.setLong(3, epoch);
+        create.executeUpdate();
       }
     }
-    try (PreparedStatement create = c.prepareStatement("INSERT INTO rooms_state (room, seq, epoch) VALUES (?, ?, ?)")) {
-      create.setString(1, room);
-      create.setLong(2, seq);
-      create.setLong(3, epoch);
-      create.executeUpdate();
+
+    @Override
+    public void close() throws SQLException {
+      try (update; create) {
+        // both closed
+      }
     }
   }
 
