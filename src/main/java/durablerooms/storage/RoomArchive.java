@@ -492,8 +492,7 @@ public final class RoomArchive implements AutoCloseable {
     for (Pending p : batch) {
       byRoom.computeIfAbsent(p.room(), r -> new ArrayList<>()).add(p);
     }
-    Set<String> rewritten = new HashSet<>();
-    Set<String> checkpointed = new HashSet<>();
+    Set<String> caughtUp = new HashSet<>(); // rewritten or checkpointed: no longer behind once committed
     Connection c = writeConnection;
     try (PreparedStatement clear = c.prepareStatement("DELETE FROM rooms_messages WHERE room = ? AND seq >= ?");
          PreparedStatement insert = c.prepareStatement(INSERT_MESSAGE);
@@ -514,7 +513,7 @@ public final class RoomArchive implements AutoCloseable {
               || (p.kind() == Kind.CHECKPOINT && behind.containsKey(room) && current(c, room, p.epoch()));
           if (p.kind() == Kind.CHECKPOINT) {
             checkpoint = true;
-            checkpointed.add(room);
+            caughtUp.add(room); // asleep, or moved on: a later activation writes anew
           }
           if (p.records().isEmpty() || (p.kind() == Kind.CHECKPOINT && !rewrite)) {
             continue;
@@ -523,7 +522,7 @@ public final class RoomArchive implements AutoCloseable {
             clear.setString(1, room);
             clear.setLong(2, p.records().get(0).seq());
             clear.executeUpdate();
-            rewritten.add(room);
+            caughtUp.add(room); // its retained history is on disk again
           }
           for (ChatRecord r : p.records()) {
             bind(insert, room, r);
@@ -546,8 +545,7 @@ public final class RoomArchive implements AutoCloseable {
       }
       retain.executeBatch();
       c.commit();
-      rewritten.forEach(behind::remove); // their retained history is on disk again
-      checkpointed.forEach(behind::remove); // asleep, or moved on: a later activation writes anew
+      caughtUp.forEach(behind::remove);
     }
   }
 
