@@ -211,17 +211,23 @@ public final class RoomStore {
    * callback on its default async executor, which is a new thread per callback when the common
    * fork-join pool has a single thread (any machine with 2 cores: ConcurrencyUtil), so the callback
    * is run by the completing Hazelcast thread instead; it only hands the result to the context.
+   * It is a {@code handleAsync}: on the future of a map call (Hazelcast 5.7) a
+   * {@code whenCompleteAsync} also returns a further future that Hazelcast completes on that
+   * executor, one thread hand-off per call that nobody waits for.
    */
   private <T> Future<T> await(CompletionStage<T> stage) {
     Context ctx = vertx.getOrCreateContext();
     Promise<T> promise = Promise.promise();
-    stage.whenCompleteAsync((value, err) -> ctx.runOnContext(v -> {
-      if (err != null) {
-        promise.fail(err);
-      } else {
-        promise.complete(value);
-      }
-    }), Runnable::run);
+    stage.handleAsync((value, err) -> {
+      ctx.runOnContext(v -> {
+        if (err != null) {
+          promise.fail(err);
+        } else {
+          promise.complete(value);
+        }
+      });
+      return null;
+    }, Runnable::run);
     return promise.future();
   }
 }
