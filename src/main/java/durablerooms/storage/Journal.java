@@ -60,14 +60,14 @@ final class Journal implements AutoCloseable {
       out.writeInt(0); // length and checksum, filled in below
       out.writeInt(0);
       encode(e);
-      byte[] buf = bytesArray();
+      byte[] buf = bytes.array();
       int length = bytes.size() - start - 8;
       crc.reset();
       crc.update(buf, start + 8, length);
       putInt(buf, start, length);
       putInt(buf, start + 4, (int) crc.getValue());
     }
-    ByteBuffer buffer = ByteBuffer.wrap(bytesArray(), 0, bytes.size());
+    ByteBuffer buffer = ByteBuffer.wrap(bytes.array(), 0, bytes.size());
     long written = 0;
     while (buffer.hasRemaining()) {
       written += channel.write(buffer);
@@ -209,10 +209,6 @@ final class Journal implements AutoCloseable {
     String s = new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
     in.position(in.position() + length);
     return s;
-  }
-
-  private byte[] bytesArray() {
-    return bytes.array();
   }
 
   /** The encoding buffer, reused for every write, with its array open to the checksum. */
