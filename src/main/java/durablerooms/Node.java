@@ -55,7 +55,7 @@ public final class Node {
   private final RoomArchive archive;
   private final RoomMetrics metrics;
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
-  private RoomHost host;
+  private volatile RoomHost host;
   private Membership membership;
   /** Set once the host exists (it comes first); read when a node leaves, to purge its members. */
   private RoomClient roomClient;
@@ -120,7 +120,7 @@ public final class Node {
   private Future<Void> deploy(RoomStore store) {
     String nodeId = cluster.getNodeId();
     membership = new Membership(cluster.getHazelcastInstance(), vertx.getOrCreateContext(),
-        dead -> sweepGhosts(dead, store, roomClient));
+        dead -> sweepGhosts(dead, store, roomClient), this::nodeJoined);
     watchdog = new PauseWatchdog(PAUSE_MS, () -> liveNodes().size(), this::paused);
     host = new RoomHost(nodeId, store, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), config.historyLimit(),
         config.maxMembers(), Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)), metrics);
@@ -155,6 +155,14 @@ public final class Node {
   public String httpUrl() {
     String host = "0.0.0.0".equals(config.httpHost()) ? config.clusterHost() : config.httpHost();
     return "http://" + host + ":" + config.httpPort();
+  }
+
+  /** A node joined: rooms active here bring their cluster copies up to date (it may take them over from those). */
+  private void nodeJoined() {
+    RoomHost h = host;
+    if (h != null) {
+      h.catchUpClusterCopies();
+    }
   }
 
   private Set<String> liveNodes() {

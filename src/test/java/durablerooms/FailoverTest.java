@@ -39,16 +39,32 @@ class FailoverTest {
   }
 
   private void startCluster(int n, String idleTimeoutMs) {
-    String cluster = "failover-" + UUID.randomUUID();
-    int clusterPort = TestNodes.clusterPort();
+    List<Map<String, String>> envs = clusterSettings(n, idleTimeoutMs);
     for (int i = 0; i < n; i++) {
-      Map<String, String> env = TestNodes.settings(cluster, clusterPort, Map.of(
-          "ROOMS_REQUEST_TIMEOUT_MS", "2000", "ROOMS_RATE_PER_SEC", "200", "ROOMS_RATE_BURST", "200",
-          "ROOMS_IDLE_TIMEOUT_MS", idleTimeoutMs));
-      processes.add(NodeProcess.start(cluster.substring(9, 17) + "-node" + i, env)); // a log per test run
+      startNode(envs, i);
     }
     processes.forEach(NodeProcess::awaitReady);
     TestNodes.eventually(30_000, "the nodes form one cluster", () -> nodesSeenBy(processes.get(0)) == n);
+  }
+
+  /** The settings of {@code n} nodes of one new cluster (each with its HTTP port already chosen). */
+  private static List<Map<String, String>> clusterSettings(int n, String idleTimeoutMs) {
+    String cluster = "failover-" + UUID.randomUUID();
+    int clusterPort = TestNodes.clusterPort();
+    List<Map<String, String>> envs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      envs.add(TestNodes.settings(cluster, clusterPort, Map.of(
+          "ROOMS_REQUEST_TIMEOUT_MS", "2000", "ROOMS_RATE_PER_SEC", "200", "ROOMS_RATE_BURST", "200",
+          "ROOMS_IDLE_TIMEOUT_MS", idleTimeoutMs)));
+    }
+    return envs;
+  }
+
+  private NodeProcess startNode(List<Map<String, String>> envs, int i) {
+    String cluster = envs.get(i).get("ROOMS_CLUSTER_NAME");
+    NodeProcess p = NodeProcess.start(cluster.substring(9, 17) + "-node" + i, envs.get(i)); // a log per test run
+    processes.add(p);
+    return p;
   }
 
   private int nodesSeenBy(NodeProcess p) {
@@ -101,6 +117,45 @@ class FailoverTest {
       JsonObject stored = getJson(processes.get(1), "/api/rooms/" + room + "/messages?since=" + seq);
       assertEquals(1, stored.getJsonArray("messages").size());
       assertEquals("I am back", stored.getJsonArray("messages").getJsonObject(0).getString("message"));
+    }
+  }
+
+  @Test
+  @DisplayName("a node alone ACKs from its journal; once a second node joined, kill -9 of the first loses nothing ACKed")
+  void aloneThenJoinedThenKilled(Vertx vertx) {
+    // alone, a node writes the cluster copy of a room behind its journal; the copy must be whole
+    // before the node that joined can take the room over from it
+    List<Map<String, String>> envs = clusterSettings(2, "30000");
+    NodeProcess first = startNode(envs, 0);
+    first.awaitReady();
+    String room = "alone-" + UUID.randomUUID().toString().substring(0, 8);
+    List<Integer> ports = List.of(first.httpPort, Integer.parseInt(envs.get(1).get("ROOMS_HTTP_PORT")));
+    members.add(new ChatMember(vertx, "m1", room, ports));
+    members.add(new ChatMember(vertx, "m2", room, ports));
+    members.forEach(m -> m.start(MESSAGES, 50));
+    TestNodes.eventually(20_000, "a quarter of the messages ACKed by the lone node",
+        () -> members.stream().allMatch(m -> m.snapshot().acked().size() >= MESSAGES / 4));
+
+    NodeProcess second = startNode(envs, 1);
+    second.awaitReady();
+    TestNodes.eventually(30_000, "the second node joined", () -> nodesSeenBy(first) == 2 && nodesSeenBy(second) == 2);
+    first.kill();
+
+    TestNodes.eventually(60_000, "every message ACKed", () -> members.stream().allMatch(m -> {
+      ChatMember.Snapshot s = m.snapshot();
+      return s.sent() == MESSAGES && s.unacked() == 0;
+    }));
+    JsonObject info = getJson(second, "/api/rooms/" + room);
+    assertEquals(2L * MESSAGES, info.getLong("seq"), "each message stored once, with no seq lost: " + info);
+    Map<String, Long> allAcked = new HashMap<>();
+    members.forEach(m -> allAcked.putAll(m.snapshot().acked()));
+    assertEquals(2 * MESSAGES, allAcked.size());
+    TestNodes.eventually(20_000, "every member holds seq 1.." + 2 * MESSAGES,
+        () -> members.stream().allMatch(m -> m.snapshot().held().size() >= 2 * MESSAGES));
+    for (ChatMember m : members) {
+      ChatMember.Snapshot s = m.snapshot();
+      assertEquals(0, s.duplicates(), m.name + " got a message twice");
+      allAcked.forEach((id, ackSeq) -> assertEquals(id, s.held().get(ackSeq), m.name + " holds ACKed " + id));
     }
   }
 

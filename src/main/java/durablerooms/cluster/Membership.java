@@ -25,13 +25,18 @@ public final class Membership implements MembershipListener {
   private final HazelcastInstance hz;
   private final Context context;
   private final Consumer<String> onNodeLeft;
+  private final Runnable onNodeJoined;
   private volatile Set<String> live;
 
-  /** {@code onNodeLeft} runs on {@code context} with the id of each node that left. */
-  public Membership(HazelcastInstance hz, Context context, Consumer<String> onNodeLeft) {
+  /**
+   * {@code onNodeLeft} runs on {@code context} with the id of each node that left; {@code onNodeJoined}
+   * runs on Hazelcast's event thread when a node joined.
+   */
+  public Membership(HazelcastInstance hz, Context context, Consumer<String> onNodeLeft, Runnable onNodeJoined) {
     this.hz = hz;
     this.context = context;
     this.onNodeLeft = onNodeLeft;
+    this.onNodeJoined = onNodeJoined;
     hz.getCluster().addMembershipListener(this);
     refresh();
   }
@@ -50,6 +55,7 @@ public final class Membership implements MembershipListener {
     refresh();
     LOG.info("node {} joined the cluster ({}); cluster of {}", event.getMember().getAttribute(VERTX_NODE_ID),
         event.getMember().getAddress(), live.size());
+    onNodeJoined.run();
   }
 
   @Override

@@ -90,26 +90,30 @@ public final class RoomStore {
   }
 
   /**
-   * Stores chat records: in the cluster (with its backup) at once, and on disk, waited for when
-   * {@code waitForDisk} (else written behind). On disk means in this process's journal; the
+   * Stores chat records: {@code toCluster} in the cluster's copy of the room (with its backup),
+   * then {@code toDisk} on disk, waited for when {@code waitForDisk} (else written behind). Either
+   * list may be empty: a room alone in a one-node cluster writes its cluster copy behind, in
+   * batches. {@code gap} when {@code toCluster} is the room's retained tail and older records
+   * after the cluster's copy fell out of retention. On disk means in this process's journal; the
    * database is filled behind it. Nothing goes to disk once {@code healthy} says the process was paused.
    */
-  public Future<Void> append(String room, long epoch, List<ChatRecord> records, int limit, boolean waitForDisk,
-                             BooleanSupplier healthy) {
-    return fenced(room, await(states.submitToKey(room, new Processors.Append(epoch, records, limit))))
-        .compose(v -> {
+  public Future<Void> append(String room, long epoch, List<ChatRecord> toCluster, boolean gap, List<ChatRecord> toDisk,
+                             int limit, boolean waitForDisk, BooleanSupplier healthy) {
+    Future<Void> cluster = toCluster.isEmpty() ? Future.succeededFuture()
+        : fenced(room, await(states.submitToKey(room, new Processors.Append(epoch, toCluster, gap, limit))));
+    return toDisk.isEmpty() ? cluster : cluster.compose(v -> {
           if (!healthy.getAsBoolean()) {
             // this process was paused: the room may have moved, so nothing of it goes to disk either
             return Future.failedFuture(new FencedException(room));
           }
-          CompletableFuture<Void> disk = archive.append(room, epoch, records);
+          CompletableFuture<Void> disk = archive.append(room, epoch, toDisk);
           if (waitForDisk) {
             return await(disk);
           }
           disk.whenComplete((x, err) -> {
             if (err != null) {
               LOG.warn("room {}: messages up to seq {} are in memory only: {}", room,
-                  records.get(records.size() - 1).seq(), err.toString());
+                  toDisk.get(toDisk.size() - 1).seq(), err.toString());
             }
           });
           return Future.succeededFuture();

@@ -8,6 +8,7 @@ import durablerooms.storage.HistorySlice;
 import durablerooms.storage.Lease;
 import durablerooms.cluster.Addresses;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
@@ -100,7 +101,7 @@ final class HttpApi {
   private void roomVisible(RoutingContext ctx, String room) {
     Future<Lease> lease = node.store().lease(room);
     Future<List<Member>> members = node.store().members(room);
-    Future<HistorySlice> seq = node.store().history(room, Long.MAX_VALUE, 0);
+    Future<HistorySlice> seq = history(room, Long.MAX_VALUE, 0);
     Future.all(lease, members, seq).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());
@@ -120,6 +121,12 @@ final class HttpApi {
           .put("seq", seq.result() == null ? 0 : seq.result().seq())
           .put("members", list));
     });
+  }
+
+  /** From the room itself when it is active on this node (the cluster copy may lag there), else from the store. */
+  private Future<HistorySlice> history(String room, long since, int limit) {
+    Future<HistorySlice> here = node.host().history(room, since, limit, Vertx.currentContext());
+    return here != null ? here : node.store().history(room, since, limit);
   }
 
   void messages(RoutingContext ctx) {
@@ -147,7 +154,7 @@ final class HttpApi {
   }
 
   private void messagesVisible(RoutingContext ctx, String room, long since, int limit) {
-    node.store().history(room, since, limit).onComplete(ar -> {
+    history(room, since, limit).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());
         return;

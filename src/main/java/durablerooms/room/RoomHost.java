@@ -4,6 +4,7 @@ import durablerooms.cluster.Addresses;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
+import durablerooms.storage.HistorySlice;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -131,6 +132,20 @@ public final class RoomHost extends VerticleBase {
     }
     return submit(v, cmd, replyContext, System.nanoTime())
         .recover(err -> Future.failedFuture(asRoomFailure(cmd.room(), err)));
+  }
+
+  /**
+   * A room's written history from its verticle when it is active on this node (the cluster copy
+   * may lag there: see RoomVerticle.CLUSTER_COPY_MS); null when it is not active here.
+   */
+  public Future<HistorySlice> history(String room, long since, int limit, Context replyContext) {
+    RoomVerticle v = active.get(room);
+    return v == null ? null : v.history(since, limit, replyContext);
+  }
+
+  /** A node joined the cluster: every room active here brings its cluster copy up to date; any thread. */
+  public void catchUpClusterCopies() {
+    active.values().forEach(RoomVerticle::catchUpCluster);
   }
 
   private Future<Void> dispatch(Wire.RoomCommand cmd) {

@@ -45,7 +45,18 @@ public final class RoomVerticle extends VerticleBase {
   /** After a takeover, the tail of history is sent again: the dead owner may have stored it without sending it. */
   static final int TAKEOVER_REPLAY = 200;
 
-  /** A write waiting to be sent: a chat record or a member change, with its ticket. */
+  /**
+   * How long a room alone in a one-node cluster lets its cluster copy lag behind what it has
+   * written to disk. There the journal is what an ACK waits for (no second node holds a backup),
+   * so the cluster copy is written behind, one write for what came meanwhile, instead of one
+   * Hazelcast call per message; with a second node every write goes to the cluster first again.
+   */
+  static final long CLUSTER_COPY_MS = 100;
+
+  /**
+   * A write waiting to be sent, with its ticket: a chat record, a member change, or (both null) a
+   * catch-up of the cluster copy.
+   */
   private record PendingWrite(long ticket, ChatRecord record, MemberChange change) {}
 
   /** A command's output, released once the write with {@code ticket} has completed. */
@@ -58,6 +69,10 @@ public final class RoomVerticle extends VerticleBase {
   /** The last seq whose record is stored (the working Room may be ahead while a write is in flight). */
   private long committedSeq;
   private boolean writing;
+  /** The last seq in the cluster's copy of the room (behind committedSeq while written behind). */
+  private long clusterSeq;
+  /** The timer that brings the cluster copy up to date, or -1. */
+  private long copyTimer = -1;
   private boolean broken;
   /** Set when the host stops the room: commands go back to the host from then on. */
   private boolean stopping;
@@ -73,6 +88,7 @@ public final class RoomVerticle extends VerticleBase {
     this.lease = snapshot.lease();
     this.epoch = snapshot.state().epoch();
     this.committedSeq = snapshot.state().seq();
+    this.clusterSeq = committedSeq;
     this.durability = durability;
     this.store = store;
     this.historyLimit = historyLimit;
@@ -105,11 +121,18 @@ public final class RoomVerticle extends VerticleBase {
 
   /**
    * Hibernation (the host stops rooms that were idle): commands that arrive from now on are sent
-   * back to the host, the writes still in flight complete, then state to disk and the lease back.
+   * back to the host, the writes still in flight complete and the cluster copy catches up (if the
+   * checkpoint below fails, the state stays in the cluster's memory, and the next activation starts
+   * from it), then state to disk and the lease back.
    */
   @Override
   public Future<?> stop() {
     stopping = true;
+    if (copyTimer >= 0) {
+      vertx.cancelTimer(copyTimer);
+      copyTimer = -1;
+    }
+    write(null, null);
     return drained()
         .compose(v -> store.hibernate(room.name(), lease, epoch, committedSeq, List.copyOf(room.since(0).messages()),
             !broken))
@@ -125,6 +148,40 @@ public final class RoomVerticle extends VerticleBase {
   public Future<Void> submit(Wire.RoomCommand command, Context replyContext) {
     Promise<Void> reply = Promise.promise();
     context.runOnContext(v -> run(command).onComplete(ar -> replyContext.runOnContext(x -> reply.handle(ar))));
+    return reply.future();
+  }
+
+  /**
+   * Brings the cluster copy up to date before any further output (a node joined the cluster: from
+   * now on it may take the room over from that copy); any thread.
+   */
+  public void catchUpCluster() {
+    context.runOnContext(v -> {
+      if (!stopping && !broken) {
+        write(null, null);
+      }
+    });
+  }
+
+  /**
+   * The room's seq and up to {@code limit} messages after {@code since}, as far as they are
+   * written (the HTTP API; the cluster copy may lag while the node is alone); completes on the
+   * caller's context.
+   */
+  public Future<HistorySlice> history(long since, int limit, Context replyContext) {
+    Promise<HistorySlice> reply = Promise.promise();
+    context.runOnContext(v -> {
+      HistorySlice all = room.since(since);
+      List<ChatRecord> out = new ArrayList<>();
+      for (ChatRecord r : all.messages()) {
+        if (r.seq() > committedSeq || out.size() == limit) {
+          break;
+        }
+        out.add(r);
+      }
+      HistorySlice slice = new HistorySlice(out, committedSeq, all.gap() && since < committedSeq);
+      replyContext.runOnContext(x -> reply.complete(slice));
+    });
     return reply.future();
   }
 
@@ -297,42 +354,96 @@ public final class RoomVerticle extends VerticleBase {
     return done.future();
   }
 
+  /**
+   * Sends the writes queued meanwhile as one: member changes, or chat records (with any catch-up
+   * of the cluster copy). Records go to the cluster copy first, unless the node is alone in its
+   * cluster: then only to disk, and the cluster copy follows within CLUSTER_COPY_MS.
+   */
   private void flush() {
     if (writing || writes.isEmpty()) {
       return;
     }
-    boolean records = writes.peekFirst().record() != null;
+    boolean records = writes.peekFirst().change() == null;
     List<ChatRecord> batch = new ArrayList<>();
     List<MemberChange> changes = new ArrayList<>();
+    boolean catchUp = false;
     long last = 0;
-    while (!writes.isEmpty() && (writes.peekFirst().record() != null) == records) {
+    while (!writes.isEmpty() && (writes.peekFirst().change() == null) == records) {
       PendingWrite w = writes.removeFirst();
       last = w.ticket();
-      if (records) {
+      if (w.change() != null) {
+        changes.add(w.change());
+      } else if (w.record() != null) {
         batch.add(w.record());
       } else {
-        changes.add(w.change());
+        catchUp = true;
       }
     }
     long ticket = last;
     writing = true;
+    int nodes = liveNodes.get().size();
+    List<ChatRecord> toCluster = records && (catchUp || nodes > 1) ? clusterBacklog(batch) : List.of();
+    boolean gap = !toCluster.isEmpty() && toCluster.get(0).seq() > clusterSeq + 1;
     Future<Void> write = records
-        ? store.append(room.name(), epoch, batch, historyLimit, durability.waitForDisk(liveNodes.get().size()),
-            healthy)
+        ? store.append(room.name(), epoch, toCluster, gap, batch, historyLimit, durability.waitForDisk(nodes), healthy)
         : store.changeMembers(room.name(), epoch, changes);
     write.onComplete(ar -> {
       writing = false;
       if (ar.failed()) {
-        breakDown(ar.cause());
+        if (broken) {
+          signalDrained(); // the catch-up of a room already dropped
+        } else {
+          breakDown(ar.cause());
+        }
         return;
       }
       committed = ticket;
-      if (records) {
+      if (!batch.isEmpty()) {
         committedSeq = batch.get(batch.size() - 1).seq();
+      }
+      if (!toCluster.isEmpty()) {
+        clusterSeq = toCluster.get(toCluster.size() - 1).seq();
+      }
+      if (clusterSeq < committedSeq) {
+        copyLater();
       }
       releaseCommitted();
       flush();
     }).otherwiseEmpty(); // completion is handled above; nothing else observes this future
+  }
+
+  /**
+   * What the cluster copy lacks up to the end of {@code batch} (or, for a catch-up alone, up to
+   * what is written): the batch itself unless the copy was behind.
+   */
+  private List<ChatRecord> clusterBacklog(List<ChatRecord> batch) {
+    long upTo = batch.isEmpty() ? committedSeq : batch.get(batch.size() - 1).seq();
+    if (clusterSeq >= upTo) {
+      return List.of();
+    }
+    if (!batch.isEmpty() && batch.get(0).seq() == clusterSeq + 1) {
+      return batch;
+    }
+    List<ChatRecord> backlog = new ArrayList<>();
+    for (ChatRecord r : room.since(clusterSeq).messages()) {
+      if (r.seq() > upTo) {
+        break;
+      }
+      backlog.add(r);
+    }
+    return backlog;
+  }
+
+  /** Brings the cluster copy up to date within CLUSTER_COPY_MS (once: later writes are in it too). */
+  private void copyLater() {
+    if (copyTimer < 0 && !stopping && !broken) {
+      copyTimer = vertx.setTimer(CLUSTER_COPY_MS, id -> {
+        copyTimer = -1;
+        if (!stopping && !broken && clusterSeq < committedSeq) {
+          write(null, null);
+        }
+      });
+    }
   }
 
   private void releaseCommitted() {

@@ -105,8 +105,12 @@ public final class Processors {
     }
   }
 
-  /** Appends chat records if the writer's epoch is still current; false means fenced. */
-  public record Append(long epoch, List<ChatRecord> records, int limit)
+  /**
+   * Appends chat records if the writer's epoch is still current; false means fenced. {@code gap}:
+   * the records are the room's retained tail, and those between the state's seq and theirs fell
+   * out of retention (a copy written behind, after more than the limit came).
+   */
+  public record Append(long epoch, List<ChatRecord> records, boolean gap, int limit)
       implements EntryProcessor<String, RoomState, Boolean> {
     @Override
     public Boolean process(Map.Entry<String, RoomState> entry) {
@@ -114,7 +118,7 @@ public final class Processors {
       if (state == null || state.epoch() != epoch) {
         return false;
       }
-      state.append(records, limit);
+      state.append(records, gap, limit);
       entry.setValue(state);
       return true;
     }

@@ -57,9 +57,22 @@ public final class RoomState implements Serializable {
    * skipped) and drops what falls out of the retention. Returns the records dropped, oldest first.
    */
   public List<ChatRecord> append(List<ChatRecord> records, int limit) {
+    return append(records, false, limit);
+  }
+
+  /**
+   * As {@link #append(List, int)}; with {@code gap}, the records are the room's retained tail and
+   * may start past seq + 1 (what lies between fell out of retention): the history is then
+   * replaced by them.
+   */
+  public List<ChatRecord> append(List<ChatRecord> records, boolean gap, int limit) {
     for (ChatRecord r : records) {
       if (r.seq() <= seq) {
         continue; // already stored: the same append applied again (Hazelcast retries operations)
+      }
+      if (gap && r.seq() > seq + 1) {
+        history.clear();
+        seq = r.seq() - 1;
       }
       if (r.seq() != seq + 1) {
         throw new IllegalStateException("seq " + r.seq() + " does not follow " + seq);
