@@ -38,6 +38,9 @@ public final class RoomHost extends VerticleBase {
     Future<Void> closed;
   }
 
+  /** How often rooms whose cluster copy lags (a node alone in its cluster) bring it up to date. */
+  static final long CLUSTER_COPY_MS = 1000;
+
   private final String nodeId;
   private final RoomStore store;
   private final Supplier<Set<String>> liveNodes;
@@ -70,6 +73,9 @@ public final class RoomHost extends VerticleBase {
   public Future<?> start() {
     host = context;
     vertx.setPeriodic(Math.max(10, Math.min(1000, idleTimeoutMs / 4)), id -> hibernateIdleRooms());
+    vertx.setPeriodic(CLUSTER_COPY_MS, id -> active.values().stream()
+        .filter(RoomVerticle::clusterBehind)
+        .forEach(RoomVerticle::catchUpCluster));
     return vertx.eventBus().<Wire.RoomCommand>consumer(Addresses.roomInbox(nodeId), this::onCommand).completion();
   }
 
@@ -136,7 +142,7 @@ public final class RoomHost extends VerticleBase {
 
   /**
    * A room's written history from its verticle when it is active on this node (the cluster copy
-   * may lag there: see RoomVerticle.CLUSTER_COPY_MS); null when it is not active here.
+   * may lag there: see RoomVerticle.clusterSeq); null when it is not active here.
    */
   public Future<HistorySlice> history(String room, long since, int limit, Context replyContext) {
     RoomVerticle v = active.get(room);

@@ -46,14 +46,6 @@ public final class RoomVerticle extends VerticleBase {
   static final int TAKEOVER_REPLAY = 200;
 
   /**
-   * How long a room alone in a one-node cluster lets its cluster copy lag behind what it has
-   * written to disk. There the journal is what an ACK waits for (no second node holds a backup),
-   * so the cluster copy is written behind, one write for what came meanwhile, instead of one
-   * Hazelcast call per message; with a second node every write goes to the cluster first again.
-   */
-  static final long CLUSTER_COPY_MS = 100;
-
-  /**
    * A write waiting to be sent, with its ticket: a chat record, a member change, or (both null) a
    * catch-up of the cluster copy.
    */
@@ -69,10 +61,17 @@ public final class RoomVerticle extends VerticleBase {
   /** The last seq whose record is stored (the working Room may be ahead while a write is in flight). */
   private long committedSeq;
   private boolean writing;
-  /** The last seq in the cluster's copy of the room (behind committedSeq while written behind). */
+  /**
+   * The last seq in the cluster's copy of the room. A room alone in a one-node cluster writes its
+   * messages to disk only: there the journal is what an ACK waits for (no second node could hold
+   * a backup), and the copy has no reader while the room is active (the HTTP API asks the room).
+   * The copy catches up when a node joins (which could take the room over from it), before the
+   * room sleeps, and every second from the host's sweep; with a second node every write goes to
+   * the cluster first, with whatever the copy lacks.
+   */
   private long clusterSeq;
-  /** The timer that brings the cluster copy up to date, or -1. */
-  private long copyTimer = -1;
+  /** Whether the cluster copy lacks written messages (read by the host's sweep). */
+  private volatile boolean clusterBehind;
   private boolean broken;
   /** Set when the host stops the room: commands go back to the host from then on. */
   private boolean stopping;
@@ -128,10 +127,6 @@ public final class RoomVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
-    if (copyTimer >= 0) {
-      vertx.cancelTimer(copyTimer);
-      copyTimer = -1;
-    }
     write(null, null);
     return drained()
         .compose(v -> store.hibernate(room.name(), lease, epoch, committedSeq, List.copyOf(room.since(0).messages()),
@@ -152,8 +147,9 @@ public final class RoomVerticle extends VerticleBase {
   }
 
   /**
-   * Brings the cluster copy up to date before any further output (a node joined the cluster: from
-   * now on it may take the room over from that copy); any thread.
+   * Brings the cluster copy up to date (with whatever is being written now) before any further
+   * output: a node joined the cluster, which from now on may take the room over from that copy,
+   * or the copy lags; any thread.
    */
   public void catchUpCluster() {
     context.runOnContext(v -> {
@@ -183,6 +179,11 @@ public final class RoomVerticle extends VerticleBase {
       replyContext.runOnContext(x -> reply.complete(slice));
     });
     return reply.future();
+  }
+
+  /** Whether the cluster copy lacks messages written to disk; any thread. */
+  public boolean clusterBehind() {
+    return clusterBehind;
   }
 
   /** How long this room has had no command in progress, in nanoseconds (0 while one is); any thread. */
@@ -357,7 +358,7 @@ public final class RoomVerticle extends VerticleBase {
   /**
    * Sends the writes queued meanwhile as one: member changes, or chat records (with any catch-up
    * of the cluster copy). Records go to the cluster copy first, unless the node is alone in its
-   * cluster: then only to disk, and the cluster copy follows within CLUSTER_COPY_MS.
+   * cluster: then only to disk (see clusterSeq).
    */
   private void flush() {
     if (writing || writes.isEmpty()) {
@@ -404,9 +405,7 @@ public final class RoomVerticle extends VerticleBase {
       if (!toCluster.isEmpty()) {
         clusterSeq = toCluster.get(toCluster.size() - 1).seq();
       }
-      if (clusterSeq < committedSeq) {
-        copyLater();
-      }
+      clusterBehind = clusterSeq < committedSeq;
       releaseCommitted();
       flush();
     }).otherwiseEmpty(); // completion is handled above; nothing else observes this future
@@ -432,18 +431,6 @@ public final class RoomVerticle extends VerticleBase {
       backlog.add(r);
     }
     return backlog;
-  }
-
-  /** Brings the cluster copy up to date within CLUSTER_COPY_MS (once: later writes are in it too). */
-  private void copyLater() {
-    if (copyTimer < 0 && !stopping && !broken) {
-      copyTimer = vertx.setTimer(CLUSTER_COPY_MS, id -> {
-        copyTimer = -1;
-        if (!stopping && !broken && clusterSeq < committedSeq) {
-          write(null, null);
-        }
-      });
-    }
   }
 
   private void releaseCommitted() {
