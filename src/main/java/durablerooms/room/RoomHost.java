@@ -17,10 +17,12 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * The node's room host: one event-bus consumer per node receives every command for the rooms this
@@ -73,8 +75,7 @@ public final class RoomHost extends VerticleBase {
   public Future<?> start() {
     host = context;
     vertx.setPeriodic(Math.max(10, Math.min(1000, idleTimeoutMs / 4)), id -> hibernateIdleRooms());
-    vertx.setPeriodic(CLUSTER_COPY_MS, id -> active.values().stream()
-        .filter(RoomVerticle::clusterBehind)
+    vertx.setPeriodic(CLUSTER_COPY_MS, id -> deployed().filter(RoomVerticle::clusterBehind)
         .forEach(RoomVerticle::catchUpCluster));
     return vertx.eventBus().<Wire.RoomCommand>consumer(Addresses.roomInbox(nodeId), this::onCommand).completion();
   }
@@ -149,9 +150,17 @@ public final class RoomHost extends VerticleBase {
     return v == null ? null : v.history(since, limit, replyContext);
   }
 
-  /** A node joined the cluster: every room active here brings its cluster copy up to date; any thread. */
+  /** A node joined the cluster: every room deployed here brings its cluster copy up to date; any thread. */
   public void catchUpClusterCopies() {
-    active.values().forEach(RoomVerticle::catchUpCluster);
+    host.runOnContext(v -> deployed().forEach(RoomVerticle::catchUpCluster));
+  }
+
+  /**
+   * The rooms deployed on this node (on the host's context), also those whose direct path is not
+   * open yet: they may have written already. A room that is stopping catches up on its own.
+   */
+  private Stream<RoomVerticle> deployed() {
+    return rooms.values().stream().map(e -> e.verticle).filter(Objects::nonNull);
   }
 
   private Future<Void> dispatch(Wire.RoomCommand cmd) {
