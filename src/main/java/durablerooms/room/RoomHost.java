@@ -55,7 +55,8 @@ public final class RoomHost extends VerticleBase {
   private final Map<String, Entry> rooms = new HashMap<>();
   /** The rooms active here and not closing, for the gateways' direct path (read from any thread). */
   private final ConcurrentHashMap<String, RoomVerticle> active = new ConcurrentHashMap<>();
-  private Context host;
+  /** This host's context (set once started; read by the cluster's event thread too). */
+  private volatile Context host;
 
   public RoomHost(String nodeId, RoomStore store, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
                   long idleTimeoutMs, int historyLimit, int maxMembers, Durability durability,
@@ -152,7 +153,10 @@ public final class RoomHost extends VerticleBase {
 
   /** A node joined the cluster: every room deployed here brings its cluster copy up to date; any thread. */
   public void catchUpClusterCopies() {
-    host.runOnContext(v -> deployed().forEach(RoomVerticle::catchUpCluster));
+    Context c = host;
+    if (c != null) { // null until started: no room yet
+      c.runOnContext(v -> deployed().forEach(RoomVerticle::catchUpCluster));
+    }
   }
 
   /**
