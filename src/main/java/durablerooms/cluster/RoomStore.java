@@ -76,17 +76,28 @@ public final class RoomStore {
    * Starts an activation, once the lease is claimed: the state's epoch is raised (the new
    * activation's fencing token; if the cluster does not hold the room, it is read from the archive
    * first), the member set fenced to it. The archive is read after the claim: a previous owner
-   * checkpoints the room to disk before it gives the lease back.
+   * checkpoints the room to disk before it gives the lease back. A room given back cleanly (asleep)
+   * or never held has its state on disk, not in the cluster: the archive is read first, saving a
+   * Hazelcast call on every wake and cold join (the cluster's copy still wins if it has one). A
+   * takeover starts from the cluster's copy without the archive, which may be on the lost node.
    */
   public Future<Snapshot> activate(String room, Processors.Claim claim) {
     String id = UUID.randomUUID().toString();
-    return await(states.submitToKey(room, new Processors.ActivateState(id, false, null)))
-        .compose(state -> state != null ? Future.succeededFuture(state)
-            : stored(room).compose(stored -> await(states.submitToKey(room, new Processors.ActivateState(id, true, stored)))))
+    Future<RoomState> activated = claim.takeover() ? activateFromCluster(room, id)
+        : stored(room).compose(stored -> await(states.submitToKey(room, new Processors.ActivateState(id, true, stored))),
+            unreadable -> activateFromCluster(room, id));
+    return activated
         .compose(state -> await(members.submitToKey(room, new Processors.ActivateMembers(state.epoch())))
             .compose(set -> set == null
                 ? Future.failedFuture(new FencedException(room))
                 : Future.succeededFuture(new Snapshot(claim.lease(), claim.takeover(), state, set))));
+  }
+
+  /** Raises the epoch of the cluster's copy of the state; only if the cluster has none, reads the archive for it. */
+  private Future<RoomState> activateFromCluster(String room, String id) {
+    return await(states.submitToKey(room, new Processors.ActivateState(id, false, null)))
+        .compose(state -> state != null ? Future.succeededFuture(state)
+            : stored(room).compose(stored -> await(states.submitToKey(room, new Processors.ActivateState(id, true, stored)))));
   }
 
   /**
