@@ -60,9 +60,13 @@ class SlowReaderTest {
       assertNotNull(slowConn);
       // from here on the slow client reads nothing
 
+      // each message once the previous one is ACKed: the slow reader still gets 10 MB it never reads,
+      // while the observer (a client of this JVM that reads everything) is never asked to take a
+      // burst of many 50 KB frames at once, which would make it a slow consumer too (1013)
       String text = "z".repeat(MESSAGE_CHARS);
       for (int i = 0; i < MESSAGES; i++) {
         sender.say(text, "m" + i);
+        assertEquals("m" + i, sender.nextOfType("ACK").getString("id"));
       }
       long lastSeq = 0;
       for (int i = 0; i < MESSAGES; i++) {
@@ -70,9 +74,6 @@ class SlowReaderTest {
         assertEquals("m" + i, m.getString("id"), "the observer gets every message, in order");
         assertTrue(lastSeq == 0 || m.getLong("seq") == lastSeq + 1, "seq strictly consecutive");
         lastSeq = m.getLong("seq");
-      }
-      for (int i = 0; i < MESSAGES; i++) {
-        sender.nextOfType("ACK");
       }
 
       TestNodes.eventually(WsClient.TIMEOUT_MS, "the slow reader is being closed", slowConn::closing);
