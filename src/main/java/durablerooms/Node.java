@@ -95,6 +95,7 @@ public final class Node {
     // one registry per node (tests run several in one JVM): Vert.x's metrics and the rooms' in it
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     VertxOptions options = new VertxOptions()
+        .setPreferNativeTransport(true)
         .setEventBusOptions(new EventBusOptions().setHost(config.clusterHost()))
         .setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
@@ -104,6 +105,11 @@ public final class Node {
     return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry))
         .withClusterManager(cluster).buildClustered()
         .compose(vertx -> {
+          if (vertx.isNativeTransportEnabled()) {
+            LOG.info("network transport: native (epoll)");
+          } else {
+            LOG.info("network transport: Java NIO (native epoll unavailable: {})", vertx.unavailableNativeTransportCause());
+          }
           Node node = new Node(config, vertx, cluster, archive, new RoomMetrics(registry));
           // on failure, close without waiting: the close's own completion would run on a closed event loop
           return node.deploy().map(node).onFailure(err -> vertx.close().onComplete(v -> archive.close()));
