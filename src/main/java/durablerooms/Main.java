@@ -66,7 +66,7 @@ public final class Main {
       node = Node.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      String hint = cause instanceof java.net.BindException
+      String hint = bindFailed(cause)
           ? " (ROOMS_HTTP_HOST=" + config.httpHost() + " ROOMS_HTTP_PORT=" + config.httpPort() + ")" : "";
       System.err.println("durable-rooms: could not start: " + firstLine(cause.getMessage()) + hint);
       System.exit(cause instanceof ConfigException ? BAD_CONFIG : START_FAILED);
@@ -99,6 +99,12 @@ public final class Main {
         System.err.println("durable-rooms: logging configuration: " + e.getMessage());
       }
     }
+  }
+
+  /** Whether the HTTP port could not be bound: Java NIO says so with a BindException, Netty's epoll transport with the errno's text. */
+  private static boolean bindFailed(Throwable cause) {
+    return cause instanceof java.net.BindException
+        || (cause instanceof java.io.IOException && String.valueOf(cause.getMessage()).contains("Address already in use"));
   }
 
   private static String firstLine(String s) {
