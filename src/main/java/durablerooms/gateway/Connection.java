@@ -2,22 +2,25 @@ package durablerooms.gateway;
 
 import durablerooms.metrics.RoomMetrics;
 import durablerooms.protocol.CloseCode;
-import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocketFrameType;
-import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.internal.http.WebSocketInternal;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One client socket on this node: its id (the member id), room and client identity, and its
@@ -34,6 +37,9 @@ public final class Connection {
   private final String clientKey;
   private final ServerWebSocket socket;
   private final Context context;
+  /** The socket's Netty handler context: frames are written to its pipeline directly. */
+  private final ChannelHandlerContext out;
+  private final int maxFrameBytes;
   private final String ip;
   private final long maxQueuedBytes;
   private final long closeGraceMs;
@@ -41,8 +47,7 @@ public final class Connection {
   /** The highest message seq this socket has (touched on the connection's event loop only). */
   long lastSeq = -1;
   private final AtomicBoolean closing = new AtomicBoolean();
-  private final AtomicLong queued = new AtomicLong();
-  private final AtomicLong maxQueued = new AtomicLong();
+  private volatile long maxQueued;
   private Future<Void> last = Future.succeededFuture();
   private final Promise<Void> gone = Promise.promise();
 
@@ -56,7 +61,7 @@ public final class Connection {
   private long pingSentAt;
 
   Connection(String id, String room, String clientKey, ServerWebSocket socket, Context context, String ip,
-             long maxQueuedBytes, long closeGraceMs, boolean fixedName, TokenBucket rate, TokenBucket errors,
+             int maxFrameBytes, long maxQueuedBytes, long closeGraceMs, boolean fixedName, TokenBucket rate, TokenBucket errors,
              RoomMetrics metrics) {
     this.metrics = metrics;
     this.id = id;
@@ -64,6 +69,8 @@ public final class Connection {
     this.clientKey = clientKey;
     this.socket = socket;
     this.context = context;
+    this.out = ((WebSocketInternal) socket).channelHandlerContext();
+    this.maxFrameBytes = maxFrameBytes;
     this.ip = ip;
     this.maxQueuedBytes = maxQueuedBytes;
     this.closeGraceMs = closeGraceMs;
@@ -121,62 +128,73 @@ public final class Connection {
     return closing.get();
   }
 
-  /** The most bytes that were ever queued for this socket and not yet written to the network. */
+  /**
+   * The most bytes that were ever queued for this socket and not yet written to the network (as
+   * Netty counts them: the frames, their headers and about 100 bytes of bookkeeping per buffer).
+   */
   public long maxQueuedBytes() {
-    return maxQueued.get();
+    return maxQueued;
   }
 
   /**
-   * Writes one encoded frame (from any thread). A socket that closed meanwhile just drops it; a
-   * socket whose unsent backlog is over ROOMS_MAX_QUEUED_BYTES is closed with 1013 instead of
-   * queueing more, so a client that does not read costs a bounded amount of memory and never
-   * delays the room or its other members.
+   * Writes one text frame (on the connection's event loop). A socket that closed meanwhile just
+   * drops it; a socket whose unsent backlog is over ROOMS_MAX_QUEUED_BYTES is closed with 1013
+   * instead of queueing more, so a client that does not read costs a bounded amount of memory and
+   * never delays the room or its other members.
    */
   public void write(String frame) {
-    write(frame, byteSize(frame));
-  }
-
-  /** The UTF-8 size of a frame (computed once per delivery, not once per recipient). */
-  static int byteSize(String frame) {
-    return ByteBufUtil.utf8Bytes(frame);
-  }
-
-  /** {@link #write(String)} of a frame whose UTF-8 size is known. */
-  void write(String frame, int size) {
-    if (admit(size)) {
-      socket.writeTextMessage(frame).onComplete(ar -> queued.addAndGet(-size));
-    }
+    writeEncoded(frame.getBytes(StandardCharsets.UTF_8));
   }
 
   /**
-   * Writes a text frame already encoded as UTF-8, as one WebSocket frame: a broadcast encodes its
-   * frame once and every recipient's frame wraps the same bytes (writeTextMessage would encode
-   * and copy it for each). Only for frames within the socket's maximum frame size.
+   * Writes a text frame already encoded as UTF-8: a broadcast encodes its frame once and every
+   * recipient's frame wraps the same bytes. A frame over the socket's maximum frame size goes out
+   * in fragments.
+   *
+   * <p>Frames go to the socket's Netty pipeline directly, without a completion promise per frame
+   * (Vert.x's write creates one and completes it once the bytes are sent: a tenth of the CPU under
+   * fan-out load). Every frame of a connection takes this path, so they stay in order; the backlog
+   * is read from Netty's outbound buffer. The flush is consolidated per event-loop turn
+   * ({@link GatewayVerticle}).
    */
   void writeEncoded(byte[] utf8) {
-    int size = utf8.length;
-    if (admit(size)) {
-      socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, utf8, true))
-          .onComplete(ar -> queued.addAndGet(-size));
+    if (!out.executor().inEventLoop()) {
+      out.executor().execute(() -> writeEncoded(utf8));
+      return;
     }
-  }
-
-  /** Whether {@code size} more bytes may be queued; a socket over its backlog is closed instead. */
-  private boolean admit(int size) {
     if (closed || closing.get()) {
-      return false;
+      return;
     }
-    long backlog = queued.get();
+    ChannelOutboundBuffer buffer = out.channel().unsafe().outboundBuffer();
+    if (buffer == null) {
+      return; // the channel is closed
+    }
+    long backlog = buffer.totalPendingWriteBytes();
     if (backlog > maxQueuedBytes) {
-      if (!closing.get()) {
-        LOG.info("connection {}: {} bytes unsent, over {}: closing with 1013", id, backlog, maxQueuedBytes);
-        metrics.slowReaderClose();
-      }
+      LOG.info("connection {}: {} bytes unsent, over {}: closing with 1013", id, backlog, maxQueuedBytes);
+      metrics.slowReaderClose();
       closeWith(CloseCode.TRY_AGAIN_LATER, "client reads too slowly");
-      return false;
+      return;
     }
-    maxQueued.accumulateAndGet(queued.addAndGet(size), Math::max);
-    return true;
+    ByteBuf bytes = Unpooled.wrappedBuffer(utf8);
+    int length = utf8.length;
+    if (length <= maxFrameBytes) {
+      out.write(new TextWebSocketFrame(true, 0, bytes), out.voidPromise());
+    } else {
+      for (int from = 0; from < length; from += maxFrameBytes) {
+        int n = Math.min(maxFrameBytes, length - from);
+        boolean last = from + n == length;
+        ByteBuf part = bytes.retainedSlice(from, n);
+        out.write(from == 0 ? new TextWebSocketFrame(false, 0, part) : new ContinuationWebSocketFrame(last, 0, part),
+            out.voidPromise());
+      }
+      bytes.release();
+    }
+    out.flush();
+    long queuedNow = buffer.totalPendingWriteBytes();
+    if (queuedNow > maxQueued) {
+      maxQueued = queuedNow;
+    }
   }
 
   /**
@@ -207,9 +225,7 @@ public final class Connection {
   /** Drops the TCP connection at once, discarding whatever is still queued for it. */
   private void terminate() {
     // Vert.x has no public way to abort a WebSocket whose close frame cannot be written
-    if (socket instanceof WebSocketInternal internal) {
-      internal.channelHandlerContext().channel().close();
-    }
+    out.channel().close();
   }
 
   // --- liveness (on the connection's event loop) ---------------------------------------------------

@@ -76,7 +76,7 @@ public final class GatewayVerticle extends VerticleBase {
     this.config = node.config();
     this.protocol = new Protocol(config.maxMessageChars());
     this.origins = OriginPolicy.parse(config.allowedOrigins());
-    this.outlet = new Outlet(config.maxFrameBytes());
+    this.outlet = new Outlet();
   }
 
   @Override
@@ -123,9 +123,11 @@ public final class GatewayVerticle extends VerticleBase {
         // are reassembled and bounded by MessageAssembler, as Vert.x would drop them silently
         .setMaxWebSocketFrameSize(config.maxFrameBytes())
         .setMaxWebSocketMessageSize(config.maxFrameBytes())
-        // backstop: a connection that neither reads nor completes a write for this long is closed
-        // (a live WebSocket always has traffic: the liveness pings)
-        .setIdleTimeout((int) (config.pingIntervalMs() + config.pingTimeoutMs()))
+        // backstop: a connection that sends nothing for this long is closed (a live WebSocket
+        // answers the liveness pings; a mute one is closed 1001 by them first, with a grace period
+        // for its close handshake). Read idle only: an idle timer that watches writes adds a
+        // listener to every frame written
+        .setReadIdleTimeout((int) (config.pingIntervalMs() + 3 * config.pingTimeoutMs()))
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         // HTTP/1.1 only: with h2c on, Vert.x creates the connection (and calls connectionHandler,
         // which starts the handshake timer) only once a whole request has arrived
@@ -306,7 +308,7 @@ public final class GatewayVerticle extends VerticleBase {
     long now = System.nanoTime();
     Context socketContext = vertx.getOrCreateContext(); // the context the socket's handlers run on
     Connection conn = new Connection(id, a.room(), a.client() == null ? id : "c:" + a.client(), ws, socketContext,
-        a.ip(), config.maxQueuedBytes(), config.pingTimeoutMs(), a.fixedName(),
+        a.ip(), config.maxFrameBytes(), config.maxQueuedBytes(), config.pingTimeoutMs(), a.fixedName(),
         new TokenBucket(config.ratePerSec(), config.rateBurst(), now),
         new TokenBucket(config.errorRefillPerSec(), config.errorBudget(), now), node.metrics());
     node.connections().add(conn);

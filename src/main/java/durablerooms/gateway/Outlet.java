@@ -16,14 +16,8 @@ import java.util.Map;
  * over the loops, and in the order the room sent them. Touched on its event loop only.
  */
 final class Outlet {
-  /** The sockets' maximum frame size: a longer frame is sent in fragments. */
-  private final int maxFrameBytes;
   private final Map<String, Connection> byId = new HashMap<>();
   private final Map<String, List<Connection>> admitted = new HashMap<>();
-
-  Outlet(int maxFrameBytes) {
-    this.maxFrameBytes = maxFrameBytes;
-  }
 
   void add(Connection c) {
     byId.put(c.id(), c);
@@ -69,9 +63,7 @@ final class Outlet {
       return 0;
     }
     boolean message = d.kind() == Wire.Delivery.MESSAGE;
-    String frame = d.frame();
-    byte[] utf8 = frame.getBytes(StandardCharsets.UTF_8); // encoded once for all recipients
-    boolean oneFrame = utf8.length <= maxFrameBytes;
+    byte[] utf8 = d.frame().getBytes(StandardCharsets.UTF_8); // encoded once for all recipients
     int written = 0;
     for (int i = 0, n = members.size(); i < n; i++) {
       Connection c = members.get(i);
@@ -79,11 +71,7 @@ final class Outlet {
         continue;
       }
       if (!c.id().equals(d.exclude())) {
-        if (oneFrame) {
-          c.writeEncoded(utf8);
-        } else {
-          c.write(frame, utf8.length); // split into fragments by the socket
-        }
+        c.writeEncoded(utf8);
         written++;
       }
     }
