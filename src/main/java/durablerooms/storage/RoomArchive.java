@@ -24,6 +24,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -329,11 +330,23 @@ public final class RoomArchive implements AutoCloseable {
   }
 
   /**
+   * Under load (the last journal write ended less than JOURNAL_BUSY_NANOS ago), the journal thread
+   * takes what comes for JOURNAL_GATHER_NANOS before it writes: the rooms' appends then find it
+   * asleep on a timer rather than waiting on the queue, so they do not each pay a wake-up of it
+   * (a futex call in the appending event loop, and one in this thread: 3% of the node's CPU at
+   * 68,000 deliveries/s). Adds up to half a millisecond to a message under load; a lone append is
+   * written at once.
+   */
+  private static final long JOURNAL_BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  private static final long JOURNAL_GATHER_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+
+  /**
    * The journal thread: appends what was queued meanwhile to the journal with one write, completes
    * the appends (their messages survive a crash from here on) and passes everything on to the
    * writer. Waits while the database is more than MAX_BEHIND records behind.
    */
   private void journalLoop() {
+    long lastJournaled = System.nanoTime() - JOURNAL_BUSY_NANOS;
     List<Pending> batch = new ArrayList<>();
     List<Journal.Entry> entries = new ArrayList<>();
     while (!closed || !queue.isEmpty()) {
@@ -344,6 +357,9 @@ public final class RoomArchive implements AutoCloseable {
           continue;
         }
         batch.add(first);
+        if (System.nanoTime() - lastJournaled < JOURNAL_BUSY_NANOS) {
+          LockSupport.parkNanos(JOURNAL_GATHER_NANOS);
+        }
         queue.drainTo(batch);
         while (behindDatabase.get() > MAX_BEHIND && writer.isAlive()) {
           Thread.sleep(1);
@@ -367,6 +383,7 @@ public final class RoomArchive implements AutoCloseable {
         }
         behindDatabase.addAndGet(records);
         journaled.add(new Journaled(List.copyOf(batch), written, records));
+        lastJournaled = System.nanoTime();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
