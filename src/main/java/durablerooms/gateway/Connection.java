@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -147,50 +148,61 @@ public final class Connection {
   }
 
   /**
-   * Writes a text frame already encoded as UTF-8: a broadcast encodes its frame once and every
-   * recipient's frame wraps the same bytes. A frame over the socket's maximum frame size goes out
-   * in fragments.
-   *
-   * <p>Frames go to the socket's Netty pipeline directly, without a completion promise per frame
+   * Writes a text frame already encoded as UTF-8; a frame over the socket's maximum frame size
+   * goes out in fragments.
+   */
+  void writeEncoded(byte[] utf8) {
+    if (utf8.length <= maxFrameBytes) {
+      ByteBuf frame = TextFrames.encode(utf8);
+      writeFrame(frame);
+      frame.release();
+      return;
+    }
+    ByteBuf bytes = Unpooled.wrappedBuffer(utf8);
+    for (int from = 0; from < utf8.length; from += maxFrameBytes) {
+      int n = Math.min(maxFrameBytes, utf8.length - from);
+      boolean last = from + n == utf8.length;
+      ByteBuf part = bytes.retainedSlice(from, n);
+      write(from == 0 ? new TextWebSocketFrame(false, 0, part) : new ContinuationWebSocketFrame(last, 0, part));
+    }
+    bytes.release();
+  }
+
+  /**
+   * Writes a whole frame encoded by {@link TextFrames} (the caller keeps its reference): a
+   * broadcast encodes its frame once and every recipient writes a duplicate of the same buffer.
+   */
+  void writeFrame(ByteBuf frame) {
+    write(frame.retainedDuplicate());
+  }
+
+  /**
+   * Writes to the socket's Netty pipeline directly, without a completion promise per frame
    * (Vert.x's write creates one and completes it once the bytes are sent: a tenth of the CPU under
    * fan-out load). Every frame of a connection takes this path, so they stay in order; the backlog
    * is read from Netty's outbound buffer. The flush is consolidated per event-loop turn
-   * ({@link GatewayVerticle}).
+   * ({@link GatewayVerticle}). Takes over {@code msg} (a buffer or a WebSocket frame).
    */
-  void writeEncoded(byte[] utf8) {
+  private void write(Object msg) {
     if (!out.executor().inEventLoop()) {
-      out.executor().execute(() -> writeEncoded(utf8));
-      return;
-    }
-    if (closed || closing.get()) {
+      out.executor().execute(() -> write(msg));
       return;
     }
     ChannelOutboundBuffer buffer = out.channel().unsafe().outboundBuffer();
-    if (buffer == null) {
-      return; // the channel is closed
+    // no frame after a close frame, either way (Vert.x's own write checks the same); a null buffer: the channel is closed
+    if (closed || closing.get() || buffer == null || socket.isClosed()) {
+      ReferenceCountUtil.release(msg);
+      return;
     }
     long backlog = buffer.totalPendingWriteBytes();
     if (backlog > maxQueuedBytes) {
+      ReferenceCountUtil.release(msg);
       LOG.info("connection {}: {} bytes unsent, over {}: closing with 1013", id, backlog, maxQueuedBytes);
       metrics.slowReaderClose();
       closeWith(CloseCode.TRY_AGAIN_LATER, "client reads too slowly");
       return;
     }
-    ByteBuf bytes = Unpooled.wrappedBuffer(utf8);
-    int length = utf8.length;
-    if (length <= maxFrameBytes) {
-      out.write(new TextWebSocketFrame(true, 0, bytes), out.voidPromise());
-    } else {
-      for (int from = 0; from < length; from += maxFrameBytes) {
-        int n = Math.min(maxFrameBytes, length - from);
-        boolean last = from + n == length;
-        ByteBuf part = bytes.retainedSlice(from, n);
-        out.write(from == 0 ? new TextWebSocketFrame(false, 0, part) : new ContinuationWebSocketFrame(last, 0, part),
-            out.voidPromise());
-      }
-      bytes.release();
-    }
-    out.flush();
+    out.writeAndFlush(msg, out.voidPromise());
     long queuedNow = buffer.totalPendingWriteBytes();
     if (queuedNow > maxQueued) {
       maxQueued = queuedNow;

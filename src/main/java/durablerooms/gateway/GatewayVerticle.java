@@ -76,7 +76,7 @@ public final class GatewayVerticle extends VerticleBase {
     this.config = node.config();
     this.protocol = new Protocol(config.maxMessageChars());
     this.origins = OriginPolicy.parse(config.allowedOrigins());
-    this.outlet = new Outlet();
+    this.outlet = new Outlet(config.maxFrameBytes());
   }
 
   @Override

@@ -1,6 +1,7 @@
 package durablerooms.gateway;
 
 import durablerooms.cluster.Wire;
+import io.netty.buffer.ByteBuf;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -16,8 +17,14 @@ import java.util.Map;
  * over the loops, and in the order the room sent them. Touched on its event loop only.
  */
 final class Outlet {
+  /** The sockets' maximum frame size: a longer frame is sent in fragments. */
+  private final int maxFrameBytes;
   private final Map<String, Connection> byId = new HashMap<>();
   private final Map<String, List<Connection>> admitted = new HashMap<>();
+
+  Outlet(int maxFrameBytes) {
+    this.maxFrameBytes = maxFrameBytes;
+  }
 
   void add(Connection c) {
     byId.put(c.id(), c);
@@ -63,16 +70,28 @@ final class Outlet {
       return 0;
     }
     boolean message = d.kind() == Wire.Delivery.MESSAGE;
-    byte[] utf8 = d.frame().getBytes(StandardCharsets.UTF_8); // encoded once for all recipients
+    byte[] utf8 = d.frame().getBytes(StandardCharsets.UTF_8);
+    // encoded once for all recipients, WebSocket header included (a longer one goes in fragments)
+    ByteBuf frame = utf8.length <= maxFrameBytes ? TextFrames.encode(utf8) : null;
     int written = 0;
-    for (int i = 0, n = members.size(); i < n; i++) {
-      Connection c = members.get(i);
-      if (message && !advance(c, d.seq())) {
-        continue;
+    try {
+      for (int i = 0, n = members.size(); i < n; i++) {
+        Connection c = members.get(i);
+        if (message && !advance(c, d.seq())) {
+          continue;
+        }
+        if (!c.id().equals(d.exclude())) {
+          if (frame != null) {
+            c.writeFrame(frame);
+          } else {
+            c.writeEncoded(utf8);
+          }
+          written++;
+        }
       }
-      if (!c.id().equals(d.exclude())) {
-        c.writeEncoded(utf8);
-        written++;
+    } finally {
+      if (frame != null) {
+        frame.release();
       }
     }
     return written;
