@@ -78,7 +78,7 @@ class SlowReaderTest {
 
       TestNodes.eventually(WsClient.TIMEOUT_MS, "the slow reader is being closed", slowConn::closing);
       long frame = MESSAGE_CHARS + 200;
-      // Netty counts about 100 bytes of bookkeeping per queued buffer (two per frame of this size)
+      // Netty counts about 100 bytes of bookkeeping per queued frame on top of its bytes
       assertTrue(slowConn.maxQueuedBytes() <= MAX_QUEUED + frame + 4096,
           "the server held at most the bound and one frame for it: " + slowConn.maxQueuedBytes());
 
