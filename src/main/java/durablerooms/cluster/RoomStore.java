@@ -84,8 +84,7 @@ public final class RoomStore {
   public Future<Snapshot> activate(String room, Processors.Claim claim) {
     String id = UUID.randomUUID().toString();
     Future<RoomState> activated = claim.takeover() ? activateFromCluster(room, id)
-        : stored(room).compose(stored -> await(states.submitToKey(room, new Processors.ActivateState(id, true, stored))),
-            unreadable -> activateFromCluster(room, id));
+        : stored(room).compose(stored -> activateWith(room, id, stored), unreadable -> activateFromCluster(room, id));
     return activated
         .compose(state -> await(members.submitToKey(room, new Processors.ActivateMembers(state.epoch())))
             .compose(set -> set == null
@@ -97,7 +96,12 @@ public final class RoomStore {
   private Future<RoomState> activateFromCluster(String room, String id) {
     return await(states.submitToKey(room, new Processors.ActivateState(id, false, null)))
         .compose(state -> state != null ? Future.succeededFuture(state)
-            : stored(room).compose(stored -> await(states.submitToKey(room, new Processors.ActivateState(id, true, stored)))));
+            : stored(room).compose(stored -> activateWith(room, id, stored)));
+  }
+
+  /** Raises the epoch of the cluster's copy, starting it from the archive's {@code stored} if the cluster has none. */
+  private Future<RoomState> activateWith(String room, String id, RoomState stored) {
+    return await(states.submitToKey(room, new Processors.ActivateState(id, true, stored)));
   }
 
   /**
