@@ -80,7 +80,7 @@ class SlowReaderTest {
       long frame = MESSAGE_CHARS + 200;
       // Netty counts about 100 bytes of bookkeeping per queued frame on top of its bytes
       assertTrue(slowConn.maxQueuedBytes() <= MAX_QUEUED + frame + 4096,
-          "the server held at most the bound and one frame for it: " + slowConn.maxQueuedBytes());
+          "the server held at most the bound, one frame and Netty's bookkeeping for it: " + slowConn.maxQueuedBytes());
 
       // the client reads again: what the kernel held, then the close
       int[] got = {0};

@@ -153,9 +153,7 @@ public final class Connection {
    */
   void writeEncoded(byte[] utf8) {
     if (utf8.length <= maxFrameBytes) {
-      ByteBuf frame = TextFrames.encode(utf8);
-      writeFrame(frame);
-      frame.release();
+      write(TextFrames.encode(utf8));
       return;
     }
     ByteBuf bytes = Unpooled.wrappedBuffer(utf8);
