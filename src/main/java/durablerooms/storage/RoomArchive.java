@@ -28,8 +28,10 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Room state on disk, through JDBC: the last seq and epoch of each room and its retained messages.
- * New messages are first appended to this process's {@link Journal} by the journal thread, and
+ * Room state on disk, through JDBC: the last seq and epoch of each room (rooms_state) and its
+ * retained messages, in rows of a run of records each (rooms_chunks, see {@link Chunks}): a
+ * commit adds one row per room, not one per message, which is what H2's work (and its garbage)
+ * grows with. New messages are first appended to this process's {@link Journal} by the journal thread, and
  * their write completes there (one system call for whatever all rooms queued meanwhile); the
  * writer thread then commits them to the database behind it, in batches (one transaction for
  * whatever was journaled meanwhile). A checkpoint completes once it is in the database. Journal
@@ -81,9 +83,10 @@ public final class RoomArchive implements AutoCloseable {
   /**
    * Per room, the seq up to which old messages were deleted (writer thread only). Retention runs
    * once a room is {@code pruneStep} messages past it, not in every commit: deleting one old row
-   * per commit dirtied old pages in every chunk H2 writes, a quarter of its cost per commit. The
-   * store may hold up to a tenth more than the limit (reads take only the last ROOMS_HISTORY_LIMIT)
-   * until the room hibernates: its checkpoint prunes to the limit and drops its entry here.
+   * per commit dirtied old pages in every chunk H2 writes, a quarter of its cost per commit. Whole
+   * rows go, so the store may hold up to a tenth more than the limit, plus a row (reads take only
+   * the last ROOMS_HISTORY_LIMIT) until the room hibernates: its checkpoint prunes to the limit
+   * (to the row) and drops its entry here.
    */
   private final Map<String, Long> prunedUpTo = new HashMap<>();
   /**
@@ -154,8 +157,8 @@ public final class RoomArchive implements AutoCloseable {
   private void replay(List<Journal.Entry> entries) throws SQLException {
     Connection c = writeConnection;
     try (PreparedStatement existing = c.prepareStatement(
-             "SELECT seq FROM rooms_messages WHERE room = ? AND seq BETWEEN ? AND ?");
-         PreparedStatement insert = c.prepareStatement(INSERT_MESSAGE);
+             "SELECT first_seq, last_seq FROM rooms_chunks WHERE room = ? AND last_seq >= ? AND first_seq <= ?");
+         PreparedStatement insert = c.prepareStatement(INSERT_CHUNK);
          StateRaiser state = new StateRaiser(c)) {
       Map<String, long[]> rooms = new LinkedHashMap<>(); // room -> {seq, epoch}
       for (Journal.Entry e : entries) {
@@ -163,18 +166,25 @@ public final class RoomArchive implements AutoCloseable {
         existing.setString(1, e.room());
         existing.setLong(2, records.get(0).seq());
         existing.setLong(3, records.get(records.size() - 1).seq());
-        Set<Long> have = new HashSet<>();
+        List<long[]> stored = new ArrayList<>();
         try (ResultSet rs = existing.executeQuery()) {
           while (rs.next()) {
-            have.add(rs.getLong(1));
+            stored.add(new long[] {rs.getLong(1), rs.getLong(2)});
           }
         }
+        // the records no stored chunk covers, as runs of consecutive seqs: chunks never overlap
+        List<ChatRecord> run = new ArrayList<>();
         for (ChatRecord r : records) {
-          if (have.add(r.seq())) {
-            bind(insert, e.room(), r);
-            insert.addBatch();
+          boolean have = stored.stream().anyMatch(range -> range[0] <= r.seq() && r.seq() <= range[1]);
+          if (have || (!run.isEmpty() && r.seq() != run.get(run.size() - 1).seq() + 1)) {
+            addChunks(insert, e.room(), run);
+            run = new ArrayList<>();
+          }
+          if (!have) {
+            run.add(r);
           }
         }
+        addChunks(insert, e.room(), run);
         insert.executeBatch();
         long[] reached = rooms.computeIfAbsent(e.room(), r -> new long[2]);
         reached[0] = Math.max(reached[0], records.get(records.size() - 1).seq());
@@ -216,11 +226,63 @@ public final class RoomArchive implements AutoCloseable {
     try (Statement st = writeConnection.createStatement()) {
       st.execute("CREATE TABLE IF NOT EXISTS rooms_state (room VARCHAR(64) PRIMARY KEY, seq BIGINT NOT NULL, "
           + "epoch BIGINT NOT NULL)");
-      st.execute("CREATE TABLE IF NOT EXISTS rooms_messages (room VARCHAR(64) NOT NULL, seq BIGINT NOT NULL, "
-          + "ts BIGINT NOT NULL, user_name VARCHAR(1000) NOT NULL, member_id VARCHAR(100), body VARCHAR(1000000) NOT NULL, "
-          + "client_id VARCHAR(1000), dedupe_key VARCHAR(2000), PRIMARY KEY (room, seq))");
+      st.execute("CREATE TABLE IF NOT EXISTS rooms_chunks (room VARCHAR(64) NOT NULL, first_seq BIGINT NOT NULL, "
+          + "last_seq BIGINT NOT NULL, records VARCHAR(10000000) NOT NULL, PRIMARY KEY (room, first_seq))");
       writeConnection.commit();
     }
+    migrateMessageRows();
+  }
+
+  /**
+   * Stores of earlier versions kept a row per message (rooms_messages): they are moved into chunks,
+   * and that table dropped. Safe to repeat if a crash cuts it short: a room's chunks are made anew.
+   */
+  private void migrateMessageRows() throws SQLException {
+    Connection c = writeConnection;
+    boolean found = false;
+    try (ResultSet rs = c.getMetaData().getTables(null, c.getSchema(), null, new String[] {"TABLE"})) {
+      while (rs.next()) {
+        found |= rs.getString("TABLE_NAME").equalsIgnoreCase("rooms_messages");
+      }
+    }
+    if (!found) {
+      return;
+    }
+    int moved = 0;
+    try (Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery("SELECT room, seq, ts, user_name, member_id, body, client_id, dedupe_key "
+             + "FROM rooms_messages ORDER BY room, seq");
+         PreparedStatement clear = c.prepareStatement(
+             "DELETE FROM rooms_chunks WHERE room = ? AND first_seq BETWEEN ? AND ?");
+         PreparedStatement insert = c.prepareStatement(INSERT_CHUNK)) {
+      String room = null;
+      List<ChatRecord> records = new ArrayList<>();
+      while (true) {
+        boolean more = rs.next();
+        if (room != null && (!more || !room.equals(rs.getString(1)))) {
+          clear.setString(1, room);
+          clear.setLong(2, records.get(0).seq());
+          clear.setLong(3, records.get(records.size() - 1).seq());
+          clear.executeUpdate();
+          addChunks(insert, room, records);
+          insert.executeBatch();
+          moved += records.size();
+          records.clear();
+        }
+        if (!more) {
+          break;
+        }
+        room = rs.getString(1);
+        records.add(new ChatRecord(rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5), rs.getString(6),
+            rs.getString(7), rs.getString(8)));
+      }
+      st.execute("DROP TABLE rooms_messages");
+      c.commit();
+    } catch (SQLException e) {
+      c.rollback();
+      throw e;
+    }
+    LOG.info("moved {} stored messages into chunk rows", moved);
   }
 
   /** Queues records for the disk; the future completes when they are committed. */
@@ -277,14 +339,18 @@ public final class RoomArchive implements AutoCloseable {
         }
       }
       List<ChatRecord> history = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT seq, ts, user_name, member_id, body, client_id, dedupe_key "
-          + "FROM rooms_messages WHERE room = ? AND seq > ? ORDER BY seq")) {
+      long keepAfter = seq - historyLimit;
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT records FROM rooms_chunks WHERE room = ? AND last_seq > ? ORDER BY first_seq")) {
         ps.setString(1, room);
-        ps.setLong(2, seq - historyLimit);
+        ps.setLong(2, keepAfter);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            history.add(new ChatRecord(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                rs.getString(6), rs.getString(7)));
+            for (ChatRecord r : Chunks.records(rs.getString(1))) {
+              if (r.seq() > keepAfter && (history.isEmpty() || r.seq() > history.get(history.size() - 1).seq())) {
+                history.add(r);
+              }
+            }
           }
         }
       }
@@ -503,7 +569,12 @@ public final class RoomArchive implements AutoCloseable {
     }
   }
 
-  /** One transaction for the whole batch: messages inserted, state updated, retention applied. */
+  /**
+   * One transaction for the whole batch: per room, its new records in one chunk row (or a few, if
+   * long), its state raised and retention applied. New records must come after those stored
+   * (a seq stored already means another activation wrote the room): otherwise the whole
+   * transaction is refused, and its rooms are behind.
+   */
   private void write(List<Pending> batch) throws SQLException {
     Map<String, List<Pending>> byRoom = new LinkedHashMap<>();
     for (Pending p : batch) {
@@ -511,9 +582,10 @@ public final class RoomArchive implements AutoCloseable {
     }
     Set<String> caughtUp = new HashSet<>(); // rewritten or checkpointed: no longer behind once committed
     Connection c = writeConnection;
-    try (PreparedStatement clear = c.prepareStatement("DELETE FROM rooms_messages WHERE room = ? AND seq >= ?");
-         PreparedStatement insert = c.prepareStatement(INSERT_MESSAGE);
-         PreparedStatement retain = c.prepareStatement("DELETE FROM rooms_messages WHERE room = ? AND seq <= ?");
+    try (PreparedStatement insert = c.prepareStatement(INSERT_CHUNK);
+         // first_seq bounds the index range: the scan reads only the rows that go (and one more)
+         PreparedStatement retain = c.prepareStatement(
+             "DELETE FROM rooms_chunks WHERE room = ? AND first_seq <= ? AND last_seq <= ?");
          StateRaiser state = new StateRaiser(c)) {
       for (Map.Entry<String, List<Pending>> e : byRoom.entrySet()) {
         String room = e.getKey();
@@ -523,6 +595,8 @@ public final class RoomArchive implements AutoCloseable {
         long seq = 0;
         long epoch = 0;
         boolean checkpoint = false;
+        long storedUpTo = -1; // read when the room's first append needs it
+        List<ChatRecord> appended = new ArrayList<>();
         for (Pending p : e.getValue()) {
           epoch = Math.max(epoch, p.epoch());
           seq = Math.max(seq, p.seq());
@@ -535,23 +609,32 @@ public final class RoomArchive implements AutoCloseable {
           if (p.records().isEmpty() || (p.kind() == Kind.CHECKPOINT && !rewrite)) {
             continue;
           }
+          long first = p.records().get(0).seq();
           if (rewrite) {
-            clear.setString(1, room);
-            clear.setLong(2, p.records().get(0).seq());
-            clear.executeUpdate();
+            addChunks(insert, room, appended);
+            appended.clear();
+            insert.executeBatch();
+            clearFrom(c, insert, room, first);
+            addChunks(insert, room, p.records());
             caughtUp.add(room); // its retained history is on disk again
+          } else {
+            if (storedUpTo < 0) {
+              storedUpTo = state.stored(room);
+            }
+            if (first <= storedUpTo) {
+              throw new SQLException("room " + room + ": seq " + first + " is stored already (up to " + storedUpTo + ")");
+            }
+            appended.addAll(p.records());
           }
-          for (ChatRecord r : p.records()) {
-            bind(insert, room, r);
-            insert.addBatch();
-          }
-          insert.executeBatch();
+          storedUpTo = p.records().get(p.records().size() - 1).seq();
         }
+        addChunks(insert, room, appended);
         state.raise(room, seq, epoch);
         long keepAfter = seq - historyLimit;
         if (checkpoint || keepAfter - prunedUpTo.getOrDefault(room, 0L) >= pruneStep) {
           retain.setString(1, room);
           retain.setLong(2, keepAfter);
+          retain.setLong(3, keepAfter);
           retain.addBatch();
           if (checkpoint) {
             prunedUpTo.remove(room); // asleep, pruned to its limit: nothing of it stays here
@@ -560,34 +643,71 @@ public final class RoomArchive implements AutoCloseable {
           }
         }
       }
+      insert.executeBatch();
       retain.executeBatch();
       c.commit();
       caughtUp.forEach(behind::remove);
     }
   }
 
-  private static final String INSERT_MESSAGE = "INSERT INTO rooms_messages "
-      + "(room, seq, ts, user_name, member_id, body, client_id, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+  private static final String INSERT_CHUNK = "INSERT INTO rooms_chunks (room, first_seq, last_seq, records) VALUES (?, ?, ?, ?)";
 
-  private static void bind(PreparedStatement insert, String room, ChatRecord r) throws SQLException {
-    insert.setString(1, room);
-    insert.setLong(2, r.seq());
-    insert.setLong(3, r.ts());
-    insert.setString(4, r.user());
-    insert.setString(5, r.memberId());
-    insert.setString(6, r.text());
-    insert.setString(7, r.id());
-    insert.setString(8, r.dedupeKey());
+  /** Adds the records (in seq order, none stored) to {@code insert}'s batch as chunk rows. */
+  private static void addChunks(PreparedStatement insert, String room, List<ChatRecord> records) throws SQLException {
+    if (records.isEmpty()) {
+      return;
+    }
+    for (Chunks.Chunk chunk : Chunks.of(records)) {
+      insert.setString(1, room);
+      insert.setLong(2, chunk.firstSeq());
+      insert.setLong(3, chunk.lastSeq());
+      insert.setString(4, chunk.text());
+      insert.addBatch();
+    }
+  }
+
+  /**
+   * Deletes a room's stored records from seq {@code from} on; the earlier ones of the chunk that
+   * holds {@code from} are added to {@code insert}'s batch again.
+   */
+  private static void clearFrom(Connection c, PreparedStatement insert, String room, long from) throws SQLException {
+    List<ChatRecord> kept = new ArrayList<>();
+    try (PreparedStatement straddling = c.prepareStatement(
+             "SELECT records FROM rooms_chunks WHERE room = ? AND first_seq < ? AND last_seq >= ?");
+         PreparedStatement delete = c.prepareStatement("DELETE FROM rooms_chunks WHERE room = ? AND last_seq >= ?")) {
+      straddling.setString(1, room);
+      straddling.setLong(2, from);
+      straddling.setLong(3, from);
+      try (ResultSet rs = straddling.executeQuery()) {
+        while (rs.next()) {
+          Chunks.records(rs.getString(1)).stream().filter(r -> r.seq() < from).forEach(kept::add);
+        }
+      }
+      delete.setString(1, room);
+      delete.setLong(2, from);
+      delete.executeUpdate();
+    }
+    addChunks(insert, room, kept);
   }
 
   /** Raises rooms' stored seq and epoch to at least the given ones (creating a room's row if it has none); one per transaction. */
   private static final class StateRaiser implements AutoCloseable {
     private final PreparedStatement update;
     private final PreparedStatement create;
+    private final PreparedStatement read;
 
     StateRaiser(Connection c) throws SQLException {
       update = c.prepareStatement("UPDATE rooms_state SET seq = GREATEST(seq, ?), epoch = GREATEST(epoch, ?) WHERE room = ?");
       create = c.prepareStatement("INSERT INTO rooms_state (room, seq, epoch) VALUES (?, ?, ?)");
+      read = c.prepareStatement("SELECT seq FROM rooms_state WHERE room = ?");
+    }
+
+    /** The room's stored seq (0 if it has none): its records go up to there. */
+    long stored(String room) throws SQLException {
+      read.setString(1, room);
+      try (ResultSet rs = read.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
     }
 
     void raise(String room, long seq, long epoch) throws SQLException {
@@ -604,7 +724,7 @@ public final class RoomArchive implements AutoCloseable {
 
     @Override
     public void close() throws SQLException {
-      try (update; create) {
+      try (update; create; read) {
         // both closed
       }
     }

@@ -10,6 +10,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +23,7 @@ import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The room store on disk (H2 in memory here): what a sleeping room wakes up with. */
@@ -159,6 +164,83 @@ class RoomArchiveTest {
     archive.close();
     assertEquals(0, journalFiles());
     archive = RoomArchive.open(url, "", "", 100, journals);
+  }
+
+  @Test
+  @DisplayName("any text comes back as it was written: separators, digits, unicode, missing fields, long messages")
+  void textComesBackExactly() throws Exception {
+    String longText = "x".repeat(600_000); // two of them do not fit one chunk row
+    List<ChatRecord> written = List.of(
+        new ChatRecord(1, 5, "a:b,c", null, "12:34,-5:", null, null),
+        new ChatRecord(2, 6, "Zoë 😀", "m-2", "", "id,2", "c:Zoë|id,2"),
+        new ChatRecord(3, 7, "-", "-", longText, "-", "-"),
+        new ChatRecord(4, 8, "ann", "m1", longText + "!", "id-4", "k"));
+    await(archive.append("r8", 1, written.subList(0, 2)));
+    await(archive.append("r8", 1, written.subList(2, 4)));
+    await(archive.checkpoint("r8", 1, 4, written));
+    assertEquals(written, List.copyOf(archive.load("r8").history()));
+  }
+
+  @Test
+  @DisplayName("after a takeover, the records it writes again replace the stored ones from its first seq on")
+  void replaceKeepsEarlierRecords() throws Exception {
+    await(archive.append("r9", 1, records(1, 5)));
+    await(archive.flush());
+    List<ChatRecord> again = records(3, 6).stream()
+        .map(r -> new ChatRecord(r.seq(), r.ts(), r.user(), r.memberId(), "again " + r.seq(), r.id(), r.dedupeKey()))
+        .toList();
+    await(archive.replace("r9", 2, again));
+    await(archive.append("r9", 2, records(7, 7))); // and the room goes on after them
+    await(archive.flush());
+    RoomState state = archive.load("r9");
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), seqs(state));
+    assertEquals(List.of("message 1", "message 2", "again 3", "again 4", "again 5", "again 6", "message 7"),
+        state.history().stream().map(ChatRecord::text).toList());
+    assertEquals(2, state.epoch());
+  }
+
+  @Test
+  @DisplayName("a room keeps its last ROOMS_HISTORY_LIMIT messages (100 here)")
+  void retention() throws Exception {
+    for (long from = 1; from <= 250; from += 10) {
+      await(archive.append("r10", 1, records(from, from + 9)));
+    }
+    await(archive.checkpoint("r10", 1, 250, List.of()));
+    RoomState state = archive.load("r10");
+    assertEquals(250, state.seq());
+    assertEquals(LongStream.rangeClosed(151, 250).boxed().toList(), seqs(state));
+  }
+
+  @Test
+  @DisplayName("a store of an earlier version (a row per message) is moved into chunks when it opens")
+  void migratesMessageRows() throws Exception {
+    String old = "jdbc:h2:mem:old-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+    try (Connection c = DriverManager.getConnection(old); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE rooms_state (room VARCHAR(64) PRIMARY KEY, seq BIGINT NOT NULL, epoch BIGINT NOT NULL)");
+      st.execute("CREATE TABLE rooms_messages (room VARCHAR(64) NOT NULL, seq BIGINT NOT NULL, "
+          + "ts BIGINT NOT NULL, user_name VARCHAR(1000) NOT NULL, member_id VARCHAR(100), body VARCHAR(1000000) NOT NULL, "
+          + "client_id VARCHAR(1000), dedupe_key VARCHAR(2000), PRIMARY KEY (room, seq))");
+      st.execute("INSERT INTO rooms_state VALUES ('a', 3, 2), ('b', 1, 1)");
+      st.execute("INSERT INTO rooms_messages VALUES ('a', 1, 11, 'ann', 'm1', 'one', 'i1', 'k1'), "
+          + "('a', 2, 12, 'bob', NULL, 'two', NULL, NULL), ('a', 3, 13, 'ann', 'm1', 'three', 'i3', 'k3'), "
+          + "('b', 1, 21, 'cy', 'm9', 'hello', NULL, NULL)");
+    }
+    try (RoomArchive migrated = RoomArchive.open(old, "", "", 100, journals.resolve("old"))) {
+      RoomState a = migrated.load("a");
+      assertEquals(3, a.seq());
+      assertEquals(2, a.epoch());
+      assertEquals(List.of(new ChatRecord(1, 11, "ann", "m1", "one", "i1", "k1"),
+          new ChatRecord(2, 12, "bob", null, "two", null, null),
+          new ChatRecord(3, 13, "ann", "m1", "three", "i3", "k3")), List.copyOf(a.history()));
+      assertEquals(List.of("hello"), migrated.load("b").history().stream().map(ChatRecord::text).toList());
+      await(migrated.append("a", 2, records(4, 4))); // and the room goes on
+      await(migrated.flush());
+      assertEquals(List.of(1L, 2L, 3L, 4L), seqs(migrated.load("a")));
+    }
+    try (Connection c = DriverManager.getConnection(old);
+         ResultSet rs = c.getMetaData().getTables(null, null, "ROOMS_MESSAGES", null)) {
+      assertFalse(rs.next(), "the old table is dropped");
+    }
   }
 
   private long journalFiles() throws Exception {
