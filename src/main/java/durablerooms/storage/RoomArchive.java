@@ -52,8 +52,11 @@ public final class RoomArchive implements AutoCloseable {
   private record Pending(Kind kind, String room, long epoch, long seq, List<ChatRecord> records,
                          CompletableFuture<Void> done) {}
 
-  /** Work the journal thread passed on to the writer; {@code mark} is the journal position after it. */
-  private record Journaled(List<Pending> work, long mark, int records) {}
+  /**
+   * Work the journal thread passed on to the writer; {@code mark} is the journal position after it;
+   * {@code awaited}: someone waits for its commit (a checkpoint or a flush).
+   */
+  private record Journaled(List<Pending> work, long mark, int records, boolean awaited) {}
 
   /** A journal file this process no longer writes, deleted once the database holds it all ({@code mark}). */
   private record Retired(Journal journal, long mark) {}
@@ -448,7 +451,8 @@ public final class RoomArchive implements AutoCloseable {
           }
         }
         behindDatabase.addAndGet(records);
-        journaled.add(new Journaled(List.copyOf(batch), written, records));
+        boolean awaited = batch.stream().anyMatch(p -> p.kind() == Kind.CHECKPOINT);
+        journaled.add(new Journaled(List.copyOf(batch), written, records, awaited));
         lastJournaled = System.nanoTime();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -496,19 +500,23 @@ public final class RoomArchive implements AutoCloseable {
   }
 
   /**
-   * Under load (the last commit ended less than BUSY_NANOS ago), the writer gathers work for
-   * GATHER_NANOS before committing: H2's cost is per commit (it writes a chunk of changed pages),
-   * so fewer, larger commits carry more messages per core. Nobody waits for these commits but
-   * checkpoints (a room going to sleep), so the window can be wide: at 2,500 messages/s, 100 ms
-   * instead of 10 ms took H2 from 13% to 6% of the node's CPU. A lone write is committed at once.
+   * Under load (the last commit ended less than BUSY_NANOS ago), the writer gathers work for up to
+   * GATHER_SLICES x GATHER_SLICE_NANOS before committing: H2's cost is per commit (it writes a
+   * chunk of changed pages) and per row (a room's records of one commit are one row), so fewer,
+   * larger commits carry more messages per core. Nobody waits for these commits but checkpoints (a
+   * room going to sleep) and flushes (a clean stop), so the window is wide, and it ends after the
+   * slice in which one of those came. A lone write is committed at once.
    */
   private static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-  private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final long GATHER_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final int GATHER_SLICES = 10;
 
-  /** Sleeps through the window, then takes what came meanwhile: no wake-up per message. */
+  /** Sleeps through the window a slice at a time, taking what came meanwhile: no wake-up per message. */
   private void gather(List<Journaled> batch) throws InterruptedException {
-    TimeUnit.NANOSECONDS.sleep(GATHER_NANOS);
-    journaled.drainTo(batch);
+    for (int slice = 0; slice < GATHER_SLICES && !closed && batch.stream().noneMatch(Journaled::awaited); slice++) {
+      TimeUnit.NANOSECONDS.sleep(GATHER_SLICE_NANOS);
+      journaled.drainTo(batch);
+    }
   }
 
   private void writeLoop() {
