@@ -31,10 +31,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Room state on disk, through JDBC: the last seq and epoch of each room (rooms_state) and its
  * retained messages, in rows of a run of records each (rooms_chunks, see {@link Chunks}): a
  * commit adds one row per room, not one per message, which is what H2's work (and its garbage)
- * grows with. New messages are first appended to this process's {@link Journal} by the journal thread, and
- * their write completes there (one system call for whatever all rooms queued meanwhile); the
- * writer thread then commits them to the database behind it, in batches (one transaction for
- * whatever was journaled meanwhile). A checkpoint completes once it is in the database. Journal
+ * grows with. New messages are first appended to this process's {@link Journal} by the journal
+ * thread, and their write completes there (one system call for whatever all rooms queued
+ * meanwhile); the writer thread then commits them to the database behind it, in batches (one
+ * transaction for whatever was journaled meanwhile). A checkpoint completes once it is in the database. Journal
  * files of processes that died are replayed into the database when the archive opens. Reads
  * (loading a room after a restart or hibernation) use a small pool. Never called on an event loop.
  */
@@ -239,8 +239,31 @@ public final class RoomArchive implements AutoCloseable {
   /**
    * Stores of earlier versions kept a row per message (rooms_messages): they are moved into chunks,
    * and that table dropped. Safe to repeat if a crash cuts it short: a room's chunks are made anew.
+   * Nodes started together on one store may move it at the same time: one of them may then fail on
+   * the other's rows, and tries again (by then the table is usually gone).
    */
   private void migrateMessageRows() throws SQLException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        moveMessageRows();
+        return;
+      } catch (SQLException e) {
+        writeConnection.rollback();
+        if (attempt >= 5) {
+          throw e;
+        }
+        LOG.info("moving stored messages into chunk rows failed ({}); trying again", e.getMessage());
+        try {
+          Thread.sleep(500L * attempt); // on the thread that opens the archive, never an event loop
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  private void moveMessageRows() throws SQLException {
     Connection c = writeConnection;
     boolean found = false;
     try (ResultSet rs = c.getMetaData().getTables(null, c.getSchema(), null, new String[] {"TABLE"})) {
@@ -279,11 +302,8 @@ public final class RoomArchive implements AutoCloseable {
         records.add(new ChatRecord(rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5), rs.getString(6),
             rs.getString(7), rs.getString(8)));
       }
-      st.execute("DROP TABLE rooms_messages");
+      st.execute("DROP TABLE IF EXISTS rooms_messages"); // another node may have moved it meanwhile
       c.commit();
-    } catch (SQLException e) {
-      c.rollback();
-      throw e;
     }
     LOG.info("moved {} stored messages into chunk rows", moved);
   }
@@ -630,7 +650,8 @@ public final class RoomArchive implements AutoCloseable {
               storedUpTo = state.stored(room);
             }
             if (first <= storedUpTo) {
-              throw new SQLException("room " + room + ": seq " + first + " is stored already (up to " + storedUpTo + ")");
+              throw new SQLException("room " + room + ": seq " + first + " is stored already (up to "
+                  + storedUpTo + ")");
             }
             appended.addAll(p.records());
           }
@@ -658,7 +679,8 @@ public final class RoomArchive implements AutoCloseable {
     }
   }
 
-  private static final String INSERT_CHUNK = "INSERT INTO rooms_chunks (room, first_seq, last_seq, records) VALUES (?, ?, ?, ?)";
+  private static final String INSERT_CHUNK =
+      "INSERT INTO rooms_chunks (room, first_seq, last_seq, records) VALUES (?, ?, ?, ?)";
 
   /** Adds the records (in seq order, none stored) to {@code insert}'s batch as chunk rows. */
   private static void addChunks(PreparedStatement insert, String room, List<ChatRecord> records) throws SQLException {

@@ -211,20 +211,27 @@ class RoomArchiveTest {
     assertEquals(LongStream.rangeClosed(151, 250).boxed().toList(), seqs(state));
   }
 
-  @Test
-  @DisplayName("a store of an earlier version (a row per message) is moved into chunks when it opens")
-  void migratesMessageRows() throws Exception {
+  /** An H2 store as earlier versions wrote it (a row per message), with rooms a (3 messages) and b (1). */
+  private static String oldStore() throws Exception {
     String old = "jdbc:h2:mem:old-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
     try (Connection c = DriverManager.getConnection(old); Statement st = c.createStatement()) {
       st.execute("CREATE TABLE rooms_state (room VARCHAR(64) PRIMARY KEY, seq BIGINT NOT NULL, epoch BIGINT NOT NULL)");
       st.execute("CREATE TABLE rooms_messages (room VARCHAR(64) NOT NULL, seq BIGINT NOT NULL, "
-          + "ts BIGINT NOT NULL, user_name VARCHAR(1000) NOT NULL, member_id VARCHAR(100), body VARCHAR(1000000) NOT NULL, "
-          + "client_id VARCHAR(1000), dedupe_key VARCHAR(2000), PRIMARY KEY (room, seq))");
+          + "ts BIGINT NOT NULL, user_name VARCHAR(1000) NOT NULL, member_id VARCHAR(100), "
+          + "body VARCHAR(1000000) NOT NULL, client_id VARCHAR(1000), dedupe_key VARCHAR(2000), "
+          + "PRIMARY KEY (room, seq))");
       st.execute("INSERT INTO rooms_state VALUES ('a', 3, 2), ('b', 1, 1)");
       st.execute("INSERT INTO rooms_messages VALUES ('a', 1, 11, 'ann', 'm1', 'one', 'i1', 'k1'), "
           + "('a', 2, 12, 'bob', NULL, 'two', NULL, NULL), ('a', 3, 13, 'ann', 'm1', 'three', 'i3', 'k3'), "
           + "('b', 1, 21, 'cy', 'm9', 'hello', NULL, NULL)");
     }
+    return old;
+  }
+
+  @Test
+  @DisplayName("a store of an earlier version (a row per message) is moved into chunks when it opens")
+  void migratesMessageRows() throws Exception {
+    String old = oldStore();
     try (RoomArchive migrated = RoomArchive.open(old, "", "", 100, journals.resolve("old"))) {
       RoomState a = migrated.load("a");
       assertEquals(3, a.seq());
@@ -240,6 +247,34 @@ class RoomArchiveTest {
     try (Connection c = DriverManager.getConnection(old);
          ResultSet rs = c.getMetaData().getTables(null, null, "ROOMS_MESSAGES", null)) {
       assertFalse(rs.next(), "the old table is dropped");
+    }
+  }
+
+  @Test
+  @DisplayName("two nodes opening an earlier version's store at once both start, and every message is there once")
+  void migratesOnceWhenOpenedTogether() throws Exception {
+    String old = oldStore();
+    try (Connection c = DriverManager.getConnection(old); Statement st = c.createStatement()) {
+      // enough rows that the two migrations overlap
+      st.execute("INSERT INTO rooms_messages SELECT 'c', X, X, 'ann', 'm1', 'message ' || X, NULL, NULL "
+          + "FROM SYSTEM_RANGE(1, 20000)");
+      st.execute("INSERT INTO rooms_state VALUES ('c', 20000, 1)");
+    }
+    CompletableFuture<RoomArchive> first = CompletableFuture.supplyAsync(() -> openQuietly(old, "n1"));
+    CompletableFuture<RoomArchive> second = CompletableFuture.supplyAsync(() -> openQuietly(old, "n2"));
+    try (RoomArchive a = first.get(60, TimeUnit.SECONDS); RoomArchive b = second.get(60, TimeUnit.SECONDS)) {
+      for (RoomArchive archive : List.of(a, b)) {
+        assertEquals(List.of(1L, 2L, 3L), seqs(archive.load("a")));
+        assertEquals(LongStream.rangeClosed(19901, 20000).boxed().toList(), seqs(archive.load("c")));
+      }
+    }
+  }
+
+  private RoomArchive openQuietly(String url, String node) {
+    try {
+      return RoomArchive.open(url, "", "", 100, journals.resolve(node));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
