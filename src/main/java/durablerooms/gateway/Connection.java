@@ -177,9 +177,10 @@ public final class Connection {
   /**
    * Writes to the socket's Netty pipeline directly, without a completion promise per frame
    * (Vert.x's write creates one and completes it once the bytes are sent: with the idle timer's
-   * listener, about 5% of the CPU under fan-out load). Every frame of a connection takes this path, so they stay in order; the backlog
-   * is read from Netty's outbound buffer. The flush is consolidated per event-loop turn
-   * ({@link GatewayVerticle}). Takes over {@code msg} (a buffer or a WebSocket frame).
+   * listener, about 5% of the CPU under fan-out load). Every frame of a connection takes this
+   * path, so they stay in order; the backlog is read from Netty's outbound buffer. The flush is
+   * consolidated per event-loop turn ({@link GatewayVerticle}). Takes over {@code msg} (a buffer
+   * or a WebSocket frame).
    */
   private void write(Object msg) {
     if (!out.executor().inEventLoop()) {
@@ -187,7 +188,8 @@ public final class Connection {
       return;
     }
     ChannelOutboundBuffer buffer = out.channel().unsafe().outboundBuffer();
-    // no frame after a close frame, either way (Vert.x's own write checks the same); a null buffer: the channel is closed
+    // no frame after a close frame, either way (Vert.x's own write checks the same);
+    // a null buffer: the channel is closed
     if (closed || closing.get() || buffer == null || socket.isClosed()) {
       ReferenceCountUtil.release(msg);
       return;
