@@ -22,7 +22,7 @@ public final class Room {
   private final String name;
   private final RoomState state;
   private final LinkedHashMap<String, Member> members;
-  private final Map<String, ChatRecord> byDedupeKey = new HashMap<>();
+  private final DedupeIndex byDedupeKey = new DedupeIndex();
   /** Members per node, kept up to date on join and leave: read on every broadcast. */
   private final Map<String, Integer> perNode = new HashMap<>();
   private final int historyLimit;
@@ -99,11 +99,14 @@ public final class Room {
     }
     ChatRecord r = new ChatRecord(state.seq() + 1, ts, from.user(), from.id(), text, id, key);
     for (ChatRecord dropped : state.append(List.of(r), historyLimit)) {
-      if (dropped.dedupeKey() != null) {
-        byDedupeKey.remove(dropped.dedupeKey());
+      String droppedKey = dropped.dedupeKey();
+      if (droppedKey != null) {
+        byDedupeKey.remove(droppedKey, dropped);
       }
     }
-    index(r);
+    if (key != null) {
+      byDedupeKey.put(key, r);
+    }
     return new Said(r, true);
   }
 
@@ -122,8 +125,9 @@ public final class Room {
   }
 
   private void index(ChatRecord r) {
-    if (r.dedupeKey() != null) {
-      byDedupeKey.put(r.dedupeKey(), r);
+    String key = r.dedupeKey();
+    if (key != null) {
+      byDedupeKey.put(key, r);
     }
   }
 }
