@@ -27,7 +27,7 @@ public final class ServerFrames {
         .put("message", r.text())
         .put("seq", r.seq())
         .put("ts", r.ts());
-    if (r.id() != null) {
+    if (r.hasId()) {
       o.put("id", r.id());
     }
     return o;

@@ -290,7 +290,7 @@ public final class RoomVerticle extends VerticleBase {
     if (said.fresh()) {
       write(r, null);
       String message = ServerFrames.message(r);
-      String ack = r.id() == null ? null : ServerFrames.ack(r);
+      String ack = r.hasId() ? ServerFrames.ack(r) : null;
       return output(() -> {
         broadcast(from.id(), message, Wire.Delivery.MESSAGE, r.seq());
         if (ack != null) {

@@ -1,10 +1,128 @@
 package durablerooms.storage;
 
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * One stored chat message. {@code dedupeKey} is the sender's client identity plus its message
  * id (null for messages without id): the room keeps it so a retry is recognised.
+ *
+ * <p>A room retains its last ROOMS_HISTORY_LIMIT records, and under load the young collections
+ * copy them until they are tenured (their copying was most of each pause). So the text, id and
+ * dedupe key, the fields of each message, are kept in one array, decoded when read: two objects a
+ * record instead of eight. {@code user} and {@code memberId} are the member's own strings, shared.
  */
-public record ChatRecord(long seq, long ts, String user, String memberId, String text, String id,
-                         String dedupeKey) implements Serializable {}
+public final class ChatRecord implements Serializable {
+  private static final long serialVersionUID = 2L;
+  /** The length of each packed field (-1 for null), then their UTF-8 bytes. */
+  private static final int HEADER = 12;
+
+  private final long seq;
+  private final long ts;
+  private final String user;
+  private final String memberId;
+  private final byte[] fields;
+
+  public ChatRecord(long seq, long ts, String user, String memberId, String text, String id, String dedupeKey) {
+    this.seq = seq;
+    this.ts = ts;
+    this.user = user;
+    this.memberId = memberId;
+    this.fields = pack(text, id, dedupeKey);
+  }
+
+  public long seq() {
+    return seq;
+  }
+
+  public long ts() {
+    return ts;
+  }
+
+  public String user() {
+    return user;
+  }
+
+  public String memberId() {
+    return memberId;
+  }
+
+  public String text() {
+    return field(0);
+  }
+
+  public String id() {
+    return field(1);
+  }
+
+  public String dedupeKey() {
+    return field(2);
+  }
+
+  /** Whether the message has an id (without decoding it). */
+  public boolean hasId() {
+    return length(1) >= 0;
+  }
+
+  private static byte[] pack(String... values) {
+    byte[][] utf8 = new byte[values.length][];
+    int size = HEADER;
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] != null) {
+        utf8[i] = values[i].getBytes(StandardCharsets.UTF_8);
+        size += utf8[i].length;
+      }
+    }
+    byte[] out = new byte[size];
+    int at = HEADER;
+    for (int i = 0; i < values.length; i++) {
+      int n = utf8[i] == null ? -1 : utf8[i].length;
+      putInt(out, 4 * i, n);
+      if (n > 0) {
+        System.arraycopy(utf8[i], 0, out, at, n);
+        at += n;
+      }
+    }
+    return out;
+  }
+
+  private String field(int index) {
+    int at = HEADER;
+    for (int i = 0; i < index; i++) {
+      at += Math.max(0, length(i));
+    }
+    int n = length(index);
+    return n < 0 ? null : new String(fields, at, n, StandardCharsets.UTF_8);
+  }
+
+  private int length(int index) {
+    int i = 4 * index;
+    return (fields[i] << 24) | ((fields[i + 1] & 0xff) << 16) | ((fields[i + 2] & 0xff) << 8) | (fields[i + 3] & 0xff);
+  }
+
+  private static void putInt(byte[] b, int i, int v) {
+    b[i] = (byte) (v >>> 24);
+    b[i + 1] = (byte) (v >>> 16);
+    b[i + 2] = (byte) (v >>> 8);
+    b[i + 3] = (byte) v;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ChatRecord r && seq == r.seq && ts == r.ts && Objects.equals(user, r.user)
+        && Objects.equals(memberId, r.memberId) && Arrays.equals(fields, r.fields);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(seq, ts, user, memberId) * 31 + Arrays.hashCode(fields);
+  }
+
+  @Override
+  public String toString() {
+    return "ChatRecord[seq=" + seq + ", ts=" + ts + ", user=" + user + ", memberId=" + memberId + ", text=" + text()
+        + ", id=" + id() + ", dedupeKey=" + dedupeKey() + "]";
+  }
+}
