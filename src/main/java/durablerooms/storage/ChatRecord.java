@@ -1,5 +1,7 @@
 package durablerooms.storage;
 
+import java.io.DataOutput;
+import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -64,6 +66,30 @@ public final class ChatRecord implements Serializable {
   /** Whether the message has an id (without decoding it). */
   public boolean hasId() {
     return length(1) >= 0;
+  }
+
+  /**
+   * The UTF-8 bytes of text, id and dedupe key together: at least as many as their characters, so
+   * a bound for sizing their text form without decoding them.
+   */
+  public int packedLength() {
+    return fields.length - HEADER;
+  }
+
+  /**
+   * Writes text, id and dedupe key as the journal stores a string, its UTF-8 length (-1 for null)
+   * and then its bytes: they are kept in that encoding, so they are copied, not decoded and encoded.
+   */
+  public void writeFields(DataOutput out) throws IOException {
+    int at = HEADER;
+    for (int i = 0; i < 3; i++) {
+      int n = length(i);
+      out.writeInt(n);
+      if (n > 0) {
+        out.write(fields, at, n);
+        at += n;
+      }
+    }
   }
 
   private static byte[] pack(String... values) {

@@ -55,7 +55,8 @@ final class Chunks {
   }
 
   private static int length(ChatRecord r) {
-    return 48 + size(r.user()) + size(r.memberId()) + size(r.text()) + size(r.id()) + size(r.dedupeKey());
+    // text, id and dedupe key by their UTF-8 bytes, a bound of their characters (not decoded)
+    return 48 + size(r.user()) + size(r.memberId()) + r.packedLength() + 3 * 8;
   }
 
   private static int size(String s) {

@@ -173,9 +173,7 @@ final class Journal implements AutoCloseable {
       out.writeLong(r.ts());
       writeString(r.user());
       writeString(r.memberId());
-      writeString(r.text());
-      writeString(r.id());
-      writeString(r.dedupeKey());
+      r.writeFields(out); // text, id and dedupe key, each as writeString would write it
     }
   }
 
