@@ -34,9 +34,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * grows with. New messages are first appended to this process's {@link Journal} by the journal
  * thread, and their write completes there (one system call for whatever all rooms queued
  * meanwhile); the writer thread then commits them to the database behind it, in batches (one
- * transaction for whatever was journaled meanwhile). A checkpoint completes once it is in the database. Journal
- * files of processes that died are replayed into the database when the archive opens. Reads
- * (loading a room after a restart or hibernation) use a small pool. Never called on an event loop.
+ * transaction for whatever was journaled meanwhile). A checkpoint completes once it is in the
+ * database. Journal files of processes that died are replayed into the database when the archive
+ * opens. Reads (loading a room after a restart or hibernation) use a small pool. Never called on an
+ * event loop.
  */
 public final class RoomArchive implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RoomArchive.class);
