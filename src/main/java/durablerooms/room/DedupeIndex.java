@@ -1,74 +1,71 @@
 package durablerooms.room;
 
-import durablerooms.storage.ChatRecord;
+import java.util.function.LongPredicate;
 
 /**
- * A room's retained records by dedupe key (client identity and message id), in open addressing
- * with linear probing: two arrays, no object per entry, so that the index adds nothing per record
- * for the young collections to copy (see {@link ChatRecord}). A key's hash is kept beside its
- * record; its text is compared, decoded from the record, only when the hashes match. Owned by one
- * event loop.
+ * A room's retained records by dedupe key (client identity and message id): the seq of each, in
+ * open addressing with linear probing over two arrays, no object per entry, so that the index adds
+ * nothing per record for the young collections to copy (see {@link durablerooms.storage.History}).
+ * A key's hash is kept beside its seq; its text, which the history holds, is compared only when
+ * the hashes match. Seqs start at 1, so 0 marks a free slot. Owned by one event loop.
  */
 final class DedupeIndex {
   private int[] hashes = new int[16];
-  private ChatRecord[] records = new ChatRecord[16];
+  private long[] seqs = new long[16];
   private int size;
 
   int size() {
     return size;
   }
 
-  /** The record stored under {@code key}, or null. */
-  ChatRecord get(String key) {
-    int h = key.hashCode();
-    int mask = records.length - 1;
-    for (int i = home(h, mask); records[i] != null; i = (i + 1) & mask) {
-      if (hashes[i] == h && key.equals(records[i].dedupeKey())) {
-        return records[i];
+  /** The seq stored under a key with {@code hash} for which {@code isKey} holds, or 0. */
+  long get(int hash, LongPredicate isKey) {
+    int mask = seqs.length - 1;
+    for (int i = home(hash, mask); seqs[i] != 0; i = (i + 1) & mask) {
+      if (hashes[i] == hash && isKey.test(seqs[i])) {
+        return seqs[i];
       }
     }
-    return null;
+    return 0;
   }
 
-  /** Stores {@code r} under {@code key}, replacing a record stored under the same key. */
-  void put(String key, ChatRecord r) {
-    int h = key.hashCode();
-    int mask = records.length - 1;
-    int i = home(h, mask);
-    for (; records[i] != null; i = (i + 1) & mask) {
-      if (hashes[i] == h && key.equals(records[i].dedupeKey())) {
-        records[i] = r;
-        return;
-      }
-    }
-    hashes[i] = h;
-    records[i] = r;
-    if (2 * ++size > records.length) {
-      resize(records.length * 2);
-    }
-  }
-
-  /** Removes {@code r} (this very record) stored under {@code key}; nothing if it is not there. */
-  void remove(String key, ChatRecord r) {
-    int h = key.hashCode();
-    int mask = records.length - 1;
-    int i = home(h, mask);
-    while (records[i] != null && records[i] != r) {
+  /**
+   * Stores {@code seq} (above 0) under a key with {@code hash}. A room stores a key only after
+   * {@link #get} missed it; a history loaded with a key twice keeps both, and either is found.
+   */
+  void put(int hash, long seq) {
+    int mask = seqs.length - 1;
+    int i = home(hash, mask);
+    while (seqs[i] != 0) {
       i = (i + 1) & mask;
     }
-    if (records[i] == null) {
+    hashes[i] = hash;
+    seqs[i] = seq;
+    if (2 * ++size > seqs.length) {
+      resize(seqs.length * 2);
+    }
+  }
+
+  /** Removes {@code seq} stored under a key with {@code hash}; nothing if it is not there. */
+  void remove(int hash, long seq) {
+    int mask = seqs.length - 1;
+    int i = home(hash, mask);
+    while (seqs[i] != 0 && seqs[i] != seq) {
+      i = (i + 1) & mask;
+    }
+    if (seqs[i] == 0) {
       return;
     }
-    records[i] = null;
+    seqs[i] = 0;
     size--;
     // backward shift: move up each later entry of the run whose home is not between the hole and it
-    for (int j = (i + 1) & mask; records[j] != null; j = (j + 1) & mask) {
+    for (int j = (i + 1) & mask; seqs[j] != 0; j = (j + 1) & mask) {
       int k = home(hashes[j], mask);
       boolean stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
       if (!stays) {
         hashes[i] = hashes[j];
-        records[i] = records[j];
-        records[j] = null;
+        seqs[i] = seqs[j];
+        seqs[j] = 0;
         i = j;
       }
     }
@@ -76,18 +73,18 @@ final class DedupeIndex {
 
   private void resize(int capacity) {
     int[] oldHashes = hashes;
-    ChatRecord[] oldRecords = records;
+    long[] oldSeqs = seqs;
     hashes = new int[capacity];
-    records = new ChatRecord[capacity];
+    seqs = new long[capacity];
     int mask = capacity - 1;
-    for (int j = 0; j < oldRecords.length; j++) {
-      if (oldRecords[j] != null) {
+    for (int j = 0; j < oldSeqs.length; j++) {
+      if (oldSeqs[j] != 0) {
         int i = home(oldHashes[j], mask);
-        while (records[i] != null) {
+        while (seqs[i] != 0) {
           i = (i + 1) & mask;
         }
         hashes[i] = oldHashes[j];
-        records[i] = oldRecords[j];
+        seqs[i] = oldSeqs[j];
       }
     }
   }

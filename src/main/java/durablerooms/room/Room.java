@@ -1,6 +1,7 @@
 package durablerooms.room;
 
 import durablerooms.storage.ChatRecord;
+import durablerooms.storage.History;
 import durablerooms.storage.HistorySlice;
 import durablerooms.storage.MemberSet;
 import durablerooms.storage.RoomState;
@@ -8,7 +9,6 @@ import durablerooms.storage.RoomState;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,6 +23,7 @@ public final class Room {
   private final RoomState state;
   private final LinkedHashMap<String, Member> members;
   private final DedupeIndex byDedupeKey = new DedupeIndex();
+  private final History.KeyDropped unindex = byDedupeKey::remove;
   /** Members per node, kept up to date on join and leave: read on every broadcast. */
   private final Map<String, Integer> perNode = new HashMap<>();
   private final int historyLimit;
@@ -32,7 +33,12 @@ public final class Room {
     this.state = state;
     this.members = new LinkedHashMap<>(members.members());
     this.historyLimit = historyLimit;
-    state.history().forEach(this::index);
+    History history = state.history();
+    for (int i = 0; i < history.size(); i++) {
+      if (history.hasKey(i)) {
+        byDedupeKey.put(history.keyHash(i), history.seq(i));
+      }
+    }
     this.members.values().forEach(m -> perNode.merge(m.node(), 1, Integer::sum));
   }
 
@@ -92,22 +98,23 @@ public final class Room {
   public Said say(Member from, String clientKey, String text, String id, long ts) {
     String key = id == null ? null : clientKey + "\n" + id;
     if (key != null) {
-      ChatRecord seen = byDedupeKey.get(key);
-      if (seen != null) {
-        return new Said(seen, false);
+      long seen = seen(key);
+      if (seen != 0) {
+        History history = state.history();
+        return new Said(history.get(history.indexOf(seen)), false);
       }
     }
     ChatRecord r = new ChatRecord(state.seq() + 1, ts, from.user(), from.id(), text, id, key);
-    for (ChatRecord dropped : state.append(List.of(r), historyLimit)) {
-      String droppedKey = dropped.dedupeKey();
-      if (droppedKey != null) {
-        byDedupeKey.remove(droppedKey, dropped);
-      }
-    }
+    state.append(r, historyLimit, unindex);
     if (key != null) {
-      byDedupeKey.put(key, r);
+      byDedupeKey.put(r.dedupeKeyHash(), r.seq());
     }
     return new Said(r, true);
+  }
+
+  /** The seq of the retained record with dedupe key {@code key}, or 0. */
+  private long seen(String key) {
+    return byDedupeKey.get(key.hashCode(), seq -> key.equals(state.history().dedupeKey(seq)));
   }
 
   /** Messages after {@code since} for a reconnecting client (all retained ones, at most the retention). */
@@ -122,12 +129,5 @@ public final class Room {
   /** How many members each node holds: the fan-out targets (a read-only view). */
   public Map<String, Integer> membersPerNode() {
     return java.util.Collections.unmodifiableMap(perNode);
-  }
-
-  private void index(ChatRecord r) {
-    String key = r.dedupeKey();
-    if (key != null) {
-      byDedupeKey.put(key, r);
-    }
   }
 }

@@ -26,13 +26,21 @@ public final class ChatRecord implements Serializable {
   private final String user;
   private final String memberId;
   private final byte[] fields;
+  /** The dedupe key's {@code String.hashCode()}, kept from construction (0: not known yet, or none). */
+  private transient int keyHash;
 
   public ChatRecord(long seq, long ts, String user, String memberId, String text, String id, String dedupeKey) {
+    this(seq, ts, user, memberId, pack(text, id, dedupeKey), dedupeKey == null ? 0 : dedupeKey.hashCode());
+  }
+
+  /** A record over {@code fields} in the packed form (taken, not copied). */
+  ChatRecord(long seq, long ts, String user, String memberId, byte[] fields, int keyHash) {
     this.seq = seq;
     this.ts = ts;
     this.user = user;
     this.memberId = memberId;
-    this.fields = pack(text, id, dedupeKey);
+    this.fields = fields;
+    this.keyHash = keyHash;
   }
 
   public long seq() {
@@ -65,7 +73,22 @@ public final class ChatRecord implements Serializable {
 
   /** Whether the message has an id (without decoding it). */
   public boolean hasId() {
-    return length(1) >= 0;
+    return length(fields, 0, 1) >= 0;
+  }
+
+  /** The dedupe key's {@code String.hashCode()} (0 without a key): decoded only if not kept. */
+  public int dedupeKeyHash() {
+    int h = keyHash;
+    if (h == 0 && length(fields, 0, 2) >= 0) {
+      h = dedupeKey().hashCode();
+      keyHash = h;
+    }
+    return h;
+  }
+
+  /** The packed text, id and dedupe key, not copied: for {@link History}, which copies them. */
+  byte[] packed() {
+    return fields;
   }
 
   /**
@@ -83,7 +106,7 @@ public final class ChatRecord implements Serializable {
   public void writeFields(DataOutput out) throws IOException {
     int at = HEADER;
     for (int i = 0; i < 3; i++) {
-      int n = length(i);
+      int n = length(fields, 0, i);
       out.writeInt(n);
       if (n > 0) {
         out.write(fields, at, n);
@@ -115,17 +138,27 @@ public final class ChatRecord implements Serializable {
   }
 
   private String field(int index) {
-    int at = HEADER;
-    for (int i = 0; i < index; i++) {
-      at += Math.max(0, length(i));
-    }
-    int n = length(index);
-    return n < 0 ? null : new String(fields, at, n, StandardCharsets.UTF_8);
+    return field(fields, 0, index);
   }
 
-  private int length(int index) {
-    int i = 4 * index;
-    return (fields[i] << 24) | ((fields[i + 1] & 0xff) << 16) | ((fields[i + 2] & 0xff) << 8) | (fields[i + 3] & 0xff);
+  /** Field {@code index} (0 text, 1 id, 2 dedupe key) of the packed fields that start at {@code base} in {@code b}. */
+  static String field(byte[] b, int base, int index) {
+    int at = base + HEADER;
+    for (int i = 0; i < index; i++) {
+      at += Math.max(0, length(b, base, i));
+    }
+    int n = length(b, base, index);
+    return n < 0 ? null : new String(b, at, n, StandardCharsets.UTF_8);
+  }
+
+  /** Whether the packed fields that start at {@code base} in {@code b} hold a dedupe key. */
+  static boolean hasKey(byte[] b, int base) {
+    return length(b, base, 2) >= 0;
+  }
+
+  private static int length(byte[] b, int base, int index) {
+    int i = base + 4 * index;
+    return (b[i] << 24) | ((b[i + 1] & 0xff) << 16) | ((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff);
   }
 
   private static void putInt(byte[] b, int i, int v) {

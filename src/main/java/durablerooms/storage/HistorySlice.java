@@ -12,14 +12,12 @@ public record HistorySlice(List<ChatRecord> messages, long seq, boolean gap) imp
 
   /** Up to {@code limit} messages with seq > {@code since}, oldest first. */
   public static HistorySlice after(RoomState state, long since, int limit) {
-    List<ChatRecord> out = new ArrayList<>();
-    for (ChatRecord r : state.history()) {
-      if (r.seq() > since) {
-        if (out.size() == limit) {
-          break;
-        }
-        out.add(r);
-      }
+    History history = state.history();
+    int from = history.firstAfter(since);
+    int to = (int) Math.min(history.size(), (long) from + Math.max(0, limit));
+    List<ChatRecord> out = new ArrayList<>(to - from);
+    for (int i = from; i < to; i++) {
+      out.add(history.get(i));
     }
     boolean gap = since < state.seq() && state.firstRetainedSeq() > since + 1;
     return new HistorySlice(out, state.seq(), gap);
@@ -28,13 +26,12 @@ public record HistorySlice(List<ChatRecord> messages, long seq, boolean gap) imp
   /** Up to {@code limit} messages with seq < {@code before} (0 = after the last), oldest first. */
   public static HistorySlice before(RoomState state, long before, int limit) {
     long end = before <= 0 ? state.seq() + 1 : before;
-    List<ChatRecord> out = new ArrayList<>();
-    var it = state.history().descendingIterator();
-    while (it.hasNext() && out.size() < limit) {
-      ChatRecord r = it.next();
-      if (r.seq() < end) {
-        out.add(0, r);
-      }
+    History history = state.history();
+    int to = history.firstAfter(end - 1);
+    int from = Math.max(0, to - Math.max(0, limit));
+    List<ChatRecord> out = new ArrayList<>(to - from);
+    for (int i = from; i < to; i++) {
+      out.add(history.get(i));
     }
     long firstWanted = Math.max(1, end - limit);
     boolean gap = firstWanted < end && state.firstRetainedSeq() > firstWanted;

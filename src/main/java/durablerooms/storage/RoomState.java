@@ -1,8 +1,6 @@
 package durablerooms.storage;
 
 import java.io.Serializable;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -10,18 +8,23 @@ import java.util.List;
  * sequence number and the retained history (oldest first).
  */
 public final class RoomState implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   private long epoch;
   private long seq;
-  private final ArrayDeque<ChatRecord> history;
+  private final History history;
   /** The activation that raised the epoch last: an activation applied twice (a retried operation) counts once. */
   private String activation;
 
   public RoomState(long epoch, long seq, List<ChatRecord> history) {
+    this(epoch, seq, new History());
+    history.forEach(this.history::add);
+  }
+
+  private RoomState(long epoch, long seq, History history) {
     this.epoch = epoch;
     this.seq = seq;
-    this.history = new ArrayDeque<>(history);
+    this.history = history;
   }
 
   public static RoomState empty() {
@@ -36,7 +39,7 @@ public final class RoomState implements Serializable {
     return seq;
   }
 
-  public ArrayDeque<ChatRecord> history() {
+  public History history() {
     return history;
   }
 
@@ -54,10 +57,10 @@ public final class RoomState implements Serializable {
 
   /**
    * Appends records (in seq order, each exactly one past the last; records it already holds are
-   * skipped) and drops what falls out of the retention. Returns the records dropped, oldest first.
+   * skipped) and drops what falls out of the retention.
    */
-  public List<ChatRecord> append(List<ChatRecord> records, int limit) {
-    return append(records, false, limit);
+  public void append(List<ChatRecord> records, int limit) {
+    append(records, false, limit);
   }
 
   /**
@@ -65,7 +68,7 @@ public final class RoomState implements Serializable {
    * may start past seq + 1 (what lies between fell out of retention): the history is then
    * replaced by them.
    */
-  public List<ChatRecord> append(List<ChatRecord> records, boolean gap, int limit) {
+  public void append(List<ChatRecord> records, boolean gap, int limit) {
     for (ChatRecord r : records) {
       if (r.seq() <= seq) {
         continue; // already stored: the same append applied again (Hazelcast retries operations)
@@ -74,26 +77,32 @@ public final class RoomState implements Serializable {
         history.clear();
         seq = r.seq() - 1;
       }
-      if (r.seq() != seq + 1) {
-        throw new IllegalStateException("seq " + r.seq() + " does not follow " + seq);
-      }
-      history.addLast(r);
-      seq = r.seq();
+      append(r, limit, null);
     }
-    List<ChatRecord> dropped = new ArrayList<>();
+  }
+
+  /**
+   * Appends one record, exactly one past the last, and drops the oldest ones beyond {@code limit},
+   * telling {@code onDrop} (may be null) of each that had a dedupe key.
+   */
+  public void append(ChatRecord r, int limit, History.KeyDropped onDrop) {
+    if (r.seq() != seq + 1) {
+      throw new IllegalStateException("seq " + r.seq() + " does not follow " + seq);
+    }
+    history.add(r);
+    seq = r.seq();
     while (history.size() > limit) {
-      dropped.add(history.removeFirst());
+      history.removeFirst(onDrop);
     }
-    return dropped;
   }
 
   /** The seq of the oldest retained message, or seq + 1 when none is retained. */
   public long firstRetainedSeq() {
-    return history.isEmpty() ? seq + 1 : history.peekFirst().seq();
+    return history.isEmpty() ? seq + 1 : history.seq(0);
   }
 
   public RoomState copy() {
-    RoomState c = new RoomState(epoch, seq, new ArrayList<>(history));
+    RoomState c = new RoomState(epoch, seq, history.copy());
     c.activation = activation;
     return c;
   }

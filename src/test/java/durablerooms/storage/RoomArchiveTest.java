@@ -54,7 +54,7 @@ class RoomArchiveTest {
   }
 
   private static List<Long> seqs(RoomState state) {
-    return state.history().stream().map(ChatRecord::seq).toList();
+    return state.history().records().stream().map(ChatRecord::seq).toList();
   }
 
   @Test
@@ -67,7 +67,7 @@ class RoomArchiveTest {
     assertEquals(5, state.seq());
     assertEquals(1, state.epoch());
     assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seqs(state));
-    assertEquals("message 4", state.history().stream().filter(r -> r.seq() == 4).findFirst().orElseThrow().text());
+    assertEquals("message 4", state.history().records().stream().filter(r -> r.seq() == 4).findFirst().orElseThrow().text());
   }
 
   @Test
@@ -103,7 +103,7 @@ class RoomArchiveTest {
     RoomState state = archive.load("r3");
     assertEquals(6, state.seq());
     assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), seqs(state));
-    assertEquals("message 1", state.history().peekFirst().text());
+    assertEquals("message 1", state.history().get(0).text());
   }
 
   @Test
@@ -121,7 +121,7 @@ class RoomArchiveTest {
       assertEquals(5, r4.seq());
       assertEquals(3, r4.epoch());
       assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seqs(r4));
-      assertEquals("message 5", r4.history().peekLast().text());
+      assertEquals("message 5", r4.history().records().get(r4.history().size() - 1).text());
       assertEquals(List.of(1L), seqs(next.load("r5")));
     }
     try (Stream<Path> left = Files.list(dead)) {
@@ -178,7 +178,7 @@ class RoomArchiveTest {
     await(archive.append("r8", 1, written.subList(0, 2)));
     await(archive.append("r8", 1, written.subList(2, 4)));
     await(archive.checkpoint("r8", 1, 4, written));
-    assertEquals(written, List.copyOf(archive.load("r8").history()));
+    assertEquals(written, archive.load("r8").history().records());
   }
 
   @Test
@@ -195,7 +195,7 @@ class RoomArchiveTest {
     RoomState state = archive.load("r9");
     assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), seqs(state));
     assertEquals(List.of("message 1", "message 2", "again 3", "again 4", "again 5", "again 6", "message 7"),
-        state.history().stream().map(ChatRecord::text).toList());
+        state.history().records().stream().map(ChatRecord::text).toList());
     assertEquals(2, state.epoch());
   }
 
@@ -238,8 +238,8 @@ class RoomArchiveTest {
       assertEquals(2, a.epoch());
       assertEquals(List.of(new ChatRecord(1, 11, "ann", "m1", "one", "i1", "k1"),
           new ChatRecord(2, 12, "bob", null, "two", null, null),
-          new ChatRecord(3, 13, "ann", "m1", "three", "i3", "k3")), List.copyOf(a.history()));
-      assertEquals(List.of("hello"), migrated.load("b").history().stream().map(ChatRecord::text).toList());
+          new ChatRecord(3, 13, "ann", "m1", "three", "i3", "k3")), a.history().records());
+      assertEquals(List.of("hello"), migrated.load("b").history().records().stream().map(ChatRecord::text).toList());
       await(migrated.append("a", 2, records(4, 4))); // and the room goes on
       await(migrated.flush());
       assertEquals(List.of(1L, 2L, 3L, 4L), seqs(migrated.load("a")));

@@ -24,7 +24,7 @@ class RoomStateTest {
     state.append(records(1, 3), 10);
     state.append(records(2, 4), 10); // 2 and 3 again: a retried operation
     assertEquals(4, state.seq());
-    assertEquals(List.of(1L, 2L, 3L, 4L), state.history().stream().map(ChatRecord::seq).toList());
+    assertEquals(List.of(1L, 2L, 3L, 4L), state.history().records().stream().map(ChatRecord::seq).toList());
     assertThrows(IllegalStateException.class, () -> state.append(records(6, 6), 10));
   }
 
@@ -35,7 +35,7 @@ class RoomStateTest {
     state.append(records(1, 3), 5);
     state.append(records(16, 20), true, 5);
     assertEquals(20, state.seq());
-    assertEquals(List.of(16L, 17L, 18L, 19L, 20L), state.history().stream().map(ChatRecord::seq).toList());
+    assertEquals(List.of(16L, 17L, 18L, 19L, 20L), state.history().records().stream().map(ChatRecord::seq).toList());
     assertEquals(16, state.firstRetainedSeq());
   }
 
@@ -44,6 +44,6 @@ class RoomStateTest {
     RoomState state = RoomState.empty();
     state.append(records(1, 3), 10);
     state.append(records(2, 6), true, 10);
-    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), state.history().stream().map(ChatRecord::seq).toList());
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), state.history().records().stream().map(ChatRecord::seq).toList());
   }
 }
