@@ -11,10 +11,11 @@ import java.util.Objects;
  * One stored chat message. {@code dedupeKey} is the sender's client identity plus its message
  * id (null for messages without id): the room keeps it so a retry is recognised.
  *
- * <p>A room retains its last ROOMS_HISTORY_LIMIT records, and under load the young collections
- * copy them until they are tenured (their copying was most of each pause). So the text, id and
- * dedupe key, the fields of each message, are kept in one array, decoded when read: two objects a
- * record instead of eight. {@code user} and {@code memberId} are the member's own strings, shared.
+ * <p>The text, id and dedupe key, the fields of each message, are kept in one packed array and
+ * decoded when read: two objects a record instead of eight. A room's retained records are not kept
+ * as records at all: {@link History} copies their packed arrays into its own (the young collections
+ * used to copy every retained record until it was tenured, most of each pause under load).
+ * {@code user} and {@code memberId} are the member's own strings, shared.
  */
 public final class ChatRecord implements Serializable {
   private static final long serialVersionUID = 2L;

@@ -109,6 +109,29 @@ class HistoryTest {
     assertEquals("m8", history.get(3).text());
   }
 
+  /** An activation works on a copy of the cluster's state: changing either leaves the other as it was. */
+  @Test
+  void aCopyIsIndependentOfItsOriginal() {
+    Random random = new Random(5);
+    History original = new History();
+    for (long s = 1; s <= 50; s++) {
+      original.add(record(s, random));
+    }
+    original.removeFirst(null);
+    List<ChatRecord> before = original.records();
+    History copy = original.copy();
+    assertEquals(before, copy.records());
+    for (long s = 51; s <= 120; s++) {
+      copy.add(record(s, random)); // wraps, then grows the copy's rings
+      copy.removeFirst(null);
+    }
+    assertEquals(before, original.records());
+    original.add(record(51, random));
+    assertEquals(50, original.size());
+    assertEquals(49, copy.size());
+    assertEquals(72, copy.seq(0));
+  }
+
   /** Hazelcast copies a room's state by Java serialization (backups, migration): all records survive it. */
   @Test
   void serializationKeepsEveryRecord() throws Exception {
