@@ -2,12 +2,8 @@ package durablerooms.storage;
 
 import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.DataSerializable;
 import durablerooms.room.Member;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -114,22 +110,8 @@ public final class Processors {
    * the records are the room's retained tail, and those between the state's seq and theirs fell
    * out of retention (a copy written behind, after more than the limit came).
    */
-  public static final class Append implements EntryProcessor<String, RoomState, Boolean>, DataSerializable {
-    private long epoch;
-    private List<ChatRecord> records;
-    private boolean gap;
-    private int limit;
-
-    /** For Hazelcast, which reads the fields with {@link #readData}. */
-    public Append() {}
-
-    public Append(long epoch, List<ChatRecord> records, boolean gap, int limit) {
-      this.epoch = epoch;
-      this.records = records;
-      this.gap = gap;
-      this.limit = limit;
-    }
-
+  public record Append(long epoch, List<ChatRecord> records, boolean gap, int limit)
+      implements EntryProcessor<String, RoomState, Boolean> {
     @Override
     public Boolean process(Map.Entry<String, RoomState> entry) {
       RoomState state = entry.getValue();
@@ -139,43 +121,6 @@ public final class Processors {
       state.append(records, gap, limit);
       entry.setValue(state);
       return true;
-    }
-
-    /**
-     * The one processor sent for every batch of messages (to the backup, and to the owner of the
-     * room's partition when that is another node): written field by field, each record's text, id
-     * and dedupe key as their packed bytes, instead of by Java serialization, which writes the
-     * class descriptions of the processor, its list and its records into every operation.
-     */
-    @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
-      out.writeLong(epoch);
-      out.writeBoolean(gap);
-      out.writeInt(limit);
-      out.writeInt(records.size());
-      for (ChatRecord r : records) {
-        out.writeLong(r.seq());
-        out.writeLong(r.ts());
-        out.writeString(r.user());
-        out.writeString(r.memberId());
-        out.writeByteArray(r.packed());
-      }
-    }
-
-    @Override
-    public void readData(ObjectDataInput in) throws IOException {
-      epoch = in.readLong();
-      gap = in.readBoolean();
-      limit = in.readInt();
-      int count = in.readInt();
-      records = new ArrayList<>(count);
-      for (int i = 0; i < count; i++) {
-        long seq = in.readLong();
-        long ts = in.readLong();
-        String user = in.readString();
-        String memberId = in.readString();
-        records.add(new ChatRecord(seq, ts, user, memberId, in.readByteArray(), 0));
-      }
     }
   }
 

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The processors as Hazelcast sends them to another node: what arrives does what was sent. */
+/** The processors as Hazelcast sends them to another node (Java serialization): what arrives does what was sent. */
 class ProcessorsTest {
   private final SerializationService serialization = new DefaultSerializationServiceBuilder().build();
 
