@@ -206,20 +206,11 @@ public final class History implements Serializable {
     end = 0;
   }
 
-  /** An independent copy: the arrays cloned as they are, no record decoded. */
   public History copy() {
     History c = new History();
-    c.seqs = seqs.clone();
-    c.times = times.clone();
-    c.users = users.clone();
-    c.memberIds = memberIds.clone();
-    c.keyHashes = keyHashes.clone();
-    c.offsets = offsets.clone();
-    c.lengths = lengths.clone();
-    c.bytes = bytes.clone();
-    c.head = head;
-    c.size = size;
-    c.end = end;
+    for (int i = 0; i < size; i++) {
+      c.add(get(i));
+    }
     return c;
   }
 
