@@ -76,11 +76,6 @@ public final class History implements Serializable {
     return seqs[slot(i)];
   }
 
-  /** The seq of the newest retained record; the history must not be empty. */
-  public long lastSeq() {
-    return seq(size - 1);
-  }
-
   /** Whether the {@code i}-th retained record has a dedupe key. */
   public boolean hasKey(int i) {
     return ChatRecord.hasKey(bytes, offsets[slot(i)]);
