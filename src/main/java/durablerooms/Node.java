@@ -258,6 +258,15 @@ public final class Node {
     return cluster.getNodes().size();
   }
 
+  /**
+   * Whether Hazelcast has no partition migration in progress and every backup in sync: right after a
+   * node joined, operations on moving partitions wait and retry. Asks the other members: not on an
+   * event loop.
+   */
+  public boolean clusterSafe() {
+    return cluster.getHazelcastInstance().getPartitionService().isClusterSafe();
+  }
+
   public Vertx vertx() {
     return vertx;
   }
