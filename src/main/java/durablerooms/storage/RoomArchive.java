@@ -526,14 +526,11 @@ public final class RoomArchive implements AutoCloseable {
    * chunk of changed pages) and per row (a room's records of one commit are one row), so fewer,
    * larger commits carry more messages per core. Nobody waits for these commits but checkpoints (a
    * room going to sleep) and flushes (a clean stop), so the window is wide, and it ends after the
-   * slice in which one of those came. A lone write is committed at once. Two slices, not ten: what
-   * a window gathers stays in the heap until its commit, and with a second's window the store's rows
-   * were a third of what outlived young collections under load (steady 14 msg/s per member: p99
-   * 141-197 ms against 105-120 ms with two slices, the same CPU; README, session 12).
+   * slice in which one of those came. A lone write is committed at once.
    */
   private static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   private static final long GATHER_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-  private static final int GATHER_SLICES = 2;
+  private static final int GATHER_SLICES = 10;
 
   /** Sleeps through the window a slice at a time, taking what came meanwhile: no wake-up per message. */
   private void gather(List<Journaled> batch) throws InterruptedException {
