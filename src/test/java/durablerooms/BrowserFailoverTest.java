@@ -40,8 +40,7 @@ class BrowserFailoverTest {
     nodeA = TestNodes.start(ServerConfig.of(TestNodes.settings(cluster, clusterPort, extra)));
     nodeB = TestNodes.start(ServerConfig.of(TestNodes.settings(cluster, clusterPort, extra)));
     TestNodes.eventually(20_000, "both nodes in one cluster", () -> nodeA.clusterSize() == 2 && nodeB.clusterSize() == 2);
-    // a join on a partition that is still moving to the new node waits for it (see ClusterTest)
-    TestNodes.eventually(30_000, "partitions settled", () -> nodeA.clusterSafe() && nodeB.clusterSafe());
+    TestNodes.awaitPartitionsSettled(nodeA, nodeB);
     alice = ChatPage.await(startingAlice);
     bob = ChatPage.await(startingBob);
   }

@@ -44,8 +44,7 @@ class ClusterTest {
           Map.of("ROOMS_IDLE_TIMEOUT_MS", String.valueOf(IDLE_MS))))));
     }
     TestNodes.eventually(20_000, "three nodes see each other", () -> nodes.stream().allMatch(n -> n.clusterSize() == 3));
-    // partitions still moving to the third node make a first activation wait (one took over 5 s)
-    TestNodes.eventually(30_000, "partitions settled", () -> nodes.stream().allMatch(Node::clusterSafe));
+    TestNodes.awaitPartitionsSettled(nodes.toArray(Node[]::new));
   }
 
   @AfterAll

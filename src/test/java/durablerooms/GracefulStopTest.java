@@ -27,8 +27,7 @@ class GracefulStopTest {
     Node leaves = TestNodes.start(ServerConfig.of(TestNodes.settings(cluster, clusterPort, Map.of())));
     try {
       TestNodes.eventually(20_000, "two nodes", () -> stays.clusterSize() == 2);
-      // a join on a partition that is still moving to the new node waits for it (see ClusterTest)
-      TestNodes.eventually(30_000, "partitions settled", () -> stays.clusterSafe() && leaves.clusterSafe());
+      TestNodes.awaitPartitionsSettled(stays, leaves);
       String room = "handover-" + UUID.randomUUID().toString().substring(0, 8);
       try (WsClient onLeaving = WsClient.join(vertx, leaves.httpPort(), "/chat/" + room + "?name=a");
            WsClient onStaying = WsClient.join(vertx, stays.httpPort(), "/chat/" + room + "?name=b&client=b")) {

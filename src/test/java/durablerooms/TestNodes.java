@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -75,6 +76,15 @@ final class TestNodes {
       }
     }
     throw new AssertionError("no free port in 10000-19999");
+  }
+
+  /**
+   * Waits until Hazelcast has moved every partition to the nodes that joined: an operation on a
+   * partition still moving waits for it, and a first activation right after a join once took over
+   * 5 s, past the request timeout (CI, session 11).
+   */
+  static void awaitPartitionsSettled(Node... nodes) {
+    eventually(30_000, "partitions settled", () -> Arrays.stream(nodes).allMatch(Node::clusterSafe));
   }
 
   /** Polls {@code condition} every 20 ms until it holds, or fails after {@code ms}. */
