@@ -95,6 +95,7 @@ public final class Node {
     // one registry per node (tests run several in one JVM): Vert.x's metrics and the rooms' in it
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     VertxOptions options = new VertxOptions()
+        .setEventLoopPoolSize(config.effectiveEventLoops())
         .setPreferNativeTransport(true)
         .setEventBusOptions(new EventBusOptions().setHost(config.clusterHost()))
         .setMetricsOptions(new MicrometerMetricsOptions()

@@ -29,6 +29,7 @@ public record ServerConfig(
     int historyLimit,
     long requestTimeoutMs,
     int gatewayInstances,
+    int eventLoops,
     String durability,
     String dataDir,
     String storeUrl,
@@ -68,7 +69,9 @@ public record ServerConfig(
       new Setting("ROOMS_IDLE_TIMEOUT_MS", "idleTimeoutMs", "30000", "ms without events before a room hibernates"),
       new Setting("ROOMS_HISTORY_LIMIT", "historyLimit", "1000", "messages kept per room"),
       new Setting("ROOMS_REQUEST_TIMEOUT_MS", "requestTimeoutMs", "5000", "ms a gateway waits for a room to answer"),
-      new Setting("ROOMS_GATEWAY_INSTANCES", "gatewayInstances", "0", "gateway verticles; 0 = one per core"),
+      new Setting("ROOMS_GATEWAY_INSTANCES", "gatewayInstances", "0", "gateway verticles; 0 = one per core (at most one per event loop)"),
+      new Setting("ROOMS_EVENT_LOOPS", "eventLoops", "0",
+          "event-loop threads; 0 = two per core (Vert.x's default); fewer when several nodes share a machine"),
       new Setting("ROOMS_DURABILITY", "durability", "memory",
           "memory: ACK once in the memory of two nodes (on disk in a one-node cluster); disk: ACK once on disk"),
       new Setting("ROOMS_DATA_DIR", "dataDir", "./data", "folder of the embedded store (H2)"),
@@ -209,6 +212,7 @@ public record ServerConfig(
         intValue(v, "ROOMS_HISTORY_LIMIT", 1, 1_000_000),
         intValue(v, "ROOMS_REQUEST_TIMEOUT_MS", 100, 600_000),
         intValue(v, "ROOMS_GATEWAY_INSTANCES", 0, 256),
+        intValue(v, "ROOMS_EVENT_LOOPS", 0, 1024),
         oneOf(v, "ROOMS_DURABILITY", "memory", "disk"),
         text(v, "ROOMS_DATA_DIR"),
         v.get("ROOMS_STORE_URL").trim(),
@@ -308,7 +312,17 @@ public record ServerConfig(
     return n;
   }
 
+  /** The event-loop threads of the node's Vert.x. */
+  public int effectiveEventLoops() {
+    return eventLoops > 0 ? eventLoops : 2 * Runtime.getRuntime().availableProcessors();
+  }
+
+  /**
+   * The gateway verticles: as set, or one per core but never more than there are event loops
+   * (a second gateway on the same loop would only split its sockets' work in two queues).
+   */
   public int effectiveGatewayInstances() {
-    return gatewayInstances > 0 ? gatewayInstances : Math.max(1, Runtime.getRuntime().availableProcessors());
+    return gatewayInstances > 0 ? gatewayInstances
+        : Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), effectiveEventLoops()));
   }
 }

@@ -42,6 +42,20 @@ class ServerConfigTest {
   }
 
   @Test
+  void gatewaysNeverOutnumberTheEventLoops() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    ServerConfig defaults = ServerConfig.of(Map.of());
+    assertEquals(2 * cores, defaults.effectiveEventLoops(), "Vert.x's default: two per core");
+    assertEquals(cores, defaults.effectiveGatewayInstances());
+    ServerConfig oneLoop = ServerConfig.of(Map.of("ROOMS_EVENT_LOOPS", "1"));
+    assertEquals(1, oneLoop.effectiveEventLoops());
+    assertEquals(1, oneLoop.effectiveGatewayInstances());
+    assertEquals(3, ServerConfig.of(Map.of("ROOMS_EVENT_LOOPS", "1", "ROOMS_GATEWAY_INSTANCES", "3"))
+        .effectiveGatewayInstances(), "an explicit count is taken as set");
+    assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_EVENT_LOOPS", "-1")));
+  }
+
+  @Test
   void everySettingIsInTheReadme() throws Exception {
     String readme = Files.readString(Path.of("README.md"));
     for (ServerConfig.Setting s : ServerConfig.SETTINGS) {
