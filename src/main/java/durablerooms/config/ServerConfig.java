@@ -312,9 +312,9 @@ public record ServerConfig(
     return n;
   }
 
-  /** The event-loop threads of the node's Vert.x. */
+  /** The event-loop threads of the node's Vert.x: as set, or Vert.x's own default (two per core). */
   public int effectiveEventLoops() {
-    return eventLoops > 0 ? eventLoops : 2 * Runtime.getRuntime().availableProcessors();
+    return eventLoops > 0 ? eventLoops : io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
   }
 
   /**
@@ -323,6 +323,6 @@ public record ServerConfig(
    */
   public int effectiveGatewayInstances() {
     return gatewayInstances > 0 ? gatewayInstances
-        : Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), effectiveEventLoops()));
+        : Math.min(Runtime.getRuntime().availableProcessors(), effectiveEventLoops());
   }
 }
