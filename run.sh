@@ -2,8 +2,8 @@
 # Durable Rooms: build and run.
 #   ./run.sh               build the jar if missing, start one node (http://127.0.0.1:8080/)
 #   ./run.sh test          run the tests
-#   ./run.sh cluster N     start N local nodes (HTTP 8080, 8081, ...; logs in logs/node-I.log; 2 x cores / N
-#                          event loops each); Ctrl-C stops all
+#   ./run.sh cluster N     start N local nodes (HTTP 8080, 8081, ...; logs in logs/node-I.log; cores / N
+#                          event loops each, at least one); Ctrl-C stops all
 #   ./run.sh build         (re)build target/durable-rooms.jar
 #   ./run.sh token ROOM NAME [TTL_SECONDS]   print a private-room token (signed with ROOMS_JWT_SECRET)
 #   ./run.sh bench [opts]  the load generator (./run.sh bench --help); builds the jar if missing
@@ -36,9 +36,9 @@ case "${1:-run}" in
     }
     trap stop_all INT TERM
     base=${ROOMS_HTTP_PORT:-8080}
-    # the nodes share this machine's cores: 2 x cores / N event loops each (at least one), not
-    # Vert.x's two per core in every node (README, "Running a cluster")
-    loops=$((2 * $(nproc) / n))
+    # the nodes share this machine's cores: cores / N event loops each (at least one), not one
+    # per core in every node (README, "Running a cluster")
+    loops=$(($(nproc) / n))
     loops=${ROOMS_EVENT_LOOPS:-$((loops > 0 ? loops : 1))}
     for ((i = 0; i < n; i++)); do
       ROOMS_EVENT_LOOPS=$loops ROOMS_HTTP_PORT=$((base + i)) java $JAVA_OPTS -jar "$JAR" > "logs/node-$i.log" 2>&1 &

@@ -69,9 +69,9 @@ public record ServerConfig(
       new Setting("ROOMS_IDLE_TIMEOUT_MS", "idleTimeoutMs", "30000", "ms without events before a room hibernates"),
       new Setting("ROOMS_HISTORY_LIMIT", "historyLimit", "1000", "messages kept per room"),
       new Setting("ROOMS_REQUEST_TIMEOUT_MS", "requestTimeoutMs", "5000", "ms a gateway waits for a room to answer"),
-      new Setting("ROOMS_GATEWAY_INSTANCES", "gatewayInstances", "0", "gateway verticles; 0 = one per core (at most one per event loop)"),
+      new Setting("ROOMS_GATEWAY_INSTANCES", "gatewayInstances", "0", "gateway verticles; 0 = one per event loop"),
       new Setting("ROOMS_EVENT_LOOPS", "eventLoops", "0",
-          "event-loop threads; 0 = two per core (Vert.x's default); fewer when several nodes share a machine"),
+          "event-loop threads; 0 = one per core; fewer when several nodes share a machine"),
       new Setting("ROOMS_DURABILITY", "durability", "memory",
           "memory: ACK once in the memory of two nodes (on disk in a one-node cluster); disk: ACK once on disk"),
       new Setting("ROOMS_DATA_DIR", "dataDir", "./data", "folder of the embedded store (H2)"),
@@ -312,17 +312,21 @@ public record ServerConfig(
     return n;
   }
 
-  /** The event-loop threads of the node's Vert.x: as set, or Vert.x's own default (two per core). */
+  /**
+   * The event-loop threads of the node's Vert.x: as set, or one per core. Not Vert.x's two per
+   * core: a node never blocks a loop, so a second loop per core only adds thread wake-ups between
+   * the gateways, the rooms and the journal (one node on two cores: 9-20% more CPU per delivery
+   * with four loops than with two; README, benchmark, "Session 14").
+   */
   public int effectiveEventLoops() {
-    return eventLoops > 0 ? eventLoops : io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+    return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
   }
 
   /**
-   * The gateway verticles: as set, or one per core but never more than there are event loops
-   * (a second gateway on the same loop would only split its sockets' work in two queues).
+   * The gateway verticles: as set, or one per event loop (by default one per core); a second
+   * gateway on the same loop would only split its sockets' work in two queues.
    */
   public int effectiveGatewayInstances() {
-    return gatewayInstances > 0 ? gatewayInstances
-        : Math.min(Runtime.getRuntime().availableProcessors(), effectiveEventLoops());
+    return gatewayInstances > 0 ? gatewayInstances : effectiveEventLoops();
   }
 }

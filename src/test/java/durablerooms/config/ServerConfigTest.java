@@ -45,8 +45,10 @@ class ServerConfigTest {
   void gatewaysNeverOutnumberTheEventLoops() {
     int cores = Runtime.getRuntime().availableProcessors();
     ServerConfig defaults = ServerConfig.of(Map.of());
-    assertEquals(2 * cores, defaults.effectiveEventLoops(), "Vert.x's default: two per core");
+    assertEquals(cores, defaults.effectiveEventLoops(), "one per core, not Vert.x's two");
     assertEquals(cores, defaults.effectiveGatewayInstances());
+    ServerConfig fourLoops = ServerConfig.of(Map.of("ROOMS_EVENT_LOOPS", "4"));
+    assertEquals(4, fourLoops.effectiveGatewayInstances(), "one gateway per loop");
     ServerConfig oneLoop = ServerConfig.of(Map.of("ROOMS_EVENT_LOOPS", "1"));
     assertEquals(1, oneLoop.effectiveEventLoops());
     assertEquals(1, oneLoop.effectiveGatewayInstances());
