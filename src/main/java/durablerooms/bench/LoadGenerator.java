@@ -51,6 +51,8 @@ public final class LoadGenerator {
   private static final long MAX_LATENCY_MICROS = TimeUnit.MINUTES.toMicros(10);
   /** Extra unmeasured seconds before the first step: the generator's own JIT compiles meanwhile. */
   private static final double JIT_WARMUP_SEC = 10;
+  /** Messages/s per member of the wake scenario's warm-up: under the server's default limit of 20. */
+  private static final double WAKE_WARMUP_RATE = 5;
 
   private final BenchOptions opts;
   private final PrintStream out;
@@ -275,9 +277,10 @@ public final class LoadGenerator {
   }
 
   /**
-   * Wake from hibernation: all rooms joined, wait until the server reports none of them active,
-   * then member 0 of each room sends one message (rooms spread at --wake-rate) and the time until
-   * member 1 has it is the wake time. A second round right after measures the same on awake rooms.
+   * Wake from hibernation: all rooms joined, a warm-up of messages in them (not measured), wait
+   * until the server reports none of them active, then member 0 of each room sends one message
+   * (rooms spread at --wake-rate) and the time until member 1 has it is the wake time. A second
+   * round right after measures the same on awake rooms.
    */
   private int wake() throws Exception {
     if (opts.members() < 2) {
@@ -291,6 +294,12 @@ public final class LoadGenerator {
     if (!connectAll()) {
       return 1;
     }
+    // this JVM's send and receive path is compiled first, as in the other scenarios: otherwise a
+    // fresh generator's JIT is the first round's tail. It warms the server's message path too,
+    // not its wake path (claim, archive read, deploy), which the rooms have not run yet
+    log.printf(Locale.ROOT, "  warm-up (not measured): every member at %s msg/s for %s s, then the rooms sleep%n",
+        StepResult.fmt(WAKE_WARMUP_RATE), StepResult.fmt(JIT_WARMUP_SEC + opts.warmupSec()));
+    step("warm-up", WAKE_WARMUP_RATE, 0, JIT_WARMUP_SEC + opts.warmupSec(), this::everyoneAtRate);
     long t0 = System.nanoTime();
     if (!awaitHibernation()) {
       log.println("bench: rooms did not hibernate within --hibernate-timeout; start the server with a short "
