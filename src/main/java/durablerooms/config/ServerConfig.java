@@ -69,7 +69,7 @@ public record ServerConfig(
       new Setting("ROOMS_IDLE_TIMEOUT_MS", "idleTimeoutMs", "30000", "ms without events before a room hibernates"),
       new Setting("ROOMS_HISTORY_LIMIT", "historyLimit", "1000", "messages kept per room"),
       new Setting("ROOMS_REQUEST_TIMEOUT_MS", "requestTimeoutMs", "5000", "ms a gateway waits for a room to answer"),
-      new Setting("ROOMS_GATEWAY_INSTANCES", "gatewayInstances", "0", "gateway verticles; 0 = one per event loop"),
+      new Setting("ROOMS_GATEWAY_INSTANCES", "gatewayInstances", "0", "gateway verticles; 0 = one per core (at most one per event loop)"),
       new Setting("ROOMS_EVENT_LOOPS", "eventLoops", "0",
           "event-loop threads; 0 = one per core; fewer when several nodes share a machine"),
       new Setting("ROOMS_DURABILITY", "durability", "memory",
@@ -323,10 +323,11 @@ public record ServerConfig(
   }
 
   /**
-   * The gateway verticles: as set, or one per event loop (by default one per core); a second
-   * gateway on the same loop would only split its sockets' work in two queues.
+   * The gateway verticles: as set, or one per core but never more than there are event loops
+   * (a second gateway on the same loop would only split its sockets' work in two queues).
    */
   public int effectiveGatewayInstances() {
-    return gatewayInstances > 0 ? gatewayInstances : effectiveEventLoops();
+    return gatewayInstances > 0 ? gatewayInstances
+        : Math.min(Runtime.getRuntime().availableProcessors(), effectiveEventLoops());
   }
 }
