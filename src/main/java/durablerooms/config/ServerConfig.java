@@ -315,8 +315,8 @@ public record ServerConfig(
   /**
    * The event-loop threads of the node's Vert.x: as set, or one per core. Not Vert.x's two per
    * core: a node never blocks a loop, so a second loop per core only adds thread wake-ups between
-   * the gateways, the rooms and the journal (one node on two cores: 9-20% more CPU per delivery
-   * with four loops than with two; README, benchmark, "Session 14").
+   * the gateways, the rooms and the journal (one node on two cores: 10-28% more CPU per delivery
+   * with four loops than with two, in paired runs; README, benchmark, "Session 14").
    */
   public int effectiveEventLoops() {
     return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
