@@ -26,7 +26,7 @@ public record BenchOptions(
     double drainSec,
     double connectRate,
     boolean json,
-    long pid,
+    List<Long> pids,
     int threads,
     boolean ack,
     String roomPrefix,
@@ -38,7 +38,7 @@ public record BenchOptions(
   /** The same options for rooms named {@code prefix}-N. */
   public BenchOptions withRoomPrefix(String prefix) {
     return new BenchOptions(urls, protocol, scenario, rooms, members, rate, ladder, size, durationSec, warmupSec,
-        drainSec, connectRate, json, pid, threads, ack, prefix, maxP99Ms, wakeRate, hibernateTimeoutSec, settleSec);
+        drainSec, connectRate, json, pids, threads, ack, prefix, maxP99Ms, wakeRate, hibernateTimeoutSec, settleSec);
   }
 
   /** Which frame makes a member "joined": SYSTEM for the seed protocol, PRESENCE for Durable Rooms. */
@@ -73,7 +73,7 @@ public record BenchOptions(
       "  --drain S                    seconds to wait for late deliveries after a step",
       "  --connect-rate N             new connections per second",
       "  --ack                        send with ids and record ACK latency (rooms protocol)",
-      "  --pid PID                    server pid: its CPU per step, RSS per connection (idle)",
+      "  --pid PID[,PID...]           server pids (several: a local cluster, summed): their CPU per step, RSS per connection (idle)",
       "  --threads N                  generator event loops (default: cores)",
       "  --wake-rate N                rooms woken per second (wake)",
       "  --hibernate-timeout S        how long to wait for rooms to hibernate (wake)",
@@ -130,7 +130,7 @@ public record BenchOptions(
     d.put("drain", "5");
     d.put("connect-rate", "500");
     d.put("json", "false");
-    d.put("pid", "0");
+    d.put("pid", "");
     d.put("threads", String.valueOf(Runtime.getRuntime().availableProcessors()));
     d.put("ack", "false");
     d.put("room-prefix", "");
@@ -211,7 +211,7 @@ public record BenchOptions(
         number(v.get("drain"), "drain", 0, 120),
         number(v.get("connect-rate"), "connect-rate", 1, 100_000),
         bool(v, "json"),
-        longIn(v, "pid", 0, Long.MAX_VALUE),
+        pids(v.get("pid")),
         intIn(v, "threads", 1, 64),
         bool(v, "ack"),
         prefix,
@@ -294,6 +294,27 @@ public record BenchOptions(
 
   private static int intIn(Map<String, String> v, String key, int min, int max) throws UsageException {
     return (int) longIn(v, key, min, max);
+  }
+
+  /** The comma-separated server pids (none when empty). */
+  static List<Long> pids(String raw) throws UsageException {
+    List<Long> out = new ArrayList<>();
+    for (String part : raw.split(",")) {
+      if (part.isBlank()) {
+        continue;
+      }
+      try {
+        long pid = Long.parseLong(part.trim());
+        if (pid > 0) {
+          out.add(pid);
+          continue;
+        }
+      } catch (NumberFormatException ignored) {
+        // reported below
+      }
+      throw new UsageException("--pid " + raw + ": process ids separated by commas");
+    }
+    return List.copyOf(out);
   }
 
   private static long longIn(Map<String, String> v, String key, long min, long max) throws UsageException {

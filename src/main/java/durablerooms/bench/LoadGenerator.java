@@ -227,12 +227,12 @@ public final class LoadGenerator {
 
   /** N idle connections; with --pid, the server's RSS growth per connection. */
   private int idle() {
-    long rss0 = opts.pid() > 0 ? rssBytes(opts.pid()) : -1;
+    long rss0 = serverRss();
     if (!connectAll()) {
       return 1;
     }
     pause(opts.settleSec());
-    long rss1 = opts.pid() > 0 ? rssBytes(opts.pid()) : -1;
+    long rss1 = serverRss();
     long n = joined.sum();
     JsonObject json = withConnect(new JsonObject().put("scenario", "idle").put("connections", n));
     String human = String.format(Locale.ROOT, "idle: %d connections joined, connect p50 %.2f ms p99 %.2f ms",
@@ -823,19 +823,35 @@ public final class LoadGenerator {
     return -1;
   }
 
-  /** User + system CPU time of the server (--pid) from /proc/PID/stat, or -1. */
+  /** The summed VmRSS of the servers (--pid), or -1 when there are none or one is not readable. */
+  private long serverRss() {
+    long sum = 0;
+    for (long pid : opts.pids()) {
+      long rss = rssBytes(pid);
+      if (rss < 0) {
+        return -1;
+      }
+      sum += rss;
+    }
+    return opts.pids().isEmpty() ? -1 : sum;
+  }
+
+  /** User + system CPU time of the servers (--pid, summed) from /proc/PID/stat, or -1. */
   private long serverCpuNanos() {
-    if (opts.pid() <= 0) {
+    if (opts.pids().isEmpty()) {
       return -1;
     }
+    long ticks = 0;
     try {
-      String stat = Files.readString(Path.of("/proc/" + opts.pid() + "/stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
-      return ticks * (SEC / 100); // USER_HZ is 100 on Linux
+      for (long pid : opts.pids()) {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+      }
     } catch (IOException | RuntimeException e) {
       return -1;
     }
+    return ticks * (SEC / 100); // USER_HZ is 100 on Linux
   }
 
   private static long generatorCpuNanos() {

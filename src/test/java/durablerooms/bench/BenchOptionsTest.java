@@ -70,6 +70,16 @@ class BenchOptionsTest {
   }
 
   @Test
+  void severalServerPidsAreSummedForALocalCluster() throws Exception {
+    assertEquals(List.of(), parse().pids());
+    assertEquals(List.of(41L), parse("--pid", "41").pids());
+    assertEquals(List.of(41L, 42L, 43L), parse("--pid", "41, 42,43").pids());
+    UsageException e = assertThrows(UsageException.class, () -> parse("--pid", "41,x"));
+    assertTrue(e.getMessage().contains("--pid"));
+    assertThrows(UsageException.class, () -> parse("--pid", "-3"));
+  }
+
+  @Test
   void badValuesAreRefusedWithTheOptionNamed() {
     UsageException e = assertThrows(UsageException.class, () -> parse("--rooms", "zero"));
     assertTrue(e.getMessage().contains("--rooms"));
