@@ -5,6 +5,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;
 import durablerooms.cluster.Membership;
 import durablerooms.cluster.PauseWatchdog;
+import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.cluster.WireCodec;
@@ -127,16 +128,18 @@ public final class Node {
   private Future<Void> deploy(RoomStore store) {
     String nodeId = cluster.getNodeId();
     membership = new Membership(cluster.getHazelcastInstance(), vertx.getOrCreateContext(),
-        dead -> sweepGhosts(dead, store, roomClient), this::nodeJoined);
+        dead -> nodeLeft(dead, store), this::nodeJoined);
     watchdog = new PauseWatchdog(PAUSE_MS, () -> liveNodes().size(), this::paused);
-    host = new RoomHost(nodeId, store, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), config.historyLimit(),
+    Replicas replicas = new Replicas(nodeId, this::liveNodes, config.historyLimit(), config.requestTimeoutMs());
+    host = new RoomHost(nodeId, store, replicas, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), config.historyLimit(),
         config.maxMembers(), Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)), metrics);
     RoomClient rooms = new RoomClient(vertx, nodeId, host, config.requestTimeoutMs(), this::liveNodes);
     roomClient = rooms;
     metrics.observe(connections::count, host::activeRooms, () -> liveNodes().size());
     GatewayContext shared = new GatewayContext(nodeId, config, connections, rooms, store, host, () -> ready,
         () -> List.copyOf(liveNodes()), metrics);
-    return vertx.deployVerticle(host)
+    return vertx.deployVerticle(replicas)
+        .compose(id -> vertx.deployVerticle(host))
         .compose(id -> vertx.deployVerticle(new NodeInfoVerticle(nodeId, httpUrl(), host::activeRooms,
             connections::count)))
         .compose(id -> vertx.deployVerticle(() -> new GatewayVerticle(shared),
@@ -170,6 +173,15 @@ public final class Node {
     if (h != null) {
       h.catchUpClusterCopies();
     }
+  }
+
+  /**
+   * A node left: rooms active here bring their cluster copies up to date (it may have held their
+   * replicas), and the oldest survivor sweeps up its members.
+   */
+  private void nodeLeft(String dead, RoomStore store) {
+    nodeJoined();
+    sweepGhosts(dead, store, roomClient);
   }
 
   private Set<String> liveNodes() {

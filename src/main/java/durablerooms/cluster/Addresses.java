@@ -22,4 +22,14 @@ public final class Addresses {
   public static String delivery(String nodeId) {
     return "rooms.node." + nodeId + ".deliver";
   }
+
+  /** Where a node holds the replicas of other nodes' rooms (see Replicas). */
+  public static String replicas(String nodeId) {
+    return "rooms.node." + nodeId + ".replicas";
+  }
+
+  /** Where a node answers for the written history of the rooms active on it (for other nodes' HTTP API). */
+  public static String roomHistory(String nodeId) {
+    return "rooms.node." + nodeId + ".history";
+  }
 }

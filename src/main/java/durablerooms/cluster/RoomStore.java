@@ -42,8 +42,19 @@ public final class RoomStore {
     }
   }
 
-  /** What an activation starts from; {@code takeover} when the previous owner never released the room. */
-  public record Snapshot(Lease lease, boolean takeover, RoomState state, MemberSet members) {}
+  /**
+   * What an activation starts from; {@code takeover} when the previous owner never released the
+   * room. {@code clusterSeq}: how far the cluster's copy holds the state's records (less after a
+   * takeover recovered newer ones from replicas).
+   */
+  public record Snapshot(Lease lease, boolean takeover, RoomState state, MemberSet members, long clusterSeq) {
+    /** This snapshot with {@code records} (a takeover's, from the replicas) appended where they are newer. */
+    public Snapshot withRecovered(List<ChatRecord> records, int limit) {
+      RoomState recovered = state.copy();
+      recovered.append(records, true, limit);
+      return new Snapshot(lease, takeover, recovered, members, clusterSeq);
+    }
+  }
 
   /** One room as the HTTP API lists it. */
   public record RoomInfo(String room, Lease lease, int memberCount) {}
@@ -89,7 +100,7 @@ public final class RoomStore {
         .compose(state -> await(members.submitToKey(room, new Processors.ActivateMembers(state.epoch())))
             .compose(set -> set == null
                 ? Future.failedFuture(new FencedException(room))
-                : Future.succeededFuture(new Snapshot(claim.lease(), claim.takeover(), state, set))));
+                : Future.succeededFuture(new Snapshot(claim.lease(), claim.takeover(), state, set, state.seq()))));
   }
 
   /** Raises the epoch of the cluster's copy of the state; only if the cluster has none, reads the archive for it. */
@@ -105,34 +116,39 @@ public final class RoomStore {
   }
 
   /**
-   * Stores chat records: {@code toCluster} in the cluster's copy of the room (with its backup),
-   * then {@code toDisk} on disk, waited for when {@code waitForDisk} (else written behind). Either
-   * list may be empty: a room alone in a one-node cluster writes its cluster copy behind, in
-   * batches. {@code gap} when {@code toCluster} is the room's retained tail and older records
-   * after the cluster's copy fell out of retention. On disk means in this process's journal; the
-   * database is filled behind it. Nothing goes to disk once {@code healthy} says the process was paused.
+   * Writes chat records to the cluster's copy of the room (with its backup); fails with
+   * FencedException if a newer activation exists. {@code gap} when {@code records} are the room's
+   * retained tail and older records after the cluster's copy fell out of retention.
    */
-  public Future<Void> append(String room, long epoch, List<ChatRecord> toCluster, boolean gap, List<ChatRecord> toDisk,
-                             int limit, boolean waitForDisk, BooleanSupplier healthy) {
-    Future<Void> cluster = toCluster.isEmpty() ? Future.succeededFuture()
-        : fenced(room, await(states.submitToKey(room, new Processors.Append(epoch, toCluster, gap, limit))));
-    return toDisk.isEmpty() ? cluster : cluster.compose(v -> {
-          if (!healthy.getAsBoolean()) {
-            // this process was paused: the room may have moved, so nothing of it goes to disk either
-            return Future.failedFuture(new FencedException(room));
-          }
-          CompletableFuture<Void> disk = archive.append(room, epoch, toDisk);
-          if (waitForDisk) {
-            return await(disk);
-          }
-          disk.whenComplete((x, err) -> {
-            if (err != null) {
-              LOG.warn("room {}: messages up to seq {} are in memory only: {}", room,
-                  toDisk.get(toDisk.size() - 1).seq(), err.toString());
-            }
-          });
-          return Future.succeededFuture();
-        });
+  public Future<Void> appendToCluster(String room, long epoch, List<ChatRecord> records, boolean gap, int limit) {
+    return fenced(room, await(states.submitToKey(room, new Processors.Append(epoch, records, gap, limit))));
+  }
+
+  /**
+   * Stores chat records on disk, waited for when {@code waitForDisk} (else written behind). On disk
+   * means in this process's journal; the database is filled behind it. Nothing goes to disk once
+   * {@code healthy} says the process was paused.
+   */
+  public Future<Void> appendToDisk(String room, long epoch, List<ChatRecord> records, boolean waitForDisk,
+                                   BooleanSupplier healthy) {
+    if (records.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    if (!healthy.getAsBoolean()) {
+      // this process was paused: the room may have moved, so nothing of it goes to disk either
+      return Future.failedFuture(new FencedException(room));
+    }
+    CompletableFuture<Void> disk = archive.append(room, epoch, records);
+    if (waitForDisk) {
+      return await(disk);
+    }
+    disk.whenComplete((x, err) -> {
+      if (err != null) {
+        LOG.warn("room {}: messages up to seq {} are in memory only: {}", room,
+            records.get(records.size() - 1).seq(), err.toString());
+      }
+    });
+    return Future.succeededFuture();
   }
 
   /**

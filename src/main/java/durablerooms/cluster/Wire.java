@@ -1,6 +1,9 @@
 package durablerooms.cluster;
 
 import durablerooms.room.Member;
+import durablerooms.storage.ChatRecord;
+
+import java.util.List;
 
 /** The typed records that travel on the event bus between gateways and rooms (one codec: WireCodec). */
 public sealed interface Wire {
@@ -38,4 +41,34 @@ public sealed interface Wire {
   record Delivery(String room, String target, String exclude, String frame, byte kind, long seq) implements Wire {
     public static final byte PLAIN = 0, ADMIT = 1, MESSAGE = 2, ACK = 3;
   }
+
+  /**
+   * Records of several rooms for their replicas on one node (see Replicas): for each room, the
+   * writing activation's epoch, the seq its cluster copy has reached (the replica drops what is
+   * older) and the records. The reply is a {@link Fenced}.
+   */
+  record Replicate(List<ReplicaWrite> writes) implements Wire {}
+
+  record ReplicaWrite(String room, long epoch, long clusterSeq, List<ChatRecord> records) {}
+
+  /** The rooms of a {@link Replicate} whose replica refused the write: a newer activation exists. */
+  record Fenced(List<String> rooms) implements Wire {}
+
+  /**
+   * A takeover asks every node for what its replica of {@code room} holds, and fences the replica to
+   * {@code epoch} (writes of older activations are refused from then on). The reply is a {@link Held}.
+   */
+  record Collect(String room, long epoch) implements Wire {}
+
+  /** A replica's records (oldest first) and the epoch that wrote them (0 and none: the node holds no replica). */
+  record Held(long epoch, List<ChatRecord> records) implements Wire {}
+
+  /** A room went to sleep with its cluster copy complete: replicas of activations up to {@code epoch} are dropped. */
+  record DropReplica(String room, long epoch) implements Wire {}
+
+  /** The HTTP API of another node asks the room's owner for its written history (the cluster copy lags). */
+  record ReadHistory(String room, long since, int limit) implements Wire {}
+
+  /** The answer to a {@link ReadHistory}: the room's seq, up to the limit of messages after since, and whether older ones are gone. */
+  record Slice(long seq, boolean gap, List<ChatRecord> messages) implements Wire {}
 }

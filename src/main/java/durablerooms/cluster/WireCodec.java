@@ -1,15 +1,20 @@
 package durablerooms.cluster;
 
 import durablerooms.room.Member;
+import durablerooms.storage.ChatRecord;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageCodec;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The one event-bus codec for {@link Wire} records: zero-copy on the same node, compact binary across nodes. */
 public final class WireCodec implements MessageCodec<Wire, Wire> {
-  private static final byte JOIN = 1, LEAVE = 2, SAY = 3, RENAME = 4, TYPING = 5, PAGE = 6, DELIVERY = 7, PURGE = 8;
+  private static final byte JOIN = 1, LEAVE = 2, SAY = 3, RENAME = 4, TYPING = 5, PAGE = 6, DELIVERY = 7, PURGE = 8,
+      REPLICATE = 9, FENCED = 10, COLLECT = 11, HELD = 12, DROP_REPLICA = 13,
+      READ_HISTORY = 14, SLICE = 15;
 
   /** Registers the codec and selects it for every Wire record. */
   public static void register(EventBus bus) {
@@ -46,6 +51,30 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
     } else if (w instanceof Wire.Purge p) {
       b.appendByte(PURGE);
       str(b, p.room());
+    } else if (w instanceof Wire.Replicate rep) {
+      b.appendByte(REPLICATE).appendInt(rep.writes().size());
+      for (Wire.ReplicaWrite rw : rep.writes()) {
+        str(b, rw.room()); b.appendLong(rw.epoch()).appendLong(rw.clusterSeq());
+        records(b, rw.records());
+      }
+    } else if (w instanceof Wire.Fenced f) {
+      b.appendByte(FENCED).appendInt(f.rooms().size());
+      f.rooms().forEach(room -> str(b, room));
+    } else if (w instanceof Wire.Collect c) {
+      b.appendByte(COLLECT);
+      str(b, c.room()); b.appendLong(c.epoch());
+    } else if (w instanceof Wire.Held h) {
+      b.appendByte(HELD).appendLong(h.epoch());
+      records(b, h.records());
+    } else if (w instanceof Wire.DropReplica d) {
+      b.appendByte(DROP_REPLICA);
+      str(b, d.room()); b.appendLong(d.epoch());
+    } else if (w instanceof Wire.ReadHistory h) {
+      b.appendByte(READ_HISTORY);
+      str(b, h.room()); b.appendLong(h.since()).appendInt(h.limit());
+    } else if (w instanceof Wire.Slice sl) {
+      b.appendByte(SLICE).appendLong(sl.seq()).appendByte((byte) (sl.gap() ? 1 : 0));
+      records(b, sl.messages());
     } else {
       throw new IllegalArgumentException("not a wire record: " + w);
     }
@@ -72,6 +101,32 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
         return new Wire.Delivery(r.s(), r.s(), r.s(), r.s(), r.b(), r.l());
       case PURGE:
         return new Wire.Purge(r.s());
+      case REPLICATE: {
+        int n = r.i();
+        List<Wire.ReplicaWrite> writes = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+          writes.add(new Wire.ReplicaWrite(r.s(), r.l(), r.l(), r.records()));
+        }
+        return new Wire.Replicate(writes);
+      }
+      case FENCED: {
+        int n = r.i();
+        List<String> rooms = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+          rooms.add(r.s());
+        }
+        return new Wire.Fenced(rooms);
+      }
+      case COLLECT:
+        return new Wire.Collect(r.s(), r.l());
+      case HELD:
+        return new Wire.Held(r.l(), r.records());
+      case DROP_REPLICA:
+        return new Wire.DropReplica(r.s(), r.l());
+      case READ_HISTORY:
+        return new Wire.ReadHistory(r.s(), r.l(), r.i());
+      case SLICE:
+        return new Wire.Slice(r.l(), r.b() == 1, r.records());
       default:
         throw new IllegalArgumentException("unknown wire tag " + tag);
     }
@@ -101,6 +156,14 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
     b.appendInt(bytes.length).appendBytes(bytes);
   }
 
+  private static void records(Buffer b, List<ChatRecord> records) {
+    b.appendInt(records.size());
+    for (ChatRecord c : records) {
+      b.appendLong(c.seq()).appendLong(c.ts());
+      str(b, c.user()); str(b, c.memberId()); str(b, c.text()); str(b, c.id()); str(b, c.dedupeKey());
+    }
+  }
+
   /** Sequential reads from a buffer; argument evaluation order in Java is left to right. */
   private static final class Reader {
     private final Buffer b;
@@ -125,6 +188,15 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       long v = b.getLong(pos);
       pos += 8;
       return v;
+    }
+
+    List<ChatRecord> records() {
+      int n = i();
+      List<ChatRecord> out = new ArrayList<>(n);
+      for (int k = 0; k < n; k++) {
+        out.add(new ChatRecord(l(), l(), s(), s(), s(), s(), s()));
+      }
+      return out;
     }
 
     String s() {

@@ -7,6 +7,7 @@ import durablerooms.storage.ChatRecord;
 import durablerooms.storage.HistorySlice;
 import durablerooms.storage.Lease;
 import durablerooms.cluster.Addresses;
+import durablerooms.cluster.Wire;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -123,10 +124,26 @@ final class HttpApi {
     });
   }
 
-  /** From the room itself when it is active on this node (the cluster copy may lag there), else from the store. */
+  /**
+   * From the room itself when it is active (the cluster copy is written behind and may lag by a
+   * second): on this node, or asked of the node that holds its lease; else from the store.
+   */
   private Future<HistorySlice> history(String room, long since, int limit) {
     Future<HistorySlice> here = node.host().history(room, since, limit, Vertx.currentContext());
-    return here != null ? here : node.store().history(room, since, limit);
+    if (here != null) {
+      return here;
+    }
+    return node.store().lease(room).compose(lease -> {
+      if (lease == null || !lease.held() || lease.owner().equals(node.nodeId())
+          || !node.liveNodes().get().contains(lease.owner())) {
+        return node.store().history(room, since, limit);
+      }
+      return Vertx.currentContext().owner().eventBus()
+          .<Wire.Slice>request(Addresses.roomHistory(lease.owner()), new Wire.ReadHistory(room, since, limit),
+              new DeliveryOptions().setSendTimeout(2000))
+          .map(reply -> new HistorySlice(reply.body().messages(), reply.body().seq(), reply.body().gap()))
+          .recover(err -> node.store().history(room, since, limit)); // asleep or moved meanwhile
+    });
   }
 
   void messages(RoutingContext ctx) {

@@ -1,6 +1,7 @@
 package durablerooms.room;
 
 import durablerooms.cluster.Addresses;
+import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
@@ -16,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -45,6 +47,7 @@ public final class RoomHost extends VerticleBase {
 
   private final String nodeId;
   private final RoomStore store;
+  private final Replicas replicas;
   private final Supplier<Set<String>> liveNodes;
   private final BooleanSupplier healthy;
   private final Durability durability;
@@ -58,7 +61,7 @@ public final class RoomHost extends VerticleBase {
   /** This host's context (set once started; read by the cluster's event thread too). */
   private volatile Context host;
 
-  public RoomHost(String nodeId, RoomStore store, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
+  public RoomHost(String nodeId, RoomStore store, Replicas replicas, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
                   long idleTimeoutMs, int historyLimit, int maxMembers, Durability durability,
                   RoomMetrics metrics) {
     this.metrics = metrics;
@@ -66,6 +69,7 @@ public final class RoomHost extends VerticleBase {
     this.healthy = healthy;
     this.nodeId = nodeId;
     this.store = store;
+    this.replicas = replicas;
     this.liveNodes = liveNodes;
     this.idleTimeoutMs = idleTimeoutMs;
     this.historyLimit = historyLimit;
@@ -78,7 +82,20 @@ public final class RoomHost extends VerticleBase {
     vertx.setPeriodic(Math.max(10, Math.min(1000, idleTimeoutMs / 4)), id -> hibernateIdleRooms());
     vertx.setPeriodic(CLUSTER_COPY_MS, id -> deployed().filter(RoomVerticle::clusterBehind)
         .forEach(RoomVerticle::catchUpCluster));
-    return vertx.eventBus().<Wire.RoomCommand>consumer(Addresses.roomInbox(nodeId), this::onCommand).completion();
+    return vertx.eventBus().<Wire.RoomCommand>consumer(Addresses.roomInbox(nodeId), this::onCommand).completion()
+        .compose(v -> vertx.eventBus().<Wire.ReadHistory>consumer(Addresses.roomHistory(nodeId), this::onHistory)
+            .completion());
+  }
+
+  /** Another node's HTTP API reads the history of a room active here; fails with NOT_OWNER when it is not. */
+  private void onHistory(Message<Wire.ReadHistory> msg) {
+    Wire.ReadHistory h = msg.body();
+    Future<HistorySlice> slice = history(h.room(), h.since(), h.limit(), context);
+    if (slice == null) {
+      msg.fail(RoomFailure.NOT_OWNER, "");
+      return;
+    }
+    slice.onSuccess(s -> msg.reply(new Wire.Slice(s.seq(), s.gap(), List.copyOf(s.messages()))));
   }
 
   /** Active rooms on this node (the HTTP API's count; read from any thread, so approximate). */
@@ -188,6 +205,7 @@ public final class RoomHost extends VerticleBase {
     e.ready = store.claim(room, nodeId, liveNodes.get())
         .compose(claim -> nodeId.equals(claim.lease().owner())
             ? store.activate(room, claim)
+                .compose(snapshot -> recover(room, snapshot))
                 .compose(snapshot -> deploy(room, snapshot, e))
                 .onFailure(err -> store.release(room, claim.lease(), !claim.takeover()))
             : Future.failedFuture(RoomFailure.notOwner(claim.lease().owner())))
@@ -195,8 +213,26 @@ public final class RoomHost extends VerticleBase {
     return e;
   }
 
+  /**
+   * A takeover adds what the replicas hold of the room beyond its cluster copy: messages the
+   * previous owner ACKed once they were in a replica, before its copy was written behind.
+   */
+  private Future<RoomStore.Snapshot> recover(String room, RoomStore.Snapshot snapshot) {
+    if (!snapshot.takeover()) {
+      return Future.succeededFuture(snapshot);
+    }
+    return replicas.collect(room, snapshot.state().epoch()).map(records -> {
+      if (!records.isEmpty() && records.get(records.size() - 1).seq() > snapshot.state().seq()) {
+        LOG.info("room {}: {} messages after seq {} recovered from replicas", room,
+            records.get(records.size() - 1).seq() - snapshot.state().seq(), snapshot.state().seq());
+      }
+      return snapshot.withRecovered(records, historyLimit);
+    });
+  }
+
   private Future<RoomVerticle> deploy(String room, RoomStore.Snapshot snapshot, Entry e) {
-    RoomVerticle v = new RoomVerticle(snapshot, room, store, historyLimit, maxMembers, durability, liveNodes, healthy, this::broken);
+    RoomVerticle v = new RoomVerticle(snapshot, room, store, replicas, historyLimit, maxMembers, durability, liveNodes,
+        healthy, this::broken);
     return vertx.deployVerticle(v).map(id -> {
       e.verticle = v;
       e.deploymentId = id;

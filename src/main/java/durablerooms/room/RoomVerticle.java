@@ -1,6 +1,7 @@
 package durablerooms.room;
 
 import durablerooms.cluster.Addresses;
+import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.protocol.ErrorCode;
@@ -36,6 +37,7 @@ public final class RoomVerticle extends VerticleBase {
   private final long epoch;
   private final Durability durability;
   private final RoomStore store;
+  private final Replicas replicas;
   private final int historyLimit;
   private final int maxMembers;
   private final Consumer<RoomVerticle> onBroken;
@@ -65,9 +67,10 @@ public final class RoomVerticle extends VerticleBase {
    * The last seq in the cluster's copy of the room. A room alone in a one-node cluster writes its
    * messages to disk only: there the journal is what an ACK waits for (no second node could hold
    * a backup), and the copy has no reader while the room is active (the HTTP API asks the room).
-   * The copy catches up when a node joins (which could take the room over from it), before the
-   * room sleeps, and every second from the host's sweep; with a second node every write goes to
-   * the cluster first, with whatever the copy lacks.
+   * With two or more nodes, a write's second copy is the replica on another node (Replicas), and
+   * the cluster copy is written behind too. The copy catches up when a node joins (which could take
+   * the room over from it) or leaves (it may have held the replica), before the room sleeps, and
+   * every second from the host's sweep.
    */
   private long clusterSeq;
   /** Whether the cluster copy lacks written messages (read by the host's sweep). */
@@ -80,16 +83,18 @@ public final class RoomVerticle extends VerticleBase {
   private volatile int inProgress;
   private volatile long lastActive = System.nanoTime();
 
-  public RoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, int historyLimit, int maxMembers, Durability durability,
-                      Supplier<Set<String>> liveNodes, BooleanSupplier healthy, Consumer<RoomVerticle> onBroken) {
+  public RoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, Replicas replicas, int historyLimit,
+                      int maxMembers, Durability durability, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
+                      Consumer<RoomVerticle> onBroken) {
     this.healthy = healthy;
     this.room = new Room(name, snapshot.state(), snapshot.members(), historyLimit);
     this.lease = snapshot.lease();
     this.epoch = snapshot.state().epoch();
     this.committedSeq = snapshot.state().seq();
-    this.clusterSeq = committedSeq;
+    this.clusterSeq = snapshot.clusterSeq();
     this.durability = durability;
     this.store = store;
+    this.replicas = replicas;
     this.historyLimit = historyLimit;
     this.maxMembers = maxMembers;
     this.onBroken = onBroken;
@@ -109,6 +114,9 @@ public final class RoomVerticle extends VerticleBase {
   public Future<?> start() {
     if (takeover) {
       store.persistAgain(room.name(), epoch, room.since(0).messages());
+      // what came from the replicas goes to the cluster copy before anything goes out: a replica
+      // holds only the activation that wrote it last, and this one is now the last
+      write(null, null);
       for (ChatRecord r : room.since(Math.max(0, room.seq() - TAKEOVER_REPLAY)).messages()) {
         String frame = ServerFrames.message(r);
         output(() -> broadcast(null, frame, Wire.Delivery.MESSAGE, r.seq()));
@@ -131,6 +139,11 @@ public final class RoomVerticle extends VerticleBase {
     return drained()
         .compose(v -> store.hibernate(room.name(), lease, epoch, committedSeq, List.copyOf(room.since(0).messages()),
             !broken))
+        .onSuccess(v -> {
+          if (!broken && clusterSeq == committedSeq) {
+            replicas.drop(room.name(), epoch); // the cluster copy and the disk hold everything
+          }
+        })
         .otherwiseEmpty();
   }
 
@@ -357,8 +370,7 @@ public final class RoomVerticle extends VerticleBase {
 
   /**
    * Sends the writes queued meanwhile as one: member changes, or chat records (with any catch-up
-   * of the cluster copy). Records go to the cluster copy first, unless the node is alone in its
-   * cluster: then only to disk (see clusterSeq).
+   * of the cluster copy). Records get their second copy first (see {@link #copy}), then go to disk.
    */
   private void flush() {
     if (writing || writes.isEmpty()) {
@@ -383,10 +395,9 @@ public final class RoomVerticle extends VerticleBase {
     long ticket = last;
     writing = true;
     int nodes = liveNodes.get().size();
-    List<ChatRecord> toCluster = records && (catchUp || nodes > 1) ? clusterBacklog(batch) : List.of();
-    boolean gap = !toCluster.isEmpty() && toCluster.get(0).seq() > clusterSeq + 1;
+    Future<Long> copied = records ? copy(batch, catchUp, nodes) : Future.succeededFuture(clusterSeq);
     Future<Void> write = records
-        ? store.append(room.name(), epoch, toCluster, gap, batch, historyLimit, durability.waitForDisk(nodes), healthy)
+        ? copied.compose(v -> store.appendToDisk(room.name(), epoch, batch, durability.waitForDisk(nodes), healthy))
         : store.changeMembers(room.name(), epoch, changes);
     write.onComplete(ar -> {
       writing = false;
@@ -402,13 +413,38 @@ public final class RoomVerticle extends VerticleBase {
       if (!batch.isEmpty()) {
         committedSeq = batch.get(batch.size() - 1).seq();
       }
-      if (!toCluster.isEmpty()) {
-        clusterSeq = toCluster.get(toCluster.size() - 1).seq();
-      }
+      clusterSeq = Math.max(clusterSeq, copied.result());
       clusterBehind = clusterSeq < committedSeq;
       releaseCommitted();
       flush();
     }).otherwiseEmpty(); // completion is handled above; nothing else observes this future
+  }
+
+  /**
+   * The second copy of a batch of records, before it goes to disk; completes with how far the
+   * cluster copy then reaches. On a cluster of two or more nodes: in the memory of the replica node
+   * (one event-bus request for the writes of all rooms of this loop), the cluster copy written
+   * behind; if the replica cannot be reached, the cluster copy at once. A room alone in a one-node
+   * cluster writes its messages to disk only (see clusterSeq). A catch-up writes the cluster copy.
+   */
+  private Future<Long> copy(List<ChatRecord> batch, boolean catchUp, int nodes) {
+    if (!catchUp && nodes > 1) {
+      return replicas.replicate(room.name(), epoch, clusterSeq, batch)
+          .map(v -> clusterSeq)
+          .recover(err -> err instanceof RoomStore.FencedException ? Future.failedFuture(err) : toCluster(batch));
+    }
+    return catchUp || nodes > 1 ? toCluster(batch) : Future.succeededFuture(clusterSeq);
+  }
+
+  /** Writes what the cluster copy lacks up to the end of {@code batch} (or up to what is written). */
+  private Future<Long> toCluster(List<ChatRecord> batch) {
+    List<ChatRecord> backlog = clusterBacklog(batch);
+    if (backlog.isEmpty()) {
+      return Future.succeededFuture(clusterSeq);
+    }
+    boolean gap = backlog.get(0).seq() > clusterSeq + 1;
+    long upTo = backlog.get(backlog.size() - 1).seq();
+    return store.appendToCluster(room.name(), epoch, backlog, gap, historyLimit).map(upTo);
   }
 
   /**

@@ -1,6 +1,7 @@
 package durablerooms.cluster;
 
 import durablerooms.room.Member;
+import durablerooms.storage.ChatRecord;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 
@@ -10,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 class WireCodecTest {
+  private static final ChatRecord SAID = new ChatRecord(8, 1700000000000L, "änn", "c1", "hi 🎉", "m-1", "c:dev/m-1");
+  private static final ChatRecord UNNAMED = new ChatRecord(9, 1700000000001L, "bob", "c2", "no id", null, null);
   private final WireCodec codec = new WireCodec();
 
   @Test
@@ -25,7 +28,16 @@ class WireCodecTest {
         new Wire.Page("room", "c1", 99, 20),
         new Wire.Delivery("room", null, "c1", "{\"type\":\"MESSAGE\"}", Wire.Delivery.MESSAGE, 12),
         new Wire.Delivery("room", "c2", null, "{}", Wire.Delivery.ADMIT, 3),
-        new Wire.Purge("room"));
+        new Wire.Purge("room"),
+        new Wire.Replicate(List.of(new Wire.ReplicaWrite("room", 3, 7, List.of(SAID, UNNAMED)),
+            new Wire.ReplicaWrite("other", 1, 0, List.of()))),
+        new Wire.Fenced(List.of("room", "other")),
+        new Wire.Collect("room", 4),
+        new Wire.Held(3, List.of(SAID)),
+        new Wire.Held(0, List.of()),
+        new Wire.DropReplica("room", 3),
+        new Wire.ReadHistory("room", 5, 100),
+        new Wire.Slice(9, true, List.of(SAID, UNNAMED)));
     for (Wire w : all) {
       Buffer b = Buffer.buffer().appendString("prefix");
       codec.encodeToWire(b, w);

@@ -1,0 +1,272 @@
+package durablerooms.cluster;
+
+import durablerooms.storage.ChatRecord;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The second copy of each active room's newest records, in another node's memory, on a cluster of
+ * two or more nodes: what a chat message's ACK waits for there (with {@code ROOMS_DURABILITY=memory}),
+ * instead of a Hazelcast write with its synchronous backup per message. The room's owner sends its
+ * records to the next node after itself (node ids in order), batched: the writes of all rooms of one
+ * event loop that come while a batch to that node is in flight go as the next one. The replica holds
+ * only what the room's cluster copy (written behind, about once a second) lacks.
+ *
+ * <p>A takeover reads every live node's replica of the room after it raised the room's epoch, and
+ * fences them to that epoch: a write of the activation it replaces is refused from then on, so what
+ * that activation ACKed is either in what the takeover read or was never ACKed.
+ *
+ * <p>The holder side (the maps below) runs on this verticle's context; the sender side on the rooms'
+ * event loops, one batcher per loop thread.
+ */
+public final class Replicas extends VerticleBase {
+  /** A room's records that this node holds for another node's activation of it (oldest first). */
+  private static final class Replica {
+    final long epoch;
+    final ArrayDeque<ChatRecord> records = new ArrayDeque<>();
+
+    Replica(long epoch) {
+      this.epoch = epoch;
+    }
+  }
+
+  /** The writes of one event loop to one node: those of the batch in flight, and those queued behind it. */
+  private static final class Outgoing {
+    List<Pending> queued = new ArrayList<>();
+    boolean inFlight;
+    boolean scheduled;
+  }
+
+  private record Pending(Wire.ReplicaWrite write, Promise<Void> done, Context context) {}
+
+  /** The batches of one event-loop thread, run on the first context that wrote from it. */
+  private final class Batcher {
+    final Context context;
+    final Map<String, Outgoing> byNode = new HashMap<>();
+
+    Batcher(Context context) {
+      this.context = context;
+    }
+
+    void add(String node, Pending p) {
+      Outgoing out = byNode.computeIfAbsent(node, n -> new Outgoing());
+      out.queued.add(p);
+      if (!out.inFlight && !out.scheduled) {
+        out.scheduled = true; // the writes of this loop turn go together
+        context.runOnContext(v -> send(node, out));
+      }
+    }
+
+    void send(String node, Outgoing out) {
+      out.scheduled = false;
+      if (out.queued.isEmpty()) {
+        return;
+      }
+      List<Pending> batch = out.queued;
+      out.queued = new ArrayList<>();
+      out.inFlight = true;
+      List<Wire.ReplicaWrite> writes = new ArrayList<>(batch.size());
+      batch.forEach(p -> writes.add(p.write()));
+      vertx.eventBus().<Wire.Fenced>request(Addresses.replicas(node), new Wire.Replicate(writes), options)
+          .onComplete(ar -> {
+            out.inFlight = false;
+            Set<String> fenced = ar.succeeded() ? Set.copyOf(ar.result().body().rooms()) : Set.of();
+            for (Pending p : batch) {
+              p.context().runOnContext(v -> {
+                if (ar.failed()) {
+                  p.done().fail(ar.cause());
+                } else if (fenced.contains(p.write().room())) {
+                  p.done().fail(new RoomStore.FencedException(p.write().room()));
+                } else {
+                  p.done().complete();
+                }
+              });
+            }
+            send(node, out);
+          });
+    }
+  }
+
+  private final String nodeId;
+  private final Supplier<Set<String>> liveNodes;
+  private final int limit;
+  private final DeliveryOptions options;
+  private final ConcurrentHashMap<Thread, Batcher> batchers = new ConcurrentHashMap<>();
+  /** The replicas held here, by room (holder context only). */
+  private final Map<String, Replica> held = new HashMap<>();
+  /** The epoch below which a room's replica here refuses writes, set by a takeover (holder context only). */
+  private final Map<String, Long> fences = new HashMap<>();
+  private Set<String> ringOf;
+  private String next;
+
+  /** {@code limit}: the most records a replica keeps of one room (the rooms' history limit). */
+  public Replicas(String nodeId, Supplier<Set<String>> liveNodes, int limit, long timeoutMs) {
+    this.nodeId = nodeId;
+    this.liveNodes = liveNodes;
+    this.limit = limit;
+    this.options = new DeliveryOptions().setSendTimeout(timeoutMs);
+  }
+
+  @Override
+  public Future<?> start() {
+    return vertx.eventBus().<Wire>consumer(Addresses.replicas(nodeId), this::onMessage).completion();
+  }
+
+  /**
+   * Sends {@code records} of {@code room} to the node that holds its replica; completes on the
+   * caller's context once that node has them, fails with FencedException if a newer activation
+   * exists, or with another error (no other node, a timeout): the caller then writes the cluster
+   * copy instead. {@code clusterSeq}: how far the room's cluster copy is written.
+   */
+  public Future<Void> replicate(String room, long epoch, long clusterSeq, List<ChatRecord> records) {
+    String node = holderNode();
+    if (node == null) {
+      return Future.failedFuture("no other node for a replica");
+    }
+    ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
+    Promise<Void> done = Promise.promise();
+    batchers.computeIfAbsent(Thread.currentThread(), t -> new Batcher(loopContext(context)))
+        .add(node, new Pending(new Wire.ReplicaWrite(room, epoch, clusterSeq, List.copyOf(records)), done, context));
+    return done.future();
+  }
+
+  /**
+   * A context of the caller's event loop that belongs to no deployment: a batch in flight must
+   * outlive the room that started it (undeploying a verticle unregisters the reply handlers
+   * registered from its context).
+   */
+  private ContextInternal loopContext(ContextInternal caller) {
+    return ((VertxInternal) vertx).contextBuilder().withEventLoop(caller.nettyEventLoop()).build();
+  }
+
+  /**
+   * For a takeover at {@code epoch}: what every live node's replica of the room holds, merged in seq
+   * order, and each fenced to the epoch. Fails if a node does not answer (what it holds may have been
+   * ACKed): the activation then fails and is tried again.
+   */
+  public Future<List<ChatRecord>> collect(String room, long epoch) {
+    List<Future<Message<Wire.Held>>> answers = new ArrayList<>();
+    for (String node : liveNodes.get()) {
+      answers.add(vertx.eventBus().<Wire.Held>request(Addresses.replicas(node), new Wire.Collect(room, epoch), options)
+          .recover(err -> noReplicas(err) ? Future.succeededFuture(null) : Future.failedFuture(err)));
+    }
+    return Future.all(answers).map(all -> {
+      TreeMap<Long, ChatRecord> bySeq = new TreeMap<>();
+      answers.stream().map(Future::result).filter(m -> m != null).map(Message::body)
+          .sorted(Comparator.comparingLong(Wire.Held::epoch)) // a newer activation's record wins a seq
+          .forEach(h -> h.records().forEach(r -> bySeq.put(r.seq(), r)));
+      return List.copyOf(bySeq.values());
+    });
+  }
+
+  /** A node with no replica consumer (starting, or stopped meanwhile) holds no replica. */
+  private static boolean noReplicas(Throwable err) {
+    return err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
+  }
+
+  /** The room slept with its cluster copy complete: every node drops its replica of activations up to {@code epoch}. */
+  public void drop(String room, long epoch) {
+    for (String node : liveNodes.get()) {
+      vertx.eventBus().send(Addresses.replicas(node), new Wire.DropReplica(room, epoch));
+    }
+  }
+
+  /** How many rooms this node holds a replica of (for tests). */
+  public Future<Integer> heldRooms() {
+    Promise<Integer> p = Promise.promise();
+    context.runOnContext(v -> p.complete(held.size()));
+    return p.future();
+  }
+
+  /** The node after this one in the ring of live node ids, or null when alone. */
+  private synchronized String holderNode() {
+    Set<String> live = liveNodes.get();
+    if (live != ringOf) {
+      ringOf = live;
+      List<String> ring = new ArrayList<>(live);
+      ring.remove(nodeId);
+      ring.sort(null);
+      next = ring.stream().filter(n -> n.compareTo(nodeId) > 0).findFirst()
+          .orElse(ring.isEmpty() ? null : ring.get(0));
+    }
+    return next;
+  }
+
+  // --- the holder side ---------------------------------------------------------------------------
+
+  private void onMessage(Message<Wire> msg) {
+    Wire body = msg.body();
+    if (body instanceof Wire.Replicate r) {
+      List<String> fenced = new ArrayList<>();
+      for (Wire.ReplicaWrite w : r.writes()) {
+        if (!hold(w)) {
+          fenced.add(w.room());
+        }
+      }
+      msg.reply(new Wire.Fenced(fenced));
+    } else if (body instanceof Wire.Collect c) {
+      fences.merge(c.room(), c.epoch(), Math::max);
+      Replica replica = held.get(c.room());
+      msg.reply(replica == null ? new Wire.Held(0, List.of()) : new Wire.Held(replica.epoch, List.copyOf(replica.records)));
+    } else if (body instanceof Wire.DropReplica d) {
+      Replica replica = held.get(d.room());
+      if (replica != null && replica.epoch <= d.epoch()) {
+        held.remove(d.room());
+      }
+      fences.remove(d.room(), d.epoch()); // a fence of a newer takeover stays
+    } else {
+      msg.fail(400, "unknown replica message");
+    }
+  }
+
+  /** Applies one write; false when fenced (a newer activation of the room exists). */
+  private boolean hold(Wire.ReplicaWrite w) {
+    if (w.epoch() < fences.getOrDefault(w.room(), 0L)) {
+      return false;
+    }
+    Replica replica = held.get(w.room());
+    if (replica != null && replica.epoch > w.epoch()) {
+      return false;
+    }
+    if (replica == null || replica.epoch < w.epoch()) {
+      // a newer activation: it started from everything the older one ACKed, and wrote that to
+      // its cluster copy before any write of its own
+      replica = new Replica(w.epoch());
+      held.put(w.room(), replica);
+    }
+    ArrayDeque<ChatRecord> records = replica.records;
+    while (!records.isEmpty() && records.peekFirst().seq() <= w.clusterSeq()) {
+      records.removeFirst();
+    }
+    long last = records.isEmpty() ? w.clusterSeq() : records.peekLast().seq();
+    for (ChatRecord r : w.records()) {
+      if (r.seq() > last) {
+        records.addLast(r);
+        last = r.seq();
+      }
+    }
+    while (records.size() > limit) {
+      records.removeFirst();
+    }
+    return true;
+  }
+}

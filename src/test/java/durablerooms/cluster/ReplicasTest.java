@@ -1,0 +1,129 @@
+package durablerooms.cluster;
+
+import durablerooms.storage.ChatRecord;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Two nodes' replicas on one (local) event bus: node a owns the room, node b holds its replica. */
+class ReplicasTest {
+  private static final int LIMIT = 5;
+  private Vertx vertx;
+  private Replicas a;
+  private Replicas b;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    WireCodec.register(vertx.eventBus());
+    Set<String> live = Set.of("a", "b");
+    a = new Replicas("a", () -> live, LIMIT, 2000);
+    b = new Replicas("b", () -> live, LIMIT, 2000);
+    await(vertx.deployVerticle(a).compose(id -> vertx.deployVerticle(b)));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    await(vertx.close());
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private static List<ChatRecord> records(long from, long to) {
+    List<ChatRecord> out = new ArrayList<>();
+    for (long seq = from; seq <= to; seq++) {
+      out.add(new ChatRecord(seq, seq, "ann", "c1", "m" + seq, "id" + seq, "k/id" + seq));
+    }
+    return out;
+  }
+
+  /** Runs the owner's call on an event loop, as a room does. */
+  private Future<Void> replicate(String room, long epoch, long clusterSeq, List<ChatRecord> records) {
+    Promise<Void> done = Promise.promise();
+    vertx.runOnContext(v -> a.replicate(room, epoch, clusterSeq, records).onComplete(done));
+    return done.future();
+  }
+
+  private static List<Long> seqs(List<ChatRecord> records) {
+    return records.stream().map(ChatRecord::seq).toList();
+  }
+
+  @Test
+  void aTakeoverReadsWhatTheOwnerReplicatedBeyondItsClusterCopy() throws Exception {
+    await(replicate("r", 1, 0, records(1, 3)));
+    await(replicate("r", 1, 2, records(4, 4))); // the cluster copy reached 2: the replica drops 1 and 2
+    assertEquals(List.of(3L, 4L), seqs(await(b.collect("r", 2))));
+    assertEquals(1, (int) await(b.heldRooms()));
+  }
+
+  @Test
+  void aReplicaKeepsAtMostTheHistoryLimit() throws Exception {
+    await(replicate("r", 1, 0, records(1, 8)));
+    assertEquals(List.of(4L, 5L, 6L, 7L, 8L), seqs(await(a.collect("r", 2))));
+  }
+
+  @Test
+  void afterATakeoverTheOldOwnersWritesAreRefused() throws Exception {
+    await(replicate("r", 1, 0, records(1, 2)));
+    await(a.collect("r", 2)); // the takeover at epoch 2 fences every replica
+    Throwable refused = replicate("r", 1, 0, records(3, 3)).toCompletionStage().toCompletableFuture()
+        .handle((v, err) -> err).get(10, TimeUnit.SECONDS);
+    assertInstanceOf(RoomStore.FencedException.class, refused);
+    assertEquals(List.of(1L, 2L), seqs(await(a.collect("r", 2))), "the refused record is not held");
+    // the new activation writes on, and other rooms are not affected
+    await(replicate("r", 2, 2, records(3, 3)));
+    await(replicate("other", 1, 0, records(1, 1)));
+    assertEquals(List.of(3L), seqs(await(a.collect("r", 3))));
+  }
+
+  @Test
+  void aRoomThatSleptLeavesNoReplica() throws Exception {
+    await(replicate("r", 1, 0, records(1, 2)));
+    await(replicate("s", 1, 0, records(1, 1)));
+    a.drop("r", 1);
+    assertTrue(waitFor(() -> heldRooms(b) == 1), "only the room still awake has a replica");
+    assertEquals(List.of(), seqs(await(a.collect("r", 2))));
+  }
+
+  @Test
+  void writesOfManyRoomsAllComplete() throws Exception {
+    List<Future<Void>> all = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      all.add(replicate("room-" + i, 1, 0, records(1, 1)));
+    }
+    await(Future.all(all));
+    assertEquals(200, (int) await(b.heldRooms()));
+  }
+
+  private static int heldRooms(Replicas r) {
+    try {
+      return await(r.heldRooms());
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  private static boolean waitFor(java.util.function.BooleanSupplier check) throws InterruptedException {
+    for (int i = 0; i < 100; i++) {
+      if (check.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(20);
+    }
+    return false;
+  }
+}
