@@ -130,7 +130,10 @@ public final class Node {
     membership = new Membership(cluster.getHazelcastInstance(), vertx.getOrCreateContext(),
         dead -> nodeLeft(dead, store), this::nodeJoined);
     watchdog = new PauseWatchdog(PAUSE_MS, () -> liveNodes().size(), this::paused);
-    Replicas replicas = new Replicas(nodeId, this::liveNodes, config.historyLimit(), config.requestTimeoutMs());
+    // a replica that does not answer within a quarter of the gateway's wait is passed over (the
+    // room writes its cluster copy instead), so that the command still answers in time
+    Replicas replicas = new Replicas(nodeId, this::liveNodes, config.historyLimit(),
+        Math.max(100, config.requestTimeoutMs() / 4));
     host = new RoomHost(nodeId, store, replicas, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), config.historyLimit(),
         config.maxMembers(), Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)), metrics);
     RoomClient rooms = new RoomClient(vertx, nodeId, host, config.requestTimeoutMs(), this::liveNodes);

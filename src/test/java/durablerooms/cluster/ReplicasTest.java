@@ -100,6 +100,20 @@ class ReplicasTest {
   }
 
   @Test
+  void aReplicaNodeThatDoesNotAnswerFailsTheWriteWithoutFencingIt() throws Exception {
+    // node "c" is live in the cluster's view but has no replica consumer (starting, or gone):
+    // the owner's write fails (the room then writes its cluster copy), a takeover reads nothing there
+    Set<String> live = Set.of("b2", "c");
+    Replicas owner = new Replicas("b2", () -> live, LIMIT, 500);
+    await(vertx.deployVerticle(owner));
+    Promise<Void> done = Promise.promise();
+    vertx.runOnContext(v -> owner.replicate("r", 1, 0, records(1, 1)).onComplete(done));
+    Throwable err = done.future().toCompletionStage().toCompletableFuture().handle((v, e) -> e).get(10, TimeUnit.SECONDS);
+    assertTrue(err != null && !(err instanceof RoomStore.FencedException), "failed, not fenced: " + err);
+    assertEquals(List.of(), seqs(await(owner.collect("r", 2))));
+  }
+
+  @Test
   void writesOfManyRoomsAllComplete() throws Exception {
     List<Future<Void>> all = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
