@@ -58,7 +58,7 @@ public final class Replicas extends VerticleBase {
 
   private record Pending(Wire.ReplicaWrite write, Promise<Void> done, Context context) {}
 
-  /** The batches of one event-loop thread, run on the first context that wrote from it. */
+  /** The batches of one event-loop thread, run on a context of their own on that loop (see loopContext). */
   private final class Batcher {
     final Context context;
     final Map<String, Outgoing> byNode = new HashMap<>();
@@ -132,10 +132,11 @@ public final class Replicas extends VerticleBase {
   }
 
   /**
-   * Sends {@code records} of {@code room} to the node that holds its replica; completes on the
-   * caller's context once that node has them, fails with FencedException if a newer activation
-   * exists, or with another error (no other node, a timeout): the caller then writes the cluster
-   * copy instead. {@code clusterSeq}: how far the room's cluster copy is written.
+   * Sends {@code records} of {@code room} to the node that holds its replica (call on an event
+   * loop: the room's); completes on the caller's context once that node has them, fails with
+   * FencedException if a newer activation exists, or with another error (no other node, a
+   * timeout): the caller then writes the cluster copy instead. {@code clusterSeq}: how far the
+   * room's cluster copy is written.
    */
   public Future<Void> replicate(String room, long epoch, long clusterSeq, List<ChatRecord> records) {
     String node = holderNode();

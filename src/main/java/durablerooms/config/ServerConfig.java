@@ -68,7 +68,7 @@ public record ServerConfig(
       new Setting("ROOMS_CLUSTER_PORT", "clusterPort", "5701", "first Hazelcast port; the next free one up to +19 is taken"),
       new Setting("ROOMS_IDLE_TIMEOUT_MS", "idleTimeoutMs", "30000", "ms without events before a room hibernates"),
       new Setting("ROOMS_HISTORY_LIMIT", "historyLimit", "1000", "messages kept per room"),
-      new Setting("ROOMS_REQUEST_TIMEOUT_MS", "requestTimeoutMs", "5000", "ms a gateway waits for a room to answer"),
+      new Setting("ROOMS_REQUEST_TIMEOUT_MS", "requestTimeoutMs", "5000", "ms a gateway waits for a room to answer (a room waits a quarter of it for its replica)"),
       new Setting("ROOMS_GATEWAY_INSTANCES", "gatewayInstances", "0", "gateway verticles; 0 = one per core (at most one per event loop)"),
       new Setting("ROOMS_EVENT_LOOPS", "eventLoops", "0",
           "event-loop threads; 0 = one per core; fewer when several nodes share a machine"),
