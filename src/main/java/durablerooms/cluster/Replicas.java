@@ -28,8 +28,10 @@ import java.util.function.Supplier;
  * two or more nodes: what a chat message's ACK waits for there (with {@code ROOMS_DURABILITY=memory}),
  * instead of a Hazelcast write with its synchronous backup per message. The room's owner sends its
  * records to the next node after itself (node ids in order), batched: the writes of all rooms of one
- * event loop that come while a batch to that node is in flight go as the next one. The replica holds
- * only what the room's cluster copy (written behind, about once a second) lacks.
+ * event loop that come while a batch to that node is in flight go as the next one. A replica holds
+ * the room's retained tail (the history limit), the owner sending all of it to a node that is new
+ * to it: the room's cluster copy, written behind, can lag, and is lost with its partition when a
+ * node dies before a migration has copied it (seen right after a node joined).
  *
  * <p>A takeover reads every live node's replica of the room after it raised the room's epoch, and
  * fences them to that epoch: a write of the activation it replaces is refused from then on, so what
@@ -41,7 +43,7 @@ import java.util.function.Supplier;
 public final class Replicas extends VerticleBase {
   /** A room's records that this node holds for another node's activation of it (oldest first). */
   private static final class Replica {
-    final long epoch;
+    long epoch;
     final ArrayDeque<ChatRecord> records = new ArrayDeque<>();
 
     Replica(long epoch) {
@@ -135,18 +137,14 @@ public final class Replicas extends VerticleBase {
    * Sends {@code records} of {@code room} to the node that holds its replica (call on an event
    * loop: the room's); completes on the caller's context once that node has them, fails with
    * FencedException if a newer activation exists, or with another error (no other node, a
-   * timeout): the caller then writes the cluster copy instead. {@code clusterSeq}: how far the
-   * room's cluster copy is written.
+   * timeout): the caller then writes the cluster copy instead. {@code node}: the one
+   * {@link #holderNode()} named.
    */
-  public Future<Void> replicate(String room, long epoch, long clusterSeq, List<ChatRecord> records) {
-    String node = holderNode();
-    if (node == null) {
-      return Future.failedFuture("no other node for a replica");
-    }
+  public Future<Void> replicate(String node, String room, long epoch, List<ChatRecord> records) {
     ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
     Promise<Void> done = Promise.promise();
     batchers.computeIfAbsent(Thread.currentThread(), t -> new Batcher(loopContext(context)))
-        .add(node, new Pending(new Wire.ReplicaWrite(room, epoch, clusterSeq, List.copyOf(records)), done, context));
+        .add(node, new Pending(new Wire.ReplicaWrite(room, epoch, List.copyOf(records)), done, context));
     return done.future();
   }
 
@@ -198,8 +196,8 @@ public final class Replicas extends VerticleBase {
     return p.future();
   }
 
-  /** The node after this one in the ring of live node ids, or null when alone. */
-  private synchronized String holderNode() {
+  /** The node that holds this node's replicas: the next one in the ring of live node ids, or null when alone. */
+  public synchronized String holderNode() {
     Set<String> live = liveNodes.get();
     if (live != ringOf) {
       ringOf = live;
@@ -248,22 +246,23 @@ public final class Replicas extends VerticleBase {
     if (replica != null && replica.epoch > w.epoch()) {
       return false;
     }
-    if (replica == null || replica.epoch < w.epoch()) {
-      // a newer activation: it started from everything the older one ACKed, and wrote that to
-      // its cluster copy before any write of its own
+    if (replica == null) {
       replica = new Replica(w.epoch());
       held.put(w.room(), replica);
     }
+    // a newer activation started from everything the older one replicated (a seq is never given
+    // to two messages), so the tail it holds stays
+    replica.epoch = w.epoch();
     ArrayDeque<ChatRecord> records = replica.records;
-    while (!records.isEmpty() && records.peekFirst().seq() <= w.clusterSeq()) {
-      records.removeFirst();
-    }
-    long last = records.isEmpty() ? w.clusterSeq() : records.peekLast().seq();
     for (ChatRecord r : w.records()) {
-      if (r.seq() > last) {
-        records.addLast(r);
-        last = r.seq();
+      long last = records.isEmpty() ? -1 : records.peekLast().seq();
+      if (r.seq() <= last) {
+        continue; // held already
       }
+      if (last >= 0 && r.seq() != last + 1) {
+        records.clear(); // not contiguous (older ones fell out of the owner's retention): a new tail
+      }
+      records.addLast(r);
     }
     while (records.size() > limit) {
       records.removeFirst();

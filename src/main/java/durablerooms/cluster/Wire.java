@@ -44,12 +44,11 @@ public sealed interface Wire {
 
   /**
    * Records of several rooms for their replicas on one node (see Replicas): for each room, the
-   * writing activation's epoch, the seq its cluster copy has reached (the replica drops what is
-   * older) and the records. The reply is a {@link Fenced}.
+   * writing activation's epoch and the records. The reply is a {@link Fenced}.
    */
   record Replicate(List<ReplicaWrite> writes) implements Wire {}
 
-  record ReplicaWrite(String room, long epoch, long clusterSeq, List<ChatRecord> records) {}
+  record ReplicaWrite(String room, long epoch, List<ChatRecord> records) {}
 
   /** The rooms of a {@link Replicate} whose replica refused the write: a newer activation exists. */
   record Fenced(List<String> rooms) implements Wire {}

@@ -54,7 +54,7 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
     } else if (w instanceof Wire.Replicate rep) {
       b.appendByte(REPLICATE).appendInt(rep.writes().size());
       for (Wire.ReplicaWrite rw : rep.writes()) {
-        str(b, rw.room()); b.appendLong(rw.epoch()).appendLong(rw.clusterSeq());
+        str(b, rw.room()); b.appendLong(rw.epoch());
         records(b, rw.records());
       }
     } else if (w instanceof Wire.Fenced f) {
@@ -105,7 +105,7 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
         int n = r.i();
         List<Wire.ReplicaWrite> writes = new ArrayList<>(n);
         for (int k = 0; k < n; k++) {
-          writes.add(new Wire.ReplicaWrite(r.s(), r.l(), r.l(), r.records()));
+          writes.add(new Wire.ReplicaWrite(r.s(), r.l(), r.records()));
         }
         return new Wire.Replicate(writes);
       }

@@ -73,6 +73,8 @@ public final class RoomVerticle extends VerticleBase {
    * every second from the host's sweep.
    */
   private long clusterSeq;
+  /** The node known to hold this room's retained tail as its replica (null: none yet, or a write to it failed). */
+  private String replicaHolder;
   /** Whether the cluster copy lacks written messages (read by the host's sweep). */
   private volatile boolean clusterBehind;
   private boolean broken;
@@ -424,16 +426,38 @@ public final class RoomVerticle extends VerticleBase {
    * The second copy of a batch of records, before it goes to disk; completes with how far the
    * cluster copy then reaches. On a cluster of two or more nodes: in the memory of the replica node
    * (one event-bus request for the writes of all rooms of this loop), the cluster copy written
-   * behind; if the replica cannot be reached, the cluster copy at once. A room alone in a one-node
-   * cluster writes its messages to disk only (see clusterSeq). A catch-up writes the cluster copy.
+   * behind; if the replica cannot be reached, the cluster copy at once. A node that is new as this
+   * room's replica (a node joined or left, or the last write to it failed) gets the whole retained
+   * tail first. A room alone in a one-node cluster writes its messages to disk only (see
+   * clusterSeq). A catch-up writes the cluster copy.
    */
   private Future<Long> copy(List<ChatRecord> batch, boolean catchUp, int nodes) {
-    if (!catchUp && nodes > 1) {
-      return replicas.replicate(room.name(), epoch, clusterSeq, batch)
-          .map(v -> clusterSeq)
-          .recover(err -> err instanceof RoomStore.FencedException ? Future.failedFuture(err) : toCluster(batch));
+    String holder = nodes > 1 ? replicas.holderNode() : null;
+    boolean newHolder = holder != null && !holder.equals(replicaHolder);
+    if (holder == null || (catchUp && !newHolder)) {
+      return catchUp || nodes > 1 ? toCluster(batch) : Future.succeededFuture(clusterSeq);
     }
-    return catchUp || nodes > 1 ? toCluster(batch) : Future.succeededFuture(clusterSeq);
+    Future<Void> replicated = replicas.replicate(holder, room.name(), epoch, newHolder ? retainedTail(batch) : batch)
+        .andThen(ar -> replicaHolder = ar.succeeded() ? holder : null);
+    if (catchUp) {
+      return replicated.recover(err -> err instanceof RoomStore.FencedException ? Future.failedFuture(err)
+          : Future.succeededFuture()).compose(v -> toCluster(batch));
+    }
+    return replicated.map(v -> clusterSeq)
+        .recover(err -> err instanceof RoomStore.FencedException ? Future.failedFuture(err) : toCluster(batch));
+  }
+
+  /** The retained history up to the end of {@code batch} (or up to what is written), oldest first. */
+  private List<ChatRecord> retainedTail(List<ChatRecord> batch) {
+    long upTo = batch.isEmpty() ? committedSeq : batch.get(batch.size() - 1).seq();
+    List<ChatRecord> tail = new ArrayList<>();
+    for (ChatRecord r : room.since(0).messages()) {
+      if (r.seq() > upTo) {
+        break;
+      }
+      tail.add(r);
+    }
+    return tail;
   }
 
   /** Writes what the cluster copy lacks up to the end of {@code batch} (or up to what is written). */

@@ -52,9 +52,9 @@ class ReplicasTest {
   }
 
   /** Runs the owner's call on an event loop, as a room does. */
-  private Future<Void> replicate(String room, long epoch, long clusterSeq, List<ChatRecord> records) {
+  private Future<Void> replicate(String room, long epoch, List<ChatRecord> records) {
     Promise<Void> done = Promise.promise();
-    vertx.runOnContext(v -> a.replicate(room, epoch, clusterSeq, records).onComplete(done));
+    vertx.runOnContext(v -> a.replicate(a.holderNode(), room, epoch, records).onComplete(done));
     return done.future();
   }
 
@@ -63,37 +63,47 @@ class ReplicasTest {
   }
 
   @Test
-  void aTakeoverReadsWhatTheOwnerReplicatedBeyondItsClusterCopy() throws Exception {
-    await(replicate("r", 1, 0, records(1, 3)));
-    await(replicate("r", 1, 2, records(4, 4))); // the cluster copy reached 2: the replica drops 1 and 2
-    assertEquals(List.of(3L, 4L), seqs(await(b.collect("r", 2))));
+  void aTakeoverReadsTheTailTheOwnerReplicated() throws Exception {
+    assertEquals("b", a.holderNode(), "the next node in the ring");
+    await(replicate("r", 1, records(1, 3)));
+    await(replicate("r", 1, records(3, 4))); // 3 again (a retried write): held once
+    assertEquals(List.of(1L, 2L, 3L, 4L), seqs(await(b.collect("r", 2))));
     assertEquals(1, (int) await(b.heldRooms()));
   }
 
   @Test
+  void aNewActivationContinuesTheTailAndAGapStartsItAgain() throws Exception {
+    await(replicate("r", 1, records(1, 2)));
+    await(replicate("r", 2, records(3, 3))); // the next activation: what the first wrote stays
+    assertEquals(List.of(1L, 2L, 3L), seqs(await(a.collect("r", 3))));
+    await(replicate("r", 3, records(7, 8))); // older ones fell out of the owner's retention
+    assertEquals(List.of(7L, 8L), seqs(await(a.collect("r", 4))));
+  }
+
+  @Test
   void aReplicaKeepsAtMostTheHistoryLimit() throws Exception {
-    await(replicate("r", 1, 0, records(1, 8)));
+    await(replicate("r", 1, records(1, 8)));
     assertEquals(List.of(4L, 5L, 6L, 7L, 8L), seqs(await(a.collect("r", 2))));
   }
 
   @Test
   void afterATakeoverTheOldOwnersWritesAreRefused() throws Exception {
-    await(replicate("r", 1, 0, records(1, 2)));
+    await(replicate("r", 1, records(1, 2)));
     await(a.collect("r", 2)); // the takeover at epoch 2 fences every replica
-    Throwable refused = replicate("r", 1, 0, records(3, 3)).toCompletionStage().toCompletableFuture()
+    Throwable refused = replicate("r", 1, records(3, 3)).toCompletionStage().toCompletableFuture()
         .handle((v, err) -> err).get(10, TimeUnit.SECONDS);
     assertInstanceOf(RoomStore.FencedException.class, refused);
     assertEquals(List.of(1L, 2L), seqs(await(a.collect("r", 2))), "the refused record is not held");
     // the new activation writes on, and other rooms are not affected
-    await(replicate("r", 2, 2, records(3, 3)));
-    await(replicate("other", 1, 0, records(1, 1)));
-    assertEquals(List.of(3L), seqs(await(a.collect("r", 3))));
+    await(replicate("r", 2, records(3, 3)));
+    await(replicate("other", 1, records(1, 1)));
+    assertEquals(List.of(1L, 2L, 3L), seqs(await(a.collect("r", 3))));
   }
 
   @Test
   void aRoomThatSleptLeavesNoReplica() throws Exception {
-    await(replicate("r", 1, 0, records(1, 2)));
-    await(replicate("s", 1, 0, records(1, 1)));
+    await(replicate("r", 1, records(1, 2)));
+    await(replicate("s", 1, records(1, 1)));
     a.drop("r", 1);
     assertTrue(waitFor(() -> heldRooms(b) == 1), "only the room still awake has a replica");
     assertEquals(List.of(), seqs(await(a.collect("r", 2))));
@@ -107,7 +117,7 @@ class ReplicasTest {
     Replicas owner = new Replicas("b2", () -> live, LIMIT, 500);
     await(vertx.deployVerticle(owner));
     Promise<Void> done = Promise.promise();
-    vertx.runOnContext(v -> owner.replicate("r", 1, 0, records(1, 1)).onComplete(done));
+    vertx.runOnContext(v -> owner.replicate(owner.holderNode(), "r", 1, records(1, 1)).onComplete(done));
     Throwable err = done.future().toCompletionStage().toCompletableFuture().handle((v, e) -> e).get(10, TimeUnit.SECONDS);
     assertTrue(err != null && !(err instanceof RoomStore.FencedException), "failed, not fenced: " + err);
     assertEquals(List.of(), seqs(await(owner.collect("r", 2))));
@@ -117,7 +127,7 @@ class ReplicasTest {
   void writesOfManyRoomsAllComplete() throws Exception {
     List<Future<Void>> all = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
-      all.add(replicate("room-" + i, 1, 0, records(1, 1)));
+      all.add(replicate("room-" + i, 1, records(1, 1)));
     }
     await(Future.all(all));
     assertEquals(200, (int) await(b.heldRooms()));
