@@ -90,6 +90,9 @@ class DurabilityTest {
           sender.say("before", "b0");
           last = reader.nextOfType("MESSAGE").getLong("seq");
         }
+        // the first message's ACK, so that the 50 awaited below are the missed ones' (else the
+        // reader could rejoin before the last of them reached the room)
+        assertEquals(last, sender.nextOfType("ACK").getLong("seq"));
         for (int i = 0; i < 50; i++) {
           sender.say("missed " + i, "m" + i);
         }
