@@ -138,13 +138,13 @@ public final class Replicas extends VerticleBase {
    * loop: the room's); completes on the caller's context once that node has them, fails with
    * FencedException if a newer activation exists, or with another error (no other node, a
    * timeout): the caller then writes the cluster copy instead. {@code node}: the one
-   * {@link #holderNode()} named.
+   * {@link #holderNode()} named. {@code records} is sent as it is: the caller no longer changes it.
    */
   public Future<Void> replicate(String node, String room, long epoch, List<ChatRecord> records) {
     ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
     Promise<Void> done = Promise.promise();
     batchers.computeIfAbsent(Thread.currentThread(), t -> new Batcher(loopContext(context)))
-        .add(node, new Pending(new Wire.ReplicaWrite(room, epoch, List.copyOf(records)), done, context));
+        .add(node, new Pending(new Wire.ReplicaWrite(room, epoch, records), done, context));
     return done.future();
   }
 

@@ -116,8 +116,8 @@ public final class RoomVerticle extends VerticleBase {
   public Future<?> start() {
     if (takeover) {
       store.persistAgain(room.name(), epoch, room.since(0).messages());
-      // what came from the replicas goes to the cluster copy before anything goes out: a replica
-      // holds only the activation that wrote it last, and this one is now the last
+      // what came from the replicas goes to the cluster copy (and this room's tail to its replica
+      // node) before anything goes out
       write(null, null);
       for (ChatRecord r : room.since(Math.max(0, room.seq() - TAKEOVER_REPLAY)).messages()) {
         String frame = ServerFrames.message(r);
@@ -447,17 +447,21 @@ public final class RoomVerticle extends VerticleBase {
         .recover(err -> err instanceof RoomStore.FencedException ? Future.failedFuture(err) : toCluster(batch));
   }
 
-  /** The retained history up to the end of {@code batch} (or up to what is written), oldest first. */
+  /** The whole retained history up to the end of {@code batch} (or up to what is written), oldest first. */
   private List<ChatRecord> retainedTail(List<ChatRecord> batch) {
-    long upTo = batch.isEmpty() ? committedSeq : batch.get(batch.size() - 1).seq();
-    List<ChatRecord> tail = new ArrayList<>();
-    for (ChatRecord r : room.since(0).messages()) {
+    return retained(0, batch.isEmpty() ? committedSeq : batch.get(batch.size() - 1).seq());
+  }
+
+  /** The retained records with {@code after < seq <= upTo}, oldest first. */
+  private List<ChatRecord> retained(long after, long upTo) {
+    List<ChatRecord> out = new ArrayList<>();
+    for (ChatRecord r : room.since(after).messages()) {
       if (r.seq() > upTo) {
         break;
       }
-      tail.add(r);
+      out.add(r);
     }
-    return tail;
+    return out;
   }
 
   /** Writes what the cluster copy lacks up to the end of {@code batch} (or up to what is written). */
@@ -483,14 +487,7 @@ public final class RoomVerticle extends VerticleBase {
     if (!batch.isEmpty() && batch.get(0).seq() == clusterSeq + 1) {
       return batch;
     }
-    List<ChatRecord> backlog = new ArrayList<>();
-    for (ChatRecord r : room.since(clusterSeq).messages()) {
-      if (r.seq() > upTo) {
-        break;
-      }
-      backlog.add(r);
-    }
-    return backlog;
+    return retained(clusterSeq, upTo);
   }
 
   private void releaseCommitted() {

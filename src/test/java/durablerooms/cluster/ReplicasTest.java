@@ -105,7 +105,7 @@ class ReplicasTest {
     await(replicate("r", 1, records(1, 2)));
     await(replicate("s", 1, records(1, 1)));
     a.drop("r", 1);
-    assertTrue(waitFor(() -> heldRooms(b) == 1), "only the room still awake has a replica");
+    assertEquals(1, (int) await(heldRoomsOnceAt(b, 1)), "only the room still awake has a replica");
     assertEquals(List.of(), seqs(await(a.collect("r", 2))));
   }
 
@@ -133,21 +133,20 @@ class ReplicasTest {
     assertEquals(200, (int) await(b.heldRooms()));
   }
 
-  private static int heldRooms(Replicas r) {
-    try {
-      return await(r.heldRooms());
-    } catch (Exception e) {
-      return -1;
-    }
+  /** How many rooms {@code r} holds, asked every 20 ms (on a timer) until it is {@code expected}, for up to 2 s. */
+  private Future<Integer> heldRoomsOnceAt(Replicas r, int expected) {
+    Promise<Integer> result = Promise.promise();
+    poll(r, expected, 100, result);
+    return result.future();
   }
 
-  private static boolean waitFor(java.util.function.BooleanSupplier check) throws InterruptedException {
-    for (int i = 0; i < 100; i++) {
-      if (check.getAsBoolean()) {
-        return true;
+  private void poll(Replicas r, int expected, int triesLeft, Promise<Integer> result) {
+    r.heldRooms().onSuccess(n -> {
+      if (n == expected || triesLeft == 0) {
+        result.complete(n);
+      } else {
+        vertx.setTimer(20, t -> poll(r, expected, triesLeft - 1, result));
       }
-      Thread.sleep(20);
-    }
-    return false;
+    });
   }
 }
