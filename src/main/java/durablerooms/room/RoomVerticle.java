@@ -440,11 +440,14 @@ public final class RoomVerticle extends VerticleBase {
     Future<Void> replicated = replicas.replicate(holder, room.name(), epoch, newHolder ? retainedTail(batch) : batch)
         .andThen(ar -> replicaHolder = ar.succeeded() ? holder : null);
     if (catchUp) {
-      return replicated.recover(err -> err instanceof RoomStore.FencedException ? Future.failedFuture(err)
-          : Future.succeededFuture()).compose(v -> toCluster(batch));
+      return replicated.recover(err -> unlessFenced(err, Future::succeededFuture)).compose(v -> toCluster(batch));
     }
-    return replicated.map(v -> clusterSeq)
-        .recover(err -> err instanceof RoomStore.FencedException ? Future.failedFuture(err) : toCluster(batch));
+    return replicated.map(v -> clusterSeq).recover(err -> unlessFenced(err, () -> toCluster(batch)));
+  }
+
+  /** A replica write's failure: a newer activation stays a failure; anything else (no reply) falls back to {@code instead}. */
+  private static <T> Future<T> unlessFenced(Throwable err, Supplier<Future<T>> instead) {
+    return err instanceof RoomStore.FencedException ? Future.failedFuture(err) : instead.get();
   }
 
   /** The whole retained history up to the end of {@code batch} (or up to what is written), oldest first. */
