@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
@@ -48,6 +49,8 @@ public final class Connection {
   /** The highest message seq this socket has (touched on the connection's event loop only). */
   long lastSeq = -1;
   private final AtomicBoolean closing = new AtomicBoolean();
+  /** The server decided to close once the pending commands have answered (see closeAfterPending). */
+  private volatile boolean draining;
   private volatile long maxQueued;
   private Future<Void> last = Future.succeededFuture();
   private final Promise<Void> gone = Promise.promise();
@@ -56,6 +59,8 @@ public final class Connection {
   private final boolean fixedName;
   final TokenBucket rate;
   final TokenBucket errors;
+  /** Pings (control frames and {@code {"type":"ping"}}) and unsolicited pongs: free within it. */
+  final TokenBucket pings;
   private final RoomMetrics metrics;
   private long lastSeen;
   private boolean pinged;
@@ -63,7 +68,7 @@ public final class Connection {
 
   Connection(String id, String room, String clientKey, ServerWebSocket socket, Context context, String ip,
              int maxFrameBytes, long maxQueuedBytes, long closeGraceMs, boolean fixedName, TokenBucket rate, TokenBucket errors,
-             RoomMetrics metrics) {
+             TokenBucket pings, RoomMetrics metrics) {
     this.metrics = metrics;
     this.id = id;
     this.room = room;
@@ -78,6 +83,7 @@ public final class Connection {
     this.fixedName = fixedName;
     this.rate = rate;
     this.errors = errors;
+    this.pings = pings;
     this.lastSeen = System.nanoTime();
   }
 
@@ -126,7 +132,7 @@ public final class Connection {
 
   /** Whether the server has started to close this connection (it takes no more frames either way). */
   public boolean closing() {
-    return closing.get();
+    return draining || closing.get();
   }
 
   /**
@@ -135,6 +141,17 @@ public final class Connection {
    */
   public long maxQueuedBytes() {
     return maxQueued;
+  }
+
+  /** The bytes queued for this socket and not yet written to the network, now. */
+  public long queuedBytes() {
+    ChannelOutboundBuffer buffer = out.channel().unsafe().outboundBuffer();
+    return buffer == null ? 0 : buffer.totalPendingWriteBytes();
+  }
+
+  /** Answers a client's ping (its payload is copied), under the same check on queued bytes as every frame. */
+  void writePong(ByteBuf payload) {
+    write(new PongWebSocketFrame(Unpooled.copiedBuffer(payload)));
   }
 
   /**
@@ -225,6 +242,21 @@ public final class Connection {
     }
   }
 
+  /**
+   * Closes an abusive client with {@code code} once the commands it already sent have been answered
+   * (their ACKs and errors go out before the close frame). Nothing more is read from it: a flood
+   * would cost the event loop its decoding, so its answer to the close is not awaited either (it is
+   * cut off after the grace period). On the connection's event loop.
+   */
+  void closeAfterPending(CloseCode code, String reason) {
+    if (draining || closing.get()) {
+      return;
+    }
+    draining = true;
+    out.channel().config().setAutoRead(false);
+    last.onComplete(ar -> closeWith(code, reason));
+  }
+
   private void closeNow(CloseCode code, String reason) {
     socket.close(code.code(), reason);
     context.owner().setTimer(closeGraceMs, t -> {
@@ -241,6 +273,11 @@ public final class Connection {
   }
 
   // --- liveness (on the connection's event loop) ---------------------------------------------------
+
+  /** Whether the server pinged this client and awaits its pong. */
+  boolean awaitingPong() {
+    return pinged;
+  }
 
   /** The client sent something (a frame or a pong): it is alive. */
   void seen(long now) {

@@ -11,6 +11,7 @@ import durablerooms.protocol.ProtocolException;
 import durablerooms.protocol.ServerFrames;
 import durablerooms.room.Member;
 import durablerooms.room.RoomFailure;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -50,6 +51,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GatewayVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
+  /**
+   * The ping budget of a connection (WebSocket pings, unsolicited pongs and {@code {"type":"ping"}}):
+   * a client pings after silence, a few times a minute; each one costs the node a frame to write.
+   */
+  static final int PINGS_PER_SEC = 2;
+  static final int PING_BURST = 10;
   private static final SecureRandom RANDOM = new SecureRandom();
   /**
    * The page's Content-Security-Policy: scripts, styles and images only from this node, no inline
@@ -310,7 +317,8 @@ public final class GatewayVerticle extends VerticleBase {
     Connection conn = new Connection(id, a.room(), a.client() == null ? id : "c:" + a.client(), ws, socketContext,
         a.ip(), config.maxFrameBytes(), config.maxQueuedBytes(), config.pingTimeoutMs(), a.fixedName(),
         new TokenBucket(config.ratePerSec(), config.rateBurst(), now),
-        new TokenBucket(config.errorRefillPerSec(), config.errorBudget(), now), node.metrics());
+        new TokenBucket(config.errorRefillPerSec(), config.errorBudget(), now),
+        new TokenBucket(PINGS_PER_SEC, PING_BURST, now), node.metrics());
     node.connections().add(conn);
     outlet.add(conn);
     ws.setWriteQueueMaxSize(config.maxQueuedBytes());
@@ -335,6 +343,17 @@ public final class GatewayVerticle extends VerticleBase {
     ws.closeHandler(v -> onClose(conn));
     ws.exceptionHandler(err -> LOG.debug("connection {}: {}", id, err.toString()));
     DecoderFailureGuard.install(ws, bad -> onDecoderFailure(conn, bad));
+    ControlFrameGuard.install(ws, new ControlFrameGuard.Listener() {
+      @Override
+      public void ping(ByteBuf payload) {
+        onControlPing(conn, payload);
+      }
+
+      @Override
+      public void pong() {
+        onControlPong(conn);
+      }
+    });
     consolidateFlushes(ws);
     conn.write(ServerFrames.WELCOME);
     Member me = new Member(id, a.name(), node.nodeId());
@@ -382,7 +401,11 @@ public final class GatewayVerticle extends VerticleBase {
       return;
     }
     if (frame instanceof ClientFrame.Ping) {
-      conn.write(ServerFrames.PONG);
+      if (conn.pings.tryTake(System.nanoTime())) {
+        conn.write(ServerFrames.PONG);
+      } else {
+        refuse(conn, ErrorCode.RATE_LIMITED, "too many pings: at most " + PINGS_PER_SEC + " per second", null);
+      }
       return;
     }
     String id = frame instanceof ClientFrame.Chat chat ? chat.id() : null;
@@ -412,10 +435,45 @@ public final class GatewayVerticle extends VerticleBase {
   private void refuse(Connection conn, ErrorCode code, String message, String id) {
     node.metrics().errorSent(code);
     conn.write(ServerFrames.error(code, message, id));
+    chargeError(conn, code.wire());
+  }
+
+  /**
+   * Takes one token of the connection's error budget; when there is none, the connection is closed
+   * with 1008 once the commands it sent before have answered.
+   */
+  private void chargeError(Connection conn, String what) {
     if (!conn.errors.tryTake(System.nanoTime())) {
-      LOG.info("connection {}: error budget spent (last: {}), closing with 1008", conn.id(), code.wire());
+      LOG.info("connection {}: error budget spent (last: {}), closing with 1008", conn.id(), what);
       node.metrics().rateLimitedClose();
-      conn.closeWith(CloseCode.POLICY, "too many errors");
+      conn.closeAfterPending(CloseCode.POLICY, "too many errors");
+    }
+  }
+
+  /**
+   * A WebSocket ping from the client: answered with a pong within the connection's ping budget;
+   * past it, unanswered and charged to the error budget (a flood of pings is closed with 1008).
+   */
+  private void onControlPing(Connection conn, ByteBuf payload) {
+    long now = System.nanoTime();
+    conn.seen(now);
+    if (conn.closing()) {
+      return;
+    }
+    if (conn.pings.tryTake(now)) {
+      conn.writePong(payload);
+    } else {
+      chargeError(conn, "ping frames over " + PINGS_PER_SEC + " per second");
+    }
+  }
+
+  /** A pong: the answer to the server's liveness ping, or unsolicited (charged to the same budget as pings). */
+  private void onControlPong(Connection conn) {
+    long now = System.nanoTime();
+    boolean solicited = conn.awaitingPong();
+    conn.seen(now);
+    if (!solicited && !conn.closing() && !conn.pings.tryTake(now)) {
+      chargeError(conn, "pong frames over " + PINGS_PER_SEC + " per second");
     }
   }
 
