@@ -14,13 +14,16 @@ JAR=target/durable-rooms.jar
 # node with many quiet sockets keeps a small footprint
 JAVA_OPTS=${JAVA_OPTS:-"-Xms256m -Xmx1g -XX:G1PeriodicGCInterval=15000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"}
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:-"-Xms256m -Xmx1g"}
+# whatever JAVA_OPTS says: a node out of heap ends, so that the cluster takes its rooms over,
+# instead of staying up with its threads dying one by one
+NODE_JAVA="java -XX:+ExitOnOutOfMemoryError"
 
 build() { mvn -B -q -DskipTests package; }
 
 case "${1:-run}" in
   run)
     [ -f "$JAR" ] || build
-    exec java $JAVA_OPTS -jar "$JAR"
+    exec $NODE_JAVA $JAVA_OPTS -jar "$JAR"
     ;;
   cluster)
     n=${2:-3}
@@ -41,7 +44,7 @@ case "${1:-run}" in
     loops=$(($(nproc) / n))
     loops=${ROOMS_EVENT_LOOPS:-$((loops > 0 ? loops : 1))}
     for ((i = 0; i < n; i++)); do
-      ROOMS_EVENT_LOOPS=$loops ROOMS_HTTP_PORT=$((base + i)) java $JAVA_OPTS -jar "$JAR" > "logs/node-$i.log" 2>&1 &
+      ROOMS_EVENT_LOOPS=$loops ROOMS_HTTP_PORT=$((base + i)) $NODE_JAVA $JAVA_OPTS -jar "$JAR" > "logs/node-$i.log" 2>&1 &
       pids+=($!)
       echo "node $i: http://127.0.0.1:$((base + i))/  (pid $!, log logs/node-$i.log)"
     done

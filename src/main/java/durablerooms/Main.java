@@ -30,6 +30,8 @@ public final class Main {
   static final int BAD_CONFIG = 2;
   /** Exit status for a start that failed for another reason (port in use, store unreachable). */
   static final int START_FAILED = 1;
+  /** Exit status when a thread the node needs died while it served (the shutdown hook still runs). */
+  static final int FATAL = 70;
 
   private Main() {}
 
@@ -63,7 +65,7 @@ public final class Main {
     Logger log = LoggerFactory.getLogger(Main.class);
     Node node;
     try {
-      node = Node.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      node = Node.start(config, Main::exitFatal).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       String hint = bindFailed(cause)
@@ -83,6 +85,14 @@ public final class Main {
       }
     }, "durable-rooms-shutdown"));
     log.info("Durable Rooms serving {}/ (node {}, cluster of {})", node.httpUrl(), node.nodeId(), node.clusterSize());
+  }
+
+  /**
+   * Ends the process (its shutdown hook closes the node); from a new thread, as the dying one may
+   * be the caller and System.exit waits for the hooks.
+   */
+  private static void exitFatal(Node node) {
+    new Thread(() -> System.exit(FATAL), "durable-rooms-fatal-exit").start();
   }
 
   /**

@@ -43,6 +43,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * One Durable Rooms node: a clustered Vert.x with embedded Hazelcast, its room host, its delivery
@@ -79,8 +82,21 @@ public final class Node {
     this.cluster = cluster;
   }
 
-  /** Joins the cluster and deploys everything; the future fails if the node cannot serve. */
+  /** Joins the cluster and deploys everything; the future fails if the node cannot serve. A node whose store threads die closes itself. */
   public static Future<Node> start(ServerConfig config) {
+    return start(config, node -> {
+      if (node != null) {
+        node.close();
+      }
+    });
+  }
+
+  /**
+   * As {@link #start(ServerConfig)}; {@code onFatal} is called (once, with the node, or null while it
+   * starts) when a thread the node cannot work without has died: the process should end, so that the
+   * cluster takes its rooms over, instead of staying up without ACKing anything.
+   */
+  public static Future<Node> start(ServerConfig config, Consumer<Node> onFatal) {
     // before any Hazelcast class logs: its chatter goes through SLF4J (and logback.xml's levels)
     System.setProperty("hazelcast.logging.type", "slf4j");
     RoomArchive archive;
@@ -91,6 +107,14 @@ public final class Node {
     } catch (Exception e) {
       return Future.failedFuture(new ConfigException("room store " + config.effectiveStoreUrl() + ": " + e.getMessage()));
     }
+    AtomicReference<Node> started = new AtomicReference<>();
+    AtomicBoolean fatal = new AtomicBoolean();
+    archive.onThreadDeath((thread, e) -> {
+      LOG.error("{} died: stopping this node so that the cluster takes its rooms over", thread, e);
+      if (fatal.compareAndSet(false, true)) {
+        onFatal.accept(started.get());
+      }
+    });
     Config hz = hazelcastConfig(config);
     HazelcastClusterManager cluster = new HazelcastClusterManager(hz);
     // one registry per node (tests run several in one JVM): Vert.x's metrics and the rooms' in it
@@ -113,6 +137,7 @@ public final class Node {
             LOG.info("network transport: Java NIO (native epoll unavailable: {})", vertx.unavailableNativeTransportCause());
           }
           Node node = new Node(config, vertx, cluster, archive, new RoomMetrics(registry));
+          started.set(node);
           // on failure, close without waiting: the close's own completion would run on a closed event loop
           return node.deploy().map(node).onFailure(err -> vertx.close().onComplete(v -> archive.close()));
         });

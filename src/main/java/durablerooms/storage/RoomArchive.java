@@ -106,6 +106,11 @@ public final class RoomArchive implements AutoCloseable {
   private final Thread writer;
   private final Connection writeConnection;
   private volatile boolean closed;
+  /** Set when the journal or the writer thread has died: nothing is queued any more. */
+  private volatile IllegalStateException dead;
+  /** Told when the journal or the writer thread dies of something it cannot handle (see {@link #onThreadDeath}). */
+  private volatile java.util.function.BiConsumer<String, Throwable> onThreadDeath =
+      (thread, e) -> LOG.error("{} died; the room store takes no more writes", thread, e);
 
   private RoomArchive(String url, String user, String password, int historyLimit, Path journalDir)
       throws SQLException, IOException {
@@ -127,6 +132,7 @@ public final class RoomArchive implements AutoCloseable {
     writer = new Thread(this::writeLoop, "durable-rooms-archive-writer");
     for (Thread t : List.of(journalThread, writer)) {
       t.setDaemon(true);
+      t.setUncaughtExceptionHandler(this::threadDied);
       t.start();
     }
   }
@@ -138,6 +144,15 @@ public final class RoomArchive implements AutoCloseable {
   public static RoomArchive open(String url, String user, String password, int historyLimit, Path journalDir)
       throws SQLException, IOException {
     return new RoomArchive(url, user, password, historyLimit, journalDir);
+  }
+
+  /**
+   * What to do when the journal or the writer thread dies (an Error, or a bug that escaped their
+   * loops): without them nothing is ACKed or stored again, so the node must stop and let the
+   * cluster take its rooms over rather than stay up, useless.
+   */
+  public void onThreadDeath(java.util.function.BiConsumer<String, Throwable> handler) {
+    onThreadDeath = handler;
   }
 
   /**
@@ -341,10 +356,30 @@ public final class RoomArchive implements AutoCloseable {
   private CompletableFuture<Void> enqueue(Pending p) {
     if (closed) {
       p.done().completeExceptionally(new IllegalStateException("archive closed"));
+    } else if (dead != null) {
+      p.done().completeExceptionally(dead);
     } else {
       queue.add(p);
+      if (dead != null && queue.remove(p)) { // the threads died while it was added
+        p.done().completeExceptionally(dead);
+      }
     }
     return p.done();
+  }
+
+  /**
+   * The journal or the writer thread died: what waits for them fails (it would wait forever, and a
+   * room must not go to sleep as if its state were on disk), and the node is told.
+   */
+  private void threadDied(Thread thread, Throwable e) {
+    dead = new IllegalStateException(thread.getName() + " died: " + e);
+    List<Pending> waiting = new ArrayList<>();
+    queue.drainTo(waiting);
+    List<Journaled> unstored = new ArrayList<>();
+    journaled.drainTo(unstored);
+    unstored.forEach(j -> waiting.addAll(j.work()));
+    waiting.forEach(p -> p.done().completeExceptionally(dead));
+    onThreadDeath.accept(thread.getName(), e);
   }
 
   /** The room as stored, or null if it was never stored. */
@@ -561,6 +596,9 @@ public final class RoomArchive implements AutoCloseable {
           work.forEach(p -> p.done().complete(null));
         } catch (SQLException | RuntimeException e) {
           failed(work, e);
+        } catch (Error e) {
+          work.forEach(p -> p.done().completeExceptionally(e)); // this thread dies: see threadDied
+          throw e;
         }
         lastCommit = System.nanoTime();
         pinned = !behind.isEmpty();
