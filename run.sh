@@ -5,7 +5,7 @@
 #   ./run.sh cluster N     start N local nodes (HTTP 8080, 8081, ...; logs in logs/node-I.log; cores / N
 #                          event loops each, at least one); Ctrl-C stops all
 #   ./run.sh build         (re)build target/durable-rooms.jar
-#   ./run.sh token ROOM NAME [TTL_SECONDS]   print a private-room token (signed with ROOMS_JWT_SECRET)
+#   ./run.sh token [--pattern] ROOM NAME [TTL_SECONDS]   print a private-room token (signed with ROOMS_JWT_SECRET)
 #   ./run.sh bench [opts]  the load generator (./run.sh bench --help); builds the jar if missing
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -68,7 +68,7 @@ case "${1:-run}" in
     exec java $BENCH_JAVA_OPTS -cp "$JAR" durablerooms.bench.LoadGenerator "$@"
     ;;
   *)
-    echo "usage: ./run.sh [run|cluster N|build|test|bench [options]|token ROOM NAME [TTL_SECONDS]]" >&2
+    echo "usage: ./run.sh [run|cluster N|build|test|bench [options]|token [--pattern] ROOM NAME [TTL_SECONDS]]" >&2
     exit 2
     ;;
 esac

@@ -75,8 +75,24 @@ public final class GatewayVerticle extends VerticleBase {
   /** New TCP connections that have not yet sent their first request, with their timer. */
   private final Map<HttpConnection, Long> handshakes = new HashMap<>();
 
-  /** What an upgrade request asks for, once it has passed the checks. */
-  private record Admission(String room, String name, long since, String client, boolean fixedName, String ip) {}
+  /**
+   * What an upgrade request asks for, once it has passed the checks; in a private room, the token's
+   * {@code subject} and expiry (seconds since the epoch; 0 in a public room).
+   */
+  private record Admission(String room, String name, long since, String client, boolean fixedName, String ip,
+                           String subject, long expiresAt) {
+    /**
+     * Who the room deduplicates message ids for: the client id (with the token's subject in a
+     * private room, so that a member who learns another's client id cannot pre-empt its ids), or
+     * the connection without one.
+     */
+    String clientKey(String connectionId) {
+      if (client == null) {
+        return connectionId;
+      }
+      return subject == null ? "c:" + client : "t:" + subject.length() + ":" + subject + "|" + client;
+    }
+  }
 
   public GatewayVerticle(GatewayContext node) {
     this.node = node;
@@ -255,7 +271,7 @@ public final class GatewayVerticle extends VerticleBase {
     }
     String ip = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
     if (!access.isPrivate(room)) {
-      admit(req, new Admission(room, name, since, client, false, ip));
+      admit(req, new Admission(room, name, since, client, false, ip, null, 0));
       return;
     }
     // the token check is asynchronous: hold the request's end until the upgrade is decided
@@ -267,7 +283,8 @@ public final class GatewayVerticle extends VerticleBase {
         reject(req, 401, "this room needs a valid token");
         return;
       }
-      admit(req, new Admission(room, ar.result().name(), since, client, true, ip));
+      RoomAccess.Grant grant = ar.result();
+      admit(req, new Admission(room, grant.name(), since, client, true, ip, grant.subject(), grant.expiresAt()));
     });
   }
 
@@ -314,7 +331,7 @@ public final class GatewayVerticle extends VerticleBase {
     String id = newId();
     long now = System.nanoTime();
     Context socketContext = vertx.getOrCreateContext(); // the context the socket's handlers run on
-    Connection conn = new Connection(id, a.room(), a.client() == null ? id : "c:" + a.client(), ws, socketContext,
+    Connection conn = new Connection(id, a.room(), a.clientKey(id), ws, socketContext,
         a.ip(), config.maxFrameBytes(), config.maxQueuedBytes(), config.pingTimeoutMs(), a.fixedName(),
         new TokenBucket(config.ratePerSec(), config.rateBurst(), now),
         new TokenBucket(config.errorRefillPerSec(), config.errorBudget(), now),
@@ -340,7 +357,11 @@ public final class GatewayVerticle extends VerticleBase {
       }
     });
     ws.frameHandler(frame -> onFrame(conn, assembler, frame));
-    ws.closeHandler(v -> onClose(conn));
+    long expiry = a.expiresAt() > 0 ? closeAtExpiry(conn, a.expiresAt()) : -1;
+    ws.closeHandler(v -> {
+      vertx.cancelTimer(expiry);
+      onClose(conn);
+    });
     ws.exceptionHandler(err -> LOG.debug("connection {}: {}", id, err.toString()));
     DecoderFailureGuard.install(ws, bad -> onDecoderFailure(conn, bad));
     ControlFrameGuard.install(ws, new ControlFrameGuard.Listener() {
@@ -359,6 +380,15 @@ public final class GatewayVerticle extends VerticleBase {
     Member me = new Member(id, a.name(), node.nodeId());
     conn.then(() -> node.rooms().send(new Wire.Join(a.room(), me, conn.clientKey(), a.since())))
         .onFailure(err -> joinFailed(conn, err));
+  }
+
+  /** A private room's socket lives as long as its token: at {@code exp} it is closed with 1008. */
+  private long closeAtExpiry(Connection conn, long expiresAt) {
+    long ms = Math.max(1, expiresAt * 1000 - System.currentTimeMillis());
+    return vertx.setTimer(ms, t -> {
+      LOG.info("connection {}: its token expired, closing with 1008", conn.id());
+      conn.closeWith(CloseCode.POLICY, "token expired");
+    });
   }
 
   private void joinFailed(Connection conn, Throwable err) {

@@ -18,16 +18,20 @@ import java.util.regex.PatternSyntaxException;
 /**
  * Private rooms: which rooms need a token (ROOMS_PRIVATE_ROOMS, matched against the whole name),
  * and the HS256 tokens signed with ROOMS_JWT_SECRET that let one user into them. A token's claims:
- * {@code room} (an exact room name or a regular expression matched against the whole name),
- * {@code name} (the display name, which the user cannot change) and {@code exp} (required).
+ * {@code room} (an exact room name) or {@code roomPattern} (a regular expression matched against
+ * the whole name), {@code name} (the display name, which the user cannot change), {@code sub}
+ * (optional: who the user is; the name stands for it when absent) and {@code exp} (required).
  */
 public final class RoomAccess {
   private static final String ALGORITHM = "HS256";
 
-  /** What a valid token grants: a display name in the rooms its claim covers. */
-  public record Grant(String name, String roomClaim, Pattern roomPattern) {
-    public boolean covers(String room) {
-      return room.equals(roomClaim) || (roomPattern != null && roomPattern.matcher(room).matches());
+  /**
+   * What a valid token grants: a display name in the rooms its claims cover, for {@code subject},
+   * until {@code expiresAt} (seconds since the epoch).
+   */
+  public record Grant(String name, String subject, String room, Pattern roomPattern, long expiresAt) {
+    public boolean covers(String name) {
+      return name.equals(room) || (roomPattern != null && roomPattern.matcher(name).matches());
     }
   }
 
@@ -71,8 +75,10 @@ public final class RoomAccess {
       if (claims == null || !(claims.getValue("exp") instanceof Number)) {
         return Future.failedFuture("token has no exp");
       }
-      if (!(claims.getValue("room") instanceof String room) || room.isEmpty()) {
-        return Future.failedFuture("token has no room");
+      String room = claims.getValue("room") instanceof String r && !r.isEmpty() ? r : null;
+      String pattern = claims.getValue("roomPattern") instanceof String p && !p.isEmpty() ? p : null;
+      if (room == null && pattern == null) {
+        return Future.failedFuture("token has neither room nor roomPattern");
       }
       String name;
       try {
@@ -80,22 +86,33 @@ public final class RoomAccess {
       } catch (ProtocolException e) {
         return Future.failedFuture("token name: " + e.getMessage());
       }
-      Pattern pattern;
-      try {
-        pattern = Pattern.compile(room);
-      } catch (PatternSyntaxException e) {
-        pattern = null; // an exact name only
+      Pattern compiled = null;
+      if (pattern != null) {
+        try {
+          compiled = Pattern.compile(pattern);
+        } catch (PatternSyntaxException e) {
+          return Future.failedFuture("token roomPattern is not a regular expression");
+        }
       }
-      return Future.succeededFuture(new Grant(name, room, pattern));
+      String subject = claims.getValue("sub") instanceof String sub && !sub.isEmpty() ? sub : name;
+      return Future.succeededFuture(new Grant(name, subject, room, compiled, claims.getLong("exp")));
     });
   }
 
-  /** A token for {@code room} (name or pattern) under {@code name}, valid for {@code ttlSeconds}. */
+  /** A token for the room named {@code room} under {@code name}, valid for {@code ttlSeconds}. */
   public String mint(String room, String name, long ttlSeconds) {
+    return mint(new JsonObject().put("room", room).put("name", name), ttlSeconds);
+  }
+
+  /** A token for every room whose whole name matches {@code pattern}, under {@code name}. */
+  public String mintPattern(String pattern, String name, long ttlSeconds) {
+    return mint(new JsonObject().put("roomPattern", pattern).put("name", name), ttlSeconds);
+  }
+
+  private String mint(JsonObject claims, long ttlSeconds) {
     if (jwt == null) {
       throw new IllegalStateException("ROOMS_JWT_SECRET is not set");
     }
-    JsonObject claims = new JsonObject().put("room", room).put("name", name);
     return jwt.generateToken(claims, new JWTOptions().setAlgorithm(ALGORITHM).setExpiresInSeconds((int) ttlSeconds));
   }
 }
