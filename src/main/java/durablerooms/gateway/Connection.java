@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Connection {
   private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
   private static final Buffer PING = Buffer.buffer("ping");
+  /** How long a slow reader has to take its close frame before its TCP connection is cut. */
+  static final long SLOW_READER_GRACE_MS = 1000;
 
   private final String id;
   private final String room;
@@ -216,7 +218,9 @@ public final class Connection {
       ReferenceCountUtil.release(msg);
       LOG.info("connection {}: {} bytes unsent, over {}: closing with 1013", id, backlog, maxQueuedBytes);
       metrics.slowReaderClose();
-      closeWith(CloseCode.TRY_AGAIN_LATER, "client reads too slowly");
+      // the close frame waits behind the whole backlog: a client that does not read within a
+      // moment will not read it either, and holding its socket for the full grace costs memory
+      closeWith(CloseCode.TRY_AGAIN_LATER, "client reads too slowly", Math.min(closeGraceMs, SLOW_READER_GRACE_MS));
       return;
     }
     out.writeAndFlush(msg, out.voidPromise());
@@ -232,13 +236,17 @@ public final class Connection {
    * whose output is stuck, where even the close frame cannot get through.
    */
   void closeWith(CloseCode code, String reason) {
+    closeWith(code, reason, closeGraceMs);
+  }
+
+  private void closeWith(CloseCode code, String reason, long graceMs) {
     if (!closing.compareAndSet(false, true)) {
       return;
     }
     if (Vertx.currentContext() == context) {
-      closeNow(code, reason);
+      closeNow(code, reason, graceMs);
     } else {
-      context.runOnContext(v -> closeNow(code, reason));
+      context.runOnContext(v -> closeNow(code, reason, graceMs));
     }
   }
 
@@ -257,9 +265,9 @@ public final class Connection {
     last.onComplete(ar -> closeWith(code, reason));
   }
 
-  private void closeNow(CloseCode code, String reason) {
+  private void closeNow(CloseCode code, String reason, long graceMs) {
     socket.close(code.code(), reason);
-    context.owner().setTimer(closeGraceMs, t -> {
+    context.owner().setTimer(graceMs, t -> {
       if (!closed) {
         terminate();
       }
@@ -268,8 +276,11 @@ public final class Connection {
 
   /** Drops the TCP connection at once, discarding whatever is still queued for it. */
   private void terminate() {
-    // Vert.x has no public way to abort a WebSocket whose close frame cannot be written
-    out.channel().close();
+    // Vert.x has no public way to abort a WebSocket whose close frame cannot be written, and a
+    // close from the pipeline's tail reaches Vert.x's handler, which turns it into another
+    // graceful close (waiting for its own closing timeout, then failing on the promise it already
+    // completed). From Vert.x's handler context the close goes past it, to the socket.
+    out.close();
   }
 
   // --- liveness (on the connection's event loop) ---------------------------------------------------
