@@ -11,6 +11,12 @@ public final class Protocol {
   public static final int MAX_NAME_CHARS = 64;
   public static final int MAX_ID_CHARS = 128;
   public static final int MAX_HISTORY_PAGE = 200;
+  /**
+   * The most a HISTORY frame holds (a replay with {@code since}, or a page), in characters of JSON:
+   * a join with {@code since=0} in a room of long messages would otherwise send its whole retained
+   * history (megabytes) for a request of a few bytes. Older messages are paged.
+   */
+  public static final int MAX_HISTORY_FRAME_BYTES = 256 * 1024;
   public static final int DEFAULT_HISTORY_PAGE = 50;
   private static final Pattern ROOM_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Pattern WHITESPACE_RUN = Pattern.compile("[\\s\\p{Z}]+");

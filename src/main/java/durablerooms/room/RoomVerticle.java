@@ -5,6 +5,7 @@ import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.protocol.ErrorCode;
+import durablerooms.protocol.Protocol;
 import durablerooms.protocol.ServerFrames;
 import durablerooms.storage.ChatRecord;
 import durablerooms.storage.HistorySlice;
@@ -342,18 +343,13 @@ public final class RoomVerticle extends VerticleBase {
       return Future.failedFuture(RoomFailure.notMember());
     }
     HistorySlice slice = room.page(p.before(), p.limit());
-    List<ChatRecord> msgs = slice.messages();
-    long from = msgs.isEmpty() ? Math.max(0, p.before()) : msgs.get(0).seq();
-    long to = msgs.isEmpty() ? from : msgs.get(msgs.size() - 1).seq();
-    String frame = ServerFrames.history(msgs, from, to, slice.gap());
+    long empty = Math.max(0, p.before());
+    String frame = ServerFrames.history(slice.messages(), empty, empty, slice.gap(), Protocol.MAX_HISTORY_FRAME_BYTES);
     return output(() -> sendTo(m, frame, Wire.Delivery.PLAIN, 0));
   }
 
   private static String historyFrame(HistorySlice slice, long since) {
-    List<ChatRecord> msgs = slice.messages();
-    long from = msgs.isEmpty() ? since + 1 : msgs.get(0).seq();
-    long to = msgs.isEmpty() ? since : msgs.get(msgs.size() - 1).seq();
-    return ServerFrames.history(msgs, from, to, slice.gap());
+    return ServerFrames.history(slice.messages(), since + 1, since, slice.gap(), Protocol.MAX_HISTORY_FRAME_BYTES);
   }
 
   // --- the output gate -------------------------------------------------------------------------
