@@ -27,9 +27,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.spi.observability.HttpRequest;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -39,6 +43,7 @@ import org.slf4j.LoggerFactory;
 import java.io.FileNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -69,6 +74,9 @@ public final class Node {
   /** How often the cluster's sleeping rooms are counted for rooms_hibernated (a scan of the store). */
   private static final long HIBERNATED_COUNT_MS = 30_000;
   private volatile boolean ready;
+  /** The methods of RFC 9110 and PATCH: the only values of the {@code method} label besides OTHER. */
+  private static final Set<String> LABELLED_METHODS =
+      Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 
   private Node(ServerConfig config, Vertx vertx, HazelcastClusterManager cluster, RoomArchive archive,
                RoomMetrics metrics) {
@@ -102,6 +110,11 @@ public final class Node {
         .setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
             .setJvmMetricsEnabled(true)
+            // Vert.x's default labels less the request method, which it would take as sent: every
+            // made-up method would be new series. The method comes from httpMethodTag instead, and
+            // neither the path nor the route is ever a label (their values are unbounded too)
+            .setLabels(EnumSet.of(Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME, Label.EB_SIDE))
+            .setServerRequestTagsProvider(Node::httpMethodTag)
             .setRegistryName("durable-rooms-" + UUID.randomUUID())
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry))
@@ -116,6 +129,12 @@ public final class Node {
           // on failure, close without waiting: the close's own completion would run on a closed event loop
           return node.deploy().map(node).onFailure(err -> vertx.close().onComplete(v -> archive.close()));
         });
+  }
+
+  /** The {@code method} label of an HTTP request: a standard method as itself, any other as OTHER. */
+  static Iterable<Tag> httpMethodTag(HttpRequest request) {
+    String method = request.method().name();
+    return Tags.of(Label.HTTP_METHOD.toString(), LABELLED_METHODS.contains(method) ? method : "OTHER");
   }
 
   private Future<Void> deploy() {
