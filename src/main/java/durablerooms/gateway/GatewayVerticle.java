@@ -158,8 +158,10 @@ public final class GatewayVerticle extends VerticleBase {
     try {
       upgrade(req, room);
     } catch (RuntimeException e) {
-      // e.g. a query string that is not valid percent-encoding
-      LOG.info("upgrade of {} from {} refused: {}", req.path(), req.remoteAddress(), e.toString());
+      // e.g. a query string that is not valid percent-encoding. Only the exception's type is
+      // logged: its message quotes the whole URI, and the query may hold a private room's token
+      LOG.info("upgrade of {} from {} refused: {} (a malformed request)", req.path(), req.remoteAddress(),
+          e.getClass().getSimpleName());
       if (!req.response().ended()) {
         reject(req, 400, "bad request");
       }
