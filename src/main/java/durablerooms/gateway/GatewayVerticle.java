@@ -58,6 +58,12 @@ public final class GatewayVerticle extends VerticleBase {
   static final String PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
       + "connect-src 'self' ws: wss: http: https:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+  /**
+   * The Retry-After of a 429 for too many connections from one IP: a place frees up only when one
+   * of them closes, which the server cannot foresee; long enough that a client does not hammer.
+   */
+  static final int RETRY_CONNECTIONS_SECONDS = 10;
+
   private final GatewayContext node;
   private final ServerConfig config;
   private final Protocol protocol;
@@ -275,6 +281,7 @@ public final class GatewayVerticle extends VerticleBase {
     if (!node.connections().reserveIp(a.ip(), config.maxConnectionsPerIp())) {
       LOG.info("upgrade to room {} from {}: over {} connections for this IP", a.room(), a.ip(),
           config.maxConnectionsPerIp());
+      req.response().putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(RETRY_CONNECTIONS_SECONDS));
       reject(req, 429, "too many connections from your address");
       return;
     }
