@@ -5,7 +5,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -17,17 +20,24 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The limits of the plain HTTP side of the edge, against one real node: bounded metric labels.
+ * The limits of the plain HTTP side of the edge, against one real node: bounded metric labels,
+ * HTTP connections per IP, the request deadline, and no reading on after an error answer.
  * Each test speaks from its own loopback address (127.0.0.x), so that per-IP limits do not mix.
  */
 class HttpLimitsTest {
   private static final Pattern METHOD_LABEL = Pattern.compile("method=\"([^\"]*)\"");
+  private static final int MAX_HTTP_PER_IP = 4;
+  private static final long DEADLINE_MS = 3000;
+  /** Promptly: well within the deadline and the handshake timeout (10 s), which would close them too. */
+  private static final long PROMPTLY_MS = 1000;
   private static Node node;
   private static int port;
 
   @BeforeAll
   static void startNode() {
-    node = TestNodes.start(TestNodes.config(Map.of()));
+    node = TestNodes.start(TestNodes.config(Map.of(
+        "ROOMS_MAX_HTTP_CONNECTIONS_PER_IP", String.valueOf(MAX_HTTP_PER_IP),
+        "ROOMS_HTTP_REQUEST_DEADLINE_MS", String.valueOf(DEADLINE_MS))));
     port = node.httpPort();
   }
 
@@ -65,5 +75,109 @@ class HttpLimitsTest {
     assertTrue(methods.contains("OTHER"), "made-up methods are counted as OTHER: " + methods);
     assertTrue(methods.size() <= 10, "the standard methods and OTHER only: " + methods);
     assertTrue(after.length() - before < 20_000, "/metrics grew from " + before + " to " + after.length() + " bytes");
+  }
+
+  @Test
+  @DisplayName("idle TCP connections from one IP over ROOMS_MAX_HTTP_CONNECTIONS_PER_IP are closed at once; a closed one frees its place")
+  void idleConnectionsPerIp() throws Exception {
+    String from = "127.0.0.11";
+    List<Socket> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < MAX_HTTP_PER_IP; i++) {
+        Socket s = RawHttp.connect(port, from);
+        held.add(s);
+        RawHttp.send(s, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        assertEquals(200, RawHttp.read(s).status(), "within the limit: served, and kept alive");
+      }
+      for (int i = 0; i < 3; i++) {
+        try (Socket extra = RawHttp.connect(port, from)) {
+          assertTrue(RawHttp.closedWithin(extra, PROMPTLY_MS), "connection " + (MAX_HTTP_PER_IP + i + 1) + " is closed");
+        }
+      }
+      try (Socket other = RawHttp.connect(port, "127.0.0.111")) { // another address is not affected
+        RawHttp.send(other, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        assertEquals(200, RawHttp.read(other).status());
+      }
+      Socket first = held.get(0);
+      RawHttp.send(first, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      assertEquals(200, RawHttp.read(first).status(), "the connections within the limit stay");
+      held.remove(0).close();
+      TestNodes.eventually(5000, "the place is free again", () -> {
+        try {
+          Socket again = RawHttp.connect(port, from);
+          RawHttp.send(again, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+          held.add(again);
+          return RawHttp.read(again).status() == 200;
+        } catch (IOException closed) {
+          return false;
+        }
+      });
+    } finally {
+      for (Socket s : held) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a request body trickled byte by byte is cut off at ROOMS_HTTP_REQUEST_DEADLINE_MS")
+  void trickledBodyIsCutOff() throws Exception {
+    try (Socket s = RawHttp.connect(port, "127.0.0.12")) {
+      long start = System.nanoTime();
+      RawHttp.send(s, "GET /api/rooms HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n");
+      boolean closed = false;
+      for (int i = 0; i < 100 && !closed; i++) {
+        try {
+          RawHttp.send(s, "x");
+        } catch (IOException reset) {
+          closed = true;
+          break;
+        }
+        closed = RawHttp.closedWithin(s, 100);
+      }
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(closed, "still open after " + ms + " ms");
+      assertTrue(ms >= DEADLINE_MS - 100, "not before the deadline: " + ms);
+      assertTrue(ms < DEADLINE_MS + 2000, "at the deadline: " + ms);
+    }
+  }
+
+  @Test
+  @DisplayName("an error answer to a request whose body was not read says Connection: close and closes")
+  void errorAnswerToAnUnreadBodyCloses() throws Exception {
+    for (String head : List.of("GET /api/rooms/bad!name HTTP/1.1", "POST /api/rooms HTTP/1.1", "GET /nowhere/at/all HTTP/1.1",
+        "GET /chat/bad!name HTTP/1.1")) {
+      try (Socket s = RawHttp.connect(port, "127.0.0.13")) {
+        RawHttp.send(s, head + "\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n");
+        RawHttp.Response r = RawHttp.read(s);
+        assertTrue(r.status() >= 400, head + ": " + r.status());
+        assertEquals("close", r.header("Connection"), head);
+        assertTrue(RawHttp.closedWithin(s, PROMPTLY_MS), head + ": closed, not left reading the body");
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a WebSocket outlives the request deadline, and no longer counts as an HTTP connection of its IP")
+  void webSocketsOutliveTheDeadline() throws Exception {
+    String from = "127.0.0.14";
+    List<RawWs> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < MAX_HTTP_PER_IP + 2; i++) {
+        RawWs ws = RawWs.open(RawWs.tcp(port, from, 0), "/chat/" + freshRoom());
+        sockets.add(ws);
+        ws.nextOfType("PRESENCE");
+      }
+      RawWs first = sockets.get(0);
+      assertFalse(RawHttp.closedWithin(first.socket, DEADLINE_MS + 1000), "open past the deadline");
+      first.sendText("{\"type\":\"ping\"}");
+      first.nextOfType("PONG");
+    } finally {
+      sockets.forEach(RawWs::close);
+    }
+  }
+
+  private static String freshRoom() {
+    return "h-" + java.util.UUID.randomUUID().toString().substring(0, 8);
   }
 }

@@ -36,9 +36,18 @@ class ServerConfigTest {
     assertEquals(25000, c.pingIntervalMs());
     assertEquals(10000, c.pingTimeoutMs());
     assertEquals(10000, c.handshakeTimeoutMs());
+    assertEquals(100, c.maxHttpConnectionsPerIp());
+    assertEquals(15000, c.httpRequestDeadlineMs());
     assertEquals("self,localhost", c.allowedOrigins());
     assertEquals("", c.privateRooms());
     assertEquals("", c.jwtSecret());
+  }
+
+  @Test
+  void theHttpLimitsAreValidated() {
+    assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_MAX_HTTP_CONNECTIONS_PER_IP", "0")));
+    assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_HTTP_REQUEST_DEADLINE_MS", "10")));
+    assertEquals(2000, ServerConfig.of(Map.of("ROOMS_HTTP_REQUEST_DEADLINE_MS", "2000")).httpRequestDeadlineMs());
   }
 
   @Test
