@@ -15,6 +15,7 @@ import durablerooms.gateway.Connections;
 import durablerooms.protocol.CloseCode;
 import durablerooms.gateway.GatewayContext;
 import durablerooms.gateway.GatewayVerticle;
+import durablerooms.gateway.IpRateLimiter;
 import durablerooms.gateway.NodeInfoVerticle;
 import durablerooms.gateway.RoomClient;
 import durablerooms.metrics.RoomMetrics;
@@ -73,6 +74,8 @@ public final class Node {
   private static final long SETTLE_MS = 8000;
   /** How often the cluster's sleeping rooms are counted for rooms_hibernated (a scan of the store). */
   private static final long HIBERNATED_COUNT_MS = 30_000;
+  /** The client IPs whose /api/* rate a node remembers (about 100 bytes each); the least recent is forgotten first. */
+  private static final int API_RATE_IPS = 10_000;
   private volatile boolean ready;
   /** The methods of RFC 9110 and PATCH: the only values of the {@code method} label besides OTHER. */
   private static final Set<String> LABELLED_METHODS =
@@ -159,7 +162,7 @@ public final class Node {
     roomClient = rooms;
     metrics.observe(connections::count, host::activeRooms, () -> liveNodes().size());
     GatewayContext shared = new GatewayContext(nodeId, config, connections, rooms, store, host, () -> ready,
-        () -> List.copyOf(liveNodes()), metrics);
+        () -> List.copyOf(liveNodes()), metrics, new IpRateLimiter(config.apiRatePerSec(), config.apiBurst(), API_RATE_IPS));
     return vertx.deployVerticle(replicas)
         .compose(id -> vertx.deployVerticle(host))
         .compose(id -> vertx.deployVerticle(new NodeInfoVerticle(nodeId, httpUrl(), host::activeRooms,

@@ -1,9 +1,14 @@
 package durablerooms;
 
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.Socket;
@@ -17,19 +22,25 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The limits of the plain HTTP side of the edge, against one real node: bounded metric labels,
- * HTTP connections per IP, the request deadline, and no reading on after an error answer.
+ * HTTP connections per IP, the request deadline, no reading on after an error answer, pages of
+ * history capped in bytes, and the /api/* rate per IP.
  * Each test speaks from its own loopback address (127.0.0.x), so that per-IP limits do not mix.
  */
+@ExtendWith(VertxExtension.class)
 class HttpLimitsTest {
   private static final Pattern METHOD_LABEL = Pattern.compile("method=\"([^\"]*)\"");
   private static final int MAX_HTTP_PER_IP = 4;
   private static final long DEADLINE_MS = 3000;
   /** Promptly: well within the deadline and the handshake timeout (10 s), which would close them too. */
   private static final long PROMPTLY_MS = 1000;
+  private static final int PAGE_BYTES = 8192;
+  private static final int API_BURST = 10;
   private static Node node;
   private static int port;
 
@@ -37,7 +48,10 @@ class HttpLimitsTest {
   static void startNode() {
     node = TestNodes.start(TestNodes.config(Map.of(
         "ROOMS_MAX_HTTP_CONNECTIONS_PER_IP", String.valueOf(MAX_HTTP_PER_IP),
-        "ROOMS_HTTP_REQUEST_DEADLINE_MS", String.valueOf(DEADLINE_MS))));
+        "ROOMS_HTTP_REQUEST_DEADLINE_MS", String.valueOf(DEADLINE_MS),
+        "ROOMS_MAX_PAGE_BYTES", String.valueOf(PAGE_BYTES),
+        "ROOMS_API_RATE_PER_SEC", "1",
+        "ROOMS_API_BURST", String.valueOf(API_BURST))));
     port = node.httpPort();
   }
 
@@ -175,6 +189,69 @@ class HttpLimitsTest {
     } finally {
       sockets.forEach(RawWs::close);
     }
+  }
+
+  @Test
+  @DisplayName("a page of history stops before ROOMS_MAX_PAGE_BYTES and names the seq to read on from; the pages add up to the whole history")
+  void pagesAreCappedInBytes(Vertx vertx) throws Exception {
+    String room = freshRoom();
+    int sent = 20;
+    try (WsClient a = WsClient.join(vertx, port, "/chat/" + room + "?name=writer")) {
+      for (int i = 0; i < sent; i++) {
+        a.say(i + ":" + "x".repeat(1000), "m" + i);
+        a.nextOfType("ACK");
+      }
+    }
+    List<Long> seqs = new ArrayList<>();
+    long since = 0;
+    int pages = 0;
+    while (true) {
+      RawHttp.Response r = RawHttp.get(port, "127.0.0.15", "/api/rooms/" + room + "/messages?limit=1000&since=" + since);
+      assertEquals(200, r.status(), r.body());
+      assertTrue(r.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= PAGE_BYTES,
+          "a page of " + r.body().length() + " bytes");
+      JsonObject page = new JsonObject(r.body());
+      JsonArray messages = page.getJsonArray("messages");
+      assertFalse(messages.isEmpty());
+      for (int i = 0; i < messages.size(); i++) {
+        seqs.add(messages.getJsonObject(i).getLong("seq"));
+      }
+      pages++;
+      Long next = page.getLong("next");
+      if (next == null) {
+        break;
+      }
+      assertEquals(seqs.get(seqs.size() - 1), next, "next is the seq of the page's last message");
+      since = next;
+    }
+    assertTrue(pages >= 3, "20 messages of 1 KB in pages of 8 KiB: " + pages);
+    assertEquals(sent, seqs.size());
+    for (int i = 1; i < seqs.size(); i++) {
+      assertEquals(seqs.get(i - 1) + 1, seqs.get(i), "in order, none left out: " + seqs);
+    }
+  }
+
+  @Test
+  @DisplayName("/api/* is rate limited per IP: past ROOMS_API_BURST requests get 429 with Retry-After; other paths and other IPs are not")
+  void apiRateLimit() throws Exception {
+    String from = "127.0.0.16";
+    int ok = 0;
+    RawHttp.Response refused = null;
+    for (int i = 0; i < API_BURST + 5; i++) {
+      RawHttp.Response r = RawHttp.get(port, from, "/api/rooms");
+      if (r.status() == 200) {
+        ok++;
+      } else {
+        assertEquals(429, r.status());
+        refused = r;
+      }
+    }
+    assertNotNull(refused, "over the burst: refused");
+    assertTrue(ok >= API_BURST && ok <= API_BURST + 2, "the burst passes, little more: " + ok);
+    String retryAfter = refused.header("Retry-After");
+    assertTrue(retryAfter != null && retryAfter.matches("[1-9][0-9]*"), "a 429 says when to retry, in seconds: " + retryAfter);
+    assertEquals(200, RawHttp.get(port, from, "/health").status(), "not /api: not limited");
+    assertEquals(200, RawHttp.get(port, "127.0.0.161", "/api/rooms").status(), "another IP has its own bucket");
   }
 
   private static String freshRoom() {

@@ -26,6 +26,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.internal.http.WebSocketInternal;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -111,6 +112,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/metrics").handler(PrometheusScrapingHandler.create(node.metrics().registry()));
     // the page falls back to another node when its own is gone, and reads these from there
     router.getWithRegex("/api/(nodes|rooms)").handler(GatewayVerticle::allowAnyOrigin);
+    router.route("/api/*").handler(this::apiRate);
     router.get("/api/nodes").handler(api::nodes);
     router.get("/api/rooms").handler(api::rooms);
     router.get("/api/rooms/:room").handler(api::room);
@@ -149,6 +151,18 @@ public final class GatewayVerticle extends VerticleBase {
         .putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Referrer-Policy", "no-referrer");
     ctx.next();
+  }
+
+  /** Each client IP may make ROOMS_API_RATE_PER_SEC requests to /api/* (bursts of ROOMS_API_BURST); more: 429. */
+  private void apiRate(RoutingContext ctx) {
+    SocketAddress from = ctx.request().remoteAddress();
+    long retryAfter = node.apiRate().tryAcquire(from == null ? "unknown" : from.hostAddress(), System.nanoTime());
+    if (retryAfter == 0) {
+      ctx.next();
+      return;
+    }
+    ctx.response().setStatusCode(429).putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(retryAfter))
+        .end("too many requests from your address: at most " + config.apiRatePerSec() + " per second\n");
   }
 
   private static void allowAnyOrigin(RoutingContext ctx) {
