@@ -200,10 +200,10 @@ public record ServerConfig(
   /** Every setting as the --help text lists it: variable, config.json key, default, meaning. */
   public static String describe() {
     StringBuilder out = new StringBuilder();
-    out.append(String.format("  %-29s %-19s %-17s %s%n", "environment variable", "config.json key", "default", "meaning"));
+    out.append(String.format("  %-33s %-23s %-17s %s%n", "environment variable", "config.json key", "default", "meaning"));
     for (Setting s : SETTINGS) {
       String def = s.defaultValue().isEmpty() ? "(empty)" : s.defaultValue();
-      out.append(String.format("  %-29s %-19s %-17s %s%n", s.env(), s.key(), def, s.meaning()));
+      out.append(String.format("  %-33s %-23s %-17s %s%n", s.env(), s.key(), def, s.meaning()));
     }
     return out.toString();
   }
