@@ -15,6 +15,7 @@ import durablerooms.gateway.Connections;
 import durablerooms.protocol.CloseCode;
 import durablerooms.gateway.GatewayContext;
 import durablerooms.gateway.GatewayVerticle;
+import durablerooms.gateway.IpRateLimiter;
 import durablerooms.gateway.NodeInfoVerticle;
 import durablerooms.gateway.RoomClient;
 import durablerooms.metrics.RoomMetrics;
@@ -27,9 +28,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.spi.observability.HttpRequest;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -39,6 +44,7 @@ import org.slf4j.LoggerFactory;
 import java.io.FileNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -71,7 +77,12 @@ public final class Node {
   private static final long SETTLE_MS = 8000;
   /** How often the cluster's sleeping rooms are counted for rooms_hibernated (a scan of the store). */
   private static final long HIBERNATED_COUNT_MS = 30_000;
+  /** The client IPs whose /api/* rate a node remembers (about 100 bytes each); the least recent is forgotten first. */
+  private static final int API_RATE_IPS = 10_000;
   private volatile boolean ready;
+  /** The methods of RFC 9110 and PATCH: the only values of the {@code method} label besides OTHER. */
+  private static final Set<String> LABELLED_METHODS =
+      Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 
   private Node(ServerConfig config, Vertx vertx, HazelcastClusterManager cluster, RoomArchive archive,
                RoomMetrics metrics) {
@@ -126,6 +137,11 @@ public final class Node {
         .setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
             .setJvmMetricsEnabled(true)
+            // Vert.x's default labels less the request method, which it would take as sent: every
+            // made-up method would be new series. The method comes from httpMethodTag instead, and
+            // neither the path nor the route is ever a label (their values are unbounded too)
+            .setLabels(EnumSet.of(Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME, Label.EB_SIDE))
+            .setServerRequestTagsProvider(Node::httpMethodTag)
             .setRegistryName("durable-rooms-" + UUID.randomUUID())
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry))
@@ -141,6 +157,12 @@ public final class Node {
           // on failure, close without waiting: the close's own completion would run on a closed event loop
           return node.deploy().map(node).onFailure(err -> vertx.close().onComplete(v -> archive.close()));
         });
+  }
+
+  /** The {@code method} label of an HTTP request: a standard method as itself, any other as OTHER. */
+  static Iterable<Tag> httpMethodTag(HttpRequest request) {
+    String method = request.method().name();
+    return Tags.of(Label.HTTP_METHOD.toString(), LABELLED_METHODS.contains(method) ? method : "OTHER");
   }
 
   private Future<Void> deploy() {
@@ -165,7 +187,7 @@ public final class Node {
     roomClient = rooms;
     metrics.observe(connections::count, host::activeRooms, () -> liveNodes().size());
     GatewayContext shared = new GatewayContext(nodeId, config, connections, rooms, store, host, () -> ready,
-        () -> List.copyOf(liveNodes()), metrics);
+        () -> List.copyOf(liveNodes()), metrics, new IpRateLimiter(config.apiRatePerSec(), config.apiBurst(), API_RATE_IPS));
     return vertx.deployVerticle(replicas)
         .compose(id -> vertx.deployVerticle(host))
         .compose(id -> vertx.deployVerticle(new NodeInfoVerticle(nodeId, httpUrl(), host::activeRooms,

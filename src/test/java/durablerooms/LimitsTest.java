@@ -225,7 +225,7 @@ class LimitsTest {
   }
 
   @Test
-  @DisplayName("connections per IP: over ROOMS_MAX_CONNECTIONS_PER_IP the upgrade gets HTTP 429; a closed one frees its place")
+  @DisplayName("connections per IP: over ROOMS_MAX_CONNECTIONS_PER_IP the upgrade gets HTTP 429 with Retry-After; a closed one frees its place")
   void connectionsPerIp() throws Exception {
     // from 127.0.0.2, so that the other tests' connections from 127.0.0.1 do not count
     String from = "127.0.0.2";
@@ -236,6 +236,8 @@ class LimitsTest {
       }
       RawWs.Upgrade over = RawWs.upgrade(RawWs.tcp(port, from, 0), "/chat/" + freshRoom(), Map.of());
       assertEquals(429, over.status());
+      String retryAfter = over.header("Retry-After");
+      assertTrue(retryAfter != null && retryAfter.matches("[1-9][0-9]*"), "a 429 says when to retry, in seconds: " + retryAfter);
       try (RawWs other = RawWs.open(port, "/chat/" + freshRoom())) {
         other.nextOfType("SYSTEM"); // another address is not affected
       }

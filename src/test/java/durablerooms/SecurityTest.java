@@ -192,6 +192,49 @@ class SecurityTest {
     }
   }
 
+  @Test
+  @DisplayName("no query string reaches the log: a token in a refused upgrade or API request is never printed")
+  void tokensStayOutOfTheLog(Vertx vertx) throws Exception {
+    String mark = "LEAKMARK" + UUID.randomUUID().toString().replace("-", "");
+    String room = secretRoom();
+    // a header segment that is not JSON, so that the JWT library's own error could quote it
+    String badJson = b64("{\"alg\":\"HS256\",\"" + mark + "\"") + "." + b64("{}") + "." + mark;
+    String unquoted = b64("{\"alg\":" + mark + "}") + "." + b64("{}") + "." + mark;
+    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("durablerooms");
+    ch.qos.logback.classic.Level level = logger.getLevel();
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log =
+        new ch.qos.logback.core.read.ListAppender<>();
+    log.start();
+    logger.addAppender(log);
+    logger.setLevel(ch.qos.logback.classic.Level.DEBUG);
+    try {
+      try (java.net.Socket s = RawWs.tcp(port, null, 0)) { // a query that is not valid percent-encoding
+        s.getOutputStream().write(("GET /chat/x?token=" + mark + "&name=%zz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        assertTrue(new String(s.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1).startsWith("HTTP/1.1 400"));
+      }
+      assertEquals(401, upgradeStatus("/chat/" + room + "?token=" + mark, Map.of()));
+      assertEquals(401, upgradeStatus("/chat/" + room + "?token=" + badJson, Map.of()));
+      assertEquals(401, upgradeStatus("/chat/" + room + "?token=" + unquoted, Map.of()));
+      assertEquals(404, get("/api/rooms/" + room + "?token=" + mark).statusCode());
+      assertEquals(404, get("/api/rooms/" + room + "?token=" + unquoted).statusCode());
+      assertEquals(404, get("/api/rooms/" + room + "/messages?token=" + badJson).statusCode());
+      assertEquals(400, get("/api/rooms/" + room + "/messages?limit=x&token=" + mark).statusCode());
+      int status = RawHttp.get(port, null, "/api/rooms/" + room + "/messages?token=" + mark + "&x=%zz").status();
+      assertTrue(status == 400 || status == 404, "a query that cannot be decoded: " + status);
+      TestNodes.eventually(WsClient.TIMEOUT_MS, "the refusals are logged",
+          () -> log.list.stream().filter(e -> e.getFormattedMessage().contains(room)).count() >= 2);
+    } finally {
+      logger.detachAppender(log);
+      logger.setLevel(level);
+    }
+    for (ch.qos.logback.classic.spi.ILoggingEvent e : log.list) {
+      String text = e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage());
+      assertFalse(text.contains(mark), "logged: " + text);
+    }
+  }
+
   private static boolean listed(String body, String room) {
     JsonArray rooms = new JsonObject(body).getJsonArray("rooms");
     assertNotNull(rooms);

@@ -27,6 +27,9 @@ final class TestNodes {
     env.put("ROOMS_CLUSTER_PORT", String.valueOf(clusterPort));
     env.put("ROOMS_HTTP_PORT", String.valueOf(freePort()));
     env.put("ROOMS_DATA_DIR", Path.of("target", "test-data", clusterName).toString());
+    // tests poll the HTTP API every 20 ms from one address; HttpLimitsTest sets the rate it tests
+    env.put("ROOMS_API_RATE_PER_SEC", "1000");
+    env.put("ROOMS_API_BURST", "1000");
     env.putAll(extra);
     return env;
   }

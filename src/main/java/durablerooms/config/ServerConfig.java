@@ -48,6 +48,11 @@ public record ServerConfig(
     long pingIntervalMs,
     long pingTimeoutMs,
     long handshakeTimeoutMs,
+    int maxHttpConnectionsPerIp,
+    long httpRequestDeadlineMs,
+    int maxPageBytes,
+    int apiRatePerSec,
+    int apiBurst,
     String allowedOrigins,
     String privateRooms,
     String jwtSecret,
@@ -92,6 +97,14 @@ public record ServerConfig(
       new Setting("ROOMS_PING_INTERVAL_MS", "pingIntervalMs", "25000", "ms of client silence after which the server sends a WebSocket ping"),
       new Setting("ROOMS_PING_TIMEOUT_MS", "pingTimeoutMs", "10000", "ms a client has to answer a ping (or a close) before it is dropped"),
       new Setting("ROOMS_HANDSHAKE_TIMEOUT_MS", "handshakeTimeoutMs", "10000", "ms a new TCP connection has to send its first HTTP request"),
+      new Setting("ROOMS_MAX_HTTP_CONNECTIONS_PER_IP", "maxHttpConnectionsPerIp", "100",
+          "TCP connections per client IP on a node that are not WebSockets (HTTP, or before the upgrade); more: closed at once"),
+      new Setting("ROOMS_HTTP_REQUEST_DEADLINE_MS", "httpRequestDeadlineMs", "15000",
+          "ms an HTTP request has, from its head, to be read whole and answered; then its connection is closed"),
+      new Setting("ROOMS_MAX_PAGE_BYTES", "maxPageBytes", "262144",
+          "bytes of one GET /api/rooms/{room}/messages answer; a longer page stops early and says next"),
+      new Setting("ROOMS_API_RATE_PER_SEC", "apiRatePerSec", "10", "requests per second a client IP may make to /api/* on a node (token bucket refill)"),
+      new Setting("ROOMS_API_BURST", "apiBurst", "50", "burst of /api/* requests a client IP may make (token bucket size); more: HTTP 429"),
       new Setting("ROOMS_ALLOWED_ORIGINS", "allowedOrigins", "self,localhost", "Origins allowed to open a WebSocket (comma-separated); others: HTTP 403"),
       new Setting("ROOMS_PRIVATE_ROOMS", "privateRooms", "", "regex of private room names (whole name); empty = none"),
       new Setting("ROOMS_JWT_SECRET", "jwtSecret", "", "HS256 secret of private-room tokens (at least 32 bytes)"),
@@ -187,10 +200,10 @@ public record ServerConfig(
   /** Every setting as the --help text lists it: variable, config.json key, default, meaning. */
   public static String describe() {
     StringBuilder out = new StringBuilder();
-    out.append(String.format("  %-29s %-19s %-17s %s%n", "environment variable", "config.json key", "default", "meaning"));
+    out.append(String.format("  %-33s %-23s %-17s %s%n", "environment variable", "config.json key", "default", "meaning"));
     for (Setting s : SETTINGS) {
       String def = s.defaultValue().isEmpty() ? "(empty)" : s.defaultValue();
-      out.append(String.format("  %-29s %-19s %-17s %s%n", s.env(), s.key(), def, s.meaning()));
+      out.append(String.format("  %-33s %-23s %-17s %s%n", s.env(), s.key(), def, s.meaning()));
     }
     return out.toString();
   }
@@ -231,6 +244,11 @@ public record ServerConfig(
         intValue(v, "ROOMS_PING_INTERVAL_MS", 100, 3_600_000),
         intValue(v, "ROOMS_PING_TIMEOUT_MS", 100, 3_600_000),
         intValue(v, "ROOMS_HANDSHAKE_TIMEOUT_MS", 100, 3_600_000),
+        intValue(v, "ROOMS_MAX_HTTP_CONNECTIONS_PER_IP", 1, 10_000_000),
+        intValue(v, "ROOMS_HTTP_REQUEST_DEADLINE_MS", 100, 3_600_000),
+        intValue(v, "ROOMS_MAX_PAGE_BYTES", 4096, 64 * 1024 * 1024),
+        intValue(v, "ROOMS_API_RATE_PER_SEC", 1, 1_000_000),
+        intValue(v, "ROOMS_API_BURST", 1, 1_000_000),
         origins(v, "ROOMS_ALLOWED_ORIGINS"),
         regex(v, "ROOMS_PRIVATE_ROOMS"),
         v.get("ROOMS_JWT_SECRET") == null ? "" : v.get("ROOMS_JWT_SECRET"),

@@ -15,6 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Connections {
   private final ConcurrentHashMap<String, Connection> byId = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Integer> perIp = new ConcurrentHashMap<>();
+  /** TCP connections per client IP that are not (yet) WebSockets: at most ROOMS_MAX_HTTP_CONNECTIONS_PER_IP. */
+  private final ConcurrentHashMap<String, Integer> httpPerIp = new ConcurrentHashMap<>();
 
   void add(Connection c) {
     byId.put(c.id(), c);
@@ -52,8 +54,29 @@ public final class Connections {
    * (ROOMS_MAX_CONNECTIONS_PER_IP); each successful reservation is released once with {@link #releaseIp}.
    */
   boolean reserveIp(String ip, int max) {
+    return reserve(perIp, ip, max);
+  }
+
+  void releaseIp(String ip) {
+    release(perIp, ip);
+  }
+
+  /**
+   * Counts one more plain HTTP connection from {@code ip} unless it already has {@code max}
+   * (ROOMS_MAX_HTTP_CONNECTIONS_PER_IP); released once with {@link #releaseHttp}, when it closes or
+   * becomes a WebSocket (then counted by {@link #reserveIp}).
+   */
+  boolean reserveHttp(String ip, int max) {
+    return reserve(httpPerIp, ip, max);
+  }
+
+  void releaseHttp(String ip) {
+    release(httpPerIp, ip);
+  }
+
+  private static boolean reserve(ConcurrentHashMap<String, Integer> counts, String ip, int max) {
     boolean[] ok = {false};
-    perIp.compute(ip, (k, n) -> {
+    counts.compute(ip, (k, n) -> {
       int count = n == null ? 0 : n;
       ok[0] = count < max;
       return ok[0] ? count + 1 : n;
@@ -61,7 +84,7 @@ public final class Connections {
     return ok[0];
   }
 
-  void releaseIp(String ip) {
-    perIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
+  private static void release(ConcurrentHashMap<String, Integer> counts, String ip) {
+    counts.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
   }
 }

@@ -27,6 +27,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.internal.http.WebSocketInternal;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -65,6 +66,12 @@ public final class GatewayVerticle extends VerticleBase {
   static final String PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
       + "connect-src 'self' ws: wss: http: https:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+  /**
+   * The Retry-After of a 429 for too many connections from one IP: a place frees up only when one
+   * of them closes, which the server cannot foresee; long enough that a client does not hammer.
+   */
+  static final int RETRY_CONNECTIONS_SECONDS = 10;
+
   private final GatewayContext node;
   private final ServerConfig config;
   private final Protocol protocol;
@@ -74,6 +81,8 @@ public final class GatewayVerticle extends VerticleBase {
   private final Outlet outlet;
   /** New TCP connections that have not yet sent their first request, with their timer. */
   private final Map<HttpConnection, Long> handshakes = new HashMap<>();
+  /** This instance's TCP connections that are not WebSockets, with the IP they count against. */
+  private final Map<HttpConnection, String> httpConnections = new HashMap<>();
 
   /**
    * What an upgrade request asks for, once it has passed the checks; in a private room, the token's
@@ -120,11 +129,13 @@ public final class GatewayVerticle extends VerticleBase {
   private Router router() {
     Router router = Router.router(vertx);
     HttpApi api = new HttpApi(node, access);
+    router.route().handler(this::guard);
     router.get("/health").handler(Probes.alive(vertx));
     router.get("/ready").handler(Probes.ready(vertx, node));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(node.metrics().registry()));
     // the page falls back to another node when its own is gone, and reads these from there
     router.getWithRegex("/api/(nodes|rooms)").handler(GatewayVerticle::allowAnyOrigin);
+    router.route("/api/*").handler(this::apiRate);
     router.get("/api/nodes").handler(api::nodes);
     router.get("/api/rooms").handler(api::rooms);
     router.get("/api/rooms/:room").handler(api::room);
@@ -165,6 +176,18 @@ public final class GatewayVerticle extends VerticleBase {
     ctx.next();
   }
 
+  /** Each client IP may make ROOMS_API_RATE_PER_SEC requests to /api/* (bursts of ROOMS_API_BURST); more: 429. */
+  private void apiRate(RoutingContext ctx) {
+    SocketAddress from = ctx.request().remoteAddress();
+    long retryAfter = node.apiRate().tryAcquire(from == null ? "unknown" : from.hostAddress(), System.nanoTime());
+    if (retryAfter == 0) {
+      ctx.next();
+      return;
+    }
+    ctx.response().setStatusCode(429).putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(retryAfter))
+        .end("too many requests from your address: at most " + config.apiRatePerSec() + " per second\n");
+  }
+
   private static void allowAnyOrigin(RoutingContext ctx) {
     ctx.response().putHeader("Access-Control-Allow-Origin", "*");
     ctx.next();
@@ -178,11 +201,16 @@ public final class GatewayVerticle extends VerticleBase {
       router.handle(req);
       return;
     }
+    // not cancelled: it finds an upgraded connection no longer among the HTTP ones, and a refused
+    // upgrade answered and read
+    startDeadline(req);
     try {
       upgrade(req, room);
     } catch (RuntimeException e) {
-      // e.g. a query string that is not valid percent-encoding
-      LOG.info("upgrade of {} from {} refused: {}", req.path(), req.remoteAddress(), e.toString());
+      // e.g. a query string that is not valid percent-encoding. Only the exception's type is
+      // logged: its message quotes the whole URI, and the query may hold a private room's token
+      LOG.info("upgrade of {} from {} refused: {} (a malformed request)", req.path(), req.remoteAddress(),
+          e.getClass().getSimpleName());
       if (!req.response().ended()) {
         reject(req, 400, "bad request");
       }
@@ -191,8 +219,20 @@ public final class GatewayVerticle extends VerticleBase {
 
   // --- HTTP connections ---------------------------------------------------------------------------
 
-  /** A new TCP connection must send its first request within ROOMS_HANDSHAKE_TIMEOUT_MS (slow or silent upgrades). */
+  /**
+   * A new TCP connection counts against its IP's ROOMS_MAX_HTTP_CONNECTIONS_PER_IP until it closes or
+   * becomes a WebSocket (one over the limit is closed at once: it has asked nothing to answer), and
+   * must send its first request within ROOMS_HANDSHAKE_TIMEOUT_MS (slow or silent upgrades).
+   */
   private void onConnection(HttpConnection conn) {
+    String ip = conn.remoteAddress() == null ? "unknown" : conn.remoteAddress().hostAddress();
+    if (!node.connections().reserveHttp(ip, config.maxHttpConnectionsPerIp())) {
+      LOG.debug("connection from {}: over {} HTTP connections for this IP, closed", ip,
+          config.maxHttpConnectionsPerIp());
+      conn.close();
+      return;
+    }
+    httpConnections.put(conn, ip);
     long timer = vertx.setTimer(config.handshakeTimeoutMs(), id -> {
       if (handshakes.remove(conn) != null) {
         LOG.debug("connection from {} sent no request within {} ms: closed", conn.remoteAddress(),
@@ -201,7 +241,63 @@ public final class GatewayVerticle extends VerticleBase {
       }
     });
     handshakes.put(conn, timer);
-    conn.closeHandler(v -> firstRequest(conn));
+    conn.closeHandler(v -> {
+      firstRequest(conn);
+      noLongerHttp(conn);
+    });
+  }
+
+  /** The connection closed or became a WebSocket: it no longer counts as an HTTP connection of its IP. */
+  private void noLongerHttp(HttpConnection conn) {
+    String ip = httpConnections.remove(conn);
+    if (ip != null) {
+      node.connections().releaseHttp(ip);
+    }
+  }
+
+  /**
+   * Every routed request must be read whole and answered within ROOMS_HTTP_REQUEST_DEADLINE_MS, and
+   * an error answer to a request whose body is still unread ends its connection: no route reads a
+   * body, and reading on to the next request would take as long as the client pleases.
+   */
+  private void guard(RoutingContext ctx) {
+    HttpServerRequest req = ctx.request();
+    long deadline = startDeadline(req);
+    ctx.addHeadersEndHandler(v -> {
+      if (req.response().getStatusCode() >= 400 && bodyUnread(req)) {
+        req.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+      }
+    });
+    ctx.addEndHandler(ar -> {
+      if (!bodyUnread(req)) {
+        vertx.cancelTimer(deadline);
+      } else if (HttpHeaders.CLOSE.toString().equals(req.response().headers().get(HttpHeaders.CONNECTION))) {
+        req.connection().close(); // after the answer, which is flushed first
+      }
+    });
+    ctx.next();
+  }
+
+  /**
+   * Whether the request announced a body that has not all arrived. Not just {@code !isEnded()}: a
+   * request without a body is answered from its head, before Vert.x has seen its end.
+   */
+  private static boolean bodyUnread(HttpServerRequest req) {
+    if (req.isEnded()) {
+      return false;
+    }
+    String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    return req.headers().contains(HttpHeaders.TRANSFER_ENCODING) || (length != null && !length.equals("0"));
+  }
+
+  private long startDeadline(HttpServerRequest req) {
+    return vertx.setTimer(config.httpRequestDeadlineMs(), id -> {
+      if (httpConnections.containsKey(req.connection()) && !(req.isEnded() && req.response().ended())) {
+        LOG.debug("{} {} from {}: not read and answered within {} ms, connection closed", req.method(), req.path(),
+            req.remoteAddress(), config.httpRequestDeadlineMs());
+        req.connection().close();
+      }
+    });
   }
 
   private void firstRequest(HttpConnection conn) {
@@ -290,20 +386,31 @@ public final class GatewayVerticle extends VerticleBase {
 
   private static void reject(HttpServerRequest req, int status, String why) {
     req.resume(); // paused during a token check: let the rest of the request be read
-    req.response().setStatusCode(status).end(why + "\n");
+    if (!bodyUnread(req)) {
+      req.response().setStatusCode(status).end(why + "\n");
+      return;
+    }
+    // a body is still coming: answer, then close rather than read it
+    req.response().setStatusCode(status).putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE).end(why + "\n");
+    req.connection().close();
   }
 
   private void admit(HttpServerRequest req, Admission a) {
     if (!node.connections().reserveIp(a.ip(), config.maxConnectionsPerIp())) {
       LOG.info("upgrade to room {} from {}: over {} connections for this IP", a.room(), a.ip(),
           config.maxConnectionsPerIp());
+      req.response().putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(RETRY_CONNECTIONS_SECONDS));
       reject(req, 429, "too many connections from your address");
       return;
     }
+    HttpConnection conn = req.connection();
     Future<ServerWebSocket> upgraded = req.toWebSocket();
     req.resume();
     upgraded
-        .onSuccess(ws -> open(ws, a))
+        .onSuccess(ws -> {
+          noLongerHttp(conn);
+          open(ws, a);
+        })
         .onFailure(err -> {
           node.connections().releaseIp(a.ip());
           LOG.debug("upgrade failed: {}", err.getMessage());

@@ -10,20 +10,25 @@ import durablerooms.cluster.Addresses;
 import durablerooms.cluster.Wire;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** The HTTP API: read-only views of the nodes, the rooms, their members and history. */
 final class HttpApi {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final int MAX_PAGE = 1000;
+  private static final String MESSAGES = ",\"messages\":[";
+  private static final String END = "]}";
 
   private final GatewayContext node;
   private final RoomAccess access;
@@ -181,13 +186,51 @@ final class HttpApi {
         notFound(ctx);
         return;
       }
-      JsonArray list = new JsonArray();
-      for (ChatRecord r : slice.messages()) {
-        list.add(ServerFrames.messageJson(r));
-      }
-      ctx.json(new JsonObject().put("room", room).put("seq", slice.seq()).put("gap", slice.gap())
-          .put("messages", list));
+      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+          .end(page(room, slice, node.config().maxPageBytes()));
     });
+  }
+
+  /**
+   * The answer's body: the slice's messages, oldest first, as many as fit in {@code maxBytes} (one
+   * at least, whatever its size); when some are left out, {@code next} is the seq to ask
+   * {@code since=} for the rest. Each message is encoded once, and the envelope spliced around them.
+   */
+  static Buffer page(String room, HistorySlice slice, int maxBytes) {
+    List<Buffer> encoded = new ArrayList<>();
+    // the envelope with next at its largest, so that the page stays under the cap with it
+    int used = envelope(room, slice, Long.MAX_VALUE).length() + MESSAGES.length() + END.length();
+    long last = -1;
+    for (ChatRecord r : slice.messages()) {
+      Buffer m = Buffer.buffer(ServerFrames.message(r));
+      int cost = m.length() + (encoded.isEmpty() ? 0 : 1);
+      if (!encoded.isEmpty() && used + cost > maxBytes) {
+        break;
+      }
+      encoded.add(m);
+      used += cost;
+      last = r.seq();
+    }
+    boolean cut = encoded.size() < slice.messages().size();
+    String head = envelope(room, slice, cut ? last : null);
+    Buffer body = Buffer.buffer(used).appendString(head).appendString(MESSAGES);
+    for (int i = 0; i < encoded.size(); i++) {
+      if (i > 0) {
+        body.appendString(",");
+      }
+      body.appendBuffer(encoded.get(i));
+    }
+    return body.appendString(END);
+  }
+
+  /** {@code {"room","seq","gap"[,"next"]} without its closing brace. */
+  private static String envelope(String room, HistorySlice slice, Long next) {
+    JsonObject o = new JsonObject().put("room", room).put("seq", slice.seq()).put("gap", slice.gap());
+    if (next != null) {
+      o.put("next", next);
+    }
+    String json = o.encode();
+    return json.substring(0, json.length() - 1);
   }
 
   private static void notFound(RoutingContext ctx) {

@@ -19,14 +19,27 @@ final class TokenBucket {
 
   /** Takes one token if there is one. */
   boolean tryTake(long nowNanos) {
-    if (nowNanos > last) {
-      tokens = Math.min(capacity, tokens + (nowNanos - last) * perNano);
-      last = nowNanos;
-    }
+    refill(nowNanos);
     if (tokens >= 1) {
       tokens -= 1;
       return true;
     }
     return false;
+  }
+
+  /** Nanoseconds until there is a token (0: there is one now; Long.MAX_VALUE: never, without refill). */
+  long nanosUntilToken(long nowNanos) {
+    refill(nowNanos);
+    if (tokens >= 1) {
+      return 0;
+    }
+    return perNano > 0 ? (long) Math.ceil((1 - tokens) / perNano) : Long.MAX_VALUE;
+  }
+
+  private void refill(long nowNanos) {
+    if (nowNanos > last) {
+      tokens = Math.min(capacity, tokens + (nowNanos - last) * perNano);
+      last = nowNanos;
+    }
   }
 }

@@ -36,9 +36,24 @@ class ServerConfigTest {
     assertEquals(25000, c.pingIntervalMs());
     assertEquals(10000, c.pingTimeoutMs());
     assertEquals(10000, c.handshakeTimeoutMs());
+    assertEquals(100, c.maxHttpConnectionsPerIp());
+    assertEquals(15000, c.httpRequestDeadlineMs());
+    assertEquals(256 * 1024, c.maxPageBytes());
+    assertEquals(10, c.apiRatePerSec());
+    assertEquals(50, c.apiBurst());
     assertEquals("self,localhost", c.allowedOrigins());
     assertEquals("", c.privateRooms());
     assertEquals("", c.jwtSecret());
+  }
+
+  @Test
+  void theHttpLimitsAreValidated() {
+    assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_MAX_HTTP_CONNECTIONS_PER_IP", "0")));
+    assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_HTTP_REQUEST_DEADLINE_MS", "10")));
+    assertEquals(2000, ServerConfig.of(Map.of("ROOMS_HTTP_REQUEST_DEADLINE_MS", "2000")).httpRequestDeadlineMs());
+    assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_MAX_PAGE_BYTES", "100")));
+    assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_API_RATE_PER_SEC", "0")));
+    assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_API_BURST", "none")));
   }
 
   @Test

@@ -2,6 +2,7 @@ package durablerooms.gateway;
 
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,5 +42,15 @@ class TokenBucketTest {
     TokenBucket c = new TokenBucket(10, 1, 100);
     assertTrue(c.tryTake(100));
     assertFalse(c.tryTake(50));
+  }
+
+  @Test
+  void anEmptyBucketSaysWhenItsNextTokenComes() {
+    TokenBucket b = new TokenBucket(4, 1, 0);
+    assertEquals(0, b.nanosUntilToken(0));
+    assertTrue(b.tryTake(0));
+    assertEquals(SECOND / 4, b.nanosUntilToken(0));
+    assertEquals(SECOND / 8, b.nanosUntilToken(SECOND / 8));
+    assertEquals(Long.MAX_VALUE, new TokenBucket(0, 0, 0).nanosUntilToken(0), "no refill: never");
   }
 }
