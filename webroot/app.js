@@ -481,6 +481,12 @@ document.addEventListener('visibilitychange', () => {
   conn?.retryNow();
 });
 window.addEventListener('hashchange', route);
+// a page the browser keeps in its back/forward cache would keep its socket open, and the others
+// would see a member who has gone: leave on the way out, come back when the page is shown again
+window.addEventListener('pagehide', () => leave());
+window.addEventListener('pageshow', (e) => {
+  if (e.persisted && room) join(room, chosenName());
+});
 setInterval(() => {
   if (lastStatus.state === 'reconnecting') renderStatus(lastStatus);
   if (typers.size) renderTyping();

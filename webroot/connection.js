@@ -13,6 +13,8 @@ const RETRY_SEND_MS = 1000; // after ERROR unavailable / rate_limited for a mess
 const BAD_NODE_MS = 15000; // a node that refused us or announced a restart is avoided this long
 const NODES_TIMEOUT_MS = 2000;
 
+/** The WebSocket subprotocol of the full protocol (PRESENCE, ACK, HISTORY, ...): without it the server speaks the seed's. */
+const PROTOCOL = 'durable-rooms.v1';
 const CLOSE_RESTARTING = 1012;
 const CLOSE_POLICY = 1008;
 const RETRYABLE_ERRORS = new Set(['unavailable', 'rate_limited']);
@@ -167,7 +169,7 @@ export class RoomConnection extends EventTarget {
 
     let ws;
     try {
-      ws = new WebSocket(url);
+      ws = new WebSocket(url, PROTOCOL);
     } catch {
       // refused before any network (a blocked or malformed address): treat as a failed attempt
       this.ws = { base, opened: false, close() {} };

@@ -222,12 +222,13 @@ class BrowserChatTest {
   }
 
   @Test
-  @DisplayName("the seed article's client (seed.html) and the page chat with each other in the lobby")
+  @DisplayName("the seed article's client (seed.html), which renders any frame but SYSTEM as user: message, chats with the page and never shows undefined")
   void seedClientChatsWithThePage() {
     bob.open(origin, "/seed.html", null);
     bob.waitUntil("the seed client is welcomed", () -> seedLines().contains("Welcome to the chat room!"));
     alice.open(origin, "/#/room/lobby", "alice").waitLive();
     alice.waitUntil("the seed client is in the lobby", () -> alice.presence().contains("Anonymous"));
+    bob.waitUntil("the seed client is told that alice joined", () -> seedLines().contains("alice joined"));
 
     alice.send("hello, seed");
     bob.waitUntil("the seed client shows the page's message", () -> seedLines().contains("alice: hello, seed"));
@@ -237,6 +238,14 @@ class BrowserChatTest {
     alice.waitUntil("the page shows the seed client's message", () -> alice.count("hello, page") == 1);
     assertTrue(alice.messages().stream().anyMatch(m -> "hello, page".equals(m.get("text"))
         && "Anonymous".equals(m.get("user"))));
+
+    alice.open(origin, "/#/room/elsewhere-" + UUID.randomUUID().toString().substring(0, 8), "alice").waitLive(); // alice leaves the lobby
+    bob.waitUntil("the seed client is told that alice left", () -> seedLines().contains("alice left"));
+    List<String> lines = seedLines();
+    assertEquals(List.of("Welcome to the chat room!", "alice joined", "alice: hello, seed", "You: hello, page",
+        "alice left"), lines,
+        "only the welcome, the other person's messages and the join and leave lines: " + lines);
+    assertFalse(lines.stream().anyMatch(l -> l.contains("undefined")), lines.toString());
   }
 
   @SuppressWarnings("unchecked")

@@ -1,5 +1,6 @@
 package durablerooms;
 
+import durablerooms.protocol.Protocol;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientWebSocket;
@@ -99,7 +100,7 @@ final class ChatMember {
     socket.textMessageHandler(t -> onFrame(new JsonObject(t)));
     socket.closeHandler(v -> reconnectSoon());
     ws = socket;
-    socket.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
+    socket.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri).addSubProtocol(Protocol.SUBPROTOCOL))
         .onFailure(err -> reconnectSoon());
   }
 

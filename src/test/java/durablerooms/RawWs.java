@@ -1,5 +1,6 @@
 package durablerooms;
 
+import durablerooms.protocol.Protocol;
 import io.vertx.core.json.JsonObject;
 
 import java.io.BufferedInputStream;
@@ -97,7 +98,9 @@ final class RawWs implements AutoCloseable {
     h.put("Connection", "Upgrade");
     h.put("Sec-WebSocket-Key", Base64.getEncoder().encodeToString(key));
     h.put("Sec-WebSocket-Version", "13");
+    h.put("Sec-WebSocket-Protocol", Protocol.SUBPROTOCOL);
     h.putAll(headers);
+    h.values().removeIf(String::isEmpty); // an empty value in {@code headers}: leave that header out
     StringBuilder req = new StringBuilder("GET " + path + " HTTP/1.1\r\n");
     h.forEach((k, v) -> req.append(k).append(": ").append(v).append("\r\n"));
     req.append("\r\n");

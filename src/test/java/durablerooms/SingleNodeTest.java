@@ -1,5 +1,6 @@
 package durablerooms;
 
+import durablerooms.protocol.Protocol;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -219,7 +220,7 @@ class SingleNodeTest {
   private Throwable connectError(Vertx vertx, String uri) {
     try {
       vertx.createWebSocketClient()
-          .connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
+          .connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri).addSubProtocol(Protocol.SUBPROTOCOL))
           .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       throw new AssertionError("connected to " + uri);
     } catch (ExecutionException e) {

@@ -1,5 +1,6 @@
 package durablerooms;
 
+import durablerooms.protocol.Protocol;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
@@ -33,9 +34,17 @@ final class WsClient implements AutoCloseable {
   }
 
   static WsClient connect(Vertx vertx, int port, String uri) {
+    return connect(vertx, port, uri, true);
+  }
+
+  /** A client of the full protocol ({@code durable-rooms.v1}), or of the seed's (no subprotocol). */
+  static WsClient connect(Vertx vertx, int port, String uri, boolean fullProtocol) {
     WebSocketClient client = vertx.createWebSocketClient();
     WebSocketConnectOptions options = new WebSocketConnectOptions()
         .setHost("127.0.0.1").setPort(port).setURI(uri);
+    if (fullProtocol) {
+      options.addSubProtocol(Protocol.SUBPROTOCOL);
+    }
     LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
     ClientWebSocket ws = client.webSocket();
     // handlers before connecting: the welcome frame (or an error and a close) follows the upgrade at once

@@ -634,7 +634,8 @@ public final class LoadGenerator {
       ws.exceptionHandler(err -> countError("socket: " + err.getClass().getSimpleName()));
       connectStart = System.nanoTime();
       String uri = "/chat/" + opts.roomName(room) + "?name=b" + index + "&client=" + opts.roomPrefix() + "-" + index;
-      ws.connect(new WebSocketConnectOptions().setHost(url.getHost()).setPort(url.getPort()).setURI(uri))
+      ws.connect(new WebSocketConnectOptions().setHost(url.getHost()).setPort(url.getPort()).setURI(uri)
+          .addSubProtocol(durablerooms.protocol.Protocol.SUBPROTOCOL))
           .onFailure(err -> {
             connectFailures.increment();
             closed = true;

@@ -2,6 +2,7 @@ package durablerooms.gateway;
 
 import durablerooms.metrics.RoomMetrics;
 import durablerooms.protocol.CloseCode;
+import durablerooms.protocol.SeedFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -59,6 +60,8 @@ public final class Connection {
 
   // touched on the connection's event loop only
   private final boolean fixedName;
+  /** The client asked for no subprotocol: it gets the seed protocol's frames only (SeedFrames). */
+  private final boolean seed;
   final TokenBucket rate;
   final TokenBucket errors;
   /** Pings (control frames and {@code {"type":"ping"}}) and unsolicited pongs: free within it. */
@@ -69,8 +72,8 @@ public final class Connection {
   private long pingSentAt;
 
   Connection(String id, String room, String clientKey, ServerWebSocket socket, Context context, String ip,
-             int maxFrameBytes, long maxQueuedBytes, long closeGraceMs, boolean fixedName, TokenBucket rate, TokenBucket errors,
-             TokenBucket pings, RoomMetrics metrics) {
+             int maxFrameBytes, long maxQueuedBytes, long closeGraceMs, boolean fixedName, boolean seed,
+             TokenBucket rate, TokenBucket errors, TokenBucket pings, RoomMetrics metrics) {
     this.metrics = metrics;
     this.id = id;
     this.room = room;
@@ -83,6 +86,7 @@ public final class Connection {
     this.maxQueuedBytes = maxQueuedBytes;
     this.closeGraceMs = closeGraceMs;
     this.fixedName = fixedName;
+    this.seed = seed;
     this.rate = rate;
     this.errors = errors;
     this.pings = pings;
@@ -108,6 +112,11 @@ public final class Connection {
   /** The client IP this connection counts against (ROOMS_MAX_CONNECTIONS_PER_IP), or null. */
   String ip() {
     return ip;
+  }
+
+  /** Whether the client speaks the seed protocol (it asked for no subprotocol). */
+  boolean seed() {
+    return seed;
   }
 
   /** Whether the display name comes from a token and cannot be changed. */
@@ -163,7 +172,10 @@ public final class Connection {
    * never delays the room or its other members.
    */
   public void write(String frame) {
-    writeEncoded(frame.getBytes(StandardCharsets.UTF_8));
+    String text = seed ? SeedFrames.translate(frame) : frame;
+    if (text != null) {
+      writeEncoded(text.getBytes(StandardCharsets.UTF_8));
+    }
   }
 
   /**

@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -89,7 +90,7 @@ public final class GatewayVerticle extends VerticleBase {
    * {@code subject} and expiry (seconds since the epoch; 0 in a public room).
    */
   private record Admission(String room, String name, long since, String client, boolean fixedName, String ip,
-                           String subject, long expiresAt) {
+                           String subject, long expiresAt, boolean seed) {
     /**
      * Who the room deduplicates message ids for: the client id (with the token's subject in a
      * private room, so that a member who learns another's client id cannot pre-empt its ids), or
@@ -152,6 +153,8 @@ public final class GatewayVerticle extends VerticleBase {
         .setPort(config.httpPort())
         // no permessage-deflate: its inflated size is unbounded (FACTS: known traps)
         .setPerMessageWebSocketCompressionSupported(false)
+        // the full protocol; a client that asks for no subprotocol speaks the seed's (SeedFrames)
+        .setWebSocketSubProtocols(List.of(Protocol.SUBPROTOCOL))
         .setPerFrameWebSocketCompressionSupported(false)
         // a single larger frame fails in Netty's decoder (DecoderFailureGuard: close 1009); messages
         // are reassembled and bounded by MessageAssembler, as Vert.x would drop them silently
@@ -359,6 +362,13 @@ public final class GatewayVerticle extends VerticleBase {
       reject(req, 400, "expected a WebSocket upgrade");
       return;
     }
+    List<String> asked = subprotocols(req);
+    if (!asked.isEmpty() && !asked.contains(Protocol.SUBPROTOCOL)) {
+      reject(req, 400, "unsupported WebSocket subprotocol: ask for " + Protocol.SUBPROTOCOL
+          + " (the full protocol) or none (the seed protocol)");
+      return;
+    }
+    boolean seed = asked.isEmpty();
     String origin = req.getHeader(HttpHeaders.ORIGIN);
     if (!origins.allows(origin, req.getHeader(HttpHeaders.HOST))) {
       LOG.info("upgrade to room {} from {}: origin {} not allowed", room, req.remoteAddress(), origin);
@@ -367,7 +377,7 @@ public final class GatewayVerticle extends VerticleBase {
     }
     String ip = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
     if (!access.isPrivate(room)) {
-      admit(req, new Admission(room, name, since, client, false, ip, null, 0));
+      admit(req, new Admission(room, name, since, client, false, ip, null, 0, seed));
       return;
     }
     // the token check is asynchronous: hold the request's end until the upgrade is decided
@@ -380,7 +390,7 @@ public final class GatewayVerticle extends VerticleBase {
         return;
       }
       RoomAccess.Grant grant = ar.result();
-      admit(req, new Admission(room, grant.name(), since, client, true, ip, grant.subject(), grant.expiresAt()));
+      admit(req, new Admission(room, grant.name(), since, client, true, ip, grant.subject(), grant.expiresAt(), seed));
     });
   }
 
@@ -417,6 +427,19 @@ public final class GatewayVerticle extends VerticleBase {
         });
   }
 
+  /** The subprotocols the client asks for (Sec-WebSocket-Protocol: one header or several, comma-separated). */
+  private static List<String> subprotocols(HttpServerRequest req) {
+    List<String> asked = new ArrayList<>();
+    for (String header : req.headers().getAll("Sec-WebSocket-Protocol")) {
+      for (String p : header.split(",")) {
+        if (!p.isBlank()) {
+          asked.add(p.trim());
+        }
+      }
+    }
+    return asked;
+  }
+
   private static long sinceParam(String raw) throws ProtocolException {
     if (raw == null) {
       return -1;
@@ -439,7 +462,7 @@ public final class GatewayVerticle extends VerticleBase {
     long now = System.nanoTime();
     Context socketContext = vertx.getOrCreateContext(); // the context the socket's handlers run on
     Connection conn = new Connection(id, a.room(), a.clientKey(id), ws, socketContext,
-        a.ip(), config.maxFrameBytes(), config.maxQueuedBytes(), config.pingTimeoutMs(), a.fixedName(),
+        a.ip(), config.maxFrameBytes(), config.maxQueuedBytes(), config.pingTimeoutMs(), a.fixedName(), a.seed(),
         new TokenBucket(config.ratePerSec(), config.rateBurst(), now),
         new TokenBucket(config.errorRefillPerSec(), config.errorBudget(), now),
         new TokenBucket(PINGS_PER_SEC, PING_BURST, now), node.metrics());

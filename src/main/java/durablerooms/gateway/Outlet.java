@@ -1,6 +1,7 @@
 package durablerooms.gateway;
 
 import durablerooms.cluster.Wire;
+import durablerooms.protocol.SeedFrames;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.charset.StandardCharsets;
@@ -70,6 +71,9 @@ final class Outlet {
       return 0;
     }
     boolean message = d.kind() == Wire.Delivery.MESSAGE;
+    // seed-protocol sockets get the frame's seed form, made once per delivery when one is met
+    String seedFrame = null;
+    boolean seedMade = false;
     byte[] utf8 = d.frame().getBytes(StandardCharsets.UTF_8);
     // encoded once for all recipients, WebSocket header included (a longer one goes in fragments)
     ByteBuf frame = utf8.length <= maxFrameBytes ? TextFrames.encode(utf8) : null;
@@ -81,6 +85,20 @@ final class Outlet {
           continue;
         }
         if (!c.id().equals(d.exclude())) {
+          if (c.seed()) {
+            if (!seedMade) {
+              seedFrame = SeedFrames.translate(d.frame());
+              seedMade = true;
+            }
+            if (seedFrame == null) {
+              continue;
+            }
+            if (seedFrame != d.frame()) { // a SYSTEM line made for seed clients
+              c.write(seedFrame);
+              written++;
+              continue;
+            }
+          }
           if (frame != null) {
             c.writeFrame(frame);
           } else {

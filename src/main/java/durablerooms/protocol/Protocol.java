@@ -8,6 +8,11 @@ import java.util.regex.Pattern;
 
 /** The wire: decodes client text frames and validates names; the only place that reads client JSON. */
 public final class Protocol {
+  /**
+   * The WebSocket subprotocol of the full protocol (PRESENCE, HISTORY, ACK, ...); a client that
+   * asks for none speaks the seed protocol ({@link SeedFrames}).
+   */
+  public static final String SUBPROTOCOL = "durable-rooms.v1";
   public static final int MAX_NAME_CHARS = 64;
   public static final int MAX_ID_CHARS = 128;
   public static final int MAX_HISTORY_PAGE = 200;
