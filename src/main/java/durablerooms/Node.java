@@ -21,6 +21,8 @@ import durablerooms.gateway.RoomClient;
 import durablerooms.metrics.RoomMetrics;
 import durablerooms.room.Durability;
 import durablerooms.room.RoomHost;
+import durablerooms.storage.DataFolder;
+import durablerooms.storage.EmbeddedStore;
 import durablerooms.storage.RoomArchive;
 import durablerooms.cluster.Addresses;
 import durablerooms.cluster.DeserializationFilter;
@@ -87,9 +89,14 @@ public final class Node {
     System.setProperty("hazelcast.logging.type", "slf4j");
     RoomArchive archive;
     try {
-      Files.createDirectories(Path.of(config.dataDir()));
-      archive = RoomArchive.open(config.effectiveStoreUrl(), config.storeUser(), config.storePassword(),
-          config.historyLimit(), Path.of(config.dataDir(), "journal"));
+      Path dataDir = Path.of(config.dataDir());
+      if (config.storeUrl().isEmpty()) {
+        archive = EmbeddedStore.open(dataDir, config.effectiveStoreUrl(), config.historyLimit());
+      } else {
+        DataFolder.makePrivate(dataDir); // the journal holds messages too
+        archive = RoomArchive.open(config.storeUrl(), config.storeUser(), config.storePassword(),
+            config.historyLimit(), dataDir.resolve("journal"));
+      }
     } catch (Exception e) {
       return Future.failedFuture(new ConfigException("room store " + config.effectiveStoreUrl() + ": " + e.getMessage()));
     }

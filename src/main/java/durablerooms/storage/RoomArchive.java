@@ -43,6 +43,10 @@ public final class RoomArchive implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RoomArchive.class);
   private static final int READERS = 4;
 
+  static {
+    EmbeddedStore.serveOnLoopbackOnly(); // before this process's first connection loads H2
+  }
+
   private enum Kind { APPEND, REPLACE, CHECKPOINT }
 
   /**
@@ -204,16 +208,22 @@ public final class RoomArchive implements AutoCloseable {
     }
   }
 
+  private Connection connect() throws SQLException {
+    return connect(url, user, password);
+  }
+
   /**
    * Opens a connection; retried a few times because H2 in AUTO_SERVER mode refuses for a moment
-   * while another process of the same machine is opening or taking over the file.
+   * while another process of the same machine is opening or taking over the file. A refused
+   * login (SQL state class 28) is final at once.
    */
-  private Connection connect() throws SQLException {
+  static Connection connect(String url, String user, String password) throws SQLException {
     for (int attempt = 1; ; attempt++) {
       try {
-        return user == null || user.isEmpty() ? DriverManager.getConnection(url) : DriverManager.getConnection(url, user, password);
+        boolean anonymous = (user == null || user.isEmpty()) && (password == null || password.isEmpty());
+        return anonymous ? DriverManager.getConnection(url) : DriverManager.getConnection(url, user, password);
       } catch (SQLException e) {
-        if (attempt >= 40) {
+        if (attempt >= 40 || refusedLogin(e)) {
           throw e;
         }
         try {
@@ -224,6 +234,11 @@ public final class RoomArchive implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** Whether the database refused the user name or password (SQL state class 28, "invalid authorization"). */
+  static boolean refusedLogin(SQLException e) {
+    return e.getSQLState() != null && e.getSQLState().startsWith("28");
   }
 
   private void createSchema() throws SQLException {
