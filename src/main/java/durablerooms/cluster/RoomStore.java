@@ -167,6 +167,22 @@ public final class RoomStore {
   }
 
   /**
+   * Hibernation of a room that never held a message in its first activation: nothing of it stays
+   * (no store row, no state, no lease, no member set unless members are still connected), so that
+   * names nobody wrote in cost nothing. Its next activation starts again at epoch 1, which is safe
+   * because the only activation that had that epoch, this one, has ended cleanly (none was taken
+   * over: that would have raised the lease's epoch). If any step fails, the lease is released as
+   * in {@link #hibernate}.
+   */
+  public Future<Void> forget(String room, Lease lease, long epoch) {
+    return await(states.submitToKey(room, new Processors.EvictIfCurrent(epoch)))
+        .compose(v -> await(members.submitToKey(room, new Processors.RemoveMembersIfEmpty(epoch))))
+        .compose(v -> await(owners.submitToKey(room, new Processors.ForgetLease(lease))))
+        .<Void>mapEmpty()
+        .recover(err -> release(room, lease, true).mapEmpty());
+  }
+
+  /**
    * After a takeover, writes the room's retained history to disk again: the dead owner may have
    * ACKed messages (in memory on two nodes) that its write-behind never stored.
    */

@@ -140,6 +140,34 @@ public final class Processors {
     }
   }
 
+  /**
+   * Removes the lease of a room that leaves nothing behind (see RoomStore.forget) if it is still
+   * exactly {@code lease}; false when another claim took it meanwhile.
+   */
+  public record ForgetLease(Lease lease) implements EntryProcessor<String, Lease, Boolean> {
+    @Override
+    public Boolean process(Map.Entry<String, Lease> entry) {
+      if (!lease.equals(entry.getValue())) {
+        return false;
+      }
+      entry.setValue(null);
+      return true;
+    }
+  }
+
+  /** Removes a room's member set if it is empty and {@code epoch} wrote it last: a room without members keeps no entry. */
+  public record RemoveMembersIfEmpty(long epoch) implements EntryProcessor<String, MemberSet, Boolean> {
+    @Override
+    public Boolean process(Map.Entry<String, MemberSet> entry) {
+      MemberSet set = entry.getValue();
+      if (set == null || set.epoch() != epoch || !set.members().isEmpty()) {
+        return false;
+      }
+      entry.setValue(null);
+      return true;
+    }
+  }
+
   /** One change of a member set: put {@code member}, or remove it when {@code remove}. */
   public record MemberChange(Member member, boolean remove) implements java.io.Serializable {}
 
