@@ -45,7 +45,19 @@ final class RawWs implements AutoCloseable {
   }
 
   /** The server's answer to an upgrade request: its status and, for a 101, the open socket. */
-  record Upgrade(int status, RawWs ws) {}
+  /** The answer to an upgrade: its status, the socket if it was upgraded, and the response head. */
+  record Upgrade(int status, RawWs ws, String head) {
+    /** A response header's value (case-insensitive name), or null. */
+    String header(String name) {
+      for (String line : head.split("\r\n")) {
+        int colon = line.indexOf(':');
+        if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
+          return line.substring(colon + 1).trim();
+        }
+      }
+      return null;
+    }
+  }
 
   final Socket socket;
   private final DataInputStream in;
@@ -96,9 +108,9 @@ final class RawWs implements AutoCloseable {
     int status = Integer.parseInt(head.split(" ", 3)[1]);
     if (status != 101) {
       s.close();
-      return new Upgrade(status, null);
+      return new Upgrade(status, null, head);
     }
-    return new Upgrade(status, ws);
+    return new Upgrade(status, ws, head);
   }
 
   /** Connects and upgrades; fails unless the server answers 101. */

@@ -3,6 +3,8 @@ package durablerooms;
 import com.hazelcast.core.HazelcastInstance;
 import durablerooms.cluster.Addresses;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,6 +16,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -21,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Room names cost nothing unless written in. */
+/** Room names cost nothing unless written in, and are listed a page at a time. */
 @ExtendWith(VertxExtension.class)
 class RoomGrowthTest {
   private static Node node;
@@ -66,5 +70,33 @@ class RoomGrowthTest {
     }
     TestNodes.eventually(10_000, "the room is asleep", () -> !node.host().knows(room));
     assertEquals(200, get("/api/rooms/" + room).statusCode(), "a room written in is kept");
+  }
+
+  @Test
+  @DisplayName("GET /api/rooms answers a page at a time, in name order, with a cursor to the next page")
+  void roomListIsPaged(Vertx vertx) throws Exception {
+    String prefix = "page" + UUID.randomUUID().toString().substring(0, 6);
+    List<String> rooms = List.of(prefix + "-a", prefix + "-b", prefix + "-c");
+    List<RawWs> members = new ArrayList<>();
+    try {
+      for (String r : rooms) {
+        members.add(RawWs.open(RawWs.tcp(node.httpPort(), "127.0.0." + (10 + members.size()), 0), "/chat/" + r));
+      }
+      JsonObject first = new JsonObject(get("/api/rooms?limit=2&after=" + prefix).body());
+      JsonArray page = first.getJsonArray("rooms");
+      assertEquals(2, page.size(), first.encode());
+      assertEquals(rooms.get(0), page.getJsonObject(0).getString("room"));
+      assertEquals(rooms.get(1), page.getJsonObject(1).getString("room"));
+      assertEquals(rooms.get(1), first.getString("next"));
+      JsonObject second = new JsonObject(get("/api/rooms?limit=2&after=" + first.getString("next")).body());
+      assertEquals(rooms.get(2), second.getJsonArray("rooms").getJsonObject(0).getString("room"), second.encode());
+
+      JsonObject all = new JsonObject(get("/api/rooms").body());
+      assertTrue(all.getJsonArray("rooms").size() <= 100, "a default page size");
+      assertEquals(400, get("/api/rooms?limit=100000").statusCode(), "over the largest page");
+      assertEquals(400, get("/api/rooms?limit=0").statusCode());
+    } finally {
+      members.forEach(RawWs::close);
+    }
   }
 }

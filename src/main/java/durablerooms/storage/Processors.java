@@ -168,6 +168,22 @@ public final class Processors {
     }
   }
 
+  /** The leases held now (rooms active on some node) of rooms named after {@code after}. */
+  public record HeldAfter(String after) implements com.hazelcast.query.Predicate<String, Lease> {
+    @Override
+    public boolean apply(Map.Entry<String, Lease> entry) {
+      return entry.getValue() != null && entry.getValue().held() && entry.getKey().compareTo(after) > 0;
+    }
+  }
+
+  /** Orders map entries by their room name (String.compareTo, as the store's pages). */
+  public record ByRoom() implements java.util.Comparator<Map.Entry<String, Lease>>, java.io.Serializable {
+    @Override
+    public int compare(Map.Entry<String, Lease> a, Map.Entry<String, Lease> b) {
+      return a.getKey().compareTo(b.getKey());
+    }
+  }
+
   /** One change of a member set: put {@code member}, or remove it when {@code remove}. */
   public record MemberChange(Member member, boolean remove) implements java.io.Serializable {}
 

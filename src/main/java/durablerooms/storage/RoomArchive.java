@@ -397,6 +397,30 @@ public final class RoomArchive implements AutoCloseable {
     });
   }
 
+  /**
+   * Up to {@code limit} stored rooms' names after {@code after}, in the order of Java's
+   * String.compareTo (PostgreSQL's default collation would order them otherwise: its "C" one
+   * does not), so that pages merge with the cluster's names.
+   */
+  public List<String> roomsAfter(String after, int limit) {
+    return read(c -> {
+      String collate = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres")
+          ? " COLLATE \"C\"" : "";
+      List<String> names = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT room FROM rooms_state WHERE room" + collate
+          + " > ? ORDER BY room" + collate + " LIMIT ?")) {
+        ps.setString(1, after);
+        ps.setInt(2, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            names.add(rs.getString(1));
+          }
+        }
+      }
+      return names;
+    });
+  }
+
   /** Every stored room's name. */
   public List<String> rooms() {
     return read(c -> {
