@@ -23,17 +23,21 @@ import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Room names cost nothing unless written in, and are listed a page at a time. */
+/** Room names cost nothing unless written in, are listed a page at a time, and each address may create only so many. */
 @ExtendWith(VertxExtension.class)
 class RoomGrowthTest {
+  private static final int NEW_ROOMS_PER_MIN = 4;
   private static Node node;
   private final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
   static void startNode() {
-    node = TestNodes.start(TestNodes.config(Map.of("ROOMS_IDLE_TIMEOUT_MS", "300")));
+    node = TestNodes.start(TestNodes.config(Map.of(
+        "ROOMS_IDLE_TIMEOUT_MS", "300",
+        "ROOMS_NEW_ROOMS_PER_MIN", String.valueOf(NEW_ROOMS_PER_MIN))));
   }
 
   @AfterAll
@@ -79,7 +83,7 @@ class RoomGrowthTest {
     List<String> rooms = List.of(prefix + "-a", prefix + "-b", prefix + "-c");
     List<RawWs> members = new ArrayList<>();
     try {
-      for (String r : rooms) {
+      for (String r : rooms) { // from their own addresses: the budget of new rooms is per address
         members.add(RawWs.open(RawWs.tcp(node.httpPort(), "127.0.0." + (10 + members.size()), 0), "/chat/" + r));
       }
       JsonObject first = new JsonObject(get("/api/rooms?limit=2&after=" + prefix).body());
@@ -97,6 +101,31 @@ class RoomGrowthTest {
       assertEquals(400, get("/api/rooms?limit=0").statusCode());
     } finally {
       members.forEach(RawWs::close);
+    }
+  }
+
+  @Test
+  @DisplayName("an address that opens more new rooms than ROOMS_NEW_ROOMS_PER_MIN gets HTTP 429 with Retry-After; rooms that exist still open")
+  void newRoomsPerAddressAreLimited(Vertx vertx) throws Exception {
+    String ip = "127.0.0." + (100 + (int) (Math.random() * 100)); // a budget of its own
+    List<RawWs> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < NEW_ROOMS_PER_MIN; i++) {
+        open.add(RawWs.open(RawWs.tcp(node.httpPort(), ip, 0), "/chat/" + freshRoom("budget")));
+      }
+      RawWs.Upgrade refused = RawWs.upgrade(RawWs.tcp(node.httpPort(), ip, 0), "/chat/" + freshRoom("budget"), Map.of());
+      assertEquals(429, refused.status(), refused.head());
+      assertNotNull(refused.header("Retry-After"), refused.head());
+      assertTrue(Integer.parseInt(refused.header("Retry-After")) >= 1, refused.head());
+
+      String existing = freshRoom("existing");
+      try (WsClient a = WsClient.join(vertx, node.httpPort(), "/chat/" + existing)) {
+        RawWs.Upgrade again = RawWs.upgrade(RawWs.tcp(node.httpPort(), ip, 0), "/chat/" + existing, Map.of());
+        assertEquals(101, again.status(), "a room that exists is not new: " + again.head());
+        again.ws().close();
+      }
+    } finally {
+      open.forEach(RawWs::close);
     }
   }
 }

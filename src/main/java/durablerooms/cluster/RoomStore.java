@@ -205,6 +205,17 @@ public final class RoomStore {
     return await(owners.getAsync(room));
   }
 
+  /**
+   * Whether the room was seen before: it has a lease (active, or asleep after holding a message)
+   * or a row in the store (after a full restart the cluster holds no leases); a room that left
+   * nothing behind is not.
+   */
+  public Future<Boolean> known(String room) {
+    return await(owners.getAsync(room))
+        .compose(lease -> lease != null ? Future.succeededFuture(true)
+            : vertx.executeBlocking(() -> archive.exists(room), false));
+  }
+
   public Future<List<Member>> members(String room) {
     return await(members.submitToKey(room, new Processors.ReadMembers()));
   }

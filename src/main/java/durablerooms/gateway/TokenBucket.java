@@ -19,14 +19,27 @@ final class TokenBucket {
 
   /** Takes one token if there is one. */
   boolean tryTake(long nowNanos) {
-    if (nowNanos > last) {
-      tokens = Math.min(capacity, tokens + (nowNanos - last) * perNano);
-      last = nowNanos;
-    }
+    refill(nowNanos);
     if (tokens >= 1) {
       tokens -= 1;
       return true;
     }
     return false;
+  }
+
+  /** Nanoseconds until the next token (0 if there is one now; Long.MAX_VALUE if it never refills). */
+  long nanosUntilToken(long nowNanos) {
+    refill(nowNanos);
+    if (tokens >= 1) {
+      return 0;
+    }
+    return perNano == 0 ? Long.MAX_VALUE : (long) Math.ceil((1 - tokens) / perNano);
+  }
+
+  private void refill(long nowNanos) {
+    if (nowNanos > last) {
+      tokens = Math.min(capacity, tokens + (nowNanos - last) * perNano);
+      last = nowNanos;
+    }
   }
 }

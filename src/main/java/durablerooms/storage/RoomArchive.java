@@ -421,6 +421,18 @@ public final class RoomArchive implements AutoCloseable {
     });
   }
 
+  /** Whether the room is stored (it held a message once, or an earlier version stored it). */
+  public boolean exists(String room) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM rooms_state WHERE room = ?")) {
+        ps.setString(1, room);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next();
+        }
+      }
+    });
+  }
+
   /** Every stored room's name. */
   public List<String> rooms() {
     return read(c -> {
