@@ -95,7 +95,7 @@ public final class Node {
       } else {
         DataFolder.makePrivate(dataDir); // the journal holds messages too
         archive = RoomArchive.open(config.storeUrl(), config.storeUser(), config.storePassword(),
-            config.historyLimit(), dataDir.resolve("journal"));
+            config.historyLimit(), dataDir.resolve(DataFolder.JOURNAL));
       }
     } catch (Exception e) {
       return Future.failedFuture(new ConfigException("room store " + config.effectiveStoreUrl() + ": " + e.getMessage()));

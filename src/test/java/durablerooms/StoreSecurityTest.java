@@ -44,6 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The embedded store on disk is private to the node's user: its folder, its files, its password and its port. */
 @ExtendWith(VertxExtension.class)
 class StoreSecurityTest {
+  /** A file of someone else's in the data folder: the node leaves it as it is. */
+  private static final String OTHER_FILE = "notes.txt";
   @TempDir
   static Path shared;
   private static ServerConfig config;
@@ -61,6 +63,8 @@ class StoreSecurityTest {
     // a folder left open to everyone (umask 022), as earlier versions created it
     Files.createDirectories(dataDir);
     Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path other = Files.writeString(dataDir.resolve(OTHER_FILE), "not the node's");
+    Files.setPosixFilePermissions(other, PosixFilePermissions.fromString("rw-r--r--"));
     config = configFor(dataDir);
     node = TestNodes.start(config);
   }
@@ -75,15 +79,16 @@ class StoreSecurityTest {
   }
 
   @Test
-  @DisplayName("the data folder is rwx------ and every file of the store and journal rw-------, also when the folder existed")
+  @DisplayName("the data folder is rwx------ and every file of the store and journal rw-------, also when the folder existed; other files are left alone")
   void dataFolderIsPrivate() throws IOException {
     Path dir = Path.of(config.dataDir());
     assertEquals("rwx------", permissions(dir));
     assertEquals("rwx------", permissions(dir.resolve("journal")));
     List<Path> files;
     try (Stream<Path> walk = Files.walk(dir)) {
-      files = walk.filter(Files::isRegularFile).toList();
+      files = walk.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().equals(OTHER_FILE)).toList();
     }
+    assertEquals("rw-r--r--", permissions(dir.resolve(OTHER_FILE)));
     assertTrue(files.stream().anyMatch(f -> f.getFileName().toString().equals("rooms.mv.db")), files.toString());
     assertTrue(files.stream().anyMatch(f -> f.getFileName().toString().equals("rooms.lock.db")), files.toString());
     for (Path f : files) {

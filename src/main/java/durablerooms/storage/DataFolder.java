@@ -2,10 +2,13 @@ package durablerooms.storage;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -19,6 +22,9 @@ public final class DataFolder {
   private static final Set<PosixFilePermission> FOLDER = PosixFilePermissions.fromString("rwx------");
   private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
 
+  /** The journal's folder inside the data folder. */
+  public static final String JOURNAL = "journal";
+
   private DataFolder() {}
 
   /** Creates the folder if needed and makes it private (also one that existed). */
@@ -28,17 +34,29 @@ public final class DataFolder {
   }
 
   /**
-   * Makes every file and folder in {@code dir} private: the files H2 created with the umask's
-   * permissions (the store, its lock, its trace), the journal's.
+   * Makes the node's own files in {@code dir} private: those whose name starts with one of
+   * {@code prefixes} (the store, its lock and trace files H2 created with the umask's permissions;
+   * the store's secret) and the journal folder with its files. Nothing else in the folder is
+   * touched: ROOMS_DATA_DIR may name a folder that holds other files too.
    */
-  public static void restrictContents(Path dir) throws IOException {
-    try (Stream<Path> all = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) all::iterator) {
-        try {
-          restrict(p);
-        } catch (java.nio.file.NoSuchFileException gone) {
-          // a journal or temporary file deleted meanwhile
-        }
+  public static void restrictOwnFiles(Path dir, String... prefixes) throws IOException {
+    List<Path> own = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      files.filter(p -> Stream.of(prefixes).anyMatch(prefix -> p.getFileName().toString().startsWith(prefix)))
+          .forEach(own::add);
+    }
+    Path journal = dir.resolve(JOURNAL);
+    if (Files.isDirectory(journal)) {
+      own.add(journal);
+      try (Stream<Path> files = Files.list(journal)) {
+        files.forEach(own::add);
+      }
+    }
+    for (Path p : own) {
+      try {
+        restrict(p);
+      } catch (NoSuchFileException gone) {
+        // a journal or temporary file deleted meanwhile
       }
     }
   }

@@ -29,6 +29,8 @@ import java.util.HexFormat;
 public final class EmbeddedStore {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedStore.class);
   static final String SECRET_FILE = "store.secret";
+  /** The store's files in the data folder: rooms.mv.db, rooms.lock.db, rooms.trace.db (see ServerConfig.effectiveStoreUrl). */
+  private static final String FILE_PREFIX = "rooms.";
   /** The user H2 creates when a connection names none: what earlier versions used, kept so their stores open. */
   static final String USER = "";
   private static final String BIND_ADDRESS = "h2.bindAddress";
@@ -57,8 +59,8 @@ public final class EmbeddedStore {
     DataFolder.makePrivate(dataDir);
     String secret = secret(dataDir);
     setPasswordIfNone(url, secret);
-    RoomArchive archive = RoomArchive.open(url, USER, secret, historyLimit, dataDir.resolve("journal"));
-    DataFolder.restrictContents(dataDir);
+    RoomArchive archive = RoomArchive.open(url, USER, secret, historyLimit, dataDir.resolve(DataFolder.JOURNAL));
+    DataFolder.restrictOwnFiles(dataDir, FILE_PREFIX, SECRET_FILE);
     return archive;
   }
 
