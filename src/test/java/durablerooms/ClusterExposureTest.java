@@ -4,6 +4,7 @@ import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.spi.impl.SerializationServiceSupport;
+import durablerooms.config.ServerConfig;
 import durablerooms.room.Member;
 import durablerooms.storage.ChatRecord;
 import durablerooms.storage.HeldLeases;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -24,6 +26,8 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.Socket;
 import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,6 +89,24 @@ class ClusterExposureTest {
     assertTrue(connects(InetAddress.getByName("127.0.0.1"), port), "the configured interface");
     InetAddress other = otherLocalAddress();
     assertFalse(connects(other, port), "Hazelcast port " + port + " reachable on " + other.getHostAddress());
+  }
+
+  private static com.hazelcast.config.Config clusterFile(Path dir, String properties) throws IOException {
+    Path file = dir.resolve("cluster.xml");
+    Files.writeString(file, "<hazelcast xmlns=\"http://www.hazelcast.com/schema/config\"><properties>" + properties
+        + "</properties></hazelcast>");
+    return Node.hazelcastConfig(ServerConfig.of(Map.of("ROOMS_CLUSTER_CONFIG", file.toString())));
+  }
+
+  @Test
+  @DisplayName("a cluster file of the user's that does not choose gets the bind to its interface and the filter; one that opts out keeps its choice")
+  void ownClusterFile(@TempDir Path dir) throws IOException {
+    com.hazelcast.config.Config silent = clusterFile(dir, "");
+    assertEquals("false", silent.getProperty("hazelcast.socket.bind.any"));
+    assertNotNull(silent.getSerializationConfig().getJavaSerializationFilterConfig());
+    com.hazelcast.config.Config optedOut = clusterFile(dir,
+        "<property name=\"hazelcast.socket.bind.any\">true</property>");
+    assertEquals("true", optedOut.getProperty("hazelcast.socket.bind.any"));
   }
 
   @Test
