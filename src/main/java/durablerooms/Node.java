@@ -3,6 +3,7 @@ package durablerooms;
 import com.hazelcast.config.ClasspathXmlConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;
+import com.hazelcast.core.HazelcastInstance;
 import durablerooms.cluster.Membership;
 import durablerooms.cluster.PauseWatchdog;
 import durablerooms.cluster.Replicas;
@@ -21,8 +22,11 @@ import durablerooms.gateway.RoomClient;
 import durablerooms.metrics.RoomMetrics;
 import durablerooms.room.Durability;
 import durablerooms.room.RoomHost;
+import durablerooms.storage.DataFolder;
+import durablerooms.storage.EmbeddedStore;
 import durablerooms.storage.RoomArchive;
 import durablerooms.cluster.Addresses;
+import durablerooms.cluster.DeserializationFilter;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -112,9 +116,14 @@ public final class Node {
     System.setProperty("hazelcast.logging.type", "slf4j");
     RoomArchive archive;
     try {
-      Files.createDirectories(Path.of(config.dataDir()));
-      archive = RoomArchive.open(config.effectiveStoreUrl(), config.storeUser(), config.storePassword(),
-          config.historyLimit(), Path.of(config.dataDir(), "journal"));
+      Path dataDir = Path.of(config.dataDir());
+      if (config.storeUrl().isEmpty()) {
+        archive = EmbeddedStore.open(dataDir, config.effectiveStoreUrl(), config.historyLimit());
+      } else {
+        DataFolder.makePrivate(dataDir); // the journal holds messages too
+        archive = RoomArchive.open(config.storeUrl(), config.storeUser(), config.storePassword(),
+            config.historyLimit(), dataDir.resolve(DataFolder.JOURNAL));
+      }
     } catch (Exception e) {
       return Future.failedFuture(new ConfigException("room store " + config.effectiveStoreUrl() + ": " + e.getMessage()));
     }
@@ -334,6 +343,11 @@ public final class Node {
     return vertx;
   }
 
+  /** This node's embedded Hazelcast member (for tests: its address and configuration). */
+  HazelcastInstance hazelcast() {
+    return cluster.getHazelcastInstance();
+  }
+
   public RoomHost host() {
     return host;
   }
@@ -357,6 +371,27 @@ public final class Node {
     }
     hz.setClusterName(config.clusterName());
     hz.getNetworkConfig().setPort(config.clusterPort());
+    bindToTheConfiguredInterface(hz);
+    if (hz.getSerializationConfig().getJavaSerializationFilterConfig() == null) {
+      hz.getSerializationConfig().setJavaSerializationFilterConfig(DeserializationFilter.config());
+    }
     return hz;
+  }
+
+  private static final String BIND_ANY = "hazelcast.socket.bind.any";
+  private static final String SERVER_BIND_ANY = "hazelcast.socket.server.bind.any";
+
+  /**
+   * Hazelcast listens on every interface by default ({@code <interfaces>} only picks the address it
+   * advertises): false here binds its port to that interface alone, also for a cluster.xml of the
+   * user's that does not say. One that sets either property (or a -D system property of that
+   * name) keeps its choice.
+   */
+  private static void bindToTheConfiguredInterface(Config hz) {
+    boolean chosen = java.util.stream.Stream.of(BIND_ANY, SERVER_BIND_ANY)
+        .anyMatch(p -> hz.getProperty(p) != null || System.getProperty(p) != null);
+    if (!chosen) {
+      hz.setProperty(BIND_ANY, "false");
+    }
   }
 }

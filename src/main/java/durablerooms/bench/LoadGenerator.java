@@ -442,18 +442,29 @@ public final class LoadGenerator {
     return false;
   }
 
-  /** How many of this run's rooms the server reports active (its /api/rooms). */
+  /**
+   * How many of this run's rooms the server reports active (its /api/rooms, read a page at a time
+   * from the run's prefix on, until the names leave it).
+   */
   private long activeRooms() throws Exception {
     URI u = opts.urls().get(0);
     HttpClient http = vertx.createHttpClient();
+    String prefix = opts.roomPrefix() + "-";
     try {
-      JsonObject body = http.request(HttpMethod.GET, u.getPort(), u.getHost(), "/api/rooms")
-          .compose(req -> req.send().compose(resp -> resp.body()))
-          .map(Buffer::toJsonObject)
-          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      return body.getJsonArray("rooms").stream().map(o -> (JsonObject) o)
-          .filter(r -> r.getString("room", "").startsWith(opts.roomPrefix() + "-"))
-          .filter(r -> r.getBoolean("active", true)).count();
+      long active = 0;
+      String after = prefix;
+      while (after != null) {
+        String path = "/api/rooms?limit=1000&after=" + java.net.URLEncoder.encode(after, java.nio.charset.StandardCharsets.UTF_8);
+        JsonObject body = http.request(HttpMethod.GET, u.getPort(), u.getHost(), path)
+            .compose(req -> req.send().compose(resp -> resp.body()))
+            .map(Buffer::toJsonObject)
+            .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        List<JsonObject> page = body.getJsonArray("rooms").stream().map(o -> (JsonObject) o).toList();
+        List<JsonObject> ours = page.stream().filter(r -> r.getString("room", "").startsWith(prefix)).toList();
+        active += ours.stream().filter(r -> r.getBoolean("active", true)).count();
+        after = ours.size() == page.size() ? body.getString("next") : null;
+      }
+      return active;
     } finally {
       http.close();
     }

@@ -2,6 +2,7 @@ package durablerooms.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.query.Predicates;
 import durablerooms.room.Member;
 import durablerooms.storage.ChatRecord;
 import durablerooms.storage.HeldLeases;
@@ -18,7 +19,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -167,6 +168,22 @@ public final class RoomStore {
   }
 
   /**
+   * Hibernation of a room that never held a message in its first activation: nothing of it stays
+   * (no store row, no state, no lease, no member set unless members are still connected), so that
+   * names nobody wrote in cost nothing. Its next activation starts again at epoch 1, which is safe
+   * because the only activation that had that epoch, this one, has ended cleanly (none was taken
+   * over: that would have raised the lease's epoch). If any step fails, the lease is released as
+   * in {@link #hibernate}.
+   */
+  public Future<Void> forget(String room, Lease lease, long epoch) {
+    return await(states.submitToKey(room, new Processors.EvictIfCurrent(epoch)))
+        .compose(v -> await(members.submitToKey(room, new Processors.RemoveMembersIfEmpty(epoch))))
+        .compose(v -> await(owners.submitToKey(room, new Processors.ForgetLease(lease))))
+        .<Void>mapEmpty()
+        .recover(err -> release(room, lease, true).mapEmpty());
+  }
+
+  /**
    * After a takeover, writes the room's retained history to disk again: the dead owner may have
    * ACKed messages (in memory on two nodes) that its write-behind never stored.
    */
@@ -186,6 +203,17 @@ public final class RoomStore {
 
   public Future<Lease> lease(String room) {
     return await(owners.getAsync(room));
+  }
+
+  /**
+   * Whether the room was seen before: it has a lease (active, or asleep after holding a message)
+   * or a row in the store (after a full restart the cluster holds no leases); a room that left
+   * nothing behind is not.
+   */
+  public Future<Boolean> known(String room) {
+    return await(owners.getAsync(room))
+        .compose(lease -> lease != null ? Future.succeededFuture(true)
+            : vertx.executeBlocking(() -> archive.exists(room), false));
   }
 
   public Future<List<Member>> members(String room) {
@@ -210,16 +238,50 @@ public final class RoomStore {
         false);
   }
 
-  /** Every room stored or active, with its lease and member count (a scan: for the HTTP API, not the hot path). */
-  public Future<List<RoomInfo>> rooms() {
+  /** A page of the room list: up to the asked number of rooms, and the name to list after for the next page (null: none). */
+  public record RoomPage(List<RoomInfo> rooms, String next) {}
+
+  /**
+   * Up to {@code limit} rooms, stored or active, named after {@code after} and {@code visible} to
+   * the asker, in name order, with their lease and member count. Each source gives only one page
+   * of names per round (the store by an index range, the cluster by a paging query on the held
+   * leases), so a list of a million rooms is never copied; hidden names are skipped, a round
+   * more when a page of them was hidden.
+   */
+  public Future<RoomPage> rooms(String after, int limit, java.util.function.Predicate<String> visible) {
     return vertx.executeBlocking(() -> {
-      Map<String, Integer> counts = members.executeOnEntries(new Processors.CountMembers());
-      Map<String, Lease> leases = new HashMap<>(owners);
-      Set<String> names = new TreeSet<>(archive.rooms());
-      names.addAll(leases.keySet());
-      return names.stream()
+      List<String> page = new ArrayList<>();
+      String next = null;
+      String cursor = after;
+      while (next == null) {
+        List<String> stored = archive.roomsAfter(cursor, limit + 1);
+        Set<String> active = owners.keySet(Predicates.pagingPredicate(new Processors.HeldAfter(cursor),
+            new Processors.ByRoom(), limit + 1));
+        TreeSet<String> names = new TreeSet<>(stored);
+        names.addAll(active);
+        List<String> batch = names.stream().limit(limit + 1L).toList();
+        for (String name : batch) {
+          if (!visible.test(name)) {
+            continue;
+          }
+          if (page.size() == limit) {
+            next = page.get(limit - 1); // one more visible room follows
+            break;
+          }
+          page.add(name);
+        }
+        if (batch.isEmpty() || (stored.size() <= limit && active.size() <= limit)) {
+          break; // both sources ran out
+        }
+        cursor = batch.get(batch.size() - 1);
+      }
+      Set<String> keys = new HashSet<>(page);
+      Map<String, Lease> leases = keys.isEmpty() ? Map.of() : owners.getAll(keys);
+      Map<String, Integer> counts = keys.isEmpty() ? Map.of() : members.executeOnKeys(keys, new Processors.CountMembers());
+      List<RoomInfo> rooms = page.stream()
           .map(room -> new RoomInfo(room, leases.getOrDefault(room, Lease.NONE), counts.getOrDefault(room, 0)))
           .toList();
+      return new RoomPage(rooms, next);
     }, false);
   }
 

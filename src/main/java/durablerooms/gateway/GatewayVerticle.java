@@ -405,7 +405,34 @@ public final class GatewayVerticle extends VerticleBase {
     req.connection().close();
   }
 
+  /**
+   * A join that would create a room never seen before takes one from the client IP's budget of
+   * new rooms (ROOMS_NEW_ROOMS_PER_MIN), and is refused with 429 and Retry-After before the
+   * upgrade once it is spent: names cost nothing to invent. A room active here is known at once;
+   * any other is looked up (its lease, else the store), off the event loop. If the lookup fails,
+   * the join goes on: the room's activation meets the same trouble and answers for it.
+   */
   private void admit(HttpServerRequest req, Admission a) {
+    if (node.host().knows(a.room())) {
+      upgradeTo(req, a);
+      return;
+    }
+    req.pause();
+    node.store().known(a.room()).onComplete(ar -> {
+      long wait = ar.succeeded() && !ar.result() ? node.newRooms().take(a.ip(), System.nanoTime()) : 0;
+      if (wait > 0) {
+        long seconds = Math.max(1, (long) Math.ceil(wait / 1e9));
+        LOG.info("upgrade to new room {} from {}: over {} new rooms a minute for this IP", a.room(), a.ip(),
+            config.newRoomsPerMin());
+        req.response().putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(seconds));
+        reject(req, 429, "too many new rooms from your address; retry after " + seconds + " s");
+        return;
+      }
+      upgradeTo(req, a);
+    });
+  }
+
+  private void upgradeTo(HttpServerRequest req, Admission a) {
     if (!node.connections().reserveIp(a.ip(), config.maxConnectionsPerIp())) {
       LOG.info("upgrade to room {} from {}: over {} connections for this IP", a.room(), a.ip(),
           config.maxConnectionsPerIp());

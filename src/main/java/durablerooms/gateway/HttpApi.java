@@ -29,6 +29,7 @@ final class HttpApi {
   private static final int MAX_PAGE = 1000;
   private static final String MESSAGES = ",\"messages\":[";
   private static final String END = "]}";
+  private static final int DEFAULT_ROOMS_PAGE = 100;
 
   private final GatewayContext node;
   private final RoomAccess access;
@@ -73,19 +74,36 @@ final class HttpApi {
     });
   }
 
+  /**
+   * A page of rooms in name order: {@code ?limit=} (default DEFAULT_ROOMS_PAGE, at most MAX_PAGE)
+   * after the name {@code ?after=}; {@code next} is the {@code after} of the next page, null on
+   * the last. Never the whole list: names cost nothing to create.
+   */
   void rooms(RoutingContext ctx) {
+    String after = ctx.request().getParam("after", "");
+    int limit;
+    try {
+      limit = Integer.parseInt(ctx.request().getParam("limit", String.valueOf(DEFAULT_ROOMS_PAGE)));
+    } catch (NumberFormatException e) {
+      limit = -1;
+    }
+    if (limit < 1 || limit > MAX_PAGE || after.length() > 64) {
+      ctx.response().setStatusCode(400).end("limit must be 1.." + MAX_PAGE + ", after a room name\n");
+      return;
+    }
+    int pageSize = limit;
     Future<RoomAccess.Grant> grant = grant(ctx);
-    grant.compose(g -> node.store().rooms()).onComplete(ar -> {
+    grant.compose(g -> node.store().rooms(after, pageSize, room -> visible(room, g))).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());
         return;
       }
       JsonArray list = new JsonArray();
-      ar.result().stream().filter(r -> visible(r.room(), grant.result())).forEach(r -> list.add(new JsonObject()
+      ar.result().rooms().forEach(r -> list.add(new JsonObject()
           .put("room", r.room())
           .put("active", r.lease().held())
           .put("members", r.memberCount())));
-      ctx.json(new JsonObject().put("rooms", list));
+      ctx.json(new JsonObject().put("rooms", list).put("next", ar.result().next()));
     });
   }
 

@@ -11,7 +11,6 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -26,7 +25,9 @@ public final class RoomClient {
   private final String nodeId;
   private final DeliveryOptions options;
   private final Supplier<Set<String>> liveNodes;
-  private final ConcurrentHashMap<String, String> owners = new ConcurrentHashMap<>();
+  /** Owners of rooms active on other nodes: at most this many are remembered. */
+  static final int MAX_OWNERS = 10_000;
+  private final OwnerCache owners = new OwnerCache(MAX_OWNERS);
   private final RoomHost host;
 
   public RoomClient(Vertx vertx, String nodeId, RoomHost host, long timeoutMs, Supplier<Set<String>> liveNodes) {
@@ -42,7 +43,7 @@ public final class RoomClient {
   }
 
   private Future<Void> attempt(Wire.RoomCommand cmd, int n) {
-    String owner = owners.getOrDefault(cmd.room(), nodeId);
+    String owner = owners.get(cmd.room(), nodeId);
     if (!owner.equals(nodeId) && !liveNodes.get().contains(owner)) {
       owners.remove(cmd.room(), owner); // the owner left: this node's host takes the room over
       owner = nodeId;

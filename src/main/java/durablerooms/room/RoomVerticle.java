@@ -140,14 +140,24 @@ public final class RoomVerticle extends VerticleBase {
     stopping = true;
     write(null, null);
     return drained()
-        .compose(v -> store.hibernate(room.name(), lease, epoch, committedSeq, List.copyOf(room.since(0).messages()),
-            !broken))
+        .compose(v -> leavesNothing() ? store.forget(room.name(), lease, epoch)
+            : store.hibernate(room.name(), lease, epoch, committedSeq, List.copyOf(room.since(0).messages()), !broken))
         .onSuccess(v -> {
           if (!broken && clusterSeq == committedSeq) {
             replicas.drop(room.name(), epoch); // the cluster copy and the disk hold everything
           }
         })
         .otherwiseEmpty();
+  }
+
+  /**
+   * Whether this room, going to sleep, can leave nothing behind: it never held a message and this
+   * is its first activation (epoch 1 of both lease and state: no store row existed, none was
+   * written, and no earlier activation can still be running). Rooms created by the thousand and
+   * never written in then cost nothing once asleep.
+   */
+  private boolean leavesNothing() {
+    return !broken && committedSeq == 0 && room.seq() == 0 && epoch == 1 && lease.epoch() == 1;
   }
 
   /**

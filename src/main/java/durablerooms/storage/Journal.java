@@ -44,11 +44,12 @@ final class Journal implements AutoCloseable {
     this.file = file;
     this.channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     this.lock = channel.lock();
+    DataFolder.restrict(file); // chat messages: for the node's user alone, whatever the umask
   }
 
   /** A new, locked journal file in {@code dir}. */
   static Journal create(Path dir) throws IOException {
-    Files.createDirectories(dir);
+    DataFolder.makePrivate(dir);
     return new Journal(dir.resolve(PREFIX + UUID.randomUUID() + SUFFIX));
   }
 

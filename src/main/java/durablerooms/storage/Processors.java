@@ -140,6 +140,50 @@ public final class Processors {
     }
   }
 
+  /**
+   * Removes the lease of a room that leaves nothing behind (see RoomStore.forget) if it is still
+   * exactly {@code lease}; false when another claim took it meanwhile.
+   */
+  public record ForgetLease(Lease lease) implements EntryProcessor<String, Lease, Boolean> {
+    @Override
+    public Boolean process(Map.Entry<String, Lease> entry) {
+      if (!lease.equals(entry.getValue())) {
+        return false;
+      }
+      entry.setValue(null);
+      return true;
+    }
+  }
+
+  /** Removes a room's member set if it is empty and {@code epoch} wrote it last: a room without members keeps no entry. */
+  public record RemoveMembersIfEmpty(long epoch) implements EntryProcessor<String, MemberSet, Boolean> {
+    @Override
+    public Boolean process(Map.Entry<String, MemberSet> entry) {
+      MemberSet set = entry.getValue();
+      if (set == null || set.epoch() != epoch || !set.members().isEmpty()) {
+        return false;
+      }
+      entry.setValue(null);
+      return true;
+    }
+  }
+
+  /** The leases held now (rooms active on some node) of rooms named after {@code after}. */
+  public record HeldAfter(String after) implements com.hazelcast.query.Predicate<String, Lease> {
+    @Override
+    public boolean apply(Map.Entry<String, Lease> entry) {
+      return entry.getValue() != null && entry.getValue().held() && entry.getKey().compareTo(after) > 0;
+    }
+  }
+
+  /** Orders map entries by their room name (String.compareTo, as the store's pages). */
+  public record ByRoom() implements java.util.Comparator<Map.Entry<String, Lease>>, java.io.Serializable {
+    @Override
+    public int compare(Map.Entry<String, Lease> a, Map.Entry<String, Lease> b) {
+      return a.getKey().compareTo(b.getKey());
+    }
+  }
+
   /** One change of a member set: put {@code member}, or remove it when {@code remove}. */
   public record MemberChange(Member member, boolean remove) implements java.io.Serializable {}
 

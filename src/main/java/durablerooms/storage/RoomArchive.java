@@ -43,6 +43,10 @@ public final class RoomArchive implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RoomArchive.class);
   private static final int READERS = 4;
 
+  static {
+    EmbeddedStore.serveOnLoopbackOnly(); // before this process's first connection loads H2
+  }
+
   private enum Kind { APPEND, REPLACE, CHECKPOINT }
 
   /**
@@ -219,16 +223,22 @@ public final class RoomArchive implements AutoCloseable {
     }
   }
 
+  private Connection connect() throws SQLException {
+    return connect(url, user, password);
+  }
+
   /**
    * Opens a connection; retried a few times because H2 in AUTO_SERVER mode refuses for a moment
-   * while another process of the same machine is opening or taking over the file.
+   * while another process of the same machine is opening or taking over the file. A refused
+   * login (SQL state class 28) is final at once.
    */
-  private Connection connect() throws SQLException {
+  static Connection connect(String url, String user, String password) throws SQLException {
     for (int attempt = 1; ; attempt++) {
       try {
-        return user == null || user.isEmpty() ? DriverManager.getConnection(url) : DriverManager.getConnection(url, user, password);
+        boolean anonymous = (user == null || user.isEmpty()) && (password == null || password.isEmpty());
+        return anonymous ? DriverManager.getConnection(url) : DriverManager.getConnection(url, user, password);
       } catch (SQLException e) {
-        if (attempt >= 40) {
+        if (attempt >= 40 || refusedLogin(e)) {
           throw e;
         }
         try {
@@ -239,6 +249,11 @@ public final class RoomArchive implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** Whether the database refused the user name or password (SQL state class 28, "invalid authorization"). */
+  static boolean refusedLogin(SQLException e) {
+    return e.getSQLState() != null && e.getSQLState().startsWith("28");
   }
 
   private void createSchema() throws SQLException {
@@ -414,6 +429,42 @@ public final class RoomArchive implements AutoCloseable {
         }
       }
       return new RoomState(epoch, seq, history);
+    });
+  }
+
+  /**
+   * Up to {@code limit} stored rooms' names after {@code after}, in the order of Java's
+   * String.compareTo (PostgreSQL's default collation would order them otherwise: its "C" one
+   * does not), so that pages merge with the cluster's names.
+   */
+  public List<String> roomsAfter(String after, int limit) {
+    return read(c -> {
+      String collate = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres")
+          ? " COLLATE \"C\"" : "";
+      List<String> names = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT room FROM rooms_state WHERE room" + collate
+          + " > ? ORDER BY room" + collate + " LIMIT ?")) {
+        ps.setString(1, after);
+        ps.setInt(2, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            names.add(rs.getString(1));
+          }
+        }
+      }
+      return names;
+    });
+  }
+
+  /** Whether the room is stored (it held a message once, or an earlier version stored it). */
+  public boolean exists(String room) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM rooms_state WHERE room = ?")) {
+        ps.setString(1, room);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next();
+        }
+      }
     });
   }
 
