@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -156,6 +157,33 @@ class FailoverTest {
       ChatMember.Snapshot s = m.snapshot();
       assertEquals(0, s.duplicates(), m.name + " got a message twice");
       allAcked.forEach((id, ackSeq) -> assertEquals(id, s.held().get(ackSeq), m.name + " holds ACKed " + id));
+    }
+  }
+
+  @Test
+  @DisplayName("kill -9 of a node that holds members but not the room: the others get LEAVE, and the API asked right after no longer lists them")
+  void memberNodeLossLeavesAfterItsWrite(Vertx vertx) {
+    startCluster(3, "60000");
+    NodeProcess owner = processes.get(0);
+    NodeProcess observerNode = processes.get(1);
+    NodeProcess victim = processes.get(2);
+    String room = "ghost-" + UUID.randomUUID().toString().substring(0, 8);
+    try (WsClient founder = WsClient.join(vertx, owner.httpPort, "/chat/" + room + "?name=founder");
+         WsClient observer = WsClient.join(vertx, observerNode.httpPort, "/chat/" + room + "?name=observer")) {
+      List<WsClient> ghosts = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        ghosts.add(WsClient.join(vertx, victim.httpPort, "/chat/" + room + "?name=ghost" + i));
+        observer.nextOfType("JOIN");
+      }
+      victim.kill();
+      for (int i = 0; i < ghosts.size(); i++) {
+        String gone = observer.nextOfType("LEAVE").getJsonObject("member").getString("id");
+        JsonObject info = getJson(observerNode, "/api/rooms/" + room); // at once, on the observer's node
+        assertTrue(info.getJsonArray("members").stream().noneMatch(m -> gone.equals(((JsonObject) m).getString("id"))),
+            "a member announced gone is no longer listed: " + info.encode());
+      }
+      ghosts.forEach(WsClient::close);
+      assertNull(founder.closeCode);
     }
   }
 

@@ -291,9 +291,10 @@ public final class RoomVerticle extends VerticleBase {
   }
 
   /**
-   * Removes members whose node is no longer in the cluster, with a LEAVE to the others. The LEAVE
-   * goes out at once, not after the write: it is true whether or not the write lands (their node
-   * is gone), and if the write fails the next activation removes them again and says it again.
+   * Removes members whose node is no longer in the cluster, with a LEAVE to the others. Like every
+   * frame, the LEAVE goes out once the write that removes them has committed: a client that asks
+   * the HTTP API right after it must not find them listed (if the write fails, the next
+   * activation removes them again and says it then).
    */
   private Future<Void> purgeGhosts() {
     Set<String> live = liveNodes.get();
@@ -302,8 +303,8 @@ public final class RoomVerticle extends VerticleBase {
       room.leave(g.id());
       write(null, new MemberChange(g, true));
     }
-    ghosts.forEach(g -> broadcast(null, ServerFrames.presenceChange("LEAVE", g), Wire.Delivery.PLAIN, 0));
-    return output(() -> {});
+    List<String> leaves = ghosts.stream().map(g -> ServerFrames.presenceChange("LEAVE", g)).toList();
+    return output(() -> leaves.forEach(leave -> broadcast(null, leave, Wire.Delivery.PLAIN, 0)));
   }
 
   private Future<Void> say(Wire.Say s) {
