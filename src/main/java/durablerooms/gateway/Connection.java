@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -52,6 +53,8 @@ public final class Connection {
   /** The highest message seq this socket has (touched on the connection's event loop only). */
   long lastSeq = -1;
   private final AtomicBoolean closing = new AtomicBoolean();
+  /** The server's close frame is written (on the connection's event loop). */
+  private boolean closeSent;
   /** The server decided to close once the pending commands have answered (see closeAfterPending). */
   private volatile boolean draining;
   private volatile long maxQueued;
@@ -278,7 +281,12 @@ public final class Connection {
   }
 
   private void closeNow(CloseCode code, String reason, long graceMs) {
-    socket.close(code.code(), reason);
+    // the close frame is written here and the handshake ended by ControlFrameGuard, not by
+    // Vert.x's close: Vert.x waits for the close frame to be written before it starts its own
+    // closing timer, so for a stuck socket that timer starts only after the cut below, and then
+    // closes the closed connection again (an IllegalArgumentException "promise already done")
+    closeSent = true;
+    out.writeAndFlush(new CloseWebSocketFrame(code.code(), reason), out.voidPromise());
     context.owner().setTimer(graceMs, t -> {
       if (!closed) {
         terminate();
@@ -288,14 +296,17 @@ public final class Connection {
 
   /** Drops the TCP connection at once, discarding whatever is still queued for it. */
   private void terminate() {
-    // Vert.x has no public way to abort a WebSocket whose close frame cannot be written, and a
-    // close from the pipeline's tail reaches Vert.x's handler, which turns it into another
-    // graceful close (waiting for its own closing timeout, then failing on the promise it already
-    // completed). From Vert.x's handler context the close goes past it, to the socket.
+    // from Vert.x's handler context the close goes past that handler, to the socket: a close from
+    // the pipeline's tail would reach Vert.x's handler, which makes it a graceful close again
     out.close();
   }
 
   // --- liveness (on the connection's event loop) ---------------------------------------------------
+
+  /** Whether the server has written its close frame (on the connection's event loop). */
+  boolean closeSent() {
+    return closeSent;
+  }
 
   /** Whether the server pinged this client and awaits its pong. */
   boolean awaitingPong() {

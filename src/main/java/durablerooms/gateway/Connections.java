@@ -35,7 +35,7 @@ public final class Connections {
     List<Future<Void>> gone = new ArrayList<>();
     for (Connection c : byId.values()) {
       gone.add(c.gone());
-      c.socket().close(code.code(), reason);
+      c.closeWith(code, reason);
     }
     return Future.join(gone).mapEmpty();
   }

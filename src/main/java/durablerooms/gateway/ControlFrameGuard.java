@@ -3,14 +3,16 @@ package durablerooms.gateway;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.WebSocketInternal;
 
 /**
- * Takes a client's ping and pong control frames off its socket before Vert.x sees them, and stops
- * reading a socket while its output is over the write-queue limit. Vert.x answers every ping with
+ * Takes a client's ping and pong control frames off its socket before Vert.x sees them, ends the
+ * closing handshakes the server began (see {@link Connection#closeWith}), and stops reading a
+ * socket while its output is over the write-queue limit. Vert.x answers every ping with
  * a pong written past the gateway's check on queued bytes, so a client that sends pings and never
  * reads could make the node queue pongs until its heap was gone; here each ping goes to the
  * gateway, which answers within the connection's ping budget through {@link Connection}'s checked
@@ -25,6 +27,9 @@ final class ControlFrameGuard extends ChannelInboundHandlerAdapter {
     void ping(ByteBuf payload);
 
     void pong();
+
+    /** Whether the server sent its close frame: the client's is then the answer to it. */
+    boolean closedByServer();
   }
 
   private final Listener listener;
@@ -55,6 +60,10 @@ final class ControlFrameGuard extends ChannelInboundHandlerAdapter {
     } else if (msg instanceof PongWebSocketFrame pong) {
       pong.release();
       listener.pong();
+    } else if (msg instanceof CloseWebSocketFrame close && listener.closedByServer()) {
+      // the closing handshake the server began is complete: the server closes the TCP connection
+      close.release();
+      ctx.close();
     } else {
       ctx.fireChannelRead(msg);
     }

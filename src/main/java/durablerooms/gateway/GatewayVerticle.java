@@ -531,6 +531,11 @@ public final class GatewayVerticle extends VerticleBase {
       public void pong() {
         onControlPong(conn);
       }
+
+      @Override
+      public boolean closedByServer() {
+        return conn.closeSent();
+      }
     });
     consolidateFlushes(ws);
     conn.write(ServerFrames.WELCOME);
@@ -613,7 +618,7 @@ public final class GatewayVerticle extends VerticleBase {
       conn.write(errorFrame(conn, err, id));
       if (err instanceof ReplyException re && re.failureCode() == RoomFailure.NOT_MEMBER) {
         // removed from the room while this node was unreachable: the client reconnects and rejoins
-        conn.socket().close(CloseCode.RESTARTING.code(), "rejoin");
+        conn.closeWith(CloseCode.RESTARTING, "rejoin");
       }
     });
   }
