@@ -118,7 +118,7 @@ public final class Node {
     try {
       Path dataDir = Path.of(config.dataDir());
       if (config.storeUrl().isEmpty()) {
-        archive = EmbeddedStore.open(dataDir, config.effectiveStoreUrl(), config.historyLimit());
+        archive = EmbeddedStore.open(dataDir, config.historyLimit());
       } else {
         DataFolder.makePrivate(dataDir); // the journal holds messages too
         archive = RoomArchive.open(config.storeUrl(), config.storeUser(), config.storePassword(),

@@ -2,6 +2,7 @@ package durablerooms;
 
 import durablerooms.config.ServerConfig;
 import durablerooms.storage.ChatRecord;
+import durablerooms.storage.EmbeddedStore;
 import durablerooms.storage.RoomArchive;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -29,7 +30,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
@@ -41,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The embedded store on disk is private to the node's user: its folder, its files, its password and its port. */
+/** The embedded store on disk is private to the node's user (its folder and files) and opens no port. */
 @ExtendWith(VertxExtension.class)
 class StoreSecurityTest {
   /** A file of someone else's in the data folder: the node leaves it as it is. */
@@ -89,54 +92,51 @@ class StoreSecurityTest {
       files = walk.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().equals(OTHER_FILE)).toList();
     }
     assertEquals("rw-r--r--", permissions(dir.resolve(OTHER_FILE)));
-    assertTrue(files.stream().anyMatch(f -> f.getFileName().toString().equals("rooms.mv.db")), files.toString());
-    assertTrue(files.stream().anyMatch(f -> f.getFileName().toString().equals("rooms.lock.db")), files.toString());
+    assertTrue(files.stream().anyMatch(f -> f.getFileName().toString().equals("rooms.db")), files.toString());
+    assertTrue(files.stream().anyMatch(f -> f.getFileName().toString().equals("rooms.db-wal")), files.toString());
     for (Path f : files) {
       assertEquals("rw-------", permissions(f), f.toString());
     }
   }
 
   @Test
-  @DisplayName("the embedded store refuses a connection without its password")
-  void emptyPasswordRefused() {
-    SQLException refused = assertThrows(SQLException.class,
-        () -> DriverManager.getConnection(config.effectiveStoreUrl(), "", "").close());
-    assertEquals(28000, refused.getErrorCode(), refused.getMessage());
-  }
-
-  @Test
-  @DisplayName("the store's server for the machine's other nodes listens on loopback only")
-  void storeServerOnLoopbackOnly() throws IOException {
-    Properties lock = new Properties();
-    try (InputStream in = Files.newInputStream(Path.of(config.dataDir(), "rooms.lock.db"))) {
-      lock.load(in);
+  @DisplayName("opening the embedded store opens no network port")
+  void storeOpensNoPort(@TempDir Path dir) throws Exception {
+    Set<Long> before = listeningSocketsOfThisProcess();
+    try (RoomArchive archive = EmbeddedStore.open(dir.resolve("data"), 100)) {
+      archive.checkpoint("r", 1, 0, List.of()).get(10, TimeUnit.SECONDS);
+      Set<Long> opened = listeningSocketsOfThisProcess();
+      opened.removeAll(before);
+      assertEquals(Set.of(), opened, "listening sockets the store opened");
     }
-    String server = lock.getProperty("server");
-    int port = Integer.parseInt(server.substring(server.lastIndexOf(':') + 1));
-    assertTrue(connects(InetAddress.getByName("127.0.0.1"), port), "loopback: " + server);
-    InetAddress other = otherLocalAddress();
-    assertFalse(connects(other, port), "the store's port " + port + " reachable on " + other.getHostAddress());
   }
 
-  /** A non-loopback address of this machine, else 127.0.0.2 (loopback, but not the bound 127.0.0.1). */
-  private static InetAddress otherLocalAddress() throws IOException {
-    for (NetworkInterface nif : NetworkInterface.networkInterfaces().toList()) {
-      for (InetAddress a : nif.isUp() ? nif.inetAddresses().toList() : List.<InetAddress>of()) {
-        if (a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
-          return a;
+  /** The inodes of the TCP sockets this process listens on (Linux: /proc/net/tcp and tcp6, state 0A, among /proc/self/fd). */
+  private static Set<Long> listeningSocketsOfThisProcess() throws IOException {
+    Set<Long> mine = new HashSet<>();
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds.toList()) {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith("socket:[")) {
+            mine.add(Long.parseLong(target.substring(8, target.length() - 1)));
+          }
+        } catch (IOException gone) {
+          // closed meanwhile
         }
       }
     }
-    return InetAddress.getByName("127.0.0.2");
-  }
-
-  private static boolean connects(InetAddress address, int port) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(address, port), 2000);
-      return true;
-    } catch (IOException refused) {
-      return false;
+    Set<Long> listening = new HashSet<>();
+    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+      for (String line : Files.readAllLines(Path.of(table)).subList(1, Files.readAllLines(Path.of(table)).size())) {
+        String[] f = line.trim().split("\\s+");
+        long inode = Long.parseLong(f[9]);
+        if (f[3].equals("0A") && mine.contains(inode)) {
+          listening.add(inode);
+        }
+      }
     }
+    return listening;
   }
 
   private long seq(Node n, String room) throws Exception {
@@ -147,8 +147,8 @@ class StoreSecurityTest {
   }
 
   @Test
-  @DisplayName("a node started again on its data folder opens the store with the secret kept there, rooms intact")
-  void reopensWithTheSecret(Vertx vertx, @TempDir Path dir) throws Exception {
+  @DisplayName("a node started again on its data folder finds its rooms in the store")
+  void reopens(Vertx vertx, @TempDir Path dir) throws Exception {
     ServerConfig c = configFor(dir.resolve("data"));
     String room = "kept-" + UUID.randomUUID().toString().substring(0, 8);
     Node first = TestNodes.start(c);
@@ -167,32 +167,38 @@ class StoreSecurityTest {
   }
 
   @Test
-  @DisplayName("a store an earlier version created without a password gets one at the next start, rooms intact")
-  void migratesAStoreWithoutPassword(@TempDir Path dir) throws Exception {
-    ServerConfig c = configFor(dir.resolve("data"));
-    Files.createDirectories(dir.resolve("data"));
-    String room = "old-" + UUID.randomUUID().toString().substring(0, 8);
-    // what an earlier version left: the store opened with no user and no password
-    try (RoomArchive old = RoomArchive.open(c.effectiveStoreUrl(), "", "", 100, dir.resolve("data").resolve("journal"))) {
-      List<ChatRecord> records = List.of(new ChatRecord(1, 1000, "ann", "m1", "one", "id-1", "c:ann|id-1"),
-          new ChatRecord(2, 1001, "ann", "m1", "two", "id-2", "c:ann|id-2"));
-      old.append(room, 1, records).get(10, TimeUnit.SECONDS);
-      old.checkpoint(room, 1, 2, records).get(10, TimeUnit.SECONDS);
-    }
-    Node n = TestNodes.start(c);
-    try {
-      assertEquals(2, seq(n, room));
-      SQLException refused = assertThrows(SQLException.class,
-          () -> DriverManager.getConnection(c.effectiveStoreUrl(), "", "").close());
-      assertEquals(28000, refused.getErrorCode(), refused.getMessage());
-    } finally {
-      TestNodes.stop(n);
-    }
-    Node again = TestNodes.start(c);
-    try {
-      assertEquals(2, seq(again, room), "the migrated store opens again");
-    } finally {
-      TestNodes.stop(again);
+  @DisplayName("the H2 store of an earlier version (with or without a password) is moved into the SQLite store at the next start, rooms intact")
+  void movesAnEarlierStore(@TempDir Path dir) throws Exception {
+    for (String password : List.of("", "0123456789abcdef")) {
+      Path data = dir.resolve("data-" + password.length());
+      ServerConfig c = configFor(data);
+      Files.createDirectories(data);
+      if (!password.isEmpty()) {
+        Files.writeString(data.resolve("store.secret"), password + "\n");
+      }
+      String room = "old-" + UUID.randomUUID().toString().substring(0, 8);
+      // what an earlier version left: an H2 store in rooms.mv.db
+      String h2 = "jdbc:h2:file:" + data.resolve("rooms").toAbsolutePath();
+      try (RoomArchive old = RoomArchive.open(h2, "", password, 100, data.resolve("journal"))) {
+        List<ChatRecord> records = List.of(new ChatRecord(1, 1000, "ann", "m1", "one", "id-1", "c:ann|id-1"),
+            new ChatRecord(2, 1001, "ann", "m1", "two", "id-2", "c:ann|id-2"));
+        old.append(room, 1, records).get(10, TimeUnit.SECONDS);
+        old.checkpoint(room, 1, 2, records).get(10, TimeUnit.SECONDS);
+      }
+      Node n = TestNodes.start(c);
+      try {
+        assertEquals(2, seq(n, room));
+        assertFalse(Files.exists(data.resolve("rooms.mv.db")), "the H2 store is set aside");
+        assertTrue(Files.exists(data.resolve("rooms.mv.db.moved")));
+      } finally {
+        TestNodes.stop(n);
+      }
+      Node again = TestNodes.start(c);
+      try {
+        assertEquals(2, seq(again, room), "the moved store opens again");
+      } finally {
+        TestNodes.stop(again);
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
 package durablerooms.config;
 
+import durablerooms.storage.EmbeddedStore;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Files;
@@ -80,8 +81,8 @@ public record ServerConfig(
           "event-loop threads; 0 = one per core; fewer when several nodes share a machine"),
       new Setting("ROOMS_DURABILITY", "durability", "memory",
           "memory: ACK once in the memory of two nodes (on disk in a one-node cluster); disk: ACK once on disk"),
-      new Setting("ROOMS_DATA_DIR", "dataDir", "./data", "folder of the embedded store (H2)"),
-      new Setting("ROOMS_STORE_URL", "storeUrl", "", "JDBC URL of a shared store (e.g. PostgreSQL); empty = embedded H2 in ROOMS_DATA_DIR"),
+      new Setting("ROOMS_DATA_DIR", "dataDir", "./data", "folder of the embedded store (SQLite; shared by the nodes of a machine) and of the node's journal"),
+      new Setting("ROOMS_STORE_URL", "storeUrl", "", "JDBC URL of a shared store (e.g. PostgreSQL); empty = embedded SQLite in ROOMS_DATA_DIR"),
       new Setting("ROOMS_STORE_USER", "storeUser", "", "user for ROOMS_STORE_URL"),
       new Setting("ROOMS_STORE_PASSWORD", "storePassword", "", "password for ROOMS_STORE_URL"),
 
@@ -297,17 +298,9 @@ public record ServerConfig(
     return s;
   }
 
-  /** The JDBC URL of the room store: the configured one, or the embedded H2 file in the data folder. */
+  /** The JDBC URL of the room store: the configured one, or the embedded SQLite file in the data folder. */
   public String effectiveStoreUrl() {
-    if (!storeUrl.isEmpty()) {
-      return storeUrl;
-    }
-    // AUTO_SERVER: the nodes of one machine share the file (the first serves it to the others);
-    // WRITE_DELAY=0: a commit reaches the file at once, so a killed process loses nothing committed.
-    // (H2 refuses DB_CLOSE_ON_EXIT=FALSE with AUTO_SERVER, so its own hook may close the file during
-    // a SIGTERM: a stopping node's last checkpoints can fail, its state then stays in the cluster.)
-    return "jdbc:h2:file:" + Path.of(dataDir, "rooms").toAbsolutePath()
-        + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE;WRITE_DELAY=0";
+    return storeUrl.isEmpty() ? EmbeddedStore.url(Path.of(dataDir)) : storeUrl;
   }
 
   /** An optional regular expression (empty: none). */

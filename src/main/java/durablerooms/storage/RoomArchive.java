@@ -44,7 +44,7 @@ public final class RoomArchive implements AutoCloseable {
   private static final int READERS = 4;
 
   static {
-    EmbeddedStore.serveOnLoopbackOnly(); // before this process's first connection loads H2
+    EmbeddedStore.h2OnLoopbackOnly(); // before this process's first connection loads H2
   }
 
   private enum Kind { APPEND, REPLACE, CHECKPOINT }
@@ -124,7 +124,9 @@ public final class RoomArchive implements AutoCloseable {
     this.historyLimit = historyLimit;
     this.pruneStep = Math.max(1, historyLimit / 10);
     this.writeConnection = connect();
-    writeConnection.setAutoCommit(false);
+    // SQLite: transactions are begun explicitly (see begin); its driver would begin the next one as
+    // soon as one commits, holding the file's write lock (or a stale snapshot) between batches
+    writeConnection.setAutoCommit(EmbeddedStore.isSqlite(url));
     createSchema();
     this.journalDir = journalDir;
     recover();
@@ -179,6 +181,7 @@ public final class RoomArchive implements AutoCloseable {
 
   private void replay(List<Journal.Entry> entries) throws SQLException {
     Connection c = writeConnection;
+    begin(c);
     try (PreparedStatement existing = c.prepareStatement(
              "SELECT first_seq, last_seq FROM rooms_chunks WHERE room = ? AND last_seq >= ? AND first_seq <= ?");
          PreparedStatement insert = c.prepareStatement(INSERT_CHUNK);
@@ -216,9 +219,9 @@ public final class RoomArchive implements AutoCloseable {
       for (Map.Entry<String, long[]> room : rooms.entrySet()) {
         state.raise(room.getKey(), room.getValue()[0], room.getValue()[1]);
       }
-      c.commit();
+      commit(c);
     } catch (SQLException e) {
-      c.rollback();
+      rollback(c);
       throw e;
     }
   }
@@ -228,13 +231,16 @@ public final class RoomArchive implements AutoCloseable {
   }
 
   /**
-   * Opens a connection; retried a few times because H2 in AUTO_SERVER mode refuses for a moment
-   * while another process of the same machine is opening or taking over the file. A refused
-   * login (SQL state class 28) is final at once.
+   * Opens a connection; retried a few times because a database may refuse for a moment (a server
+   * restarting; H2 in AUTO_SERVER mode while another process opens or takes over the file). A
+   * refused login (SQL state class 28) is final at once.
    */
   static Connection connect(String url, String user, String password) throws SQLException {
     for (int attempt = 1; ; attempt++) {
       try {
+        if (EmbeddedStore.isSqlite(url)) {
+          return DriverManager.getConnection(url, EmbeddedStore.sqliteProperties());
+        }
         boolean anonymous = (user == null || user.isEmpty()) && (password == null || password.isEmpty());
         return anonymous ? DriverManager.getConnection(url) : DriverManager.getConnection(url, user, password);
       } catch (SQLException e) {
@@ -257,14 +263,57 @@ public final class RoomArchive implements AutoCloseable {
   }
 
   private void createSchema() throws SQLException {
-    try (Statement st = writeConnection.createStatement()) {
+    begin(writeConnection);
+    createTables(writeConnection);
+    commit(writeConnection);
+    migrateMessageRows();
+  }
+
+  /**
+   * Begins a write transaction. A connection in auto-commit mode (SQLite's) gets an explicit one that
+   * takes the file's write lock at once, waiting for another node's transaction to end: one that
+   * read first could not write once another node had committed meanwhile. Other connections are
+   * in a transaction already (auto-commit off).
+   */
+  static void begin(Connection c) throws SQLException {
+    if (c.getAutoCommit()) {
+      try (Statement st = c.createStatement()) {
+        st.execute("BEGIN IMMEDIATE");
+      }
+    }
+  }
+
+  static void commit(Connection c) throws SQLException {
+    if (c.getAutoCommit()) {
+      try (Statement st = c.createStatement()) {
+        st.execute("COMMIT");
+      }
+    } else {
+      c.commit();
+    }
+  }
+
+  /** Rolls back the transaction begun with {@link #begin}, if it is still open. */
+  static void rollback(Connection c) throws SQLException {
+    if (!c.getAutoCommit()) {
+      c.rollback();
+      return;
+    }
+    try (Statement st = c.createStatement()) {
+      st.execute("ROLLBACK");
+    } catch (SQLException noTransaction) {
+      // it ended with the error that led here: nothing to roll back
+    }
+  }
+
+  /** Creates the store's tables where they are missing (in the connection's transaction; SQL that H2, PostgreSQL and SQLite share). */
+  static void createTables(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
       st.execute("CREATE TABLE IF NOT EXISTS rooms_state (room VARCHAR(64) PRIMARY KEY, seq BIGINT NOT NULL, "
           + "epoch BIGINT NOT NULL)");
       st.execute("CREATE TABLE IF NOT EXISTS rooms_chunks (room VARCHAR(64) NOT NULL, first_seq BIGINT NOT NULL, "
           + "last_seq BIGINT NOT NULL, records VARCHAR(10000000) NOT NULL, PRIMARY KEY (room, first_seq))");
-      writeConnection.commit();
     }
-    migrateMessageRows();
   }
 
   /**
@@ -279,7 +328,7 @@ public final class RoomArchive implements AutoCloseable {
         moveMessageRows();
         return;
       } catch (SQLException e) {
-        writeConnection.rollback();
+        rollback(writeConnection);
         if (attempt >= 5) {
           throw e;
         }
@@ -305,6 +354,7 @@ public final class RoomArchive implements AutoCloseable {
     if (!found) {
       return;
     }
+    begin(c);
     int moved = 0;
     try (Statement st = c.createStatement();
          ResultSet rs = st.executeQuery("SELECT room, seq, ts, user_name, member_id, body, client_id, dedupe_key "
@@ -334,7 +384,7 @@ public final class RoomArchive implements AutoCloseable {
             rs.getString(7), rs.getString(8)));
       }
       st.execute("DROP TABLE IF EXISTS rooms_messages"); // another node may have moved it meanwhile
-      c.commit();
+      commit(c);
     }
     LOG.info("moved {} stored messages into chunk rows", moved);
   }
@@ -671,7 +721,7 @@ public final class RoomArchive implements AutoCloseable {
   private void failed(List<Pending> work, Exception e) {
     LOG.warn("writing {} room updates to the room store failed: {}", work.size(), e.toString());
     try {
-      writeConnection.rollback();
+      rollback(writeConnection);
     } catch (SQLException ignored) {
       // the failure above is what matters
     }
@@ -700,6 +750,7 @@ public final class RoomArchive implements AutoCloseable {
     }
     Set<String> caughtUp = new HashSet<>(); // rewritten or checkpointed: no longer behind once committed
     Connection c = writeConnection;
+    begin(c);
     try (PreparedStatement insert = c.prepareStatement(INSERT_CHUNK);
          // first_seq bounds the index range: the scan reads only the rows that go (and one more)
          PreparedStatement retain = c.prepareStatement(
@@ -764,7 +815,7 @@ public final class RoomArchive implements AutoCloseable {
       }
       insert.executeBatch();
       retain.executeBatch();
-      c.commit();
+      commit(c);
       caughtUp.forEach(behind::remove);
     }
   }
@@ -817,7 +868,9 @@ public final class RoomArchive implements AutoCloseable {
     private final PreparedStatement read;
 
     StateRaiser(Connection c) throws SQLException {
-      update = c.prepareStatement("UPDATE rooms_state SET seq = GREATEST(seq, ?), epoch = GREATEST(epoch, ?) WHERE room = ?");
+      // CASE rather than GREATEST, which SQLite lacks
+      update = c.prepareStatement("UPDATE rooms_state SET seq = CASE WHEN seq < ? THEN ? ELSE seq END, "
+          + "epoch = CASE WHEN epoch < ? THEN ? ELSE epoch END WHERE room = ?");
       create = c.prepareStatement("INSERT INTO rooms_state (room, seq, epoch) VALUES (?, ?, ?)");
       read = c.prepareStatement("SELECT seq FROM rooms_state WHERE room = ?");
     }
@@ -832,8 +885,10 @@ public final class RoomArchive implements AutoCloseable {
 
     void raise(String room, long seq, long epoch) throws SQLException {
       update.setLong(1, seq);
-      update.setLong(2, epoch);
-      update.setString(3, room);
+      update.setLong(2, seq);
+      update.setLong(3, epoch);
+      update.setLong(4, epoch);
+      update.setString(5, room);
       if (update.executeUpdate() == 0) {
         create.setString(1, room);
         create.setLong(2, seq);

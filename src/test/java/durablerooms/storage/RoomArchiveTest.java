@@ -30,7 +30,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class RoomArchiveTest {
   @TempDir
   Path journals;
-  private final String url = "jdbc:h2:mem:archive-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+  private final String url = storeUrl();
+
+  /** The store under test: H2 in memory here; the embedded default in {@link SqliteRoomArchiveTest}. */
+  String storeUrl() {
+    return "jdbc:h2:mem:archive-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+  }
   private RoomArchive archive;
 
   @BeforeEach
