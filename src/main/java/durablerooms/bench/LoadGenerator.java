@@ -645,8 +645,13 @@ public final class LoadGenerator {
       ws.exceptionHandler(err -> countError("socket: " + err.getClass().getSimpleName()));
       connectStart = System.nanoTime();
       String uri = "/chat/" + opts.roomName(room) + "?name=b" + index + "&client=" + opts.roomPrefix() + "-" + index;
-      ws.connect(new WebSocketConnectOptions().setHost(url.getHost()).setPort(url.getPort()).setURI(uri)
-          .addSubProtocol(durablerooms.protocol.Protocol.SUBPROTOCOL))
+      WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(url.getHost()).setPort(url.getPort()).setURI(uri);
+      if (protocols.get(url) == Protocol.ROOMS) {
+        // only then: a seed server (the baseline) names no subprotocol in its answer, and a client
+        // that asked for one refuses such an upgrade
+        options.addSubProtocol(durablerooms.protocol.Protocol.SUBPROTOCOL);
+      }
+      ws.connect(options)
           .onFailure(err -> {
             connectFailures.increment();
             closed = true;
