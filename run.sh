@@ -43,7 +43,7 @@ case "${1:-run}" in
     trap stop_all INT TERM
     base=${ROOMS_HTTP_PORT:-8080}
     # the nodes share this machine's cores: cores / N event loops each (at least one), not one
-    # per core in every node (README, "Running a cluster")
+    # per core in every node (docs/cluster.md, "One machine")
     loops=$(($(nproc) / n))
     loops=${ROOMS_EVENT_LOOPS:-$((loops > 0 ? loops : 1))}
     for ((i = 0; i < n; i++)); do

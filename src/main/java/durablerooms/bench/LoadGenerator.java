@@ -44,7 +44,7 @@ import java.util.stream.Collectors;
  * The built-in load generator ({@code ./run.sh bench}): opens rooms x members WebSockets spread over
  * the given nodes, sends open-loop at a fixed rate per member, and measures end-to-end latency from
  * each message's intended send time to its arrival at every other member, with loss, duplicate and
- * order accounting. Runs the scenarios of issue 8 as presets. Bounded: it always stops by itself.
+ * order accounting. Runs the scenarios of docs/benchmarks.md as presets. Bounded: it always stops by itself.
  */
 public final class LoadGenerator {
   private static final long SEC = 1_000_000_000L;
