@@ -7,6 +7,8 @@
 #   ./run.sh build         (re)build target/durable-rooms.jar
 #   ./run.sh token [--pattern] ROOM NAME [TTL_SECONDS]   print a private-room token (signed with ROOMS_JWT_SECRET)
 #   ./run.sh bench [opts]  the load generator (./run.sh bench --help); builds the jar if missing
+#   ./run.sh baseline [PORT] [EVENT_LOOPS]   the benchmarks' ceiling: the seed chat protocol on bare Vert.x,
+#                          ws://127.0.0.1:PORT/chat/{room} (default 8090, one event loop per core); docs/benchmarks.md
 set -euo pipefail
 cd "$(dirname "$0")"
 JAR=target/durable-rooms.jar
@@ -14,6 +16,7 @@ JAR=target/durable-rooms.jar
 # node with many quiet sockets keeps a small footprint
 JAVA_OPTS=${JAVA_OPTS:-"-Xms256m -Xmx1g -XX:G1PeriodicGCInterval=15000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"}
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:-"-Xms256m -Xmx1g"}
+BASELINE_JAVA_OPTS=${BASELINE_JAVA_OPTS:-"-Xms256m -Xmx2g"}
 # whatever JAVA_OPTS says: a node out of heap ends, so that the cluster takes its rooms over,
 # instead of staying up with its threads dying one by one
 NODE_JAVA="java -XX:+ExitOnOutOfMemoryError"
@@ -40,7 +43,7 @@ case "${1:-run}" in
     trap stop_all INT TERM
     base=${ROOMS_HTTP_PORT:-8080}
     # the nodes share this machine's cores: cores / N event loops each (at least one), not one
-    # per core in every node (README, "Running a cluster")
+    # per core in every node (docs/cluster.md, "One machine")
     loops=$(($(nproc) / n))
     loops=${ROOMS_EVENT_LOOPS:-$((loops > 0 ? loops : 1))}
     for ((i = 0; i < n; i++)); do
@@ -67,8 +70,13 @@ case "${1:-run}" in
     [ -f "$JAR" ] || build
     exec java $BENCH_JAVA_OPTS -cp "$JAR" durablerooms.bench.LoadGenerator "$@"
     ;;
+  baseline)
+    shift
+    [ -f "$JAR" ] || build
+    exec java $BASELINE_JAVA_OPTS -cp "$JAR" durablerooms.bench.BaselineServer "$@"
+    ;;
   *)
-    echo "usage: ./run.sh [run|cluster N|build|test|bench [options]|token [--pattern] ROOM NAME [TTL_SECONDS]]" >&2
+    echo "usage: ./run.sh [run|cluster N|build|test|bench [options]|baseline [PORT] [EVENT_LOOPS]|token [--pattern] ROOM NAME [TTL_SECONDS]]" >&2
     exit 2
     ;;
 esac

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The limits at the edge (issue 6), one test each, against one real node whose limits are set
+ * The limits at the edge (docs/security.md), one test each, against one real node whose limits are set
  * small where a test needs it: members per room 3, connections per IP 5, ping every 1 s.
  */
 @ExtendWith(VertxExtension.class)

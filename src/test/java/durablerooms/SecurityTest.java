@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Who gets in (issue 6): the Origin check and private rooms with HS256 tokens, against one real node. */
+/** Who gets in: the Origin check and private rooms with HS256 tokens, against one real node. */
 @ExtendWith(VertxExtension.class)
 class SecurityTest {
   private static final String SECRET = "test-secret-0123456789-abcdefghijklmnop";

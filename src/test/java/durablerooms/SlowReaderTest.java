@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A client that stops reading under a flood (issue 6): its socket is closed with 1013 once its
+ * A client that stops reading under a flood: its socket is closed with 1013 once its
  * backlog passes ROOMS_MAX_QUEUED_BYTES, the server never holds much more than that for it, and
  * the room and its other members carry on unaffected. The node allows big messages and a high
  * rate so that one sender can outrun the kernel's socket buffers quickly.

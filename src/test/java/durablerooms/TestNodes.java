@@ -84,7 +84,7 @@ final class TestNodes {
   /**
    * Waits until Hazelcast has moved every partition to the nodes that joined: an operation on a
    * partition still moving waits for it, and a first activation right after a join once took over
-   * 5 s, past the request timeout (CI, session 11).
+   * 5 s on a CI machine, past the request timeout.
    */
   static void awaitPartitionsSettled(Node... nodes) {
     eventually(30_000, "partitions settled", () -> Arrays.stream(nodes).allMatch(Node::clusterSafe));

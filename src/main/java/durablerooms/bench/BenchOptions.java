@@ -44,7 +44,7 @@ public record BenchOptions(
   /** Which frame makes a member "joined": SYSTEM for the seed protocol, PRESENCE for Durable Rooms. */
   public enum Protocol { AUTO, SEED, ROOMS }
 
-  /** The presets of issue 8. */
+  /** The scenarios of docs/benchmarks.md, each a preset of the options. */
   public enum Scenario { NONE, FANOUT, BIGROOM, IDLE, COLD, WAKE }
 
   public static final int MAX_CLIENTS = 100_000;
@@ -141,7 +141,7 @@ public record BenchOptions(
     return d;
   }
 
-  /** Issue 8's scenarios; options given on the command line override them. */
+  /** A scenario's preset; options given on the command line override it. */
   static Map<String, String> preset(Scenario s) {
     Map<String, String> p = new LinkedHashMap<>();
     switch (s) {

@@ -44,7 +44,7 @@ import java.util.stream.Collectors;
  * The built-in load generator ({@code ./run.sh bench}): opens rooms x members WebSockets spread over
  * the given nodes, sends open-loop at a fixed rate per member, and measures end-to-end latency from
  * each message's intended send time to its arrival at every other member, with loss, duplicate and
- * order accounting. Runs the scenarios of issue 8 as presets. Bounded: it always stops by itself.
+ * order accounting. Runs the scenarios of docs/benchmarks.md as presets. Bounded: it always stops by itself.
  */
 public final class LoadGenerator {
   private static final long SEC = 1_000_000_000L;
@@ -645,8 +645,13 @@ public final class LoadGenerator {
       ws.exceptionHandler(err -> countError("socket: " + err.getClass().getSimpleName()));
       connectStart = System.nanoTime();
       String uri = "/chat/" + opts.roomName(room) + "?name=b" + index + "&client=" + opts.roomPrefix() + "-" + index;
-      ws.connect(new WebSocketConnectOptions().setHost(url.getHost()).setPort(url.getPort()).setURI(uri)
-          .addSubProtocol(durablerooms.protocol.Protocol.SUBPROTOCOL))
+      WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(url.getHost()).setPort(url.getPort()).setURI(uri);
+      if (protocols.get(url) == Protocol.ROOMS) {
+        // only then: a seed server (the baseline) names no subprotocol in its answer, and a client
+        // that asked for one refuses such an upgrade
+        options.addSubProtocol(durablerooms.protocol.Protocol.SUBPROTOCOL);
+      }
+      ws.connect(options)
           .onFailure(err -> {
             connectFailures.increment();
             closed = true;

@@ -86,7 +86,7 @@ public record ServerConfig(
       new Setting("ROOMS_STORE_USER", "storeUser", "", "user for ROOMS_STORE_URL"),
       new Setting("ROOMS_STORE_PASSWORD", "storePassword", "", "password for ROOMS_STORE_URL"),
 
-      // limits and security (issue 6)
+      // limits and security (docs/security.md)
       new Setting("ROOMS_MAX_FRAME_BYTES", "maxFrameBytes", "65536", "largest WebSocket frame or message a client may send; larger: close 1009"),
       new Setting("ROOMS_MAX_MESSAGE_CHARS", "maxMessageChars", "4000", "longest chat message; longer: ERROR too_large"),
       new Setting("ROOMS_RATE_PER_SEC", "ratePerSec", "20", "frames per second a connection may send to its room (token bucket refill)"),
@@ -113,7 +113,7 @@ public record ServerConfig(
       new Setting("ROOMS_PRIVATE_ROOMS", "privateRooms", "", "regex of private room names (whole name); empty = none"),
       new Setting("ROOMS_JWT_SECRET", "jwtSecret", "", "HS256 secret of private-room tokens (at least 32 bytes)"),
 
-      // operations (issue 7)
+      // operations (docs/operations.md)
       new Setting("ROOMS_LOG_FORMAT", "logFormat", "text", "text: one readable line per event; json: one JSON object per line"));
 
   /** Reads {@code configFile} if it exists (the defaults apply without it), then the environment. */
@@ -331,7 +331,7 @@ public record ServerConfig(
    * The event-loop threads of the node's Vert.x: as set, or one per core. Not Vert.x's two per
    * core: a node never blocks a loop, so a second loop per core only adds thread wake-ups between
    * the gateways, the rooms and the journal (one node on two cores: 10-28% more CPU per delivery
-   * with four loops than with two, in paired runs; README, benchmark, "Session 14").
+   * with four loops than with two, in paired runs; docs/architecture.md, "Event loops: one per core").
    */
   public int effectiveEventLoops() {
     return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();

@@ -151,7 +151,7 @@ public final class GatewayVerticle extends VerticleBase {
     return new HttpServerOptions()
         .setHost(config.httpHost())
         .setPort(config.httpPort())
-        // no permessage-deflate: its inflated size is unbounded (FACTS: known traps)
+        // no permessage-deflate: Vert.x 5 offers it by default, with no bound on the inflated size (a compression bomb)
         .setPerMessageWebSocketCompressionSupported(false)
         // the full protocol; a client that asks for no subprotocol speaks the seed's (SeedFrames)
         .setWebSocketSubProtocols(List.of(Protocol.SUBPROTOCOL))

@@ -13,8 +13,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Reassembles one socket's data frames into messages, never holding more than the frame limit
  * (ROOMS_MAX_FRAME_BYTES) and decoding text as strict UTF-8. Vert.x's own aggregation would drop
- * an oversized message without closing the socket and decode invalid UTF-8 leniently
- * (FACTS-vertx-hazelcast.md, known traps), so the gateway reads frames and uses this instead.
+ * an oversized message without closing the socket and decode invalid UTF-8 leniently, so the
+ * gateway reads frames and uses this instead.
  */
 final class MessageAssembler {
 
