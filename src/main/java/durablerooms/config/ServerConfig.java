@@ -304,8 +304,8 @@ public record ServerConfig(
     }
     // AUTO_SERVER: the nodes of one machine share the file (the first serves it to the others);
     // WRITE_DELAY=0: a commit reaches the file at once, so a killed process loses nothing committed.
-    // (H2 refuses DB_CLOSE_ON_EXIT=FALSE with AUTO_SERVER, so its own hook may close the file during
-    // a SIGTERM: a stopping node's last checkpoints can fail, its state then stays in the cluster.)
+    // H2 refuses DB_CLOSE_ON_EXIT=FALSE with AUTO_SERVER, so its shutdown hook closes the file when
+    // the JVM exits: Main stops the node on SIGTERM before the JVM's shutdown hooks run.
     return "jdbc:h2:file:" + Path.of(dataDir, "rooms").toAbsolutePath()
         + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE;WRITE_DELAY=0";
   }
