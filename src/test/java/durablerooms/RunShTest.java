@@ -125,6 +125,42 @@ class RunShTest {
     }
   }
 
+  @Test
+  @DisplayName("cluster 3 starts the nodes one by one and says where each serves once it is ready; SIGTERM stops them "
+      + "all; no node logs a warning or a stack trace")
+  void clusterStartsAndStopsCleanly(@TempDir Path dir) throws Exception {
+    int base = freeBase(3);
+    Process p = start(dir, cluster(dir, base), "cluster", "3");
+    try {
+      TestNodes.eventually(180_000, "run.sh says the cluster is up", () -> {
+        if (!p.isAlive()) {
+          throw new AssertionError("run.sh ended: " + read(dir.resolve("err.txt")));
+        }
+        return read(dir.resolve("out.txt")).contains("Ctrl-C stops all nodes");
+      });
+      String out = read(dir.resolve("out.txt"));
+      for (int i = 0; i < 3; i++) {
+        assertTrue(out.contains("node " + i + ": http://127.0.0.1:" + (base + i) + "/"), out);
+        assertTrue(listening(base + i), "node " + i + " serves");
+        assertTrue(read(dir.resolve("logs/node-" + i + ".log")).contains("cluster of " + (i + 1) + ")"),
+            "node " + i + " started once the ones before it had joined");
+      }
+      new ProcessBuilder("kill", "-TERM", String.valueOf(p.pid())).start().waitFor();
+      assertTrue(p.waitFor(90, TimeUnit.SECONDS), "run.sh stops the nodes and ends");
+      assertEquals(0, p.exitValue());
+    } finally {
+      p.destroyForcibly();
+    }
+    for (int i = 0; i < 3; i++) {
+      assertFalse(listening(base + i), "node " + i + " stopped");
+      String log = read(dir.resolve("logs/node-" + i + ".log"));
+      List<String> troubles = log.lines().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")
+          || l.startsWith("\tat ") || l.contains("Exception")).toList();
+      assertEquals(List.of(), troubles, "node " + i + " logs no warning and no stack trace:\n" + log);
+      assertTrue(log.contains("durablerooms.Main - stopped"), log);
+    }
+  }
+
   private static String read(Path file) {
     try {
       return Files.exists(file) ? Files.readString(file) : "";
