@@ -346,13 +346,17 @@ function renderStatus(detail) {
     const ms = (detail.retryAt || 0) - Date.now();
     text = 'Reconnecting';
     wait = ms >= 1000 ? ` in ${Math.ceil(ms / 1000)} s` : '…';
+  } else if (state === 'closed') {
+    text = `Disconnected: ${detail.reason} (${detail.code})`;
   }
   ui.status.dataset.state = state;
   document.body.classList.toggle('not-live', !!room && state !== 'live'); // the member list may be stale
   if (ui.statusText.textContent !== text) ui.statusText.textContent = text;
   ui.statusWait.textContent = wait;
   ui.status.title = state === 'offline' && detail.reason ? 'Offline: ' + detail.reason : '';
-  ui.retry.hidden = !((state === 'reconnecting' && (detail.retryAt || 0) - Date.now() > 1500) || state === 'offline');
+  ui.retry.hidden = !((state === 'reconnecting' && (detail.retryAt || 0) - Date.now() > 1500)
+    || state === 'offline' || state === 'closed');
+  ui.retry.textContent = state === 'closed' ? 'Try again' : 'Retry now';
   if (state === 'live') renderNode();
 }
 
@@ -466,7 +470,7 @@ ui.roomInput.addEventListener('input', updateJoinButton);
 ui.sendForm.addEventListener('submit', (e) => { e.preventDefault(); sendFromInput(); ui.input.focus(); });
 ui.input.addEventListener('keydown', onInputKey);
 ui.input.addEventListener('input', onInput);
-ui.retry.addEventListener('click', () => conn?.retryNow());
+ui.retry.addEventListener('click', () => conn?.retryNow(true));
 ui.roomsToggle.addEventListener('click', () => togglePanel(ui.roomsToggle, ui.roomsPanel));
 ui.peopleToggle.addEventListener('click', () => togglePanel(ui.peopleToggle, ui.peoplePanel));
 document.querySelector('.skip-link').addEventListener('click', (e) => { e.preventDefault(); ui.input.focus(); });
