@@ -20,6 +20,7 @@ const ui = {
   statusText: $('status-text'),
   statusWait: $('status-wait'),
   retry: $('retry-button'),
+  leave: $('leave-button'),
   roomTitle: $('room-title'),
   joinForm: $('join-form'),
   joinButton: $('join-button'),
@@ -346,13 +347,17 @@ function renderStatus(detail) {
     const ms = (detail.retryAt || 0) - Date.now();
     text = 'Reconnecting';
     wait = ms >= 1000 ? ` in ${Math.ceil(ms / 1000)} s` : '…';
+  } else if (state === 'closed') {
+    text = `Disconnected: ${detail.reason} (${detail.code})`;
   }
   ui.status.dataset.state = state;
   document.body.classList.toggle('not-live', !!room && state !== 'live'); // the member list may be stale
   if (ui.statusText.textContent !== text) ui.statusText.textContent = text;
   ui.statusWait.textContent = wait;
   ui.status.title = state === 'offline' && detail.reason ? 'Offline: ' + detail.reason : '';
-  ui.retry.hidden = !((state === 'reconnecting' && (detail.retryAt || 0) - Date.now() > 1500) || state === 'offline');
+  ui.retry.hidden = !((state === 'reconnecting' && (detail.retryAt || 0) - Date.now() > 1500)
+    || state === 'offline' || state === 'closed');
+  ui.retry.textContent = state === 'closed' ? 'Try again' : 'Retry now';
   if (state === 'live') renderNode();
 }
 
@@ -362,13 +367,9 @@ function renderNode() {
     return;
   }
   const host = conn.base.replace(/^https?:\/\//, '');
-  ui.nodeInfo.textContent = 'via node ' + shortNode(me.node) + ' · ' + host;
+  ui.nodeInfo.textContent = 'Connected via ' + host;
   ui.nodeInfo.title = 'Connected through node ' + me.node + ' at ' + conn.base;
   ui.nodeInfo.dataset.node = me.node;
-}
-
-function shortNode(id) {
-  return String(id || '').slice(0, 8);
 }
 
 function renderPresence() {
@@ -379,10 +380,9 @@ function renderPresence() {
   });
   ui.presence.replaceChildren(...list.map((m) => el('li', { dataset: { member: m.id } },
     el('span', { class: 'avatar small hue-' + hue(m.user), 'aria-hidden': 'true', text: initial(m.user) }),
-    el('span', { class: 'who' },
+    el('span', { class: 'who', title: m.user + ', connected through node ' + m.node },
       el('span', { class: 'name', text: m.user }),
-      me && m.id === me.id ? el('span', { class: 'you', text: '(you)' }) : null),
-    el('span', { class: 'node', title: 'connected to node ' + m.node, text: 'node ' + shortNode(m.node) }))));
+      me && m.id === me.id ? el('span', { class: 'you', text: '(you)' }) : null))));
   ui.peopleCount.textContent = String(members.size);
   ui.peopleToggle.setAttribute('aria-label', `People in the room: ${members.size}`);
   renderRooms();
@@ -466,7 +466,13 @@ ui.roomInput.addEventListener('input', updateJoinButton);
 ui.sendForm.addEventListener('submit', (e) => { e.preventDefault(); sendFromInput(); ui.input.focus(); });
 ui.input.addEventListener('keydown', onInputKey);
 ui.input.addEventListener('input', onInput);
-ui.retry.addEventListener('click', () => conn?.retryNow());
+ui.retry.addEventListener('click', () => conn?.retryNow(true));
+ui.leave.addEventListener('click', () => { location.hash = '#/'; });
+for (const input of [ui.roomInput, ui.nameInput]) {
+  // a field is marked invalid once the user has typed in it or tried to submit, not on load
+  input.addEventListener('input', () => input.classList.add('touched'));
+  input.addEventListener('invalid', () => input.classList.add('touched'));
+}
 ui.roomsToggle.addEventListener('click', () => togglePanel(ui.roomsToggle, ui.roomsPanel));
 ui.peopleToggle.addEventListener('click', () => togglePanel(ui.peopleToggle, ui.peoplePanel));
 document.querySelector('.skip-link').addEventListener('click', (e) => { e.preventDefault(); ui.input.focus(); });

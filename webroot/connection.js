@@ -1,10 +1,11 @@
 // The page's link to one room: a WebSocket that survives what networks and restarts do to it.
-// Reconnects with exponential backoff and jitter (at once after 1012 "restarting"), resumes with
+// Reconnects with exponential backoff and jitter, capped at 5 s as Socket.IO's is (at once after
+// 1012 "restarting", when the page is shown again, or when the network is back), resumes with
 // `since` and a stable `client` id, resends unacknowledged messages with their ids (the room
 // deduplicates them), and falls back to another node from /api/nodes when its own is gone.
 
 const BACKOFF_FIRST_MS = 500;
-const BACKOFF_MAX_MS = 15000;
+const BACKOFF_MAX_MS = 5000; // a server back from a restart is found within this, as with Socket.IO's default
 const CONNECT_TIMEOUT_MS = 6000;
 const PING_EVERY_MS = 20000;
 const SILENCE_LIMIT_MS = 45000; // no frame at all for this long: the socket is dead, even if the browser has not noticed
@@ -16,7 +17,16 @@ const NODES_TIMEOUT_MS = 2000;
 /** The WebSocket subprotocol of the full protocol (PRESENCE, ACK, HISTORY, ...): without it the server speaks the seed's. */
 const PROTOCOL = 'durable-rooms.v1';
 const CLOSE_RESTARTING = 1012;
-const CLOSE_POLICY = 1008;
+/**
+ * Close codes after which the server says not to reconnect (protocol/CloseCode.java): the same
+ * socket would be closed again. The page says why and waits for the user to try again.
+ */
+const NO_RECONNECT = new Map([
+  [1002, 'protocol error'],
+  [1007, 'invalid data'],
+  [1008, 'refused by the server'],
+  [1009, 'message too large'],
+]);
 const RETRYABLE_ERRORS = new Set(['unavailable', 'rate_limited']);
 
 /**
@@ -71,7 +81,8 @@ export class Outbox {
 
 /**
  * Events (CustomEvent, details in brackets):
- *   status  {state: connecting|live|reconnecting|offline, retryAt?, reason?, node?, base}
+ *   status  {state: connecting|live|reconnecting|offline|closed, retryAt?, reason?, code?, node?, base}
+ *           closed: the server closed with a code that says not to reconnect; retryNow(true) tries again
  *   frame   a server frame, as parsed (every frame, after the connection's own bookkeeping)
  *   history {frame, kind: 'resume' | 'page'}
  *   live    {first, you, seq}          PRESENCE received: the page is a member (again)
@@ -97,6 +108,7 @@ export class RoomConnection extends EventTarget {
     this.attempt = 0;
     this.retryTimer = null;
     this.state = null;
+    this.closedFor = null; // {code, reason} while closed by a code that says not to reconnect
     this.onOnline = () => this.retryNow();
     this.onOffline = () => this.goOffline();
   }
@@ -208,9 +220,10 @@ export class RoomConnection extends EventTarget {
     if ((!ws.opened && navigator.onLine !== false) || code === CLOSE_RESTARTING) {
       this.bad.set(ws.base, Date.now() + BAD_NODE_MS); // try another node first
     }
-    if (code === CLOSE_POLICY) {
-      this.setStatus('offline', { reason: reason || 'refused by the server' });
-      return; // reconnecting would be refused again; a reload or a new join starts afresh
+    if (NO_RECONNECT.has(code)) {
+      this.closedFor = { code, reason: reason || NO_RECONNECT.get(code) };
+      this.setStatus('closed', this.closedFor);
+      return; // the same socket would be closed again: the user decides when to try
     }
     if (navigator.onLine === false) {
       this.setStatus('offline', { reason: 'no network' });
@@ -241,16 +254,21 @@ export class RoomConnection extends EventTarget {
    * cannot succeed. Drop it now, say so, and wait for the 'online' event.
    */
   goOffline() {
-    if (this.stopped) return;
+    if (this.stopped || this.closedFor) return;
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
     if (this.ws) this.dropped(this.ws, 4002, 'no network');
     else this.setStatus('offline', { reason: 'no network' });
   }
 
-  /** Reconnects now if a retry is waiting (the network came back, or the user asked). */
-  retryNow() {
-    if (this.stopped || this.ws || this.connecting) return;
+  /**
+   * Reconnects now if a retry is waiting (the page is shown again, the network came back, or the
+   * user asked). After a close that says not to reconnect, only the user's own request does.
+   */
+  retryNow(byUser = false) {
+    if (this.stopped || this.ws || this.connecting || (this.closedFor && !byUser)) return;
+    this.closedFor = null;
+    if (byUser) this.attempt = 0;
     clearTimeout(this.retryTimer);
     this.connect();
   }

@@ -8,7 +8,10 @@ import ch.qos.logback.core.joran.spi.JoranException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import sun.misc.Signal;
+
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -74,25 +77,59 @@ public final class Main {
       System.exit(cause instanceof ConfigException ? BAD_CONFIG : START_FAILED);
       return;
     }
-    // Vert.x registers no shutdown hook: without one SIGTERM looks like a crash to the cluster
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      log.info("stopping: clients are sent to other nodes, rooms hibernate, then the node leaves the cluster");
-      try {
-        node.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        log.info("stopped");
-      } catch (Exception e) {
-        log.warn("shutdown did not complete cleanly: {}", e.toString());
-      }
-    }, "durable-rooms-shutdown"));
+    // Vert.x registers no shutdown hook: without a stop of our own, SIGTERM looks like a crash to the cluster
+    stopOnSignals(node);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(node), "durable-rooms-shutdown"));
     log.info("Durable Rooms serving {}/ (node {}, cluster of {})", node.httpUrl(), node.nodeId(), node.clusterSize());
   }
 
   /**
-   * Ends the process (its shutdown hook closes the node); from a new thread, as the dying one may
-   * be the caller and System.exit waits for the hooks.
+   * Ends the process after stopping the node; from a new thread, as the dying one may be the
+   * caller, and the stop waits for the store's threads.
    */
   private static void exitFatal(Node node) {
-    new Thread(() -> System.exit(FATAL), "durable-rooms-fatal-exit").start();
+    new Thread(() -> stopThenExit(node, FATAL), "durable-rooms-fatal-exit").start();
+  }
+
+  /**
+   * SIGTERM, Ctrl-C and SIGHUP stop the node before the JVM's shutdown begins. The JVM runs its
+   * shutdown hooks all at once, in no order, and two of them would pull the store and the cluster
+   * from under a stop run as a hook: a store's (H2's, when ROOMS_STORE_URL names one, closes the
+   * database) and Hazelcast's (it shuts the member down). Run first,
+   * the stop flushes the rooms to the store while it is open, and a clean stop leaves no journal.
+   * Where the JVM keeps a signal for itself (-Xrs), the shutdown hook stops the node instead.
+   */
+  private static void stopOnSignals(Node node) {
+    for (String name : List.of("TERM", "INT", "HUP")) {
+      try {
+        Signal.handle(new Signal(name), signal -> stopThenExit(node, 128 + signal.getNumber()));
+      } catch (IllegalArgumentException taken) {
+        // left to the shutdown hook
+      }
+    }
+  }
+
+  private static void stopThenExit(Node node, int status) {
+    stop(node);
+    System.exit(status);
+  }
+
+  private static boolean stopped;
+
+  /** Stops the node once, whichever comes first: a signal, a fatal error, or the shutdown hook. */
+  private static synchronized void stop(Node node) {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    Logger log = LoggerFactory.getLogger(Main.class);
+    log.info("stopping: clients are sent to other nodes, rooms hibernate, then the node leaves the cluster");
+    try {
+      node.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      log.info("stopped");
+    } catch (Exception e) {
+      log.warn("shutdown did not complete cleanly: {}", e.toString());
+    }
   }
 
   /**

@@ -254,6 +254,55 @@ class BrowserChatTest {
   }
 
   @Test
+  @DisplayName("the name field shows no error border on load, only once the user has typed in it and left it empty")
+  void nameFieldErrorOnlyAfterTyping() {
+    alice.open(origin, "/health", null);
+    alice.js("localStorage.removeItem('rooms.name')");
+    alice.open(origin, "/", null);
+    alice.waitUntil("the room picker shows", () -> alice.driver.findElement(By.id("join-form")).isDisplayed());
+    String border = "return getComputedStyle(document.getElementById(arguments[0])).borderTopColor";
+    assertEquals("", alice.driver.findElement(By.id("name-input")).getAttribute("value"));
+    assertEquals(alice.js(border, "room-input"), alice.js(border, "name-input"), "an empty name field looks like the others");
+
+    WebElement name = alice.driver.findElement(By.id("name-input"));
+    name.sendKeys("a", Keys.BACK_SPACE);
+    alice.driver.findElement(By.id("room-input")).click(); // the field loses the focus
+    assertFalse(alice.js(border, "room-input").equals(alice.js(border, "name-input")),
+        "typed and emptied: the field is marked");
+  }
+
+  @Test
+  @DisplayName("Leave closes the page's socket with 1000 and goes back to the room picker; the others see the leave")
+  void leaveButton() {
+    String room = freshRoom();
+    alice.open(origin, "/#/room/" + room, "alice").waitLive();
+    bob.open(origin, "/#/room/" + room, "bob").waitLive();
+    bob.waitUntil("both here", () -> bob.presence().size() == 2);
+    alice.js("window.__closes = []; const close = WebSocket.prototype.close;"
+        + "WebSocket.prototype.close = function (code) { window.__closes.push(code); return close.apply(this, arguments); };");
+
+    alice.driver.findElement(By.id("leave-button")).click();
+    alice.waitUntil("the room picker shows", () -> alice.driver.findElement(By.id("join-form")).isDisplayed()
+        && (Boolean) alice.js("return document.body.classList.contains('no-room')"));
+    assertEquals(List.of(1000L), alice.js("return window.__closes"), "one socket closed, with 1000");
+    assertFalse(alice.driver.findElement(By.id("leave-button")).isDisplayed(), "no Leave outside a room");
+    bob.waitUntil("bob sees alice leave", () -> bob.presence().equals(List.of("bob"))
+        && bob.systemLines().contains("alice left"));
+  }
+
+  @Test
+  @DisplayName("the member list shows names, not node ids; a member's node shows on hover")
+  void memberListHidesNodeIds() {
+    String room = freshRoom();
+    alice.open(origin, "/#/room/" + room, "alice").waitLive();
+    String nodeId = alice.node();
+    String shown = (String) alice.js("return document.getElementById('people-panel').innerText");
+    assertFalse(shown.contains(nodeId.substring(0, 8)), "no node id in the visible text: " + shown);
+    String hover = (String) alice.js("return document.querySelector('#presence .who').title");
+    assertTrue(hover.contains(nodeId), hover);
+  }
+
+  @Test
   @DisplayName("the page looks right at desktop and phone widths (screenshots in target/screenshots)")
   void screenshots() {
     String room = "general";

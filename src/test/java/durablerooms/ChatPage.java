@@ -126,6 +126,22 @@ final class ChatPage {
     return driver.executeScript(script, args);
   }
 
+  /**
+   * From the next page load on, every WebSocket the page opens is kept in {@code window.__sockets}
+   * (a script run before the page's own), so that a test can act on the page's socket.
+   */
+  void recordSockets() {
+    driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source",
+        "window.__sockets = []; const PageSocket = window.WebSocket;"
+            + "window.WebSocket = class extends PageSocket {"
+            + " constructor(...args) { super(...args); window.__sockets.push(this); } };"));
+  }
+
+  /** How many WebSockets the page has opened since its load (see {@link #recordSockets}). */
+  long socketsOpened() {
+    return (Long) js("return window.__sockets.length");
+  }
+
   // --- reads -------------------------------------------------------------------------------------
 
   /** The conversation's messages in page order: text, user, seq (null while pending), pending. */

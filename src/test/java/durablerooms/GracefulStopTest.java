@@ -7,9 +7,17 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,6 +66,46 @@ class GracefulStopTest {
       TestNodes.stop(stays);
       TestNodes.stop(leaves); // closing twice returns the first close
 
+    }
+  }
+
+  @Test
+  @DisplayName("a node stopped with SIGTERM while its rooms take messages logs no warning and no stack trace, "
+      + "and leaves no journal behind")
+  void sigtermUnderLoadIsClean(Vertx vertx, @TempDir Path dir) throws IOException {
+    Map<String, String> env = new HashMap<>(TestNodes.settings("stop-" + UUID.randomUUID(), TestNodes.clusterPort(),
+        Map.of()));
+    env.put("ROOMS_DATA_DIR", dir.resolve("data").toString());
+    try (NodeProcess node = NodeProcess.start("sigterm-" + UUID.randomUUID().toString().substring(0, 8), env)) {
+      node.awaitReady();
+      List<WsClient> talkers = new ArrayList<>();
+      long timer = -1;
+      try {
+        for (int i = 0; i < 6; i++) {
+          talkers.add(WsClient.join(vertx, node.httpPort, "/chat/load-" + (i % 3) + "?name=t" + i + "&client=t" + i));
+        }
+        int[] sent = {0};
+        timer = vertx.setPeriodic(60, t -> { // 16 a second each: under the per-connection rate limit
+          for (WsClient c : talkers) {
+            c.say("message " + sent[0]++, "id-" + sent[0]);
+          }
+        });
+        WsClient first = talkers.get(0);
+        for (int acks = 0; acks < 20; acks++) {
+          first.nextOfType("ACK"); // the rooms are busy writing
+        }
+
+        assertEquals(143, node.stop(), "the exit status of a process stopped by SIGTERM");
+      } finally {
+        vertx.cancelTimer(timer);
+        talkers.forEach(WsClient::close);
+      }
+      String log = String.join("\n", Files.readAllLines(node.log));
+      assertTrue(log.contains("stopped"), "the stop completed:\n" + log);
+      assertEquals(List.of(), node.troubles(), "no warning, error or stack trace in the log:\n" + log);
+      try (Stream<Path> journal = Files.list(dir.resolve("data").resolve("journal"))) {
+        assertEquals(List.of(), journal.toList(), "a clean stop deletes its journal: the store has it all");
+      }
     }
   }
 }

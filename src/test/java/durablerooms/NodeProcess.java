@@ -104,6 +104,32 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
+  /** SIGTERM, as an operator or a service manager stops a node; the exit status, once it has ended. */
+  int stop() {
+    signal("TERM");
+    try {
+      if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        throw new AssertionError(name + " still runs 30 s after SIGTERM; see " + log);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+    return process.exitValue();
+  }
+
+  /** The lines of its log so far that are warnings, errors or parts of a stack trace. */
+  List<String> troubles() {
+    try {
+      return Files.readAllLines(log).stream()
+          .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ") || l.startsWith("\tat ")
+              || l.contains("Exception") || l.startsWith("Caused by"))
+          .toList();
+    } catch (IOException e) {
+      throw new AssertionError("no log " + log, e);
+    }
+  }
+
   String url() {
     return "http://127.0.0.1:" + httpPort;
   }
