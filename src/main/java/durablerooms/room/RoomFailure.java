@@ -14,7 +14,7 @@ public final class RoomFailure {
   public static final int UNAVAILABLE = 2;
   /** The connection is not a member (it was removed as a ghost): it should reconnect and rejoin. */
   public static final int NOT_MEMBER = 3;
-  /** Client errors: {@code CLIENT_ERROR + ErrorCode.ordinal()}, the message is for the client. */
+  /** Client errors: {@code CLIENT_ERROR + ErrorCode.number()}, the message is for the client. */
   public static final int CLIENT_ERROR = 100;
 
   private RoomFailure() {}
@@ -32,12 +32,11 @@ public final class RoomFailure {
   }
 
   public static ReplyException client(ErrorCode code, String message) {
-    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, CLIENT_ERROR + code.ordinal(), message);
+    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, CLIENT_ERROR + code.number(), message);
   }
 
   /** The client error code of a failure, or null if it is not a client error. */
   public static ErrorCode clientError(ReplyException e) {
-    int i = e.failureCode() - CLIENT_ERROR;
-    return i >= 0 && i < ErrorCode.values().length ? ErrorCode.values()[i] : null;
+    return e.failureCode() >= CLIENT_ERROR ? ErrorCode.ofNumber(e.failureCode() - CLIENT_ERROR) : null;
   }
 }
