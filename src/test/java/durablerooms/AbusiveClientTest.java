@@ -1,10 +1,9 @@
 package durablerooms;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -17,22 +16,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a client that breaks the rules gets, and what it can no longer cost the node. */
 class AbusiveClientTest {
-  private static Node node;
-  private static int port;
-
-  @BeforeAll
-  static void startNode() {
-    node = TestNodes.start(TestNodes.config(Map.of()));
-    port = node.httpPort();
-  }
-
-  @AfterAll
-  static void stopNode() {
-    TestNodes.stop(node);
-  }
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.with(Map.of());
 
   private static RawWs rawJoin() throws IOException {
-    RawWs raw = RawWs.open(port, "/chat/abuse-" + UUID.randomUUID().toString().substring(0, 8) + "?name=raw");
+    RawWs raw = RawWs.open(NODE.port(), "/chat/abuse-" + UUID.randomUUID().toString().substring(0, 8) + "?name=raw");
     raw.nextOfType("SYSTEM");
     raw.nextOfType("PRESENCE");
     return raw;

@@ -4,10 +4,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
@@ -41,27 +40,16 @@ class HttpLimitsTest {
   private static final long PROMPTLY_MS = 1000;
   private static final int PAGE_BYTES = 8192;
   private static final int API_BURST = 10;
-  private static Node node;
-  private static int port;
-
-  @BeforeAll
-  static void startNode() {
-    node = TestNodes.start(TestNodes.config(Map.of(
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.with(Map.of(
         "ROOMS_MAX_HTTP_CONNECTIONS_PER_IP", String.valueOf(MAX_HTTP_PER_IP),
         "ROOMS_HTTP_REQUEST_DEADLINE_MS", String.valueOf(DEADLINE_MS),
         "ROOMS_MAX_PAGE_BYTES", String.valueOf(PAGE_BYTES),
         "ROOMS_API_RATE_PER_SEC", "1",
-        "ROOMS_API_BURST", String.valueOf(API_BURST))));
-    port = node.httpPort();
-  }
-
-  @AfterAll
-  static void stopNode() {
-    TestNodes.stop(node);
-  }
+        "ROOMS_API_BURST", String.valueOf(API_BURST)));
 
   private static String metrics() throws Exception {
-    RawHttp.Response r = RawHttp.get(port, null, "/metrics");
+    RawHttp.Response r = RawHttp.get(NODE.port(), null, "/metrics");
     assertEquals(200, r.status());
     return r.body();
   }
@@ -70,7 +58,7 @@ class HttpLimitsTest {
   @DisplayName("made-up HTTP methods do not grow /metrics: unknown methods are labelled OTHER, and no label holds a path")
   void madeUpMethodsAreNotLabels() throws Exception {
     int before = metrics().length();
-    try (Socket s = RawHttp.connect(port, "127.0.0.10")) {
+    try (Socket s = RawHttp.connect(NODE.port(), "127.0.0.10")) {
       for (int i = 0; i < 300; i++) {
         RawHttp.send(s, "MADEUP" + i + " / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         assertTrue(RawHttp.read(s).status() >= 400);
@@ -98,17 +86,17 @@ class HttpLimitsTest {
     List<Socket> held = new ArrayList<>();
     try {
       for (int i = 0; i < MAX_HTTP_PER_IP; i++) {
-        Socket s = RawHttp.connect(port, from);
+        Socket s = RawHttp.connect(NODE.port(), from);
         held.add(s);
         RawHttp.send(s, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         assertEquals(200, RawHttp.read(s).status(), "within the limit: served, and kept alive");
       }
       for (int i = 0; i < 3; i++) {
-        try (Socket extra = RawHttp.connect(port, from)) {
+        try (Socket extra = RawHttp.connect(NODE.port(), from)) {
           assertTrue(RawHttp.closedWithin(extra, PROMPTLY_MS), "connection " + (MAX_HTTP_PER_IP + i + 1) + " is closed");
         }
       }
-      try (Socket other = RawHttp.connect(port, "127.0.0.111")) { // another address is not affected
+      try (Socket other = RawHttp.connect(NODE.port(), "127.0.0.111")) { // another address is not affected
         RawHttp.send(other, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         assertEquals(200, RawHttp.read(other).status());
       }
@@ -118,7 +106,7 @@ class HttpLimitsTest {
       held.remove(0).close();
       TestNodes.eventually(5000, "the place is free again", () -> {
         try {
-          Socket again = RawHttp.connect(port, from);
+          Socket again = RawHttp.connect(NODE.port(), from);
           RawHttp.send(again, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
           held.add(again);
           return RawHttp.read(again).status() == 200;
@@ -136,7 +124,7 @@ class HttpLimitsTest {
   @Test
   @DisplayName("a request body trickled byte by byte is cut off at ROOMS_HTTP_REQUEST_DEADLINE_MS")
   void trickledBodyIsCutOff() throws Exception {
-    try (Socket s = RawHttp.connect(port, "127.0.0.12")) {
+    try (Socket s = RawHttp.connect(NODE.port(), "127.0.0.12")) {
       long start = System.nanoTime();
       RawHttp.send(s, "GET /api/rooms HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n");
       boolean closed = false;
@@ -161,7 +149,7 @@ class HttpLimitsTest {
   void errorAnswerToAnUnreadBodyCloses() throws Exception {
     for (String head : List.of("GET /api/rooms/bad!name HTTP/1.1", "POST /api/rooms HTTP/1.1", "GET /nowhere/at/all HTTP/1.1",
         "GET /chat/bad!name HTTP/1.1")) {
-      try (Socket s = RawHttp.connect(port, "127.0.0.13")) {
+      try (Socket s = RawHttp.connect(NODE.port(), "127.0.0.13")) {
         RawHttp.send(s, head + "\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n");
         RawHttp.Response r = RawHttp.read(s);
         assertTrue(r.status() >= 400, head + ": " + r.status());
@@ -178,7 +166,7 @@ class HttpLimitsTest {
     List<RawWs> sockets = new ArrayList<>();
     try {
       for (int i = 0; i < MAX_HTTP_PER_IP + 2; i++) {
-        RawWs ws = RawWs.open(RawWs.tcp(port, from, 0), "/chat/" + freshRoom());
+        RawWs ws = RawWs.open(RawWs.tcp(NODE.port(), from, 0), "/chat/" + freshRoom());
         sockets.add(ws);
         ws.nextOfType("PRESENCE");
       }
@@ -196,7 +184,7 @@ class HttpLimitsTest {
   void pagesAreCappedInBytes(Vertx vertx) throws Exception {
     String room = freshRoom();
     int sent = 20;
-    try (WsClient a = WsClient.join(vertx, port, "/chat/" + room + "?name=writer")) {
+    try (WsClient a = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=writer")) {
       for (int i = 0; i < sent; i++) {
         a.say(i + ":" + "x".repeat(1000), "m" + i);
         a.nextOfType("ACK");
@@ -206,7 +194,7 @@ class HttpLimitsTest {
     long since = 0;
     int pages = 0;
     while (true) {
-      RawHttp.Response r = RawHttp.get(port, "127.0.0.15", "/api/rooms/" + room + "/messages?limit=1000&since=" + since);
+      RawHttp.Response r = RawHttp.get(NODE.port(), "127.0.0.15", "/api/rooms/" + room + "/messages?limit=1000&since=" + since);
       assertEquals(200, r.status(), r.body());
       assertTrue(r.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= PAGE_BYTES,
           "a page of " + r.body().length() + " bytes");
@@ -238,7 +226,7 @@ class HttpLimitsTest {
     int ok = 0;
     RawHttp.Response refused = null;
     for (int i = 0; i < API_BURST + 5; i++) {
-      RawHttp.Response r = RawHttp.get(port, from, "/api/rooms");
+      RawHttp.Response r = RawHttp.get(NODE.port(), from, "/api/rooms");
       if (r.status() == 200) {
         ok++;
       } else {
@@ -250,8 +238,8 @@ class HttpLimitsTest {
     assertTrue(ok >= API_BURST && ok <= API_BURST + 2, "the burst passes, little more: " + ok);
     String retryAfter = refused.header("Retry-After");
     assertTrue(retryAfter != null && retryAfter.matches("[1-9][0-9]*"), "a 429 says when to retry, in seconds: " + retryAfter);
-    assertEquals(200, RawHttp.get(port, from, "/health").status(), "not /api: not limited");
-    assertEquals(200, RawHttp.get(port, "127.0.0.161", "/api/rooms").status(), "another IP has its own bucket");
+    assertEquals(200, RawHttp.get(NODE.port(), from, "/health").status(), "not /api: not limited");
+    assertEquals(200, RawHttp.get(NODE.port(), "127.0.0.161", "/api/rooms").status(), "another IP has its own bucket");
   }
 
   private static String freshRoom() {

@@ -3,10 +3,9 @@ package durablerooms;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
@@ -34,36 +33,25 @@ class LimitsTest {
   private static final int MAX_PER_IP = 5;
   private static final long PING_MS = 1000;
   private static final long HANDSHAKE_MS = 1000;
-  private static Node node;
-  private static int port;
-
-  @BeforeAll
-  static void startNode() {
-    node = TestNodes.start(TestNodes.config(Map.of(
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.with(Map.of(
         "ROOMS_MAX_MEMBERS", String.valueOf(MAX_MEMBERS),
         "ROOMS_MAX_CONNECTIONS_PER_IP", String.valueOf(MAX_PER_IP),
         "ROOMS_PING_INTERVAL_MS", String.valueOf(PING_MS),
         "ROOMS_PING_TIMEOUT_MS", String.valueOf(PING_MS),
-        "ROOMS_HANDSHAKE_TIMEOUT_MS", String.valueOf(HANDSHAKE_MS))));
-    port = node.httpPort();
-  }
-
-  @AfterAll
-  static void stopNode() {
-    TestNodes.stop(node);
-  }
+        "ROOMS_HANDSHAKE_TIMEOUT_MS", String.valueOf(HANDSHAKE_MS)));
 
   private static String freshRoom() {
     return "l-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
   private static WsClient join(Vertx vertx, String room, String name) {
-    return WsClient.join(vertx, port, "/chat/" + room + "?name=" + name);
+    return WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=" + name);
   }
 
   /** A raw client that has joined {@code room}: welcome and PRESENCE read. */
   private static RawWs rawJoin(String room) throws IOException {
-    RawWs raw = RawWs.open(port, "/chat/" + room + "?name=raw");
+    RawWs raw = RawWs.open(NODE.port(), "/chat/" + room + "?name=raw");
     assertEquals("SYSTEM", raw.nextJson().getString("type"));
     assertEquals("PRESENCE", raw.nextJson().getString("type"));
     return raw;
@@ -206,7 +194,7 @@ class LimitsTest {
       for (int i = 0; i < MAX_MEMBERS; i++) {
         members.add(join(vertx, room, "m" + i));
       }
-      try (WsClient extra = WsClient.connect(vertx, port, "/chat/" + room + "?name=extra")) {
+      try (WsClient extra = WsClient.connect(vertx, NODE.port(), "/chat/" + room + "?name=extra")) {
         extra.next("SYSTEM");
         assertEquals("room_full", extra.next("ERROR").getString("code"));
         TestNodes.eventually(WsClient.TIMEOUT_MS, "extra closed", () -> extra.closeCode != null);
@@ -232,19 +220,19 @@ class LimitsTest {
     List<RawWs> open = new ArrayList<>();
     try {
       for (int i = 0; i < MAX_PER_IP; i++) {
-        open.add(RawWs.open(RawWs.tcp(port, from, 0), "/chat/" + freshRoom()));
+        open.add(RawWs.open(RawWs.tcp(NODE.port(), from, 0), "/chat/" + freshRoom()));
       }
-      RawWs.Upgrade over = RawWs.upgrade(RawWs.tcp(port, from, 0), "/chat/" + freshRoom(), Map.of());
+      RawWs.Upgrade over = RawWs.upgrade(RawWs.tcp(NODE.port(), from, 0), "/chat/" + freshRoom(), Map.of());
       assertEquals(429, over.status());
       String retryAfter = over.header("Retry-After");
       assertTrue(retryAfter != null && retryAfter.matches("[1-9][0-9]*"), "a 429 says when to retry, in seconds: " + retryAfter);
-      try (RawWs other = RawWs.open(port, "/chat/" + freshRoom())) {
+      try (RawWs other = RawWs.open(NODE.port(), "/chat/" + freshRoom())) {
         other.nextOfType("SYSTEM"); // another address is not affected
       }
       open.remove(0).close();
       TestNodes.eventually(WsClient.TIMEOUT_MS, "the place is free again", () -> {
         try {
-          RawWs.Upgrade again = RawWs.upgrade(RawWs.tcp(port, from, 0), "/chat/" + freshRoom(), Map.of());
+          RawWs.Upgrade again = RawWs.upgrade(RawWs.tcp(NODE.port(), from, 0), "/chat/" + freshRoom(), Map.of());
           if (again.ws() != null) {
             open.add(again.ws());
             return true;
@@ -284,7 +272,7 @@ class LimitsTest {
   @Test
   @DisplayName("a connection that never completes its upgrade request is dropped after ROOMS_HANDSHAKE_TIMEOUT_MS")
   void handshakeTimeout() throws Exception {
-    try (Socket s = RawWs.tcp(port, null, 0)) {
+    try (Socket s = RawWs.tcp(NODE.port(), null, 0)) {
       long start = System.nanoTime();
       s.getOutputStream().write("GET /chat/slow HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
       s.setSoTimeout((int) (HANDSHAKE_MS * 5));

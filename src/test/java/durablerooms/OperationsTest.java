@@ -3,10 +3,9 @@ package durablerooms;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.URI;
@@ -34,28 +33,17 @@ class OperationsTest {
   private static final List<String> VERTX_METRICS = List.of(
       "vertx_http_server_requests_total", "vertx_http_server_active_ws_connections",
       "vertx_eventbus_processed_total", "vertx_pool_in_use", "jvm_memory_used_bytes");
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.with(Map.of("ROOMS_IDLE_TIMEOUT_MS", String.valueOf(IDLE_MS)));
 
-  private static Node node;
-  private static int port;
   private final HttpClient http = HttpClient.newHttpClient();
-
-  @BeforeAll
-  static void startNode() {
-    node = TestNodes.start(TestNodes.config(Map.of("ROOMS_IDLE_TIMEOUT_MS", String.valueOf(IDLE_MS))));
-    port = node.httpPort();
-  }
-
-  @AfterAll
-  static void stopNode() {
-    TestNodes.stop(node);
-  }
 
   private static String freshRoom() {
     return "ops-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + NODE.port() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -73,7 +61,7 @@ class OperationsTest {
   @DisplayName("/metrics is Prometheus text with Vert.x's metrics and every rooms_ metric, and no room in a label")
   void metricsAreInThePrometheusTextFormat(Vertx vertx) throws Exception {
     String room = freshRoom();
-    try (WsClient c = WsClient.join(vertx, port, "/chat/" + room + "?name=watcher")) {
+    try (WsClient c = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=watcher")) {
       c.say("counted", "m1");
       c.nextOfType("ACK");
       HttpResponse<String> r = get("/metrics");
@@ -102,8 +90,8 @@ class OperationsTest {
     String room = freshRoom();
     PrometheusText before = scrape();
     int n = 5;
-    try (WsClient alice = WsClient.join(vertx, port, "/chat/" + room + "?name=alice");
-         WsClient bob = WsClient.join(vertx, port, "/chat/" + room + "?name=bob")) {
+    try (WsClient alice = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=alice");
+         WsClient bob = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=bob")) {
       for (int i = 1; i <= n; i++) {
         alice.say("hello " + i, "id-" + i);
       }
@@ -129,11 +117,11 @@ class OperationsTest {
   @DisplayName("hibernation and the next wake-up are counted")
   void hibernationAndWakeUpAreCounted(Vertx vertx) {
     String room = freshRoom();
-    try (WsClient alice = WsClient.join(vertx, port, "/chat/" + room + "?name=alice")) {
+    try (WsClient alice = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=alice")) {
       alice.say("before sleep", "s1");
       alice.nextOfType("ACK");
       PrometheusText awake = scrape();
-      TestNodes.eventually(IDLE_MS * 10, "the room hibernates", () -> !node.host().isActive(room));
+      TestNodes.eventually(IDLE_MS * 10, "the room hibernates", () -> !NODE.node().host().isActive(room));
       TestNodes.eventually(5_000, "hibernation counted",
           () -> delta(awake, scrape(), "rooms_hibernations_total") >= 1);
       PrometheusText asleep = scrape();
@@ -150,7 +138,7 @@ class OperationsTest {
   void errorsAreCountedByCode(Vertx vertx) {
     String series = "rooms_errors_total{code=\"bad_json\"}";
     PrometheusText before = scrape();
-    try (WsClient c = WsClient.join(vertx, port, "/chat/" + freshRoom() + "?name=clumsy")) {
+    try (WsClient c = WsClient.join(vertx, NODE.port(), "/chat/" + freshRoom() + "?name=clumsy")) {
       c.sendText("{not json");
       assertEquals("bad_json", c.nextOfType("ERROR").getString("code"));
     }
@@ -161,7 +149,7 @@ class OperationsTest {
   @DisplayName("a flooding client closed with 1008 is counted as a rate-limited close, its refusals as rate_limited errors")
   void rateLimitedCloseIsCounted(Vertx vertx) {
     PrometheusText before = scrape();
-    try (WsClient flooder = WsClient.join(vertx, port, "/chat/" + freshRoom() + "?name=flooder")) {
+    try (WsClient flooder = WsClient.join(vertx, NODE.port(), "/chat/" + freshRoom() + "?name=flooder")) {
       for (int i = 0; i < 200; i++) {
         flooder.say("flood " + i);
       }

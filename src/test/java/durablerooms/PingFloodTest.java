@@ -5,11 +5,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.HdrHistogram.Histogram;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -37,27 +36,16 @@ class PingFloodTest {
   private static final long FLOOD_MS = TimeUnit.SECONDS.toMillis(Long.getLong("flood.seconds", 30));
   /** What the node may hold beyond the queued-bytes bound after the flood: a generous allowance for buffers and caches. */
   private static final long HEAP_ALLOWANCE = 64L * 1024 * 1024;
-  private static Node node;
-  private static int port;
-
-  @BeforeAll
-  static void startNode() {
-    node = TestNodes.start(TestNodes.config(Map.of("ROOMS_MAX_QUEUED_BYTES", String.valueOf(MAX_QUEUED))));
-    port = node.httpPort();
-  }
-
-  @AfterAll
-  static void stopNode() {
-    TestNodes.stop(node);
-  }
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.with(Map.of("ROOMS_MAX_QUEUED_BYTES", String.valueOf(MAX_QUEUED)));
 
   @Test
   @DisplayName("30 s of unread ping frames: the node's heap stays bounded, the flooder is closed, a bystander's ACK p99 stays under 100 ms")
   void pingFlood(Vertx vertx) throws Exception {
     String room = "ping-" + UUID.randomUUID().toString().substring(0, 8);
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    try (WsClient sender = WsClient.join(vertx, port, "/chat/" + room + "?name=sender");
-         WsClient reader = WsClient.join(vertx, port, "/chat/" + room + "?name=reader")) {
+    try (WsClient sender = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=sender");
+         WsClient reader = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=reader")) {
       System.gc();
       long heapBefore = memory.getHeapMemoryUsage().getUsed();
 
@@ -70,11 +58,11 @@ class PingFloodTest {
         while (!stop.get()) {
           try {
             // a small receive window: the kernel holds little of what the node writes to it
-            RawWs raw = RawWs.open(RawWs.tcp(port, null, 4096), "/chat/" + room + "?name=flood");
+            RawWs raw = RawWs.open(RawWs.tcp(NODE.port(), null, 4096), "/chat/" + room + "?name=flood");
             sockets.add(raw);
             raw.nextOfType("SYSTEM");
             String id = raw.nextOfType("PRESENCE").getJsonObject("you").getString("id");
-            flooders.add(node.connections().get(id));
+            flooders.add(NODE.node().connections().get(id));
             // from here on this client reads nothing
             while (!stop.get()) {
               raw.send(RawWs.PING, payload, true);

@@ -5,11 +5,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -24,25 +23,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReplayLimitTest {
   private static final int MESSAGES = 120;
   private static final int CHARS = 4000;
-  private static Node node;
-  private static int port;
-
-  @BeforeAll
-  static void startNode() {
-    node = TestNodes.start(TestNodes.config(Map.of("ROOMS_RATE_PER_SEC", "1000", "ROOMS_RATE_BURST", "1000")));
-    port = node.httpPort();
-  }
-
-  @AfterAll
-  static void stopNode() {
-    TestNodes.stop(node);
-  }
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.with(Map.of("ROOMS_RATE_PER_SEC", "1000", "ROOMS_RATE_BURST", "1000"));
 
   @Test
   @DisplayName("a join with since=0 in a room of long messages gets the newest that fit the cap, more=true, and pages the rest")
   void replayIsCapped(Vertx vertx) {
     String room = "replay-" + UUID.randomUUID().toString().substring(0, 8);
-    try (WsClient writer = WsClient.join(vertx, port, "/chat/" + room + "?name=writer")) {
+    try (WsClient writer = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=writer")) {
       for (int i = 1; i <= MESSAGES; i++) {
         writer.say(i + ":" + "x".repeat(CHARS - 8), "m" + i);
       }
@@ -50,7 +38,7 @@ class ReplayLimitTest {
         writer.nextOfType("ACK");
       }
     }
-    try (WsClient reader = WsClient.connect(vertx, port, "/chat/" + room + "?name=reader&since=0")) {
+    try (WsClient reader = WsClient.connect(vertx, NODE.port(), "/chat/" + room + "?name=reader&since=0")) {
       JsonObject replay = reader.nextOfType("HISTORY");
       int size = replay.encode().getBytes(StandardCharsets.UTF_8).length;
       JsonArray messages = replay.getJsonArray("messages");

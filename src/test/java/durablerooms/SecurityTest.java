@@ -1,6 +1,5 @@
 package durablerooms;
 
-import durablerooms.config.ServerConfig;
 import durablerooms.gateway.RoomAccess;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -10,10 +9,9 @@ import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.URI;
@@ -36,31 +34,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(VertxExtension.class)
 class SecurityTest {
   private static final String SECRET = "test-secret-0123456789-abcdefghijklmnop";
-  private static ServerConfig config;
-  private static Node node;
-  private static int port;
-  private final HttpClient http = HttpClient.newHttpClient();
-
-  @BeforeAll
-  static void startNode() {
-    config = TestNodes.config(Map.of(
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.with(Map.of(
         "ROOMS_PRIVATE_ROOMS", "secret-.*|vip",
         "ROOMS_JWT_SECRET", SECRET));
-    node = TestNodes.start(config);
-    port = node.httpPort();
-  }
-
-  @AfterAll
-  static void stopNode() {
-    TestNodes.stop(node);
-  }
+  private final HttpClient http = HttpClient.newHttpClient();
 
   private static String secretRoom() {
     return "secret-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
   private static String token(Vertx vertx, String room, String name) {
-    return RoomAccess.create(vertx, config).mint(room, name, 600);
+    return RoomAccess.create(vertx, NODE.config()).mint(room, name, 600);
   }
 
   /** A token signed with {@code secret} carrying exactly {@code claims}. */
@@ -79,7 +64,7 @@ class SecurityTest {
   }
 
   private static int upgradeStatus(String path, Map<String, String> headers) throws Exception {
-    RawWs.Upgrade u = RawWs.upgrade(port, path, headers);
+    RawWs.Upgrade u = RawWs.upgrade(NODE.port(), path, headers);
     if (u.ws() != null) {
       u.ws().close();
     }
@@ -87,7 +72,7 @@ class SecurityTest {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + NODE.port() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -97,8 +82,8 @@ class SecurityTest {
     String path = "/chat/o-" + UUID.randomUUID().toString().substring(0, 8);
     assertEquals(403, upgradeStatus(path, Map.of("Origin", "https://evil.example")));
     assertEquals(403, upgradeStatus(path, Map.of("Origin", "null")));
-    assertEquals(403, upgradeStatus(path, Map.of("Origin", "http://127.0.0.1.evil.example:" + port)));
-    assertEquals(101, upgradeStatus(path, Map.of("Origin", "http://127.0.0.1:" + port)));
+    assertEquals(403, upgradeStatus(path, Map.of("Origin", "http://127.0.0.1.evil.example:" + NODE.port())));
+    assertEquals(101, upgradeStatus(path, Map.of("Origin", "http://127.0.0.1:" + NODE.port())));
     assertEquals(101, upgradeStatus(path, Map.of("Origin", "http://localhost:5173")));
     assertEquals(101, upgradeStatus(path, Map.of("Origin", "https://chat.example.com", "Host", "chat.example.com")));
     assertEquals(101, upgradeStatus(path, Map.of()), "no Origin: not a browser");
@@ -107,7 +92,7 @@ class SecurityTest {
   @Test
   @DisplayName("a malformed upgrade request gets a plain 400, without any internals")
   void malformedUpgrade() throws Exception {
-    try (java.net.Socket s = RawWs.tcp(port, null, 0)) {
+    try (java.net.Socket s = RawWs.tcp(NODE.port(), null, 0)) {
       s.getOutputStream().write(("GET /chat/x?name=%zz&token=%E0%A4%A HTTP/1.1\r\nHost: 127.0.0.1\r\n"
           + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
           + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -150,9 +135,9 @@ class SecurityTest {
   void validToken(Vertx vertx) {
     String room = secretRoom();
     String alice = token(vertx, room, "Alice");
-    String bob = RoomAccess.create(vertx, config).mintPattern("secret-.*", "Bob", 600); // every secret room
-    try (WsClient a = WsClient.join(vertx, port, "/chat/" + room + "?name=mallory&token=" + q(alice));
-         WsClient b = WsClient.join(vertx, port, "/chat/" + room + "?token=" + q(bob))) {
+    String bob = RoomAccess.create(vertx, NODE.config()).mintPattern("secret-.*", "Bob", 600); // every secret room
+    try (WsClient a = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=mallory&token=" + q(alice));
+         WsClient b = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?token=" + q(bob))) {
       assertEquals("Alice", a.seen.get(1).getJsonObject("you").getString("user"), "the token's name, not ?name=");
       assertEquals("Bob", b.seen.get(1).getJsonObject("you").getString("user"));
       a.send(new JsonObject().put("type", "name").put("name", "Bob"));
@@ -171,8 +156,8 @@ class SecurityTest {
   void hiddenFromTheApi(Vertx vertx) throws Exception {
     String room = secretRoom();
     String tok = q(token(vertx, room, "Alice"));
-    try (WsClient a = WsClient.join(vertx, port, "/chat/" + room + "?token=" + tok);
-         WsClient pub = WsClient.join(vertx, port, "/chat/open-" + room.substring(7))) {
+    try (WsClient a = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?token=" + tok);
+         WsClient pub = WsClient.join(vertx, NODE.port(), "/chat/open-" + room.substring(7))) {
       a.say("secret words", "m1");
       a.nextOfType("ACK");
       assertFalse(listed(get("/api/rooms").body(), room));
@@ -208,7 +193,7 @@ class SecurityTest {
     logger.addAppender(log);
     logger.setLevel(ch.qos.logback.classic.Level.DEBUG);
     try {
-      try (java.net.Socket s = RawWs.tcp(port, null, 0)) { // a query that is not valid percent-encoding
+      try (java.net.Socket s = RawWs.tcp(NODE.port(), null, 0)) { // a query that is not valid percent-encoding
         s.getOutputStream().write(("GET /chat/x?token=" + mark + "&name=%zz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
             + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -221,7 +206,7 @@ class SecurityTest {
       assertEquals(404, get("/api/rooms/" + room + "?token=" + unquoted).statusCode());
       assertEquals(404, get("/api/rooms/" + room + "/messages?token=" + badJson).statusCode());
       assertEquals(400, get("/api/rooms/" + room + "/messages?limit=x&token=" + mark).statusCode());
-      int status = RawHttp.get(port, null, "/api/rooms/" + room + "/messages?token=" + mark + "&x=%zz").status();
+      int status = RawHttp.get(NODE.port(), null, "/api/rooms/" + room + "/messages?token=" + mark + "&x=%zz").status();
       assertTrue(status == 400 || status == 404, "a query that cannot be decoded: " + status);
       TestNodes.eventually(WsClient.TIMEOUT_MS, "the refusals are logged",
           () -> log.list.stream().filter(e -> e.getFormattedMessage().contains(room)).count() >= 2);

@@ -3,11 +3,10 @@ package durablerooms;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,19 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The protocol is chosen by WebSocket subprotocol: the full one, the seed's, or a refusal. */
 @ExtendWith(VertxExtension.class)
 class SeedProtocolTest {
-  private static Node node;
-  private static int port;
-
-  @BeforeAll
-  static void startNode() {
-    node = TestNodes.start(TestNodes.config(Map.of()));
-    port = node.httpPort();
-  }
-
-  @AfterAll
-  static void stopNode() {
-    TestNodes.stop(node);
-  }
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.with(Map.of());
 
   private static String room() {
     return "seed-" + UUID.randomUUID().toString().substring(0, 8);
@@ -42,7 +30,7 @@ class SeedProtocolTest {
   @Test
   @DisplayName("a client that asks only for unknown subprotocols gets HTTP 400 with a reason, before any upgrade")
   void unknownSubprotocol() throws Exception {
-    RawWs.Upgrade u = RawWs.upgrade(port, "/chat/" + room(), Map.of("Sec-WebSocket-Protocol", "mqtt, wamp"));
+    RawWs.Upgrade u = RawWs.upgrade(NODE.port(), "/chat/" + room(), Map.of("Sec-WebSocket-Protocol", "mqtt, wamp"));
     assertEquals(400, u.status());
     assertNull(u.ws());
   }
@@ -50,7 +38,7 @@ class SeedProtocolTest {
   @Test
   @DisplayName("the full protocol's subprotocol is echoed, also when offered beside others")
   void fullProtocolEchoed() throws Exception {
-    RawWs.Upgrade u = RawWs.upgrade(port, "/chat/" + room(), Map.of("Sec-WebSocket-Protocol", "wamp, durable-rooms.v1"));
+    RawWs.Upgrade u = RawWs.upgrade(NODE.port(), "/chat/" + room(), Map.of("Sec-WebSocket-Protocol", "wamp, durable-rooms.v1"));
     try (RawWs ws = u.ws()) {
       assertEquals(101, u.status());
       assertEquals("durable-rooms.v1", u.header("Sec-WebSocket-Protocol"));
@@ -62,11 +50,11 @@ class SeedProtocolTest {
   @DisplayName("a seed client (no subprotocol) gets only SYSTEM and MESSAGE frames: the welcome, others' messages, joins and leaves as text")
   void seedClientGetsSystemAndMessageOnly(Vertx vertx) throws Exception {
     String room = room();
-    RawWs.Upgrade u = RawWs.upgrade(port, "/chat/" + room, Map.of("Sec-WebSocket-Protocol", ""));
+    RawWs.Upgrade u = RawWs.upgrade(NODE.port(), "/chat/" + room, Map.of("Sec-WebSocket-Protocol", ""));
     assertNull(u.header("Sec-WebSocket-Protocol"), "no subprotocol chosen");
     try (RawWs seed = u.ws()) {
       assertEquals("Welcome to the chat room!", seed.nextJson().getString("message"));
-      try (WsClient bob = WsClient.join(vertx, port, "/chat/" + room + "?name=Bob")) {
+      try (WsClient bob = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=Bob")) {
         bob.say("hello seed", "b1");
         bob.nextOfType("ACK");
         seed.sendText("{\"message\":\"hello Bob\"}");

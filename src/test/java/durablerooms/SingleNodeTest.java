@@ -7,10 +7,9 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.URI;
@@ -36,33 +35,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(VertxExtension.class)
 class SingleNodeTest {
   private static final long IDLE_MS = 700;
-  private static Node node;
-  private static int port;
-  private final HttpClient http = HttpClient.newHttpClient();
-
-  @BeforeAll
-  static void startNode() {
-    node = TestNodes.start(TestNodes.config(Map.of("ROOMS_IDLE_TIMEOUT_MS", String.valueOf(IDLE_MS),
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.with(Map.of("ROOMS_IDLE_TIMEOUT_MS", String.valueOf(IDLE_MS),
         // concurrentSenders sends bursts of 100 per client, over the default rate limit (40)
-        "ROOMS_RATE_BURST", "1000")));
-    port = node.httpPort();
-  }
-
-  @AfterAll
-  static void stopNode() {
-    TestNodes.stop(node);
-  }
+        "ROOMS_RATE_BURST", "1000"));
+  private final HttpClient http = HttpClient.newHttpClient();
 
   private static String freshRoom() {
     return "r-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
   private WsClient join(Vertx vertx, String room, String name) {
-    return WsClient.join(vertx, port, "/chat/" + room + "?name=" + name);
+    return WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=" + name);
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + NODE.port() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -70,13 +58,13 @@ class SingleNodeTest {
   @DisplayName("the seed's client flow: welcome, relay to the others, the sender gets no copy")
   void seedFlow(Vertx vertx) {
     String room = freshRoom();
-    try (WsClient alice = WsClient.connect(vertx, port, "/chat/" + room + "?name=alice")) {
+    try (WsClient alice = WsClient.connect(vertx, NODE.port(), "/chat/" + room + "?name=alice")) {
       JsonObject welcome = alice.next("SYSTEM");
       assertEquals("Welcome to the chat room!", welcome.getString("message"));
       assertEquals("type", welcome.fieldNames().iterator().next(), "type is the first key");
       alice.next("PRESENCE");
       // bob connects once alice is in (two joins in flight at once may reach the room either way)
-      try (WsClient bob = WsClient.connect(vertx, port, "/chat/" + room)) {
+      try (WsClient bob = WsClient.connect(vertx, NODE.port(), "/chat/" + room)) {
         bob.next("SYSTEM");
         JsonObject presence = bob.next("PRESENCE");
         assertEquals("Anonymous", presence.getJsonObject("you").getString("user"));
@@ -99,7 +87,7 @@ class SingleNodeTest {
   @Test
   @DisplayName("/chat alone is the room 'lobby'")
   void chatAloneIsLobby(Vertx vertx) throws Exception {
-    try (WsClient c = WsClient.join(vertx, port, "/chat?name=lobbyist")) {
+    try (WsClient c = WsClient.join(vertx, NODE.port(), "/chat?name=lobbyist")) {
       JsonObject room = new JsonObject(get("/api/rooms/lobby").body());
       assertTrue(room.getJsonArray("members").stream()
           .anyMatch(m -> "lobbyist".equals(((JsonObject) m).getString("user"))));
@@ -110,19 +98,19 @@ class SingleNodeTest {
   @DisplayName("a room is not deployed before its first join, and is right after")
   void lazyActivation(Vertx vertx) throws Exception {
     String room = freshRoom();
-    assertFalse(node.host().isActive(room));
+    assertFalse(NODE.node().host().isActive(room));
     assertEquals(404, get("/api/rooms/" + room).statusCode());
     try (WsClient c = join(vertx, room, "first")) {
-      assertTrue(node.host().isActive(room));
+      assertTrue(NODE.node().host().isActive(room));
       JsonObject info = new JsonObject(get("/api/rooms/" + room).body());
       assertEquals(room, info.getString("room"));
       assertTrue(info.getBoolean("active"));
-      assertEquals(node.nodeId(), info.getString("owner"));
+      assertEquals(NODE.node().nodeId(), info.getString("owner"));
       assertEquals(0L, info.getLong("seq"));
       assertEquals(1, info.getJsonArray("members").size());
       JsonObject member = info.getJsonArray("members").getJsonObject(0);
       assertEquals("first", member.getString("user"));
-      assertEquals(node.nodeId(), member.getString("node"));
+      assertEquals(NODE.node().nodeId(), member.getString("node"));
     }
   }
 
@@ -136,20 +124,20 @@ class SingleNodeTest {
       assertEquals(1L, bob.nextOfType("MESSAGE").getLong("seq"));
 
       // asleep once the host forgets it: its lease is given back only when the stop has completed
-      TestNodes.eventually(IDLE_MS * 10, "room hibernates", () -> !node.host().knows(room));
+      TestNodes.eventually(IDLE_MS * 10, "room hibernates", () -> !NODE.node().host().knows(room));
       JsonObject asleep = new JsonObject(get("/api/rooms/" + room).body());
       assertFalse(asleep.getBoolean("active"));
       assertNull(asleep.getValue("owner"));
       assertEquals(2, asleep.getJsonArray("members").size(), "members stay while the room sleeps");
 
       alice.ping();
-      assertFalse(node.host().isActive(room), "a ping is answered by the gateway");
+      assertFalse(NODE.node().host().isActive(room), "a ping is answered by the gateway");
 
       alice.say("after");
       JsonObject after = bob.nextOfType("MESSAGE");
       assertEquals("after", after.getString("message"));
       assertEquals(2L, after.getLong("seq"));
-      assertTrue(node.host().isActive(room));
+      assertTrue(NODE.node().host().isActive(room));
       assertTrue(bob.seen.stream().noneMatch(f -> "LEAVE".equals(f.getString("type"))), "nobody left");
 
       bob.say("reply");
@@ -220,7 +208,7 @@ class SingleNodeTest {
   private Throwable connectError(Vertx vertx, String uri) {
     try {
       vertx.createWebSocketClient()
-          .connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri).addSubProtocol(Protocol.SUBPROTOCOL))
+          .connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(NODE.port()).setURI(uri).addSubProtocol(Protocol.SUBPROTOCOL))
           .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       throw new AssertionError("connected to " + uri);
     } catch (ExecutionException e) {
@@ -234,7 +222,7 @@ class SingleNodeTest {
   @DisplayName("a message with an id is ACKed; a retry with the same id gets the first ACK and is not broadcast twice")
   void ackAndDedupe(Vertx vertx) {
     String room = freshRoom();
-    try (WsClient a = WsClient.join(vertx, port, "/chat/" + room + "?name=a&client=device-1");
+    try (WsClient a = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=a&client=device-1");
          WsClient b = join(vertx, room, "b")) {
       a.say("once", "m1");
       JsonObject ack = a.nextOfType("ACK");
@@ -255,7 +243,7 @@ class SingleNodeTest {
       assertEquals(seq + 1, next.getLong("seq"));
     }
     // the same client id on a new connection is still recognised
-    try (WsClient a2 = WsClient.join(vertx, port, "/chat/" + room + "?name=a&client=device-1")) {
+    try (WsClient a2 = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=a&client=device-1")) {
       a2.say("once", "m1");
       assertEquals(1L, a2.nextOfType("ACK").getLong("seq"));
     }
@@ -267,7 +255,7 @@ class SingleNodeTest {
     String room = freshRoom();
     try (WsClient a = join(vertx, room, "ann")) {
       JsonObject bobId;
-      try (WsClient b = WsClient.connect(vertx, port, "/chat/" + room + "?name=bob")) {
+      try (WsClient b = WsClient.connect(vertx, NODE.port(), "/chat/" + room + "?name=bob")) {
         b.next("SYSTEM");
         JsonObject p = b.next("PRESENCE");
         assertEquals(2, p.getJsonArray("members").size());
@@ -298,7 +286,7 @@ class SingleNodeTest {
         a.say("m" + i, "id" + i);
         a.nextOfType("ACK");
       }
-      try (WsClient late = WsClient.connect(vertx, port, "/chat/" + room + "?name=late&since=2")) {
+      try (WsClient late = WsClient.connect(vertx, NODE.port(), "/chat/" + room + "?name=late&since=2")) {
         late.next("SYSTEM");
         assertEquals(5L, late.next("PRESENCE").getLong("seq"));
         JsonObject h = late.next("HISTORY");

@@ -8,10 +8,9 @@ import durablerooms.gateway.Connection;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.LoggerFactory;
 
@@ -36,35 +35,24 @@ class SlowReaderTest {
   private static final int MAX_QUEUED = 256 * 1024;
   private static final int MESSAGE_CHARS = 50_000;
   private static final int MESSAGES = 200; // 10 MB to the slow reader: far more than any socket buffer
-  private static Node node;
-  private static int port;
-
-  @BeforeAll
-  static void startNode() {
-    node = TestNodes.start(TestNodes.config(Map.of(
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.with(Map.of(
         "ROOMS_MAX_QUEUED_BYTES", String.valueOf(MAX_QUEUED),
         "ROOMS_MAX_MESSAGE_CHARS", String.valueOf(MESSAGE_CHARS),
         "ROOMS_RATE_PER_SEC", "100000",
-        "ROOMS_RATE_BURST", "100000")));
-    port = node.httpPort();
-  }
-
-  @AfterAll
-  static void stopNode() {
-    TestNodes.stop(node);
-  }
+        "ROOMS_RATE_BURST", "100000"));
 
   @Test
   @DisplayName("a slow reader under a flood is closed 1013 before its backlog passes the bound; the others get every message")
   void slowReader(Vertx vertx) throws Exception {
     String room = "slow-" + UUID.randomUUID().toString().substring(0, 8);
     // a small receive window, so that the kernel holds little for the client that does not read
-    try (RawWs slow = RawWs.open(RawWs.tcp(port, null, 4096), "/chat/" + room + "?name=slow");
-         WsClient observer = WsClient.join(vertx, port, "/chat/" + room + "?name=observer");
-         WsClient sender = WsClient.join(vertx, port, "/chat/" + room + "?name=sender")) {
+    try (RawWs slow = RawWs.open(RawWs.tcp(NODE.port(), null, 4096), "/chat/" + room + "?name=slow");
+         WsClient observer = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=observer");
+         WsClient sender = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=sender")) {
       slow.nextOfType("SYSTEM");
       String slowId = slow.nextOfType("PRESENCE").getJsonObject("you").getString("id");
-      Connection slowConn = node.connections().get(slowId);
+      Connection slowConn = NODE.node().connections().get(slowId);
       assertNotNull(slowConn);
       // from here on the slow client reads nothing
 
@@ -132,11 +120,11 @@ class SlowReaderTest {
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     capture.start();
     root.addAppender(capture);
-    try (RawWs slow = RawWs.open(RawWs.tcp(port, null, 4096), "/chat/" + room + "?name=slow");
-         WsClient sender = WsClient.join(vertx, port, "/chat/" + room + "?name=sender")) {
+    try (RawWs slow = RawWs.open(RawWs.tcp(NODE.port(), null, 4096), "/chat/" + room + "?name=slow");
+         WsClient sender = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=sender")) {
       slow.nextOfType("SYSTEM");
       String slowId = slow.nextOfType("PRESENCE").getJsonObject("you").getString("id");
-      Connection slowConn = node.connections().get(slowId);
+      Connection slowConn = NODE.node().connections().get(slowId);
       String text = "z".repeat(MESSAGE_CHARS);
       int sent = 0;
       while (!slowConn.closing() && sent < MESSAGES) {
@@ -146,7 +134,7 @@ class SlowReaderTest {
       }
       assertTrue(slowConn.closing(), "the slow reader is being closed");
       long decided = System.nanoTime();
-      TestNodes.eventually(5_000, "the slow reader is cut off", () -> node.connections().get(slowId) == null);
+      TestNodes.eventually(5_000, "the slow reader is cut off", () -> NODE.node().connections().get(slowId) == null);
       long ms = (System.nanoTime() - decided) / 1_000_000;
       System.out.printf("slow reader cut off %d ms after the 1013 decision%n", ms);
       assertTrue(ms < 3_000, "cut off after " + ms + " ms");

@@ -1,6 +1,5 @@
 package durablerooms;
 
-import durablerooms.config.ServerConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
@@ -8,11 +7,10 @@ import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Map;
 import java.util.UUID;
@@ -24,21 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 @ExtendWith(VertxExtension.class)
 class TokenTest {
   private static final String SECRET = "token-test-secret-0123456789-abcdefghijklmnop";
-  private static ServerConfig config;
-  private static Node node;
-  private static int port;
-
-  @BeforeAll
-  static void startNode() {
-    config = TestNodes.config(Map.of("ROOMS_PRIVATE_ROOMS", "team-.*", "ROOMS_JWT_SECRET", SECRET));
-    node = TestNodes.start(config);
-    port = node.httpPort();
-  }
-
-  @AfterAll
-  static void stopNode() {
-    TestNodes.stop(node);
-  }
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.with(Map.of("ROOMS_PRIVATE_ROOMS", "team-.*", "ROOMS_JWT_SECRET", SECRET));
 
   private static String team() {
     return "team-" + UUID.randomUUID().toString().substring(0, 8);
@@ -55,7 +40,7 @@ class TokenTest {
   }
 
   private static int upgradeStatus(String path) throws Exception {
-    RawWs.Upgrade u = RawWs.upgrade(port, path, Map.of());
+    RawWs.Upgrade u = RawWs.upgrade(NODE.port(), path, Map.of());
     if (u.ws() != null) {
       u.ws().close();
     }
@@ -79,7 +64,7 @@ class TokenTest {
   void closedAtExpiry(Vertx vertx) {
     String room = team();
     String token = signed(vertx, new JsonObject().put("room", room).put("name", "ann").put("exp", inSeconds(2)));
-    try (WsClient ann = WsClient.join(vertx, port, "/chat/" + room + "?token=" + token)) {
+    try (WsClient ann = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?token=" + token)) {
       TestNodes.eventually(WsClient.TIMEOUT_MS, "the socket is closed at exp", () -> ann.closeCode != null);
       assertEquals((short) 1008, ann.closeCode);
     }
@@ -92,8 +77,8 @@ class TokenTest {
     String client = "shared-" + UUID.randomUUID();
     String annToken = signed(vertx, new JsonObject().put("room", room).put("name", "ann").put("sub", "u-ann").put("exp", inSeconds(600)));
     String eveToken = signed(vertx, new JsonObject().put("room", room).put("name", "eve").put("sub", "u-eve").put("exp", inSeconds(600)));
-    try (WsClient eve = WsClient.join(vertx, port, "/chat/" + room + "?client=" + client + "&token=" + eveToken);
-         WsClient ann = WsClient.join(vertx, port, "/chat/" + room + "?client=" + client + "&token=" + annToken)) {
+    try (WsClient eve = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?client=" + client + "&token=" + eveToken);
+         WsClient ann = WsClient.join(vertx, NODE.port(), "/chat/" + room + "?client=" + client + "&token=" + annToken)) {
       eve.say("pre-empted?", "m1");
       long eveSeq = eve.nextOfType("ACK").getLong("seq");
       ann.say("ann's own message", "m1");

@@ -1,0 +1,51 @@
+package durablerooms;
+
+import durablerooms.config.ServerConfig;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.util.Map;
+
+/**
+ * One node for a test class, started before its tests and stopped after them, on loopback with its
+ * own cluster name and ports ({@link TestNodes}) and the class's settings on top:
+ * {@code @RegisterExtension static final NodeExtension NODE = NodeExtension.with(Map.of(...));}
+ */
+final class NodeExtension implements BeforeAllCallback, AfterAllCallback {
+  private final Map<String, String> settings;
+  private ServerConfig config;
+  private Node node;
+
+  private NodeExtension(Map<String, String> settings) {
+    this.settings = settings;
+  }
+
+  /** A node with the default settings but for {@code settings}. */
+  static NodeExtension with(Map<String, String> settings) {
+    return new NodeExtension(settings);
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    config = TestNodes.config(settings);
+    node = TestNodes.start(config);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    TestNodes.stop(node);
+  }
+
+  Node node() {
+    return node;
+  }
+
+  ServerConfig config() {
+    return config;
+  }
+
+  int port() {
+    return node.httpPort();
+  }
+}
