@@ -4,6 +4,7 @@ import durablerooms.config.ServerConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -21,6 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The page while its node stops (two nodes in this JVM, one cluster): it shows that it reconnects,
  * comes back through the other node, and every message typed meanwhile appears exactly once.
  */
+@Tag("browser")
+@Tag("cluster")
 class BrowserFailoverTest {
   private static Node nodeA;
   private static Node nodeB;

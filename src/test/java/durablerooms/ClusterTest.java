@@ -7,6 +7,7 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -29,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Three clustered nodes in one JVM: one activation per room, cross-node delivery and presence, hibernation. */
+@Tag("cluster")
 @ExtendWith(VertxExtension.class)
 class ClusterTest {
   private static final long IDLE_MS = 3000;

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -26,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Separate node processes, one of which dies (kill -9) or hangs (SIGSTOP) while it owns a busy
  * room: nothing ACKed is lost or doubled, seq has no gap, and its members leave presence.
  */
+@Tag("cluster")
+@Tag("process")
 @ExtendWith(VertxExtension.class)
 class FailoverTest {
   private static final int MESSAGES = 40;

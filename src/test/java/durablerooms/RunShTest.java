@@ -1,6 +1,7 @@
 package durablerooms;
 
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * run.sh as an operator meets it: its help, and {@code cluster N}, run from a copy of the script in
  * a folder of the test's own (its logs go there) on the compiled classes (RUN_SH_NODE_COMMAND).
  */
+@Tag("process")
 class RunShTest {
   private static final Path SCRIPT = Path.of("run.sh").toAbsolutePath();
   private static final List<String> COMMANDS = List.of("run", "cluster [N]", "build", "test", "token [--pattern] ROOM NAME",

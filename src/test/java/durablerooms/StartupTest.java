@@ -3,6 +3,7 @@ package durablerooms;
 import durablerooms.config.ServerConfig;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The node's command line as an operator meets it, each run in its own JVM: --help, a bad setting
  * (one line naming it, a non-zero exit, no stack trace), a port in use, JSON logs.
  */
+@Tag("process")
 class StartupTest {
   /** What a run of durablerooms.Main printed and how it ended. */
   private record Run(int exit, List<String> out, List<String> err) {}

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -33,6 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * The embedded store is shared by the nodes of one machine and served by none of them: whichever
  * node dies or stops, the others' writes reach it within seconds, and their journals do not grow.
  */
+@Tag("cluster")
+@Tag("process")
 @ExtendWith(VertxExtension.class)
 class StoreFailoverTest {
   private static final int NODES = 3;
