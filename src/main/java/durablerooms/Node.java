@@ -235,10 +235,15 @@ public final class Node {
   }
 
   /**
-   * A node left: rooms active here bring their cluster copies up to date (it may have held their
-   * replicas), and the oldest survivor sweeps up its members.
+   * A node left: the commands waiting for its answer are sent again at once, rooms active here
+   * bring their cluster copies up to date (it may have held their replicas), and the oldest
+   * survivor sweeps up its members.
    */
   private void nodeLeft(String dead, RoomStore store) {
+    RoomClient rooms = roomClient;
+    if (rooms != null) {
+      rooms.nodeLeft(dead);
+    }
     nodeJoined();
     sweepGhosts(dead, store, roomClient);
   }

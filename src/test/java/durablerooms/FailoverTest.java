@@ -164,6 +164,46 @@ class FailoverTest {
   }
 
   @Test
+  @DisplayName("kill -9 of a room's owner: commands in flight to it are sent again when the cluster sees it gone, not after the request timeout")
+  void inFlightCommandsRetriedWhenOwnerLeaves(Vertx vertx) throws Exception {
+    String cluster = "failover-" + UUID.randomUUID();
+    int clusterPort = TestNodes.clusterPort();
+    List<Map<String, String>> envs = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      // a long request timeout: what is in flight to the dead owner must not wait for it
+      envs.add(TestNodes.settings(cluster, clusterPort, Map.of("ROOMS_REQUEST_TIMEOUT_MS", "15000",
+          "ROOMS_RATE_PER_SEC", "200", "ROOMS_RATE_BURST", "200")));
+      startNode(envs, i);
+    }
+    processes.forEach(NodeProcess::awaitReady);
+    TestNodes.eventually(30_000, "the nodes form one cluster", () -> nodesSeenBy(processes.get(0)) == 3);
+    String room = "inflight-" + UUID.randomUUID().toString().substring(0, 8);
+    try (WsClient founder = WsClient.join(vertx, processes.get(0).httpPort, "/chat/" + room + "?name=founder");
+         WsClient sender = WsClient.join(vertx, processes.get(1).httpPort, "/chat/" + room + "?name=sender&client=s1")) {
+      int messages = 100;
+      long killedAt = 0;
+      for (int i = 0; i < messages; i++) {
+        if (i == 30) {
+          processes.get(0).kill(); // the room's owner
+          killedAt = System.nanoTime();
+        }
+        sender.say("m" + i, "m" + i);
+        Thread.sleep(20); // the sender's pace
+      }
+      java.util.Set<String> acked = new java.util.HashSet<>();
+      while (acked.size() < messages) {
+        JsonObject f = sender.nextMatching(x -> "ACK".equals(x.getString("type")) || "ERROR".equals(x.getString("type")),
+            "ACK or ERROR");
+        assertEquals("ACK", f.getString("type"), "no message waits out the request timeout: " + f.encode());
+        acked.add(f.getString("id"));
+      }
+      long ms = (System.nanoTime() - killedAt) / 1_000_000;
+      System.out.printf("in flight to a dead owner: all %d messages ACKed %d ms after the kill%n", messages, ms);
+      assertTrue(ms < 10_000, "the last ACK came " + ms + " ms after the kill (request timeout 15 s)");
+    }
+  }
+
+  @Test
   @DisplayName("kill -9 of a node that holds members but not the room: the others get LEAVE, and the API asked right after no longer lists them")
   void memberNodeLossLeavesAfterItsWrite(Vertx vertx) {
     startCluster(3, "60000");

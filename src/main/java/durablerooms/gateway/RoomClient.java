@@ -4,13 +4,17 @@ import durablerooms.cluster.Addresses;
 import durablerooms.cluster.Wire;
 import durablerooms.room.RoomFailure;
 import durablerooms.room.RoomHost;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -29,6 +33,11 @@ public final class RoomClient {
   static final int MAX_OWNERS = 10_000;
   private final OwnerCache owners = new OwnerCache(MAX_OWNERS);
   private final RoomHost host;
+  /** Per node, the commands sent to it that wait for its answer (from every gateway's event loop). */
+  private final Map<String, Set<InFlight>> inFlight = new ConcurrentHashMap<>();
+
+  /** A command waiting for a node's answer, and the context its sender continues on. */
+  private record InFlight(Context context, Promise<Void> reply) {}
 
   public RoomClient(Vertx vertx, String nodeId, RoomHost host, long timeoutMs, Supplier<Set<String>> liveNodes) {
     this.vertx = vertx;
@@ -42,6 +51,42 @@ public final class RoomClient {
     return attempt(cmd, 1);
   }
 
+  /**
+   * The node left the cluster: the commands waiting for its answer are sent again now (to this
+   * node's host, which takes the room over), not after the request timeout. If the dead node did
+   * take one before it died, the retry is deduplicated like any other.
+   */
+  public void nodeLeft(String node) {
+    failWaiting(node, inFlight.remove(node));
+  }
+
+  private static void failWaiting(String node, Set<InFlight> waiting) {
+    if (waiting != null) {
+      ReplyException gone = new ReplyException(ReplyFailure.NO_HANDLERS, "node " + node + " left the cluster");
+      waiting.forEach(f -> f.context().runOnContext(v -> f.reply().tryFail(gone)));
+    }
+  }
+
+  /** A request to {@code target}'s room inbox, failed early by {@link #nodeLeft} if that node leaves first. */
+  private Future<Void> request(String target, Wire.RoomCommand cmd) {
+    Context context = vertx.getOrCreateContext();
+    InFlight f = new InFlight(context, Promise.promise());
+    Set<InFlight> waiting = inFlight.computeIfAbsent(target, t -> ConcurrentHashMap.newKeySet());
+    waiting.add(f);
+    vertx.eventBus().request(Addresses.roomInbox(target), cmd, options).onComplete(ar -> {
+      waiting.remove(f);
+      if (ar.succeeded()) {
+        f.reply().tryComplete();
+      } else {
+        f.reply().tryFail(ar.cause());
+      }
+    });
+    if (!liveNodes.get().contains(target) && inFlight.remove(target, waiting)) {
+      failWaiting(target, waiting); // it left between the check in attempt and the registration above
+    }
+    return f.reply().future();
+  }
+
   private Future<Void> attempt(Wire.RoomCommand cmd, int n) {
     String owner = owners.get(cmd.room(), nodeId);
     if (!owner.equals(nodeId) && !liveNodes.get().contains(owner)) {
@@ -51,7 +96,7 @@ public final class RoomClient {
     String target = owner;
     Future<Void> reply = owner.equals(nodeId) ? host.submitHere(cmd, vertx.getOrCreateContext()) : null;
     if (reply == null) {
-      reply = vertx.eventBus().request(Addresses.roomInbox(target), cmd, options).mapEmpty();
+      reply = request(target, cmd);
     }
     return reply
         .recover(err -> {
