@@ -204,6 +204,33 @@ class FailoverTest {
   }
 
   @Test
+  @DisplayName("a pause of a node shorter than the failure timeout: its clients are closed, and their leaves reach the room once it has rejoined")
+  void leavesAfterAShortPause(Vertx vertx) throws Exception {
+    startCluster(3, "60000");
+    NodeProcess paused = processes.get(2);
+    String room = "pause-" + UUID.randomUUID().toString().substring(0, 8);
+    List<WsClient> onPaused = new ArrayList<>();
+    onPaused.add(WsClient.join(vertx, paused.httpPort, "/chat/" + room + "?name=p0")); // the paused node runs the room
+    try (WsClient founder = WsClient.join(vertx, processes.get(0).httpPort, "/chat/" + room + "?name=founder");
+         WsClient observer = WsClient.join(vertx, processes.get(1).httpPort, "/chat/" + room + "?name=observer")) {
+      for (int i = 1; i < 3; i++) {
+        onPaused.add(WsClient.join(vertx, paused.httpPort, "/chat/" + room + "?name=p" + i));
+      }
+      String pausedNode = onPaused.get(0).seen.get(1).getJsonObject("you").getString("node");
+      paused.signal("STOP");
+      Thread.sleep(3_000); // the pause itself: longer than the node's watchdog (2.5 s), shorter than the failure timeout (5 s)
+      paused.signal("CONT");
+      TestNodes.eventually(45_000, "the paused node's clients are no longer members", () -> {
+        JsonObject info = getJson(processes.get(1), "/api/rooms/" + room);
+        return info != null && info.getJsonArray("members").stream()
+            .noneMatch(m -> pausedNode.equals(((JsonObject) m).getString("node")));
+      });
+      onPaused.forEach(WsClient::close);
+      assertNull(founder.closeCode);
+    }
+  }
+
+  @Test
   @DisplayName("kill -9 of a node that holds members but not the room: the others get LEAVE, and the API asked right after no longer lists them")
   void memberNodeLossLeavesAfterItsWrite(Vertx vertx) {
     startCluster(3, "60000");

@@ -722,10 +722,26 @@ public final class GatewayVerticle extends VerticleBase {
     outlet.remove(conn);
     node.connections().remove(conn);
     node.connections().releaseIp(conn.ip());
-    conn.then(() -> node.rooms().send(new Wire.Leave(conn.room(), conn.id())))
-        .onFailure(err -> LOG.warn("connection {}: leave of room {} failed: {}", conn.id(), conn.room(),
-            err.getMessage()))
-        .onComplete(ar -> conn.markGone());
+    Wire.Leave leave = new Wire.Leave(conn.room(), conn.id());
+    conn.then(() -> node.rooms().send(leave)).onComplete(ar -> {
+      conn.markGone(); // a stopping or recovering node waits for this first try, not for the room
+      if (ar.failed()) {
+        LOG.info("connection {}: leave of room {} not taken yet ({}); trying again until it is", conn.id(),
+            conn.room(), ar.cause().getMessage());
+        retryLeave(leave, 1);
+      }
+    });
+  }
+
+  /**
+   * Sends a leave again until the room has it (after 0.25 s, doubling to every 5 s, while this
+   * gateway runs): a close is a leave whatever this node's state, and a member whose leave the room
+   * never got would stay listed for good, as after a pause of this node, whose commands are
+   * refused until it has rejoined the cluster.
+   */
+  private void retryLeave(Wire.Leave leave, int attempt) {
+    vertx.setTimer(Math.min(5000, 250L << Math.min(attempt - 1, 5)),
+        t -> node.rooms().send(leave).onFailure(err -> retryLeave(leave, attempt + 1)));
   }
 
   /** Pings sockets that have been silent for ROOMS_PING_INTERVAL_MS; drops those that do not answer in time. */
