@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.internal.http.WebSocketInternal;
 
 /**
  * Takes a client's ping and pong control frames off its socket before Vert.x sees them, ends the
@@ -42,11 +41,7 @@ final class ControlFrameGuard extends ChannelInboundHandlerAdapter {
 
   /** Puts a guard in front of the socket's Vert.x handler (a no-op for sockets Vert.x did not make). */
   static void install(ServerWebSocket ws, Listener listener) {
-    if (ws instanceof WebSocketInternal internal) {
-      ChannelHandlerContext vertxHandler = internal.channelHandlerContext();
-      vertxHandler.pipeline().addBefore(vertxHandler.name(), "durable-rooms-control-frames",
-          new ControlFrameGuard(listener));
-    }
+    VertxPipeline.addBeforeVertx(ws, "durable-rooms-control-frames", new ControlFrameGuard(listener));
   }
 
   @Override

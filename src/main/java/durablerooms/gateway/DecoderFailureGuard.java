@@ -4,7 +4,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.internal.http.WebSocketInternal;
 
 import java.util.function.Consumer;
 
@@ -24,11 +23,7 @@ final class DecoderFailureGuard extends ChannelInboundHandlerAdapter {
 
   /** Puts a guard in front of the socket's Vert.x handler (a no-op for sockets Vert.x did not make). */
   static void install(ServerWebSocket ws, Consumer<CorruptedWebSocketFrameException> onFailure) {
-    if (ws instanceof WebSocketInternal internal) {
-      ChannelHandlerContext vertxHandler = internal.channelHandlerContext();
-      vertxHandler.pipeline().addBefore(vertxHandler.name(), "durable-rooms-decoder-guard",
-          new DecoderFailureGuard(onFailure));
-    }
+    VertxPipeline.addBeforeVertx(ws, "durable-rooms-decoder-guard", new DecoderFailureGuard(onFailure));
   }
 
   @Override
