@@ -22,6 +22,7 @@ import durablerooms.gateway.RoomClient;
 import durablerooms.metrics.RoomMetrics;
 import durablerooms.room.Durability;
 import durablerooms.room.RoomHost;
+import durablerooms.room.RoomTypes;
 import durablerooms.storage.DataFolder;
 import durablerooms.storage.EmbeddedStore;
 import durablerooms.storage.RoomArchive;
@@ -68,6 +69,7 @@ public final class Node {
   private final Connections connections = new Connections();
   private final RoomArchive archive;
   private final RoomMetrics metrics;
+  private final RoomTypes types;
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   private volatile RoomHost host;
   private Membership membership;
@@ -89,7 +91,8 @@ public final class Node {
       Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 
   private Node(ServerConfig config, Vertx vertx, HazelcastClusterManager cluster, RoomArchive archive,
-               RoomMetrics metrics) {
+               RoomMetrics metrics, RoomTypes types) {
+    this.types = types;
     this.metrics = metrics;
     this.archive = archive;
     this.config = config;
@@ -114,6 +117,13 @@ public final class Node {
   public static Future<Node> start(ServerConfig config, Consumer<Node> onFatal) {
     // before any Hazelcast class logs: its chatter goes through SLF4J (and logback.xml's levels)
     System.setProperty("hazelcast.logging.type", "slf4j");
+    RoomTypes types;
+    try {
+      types = RoomTypes.load(Path.of(config.pluginsDir()));
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
+    types.log();
     RoomArchive archive;
     try {
       Path dataDir = Path.of(config.dataDir());
@@ -161,7 +171,7 @@ public final class Node {
           } else {
             LOG.info("network transport: Java NIO (native epoll unavailable: {})", vertx.unavailableNativeTransportCause());
           }
-          Node node = new Node(config, vertx, cluster, archive, new RoomMetrics(registry));
+          Node node = new Node(config, vertx, cluster, archive, new RoomMetrics(registry), types);
           started.set(node);
           // on failure, close without waiting: the close's own completion would run on a closed event loop
           return node.deploy().map(node).onFailure(err -> vertx.close().onComplete(v -> archive.close()));
@@ -191,7 +201,8 @@ public final class Node {
     Replicas replicas = new Replicas(nodeId, this::liveNodes, config.historyLimit(),
         Math.max(100, config.requestTimeoutMs() / 4));
     host = new RoomHost(nodeId, store, replicas, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), config.historyLimit(),
-        config.maxMembers(), Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)), metrics);
+        config.maxMembers(), Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)), metrics,
+        types);
     RoomClient rooms = new RoomClient(vertx, nodeId, host, config.requestTimeoutMs(), this::liveNodes);
     roomClient = rooms;
     metrics.observe(connections::count, host::activeRooms, () -> liveNodes().size());

@@ -28,6 +28,7 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
     if (w instanceof Wire.Join j) {
       b.appendByte(JOIN);
       str(b, j.room()); str(b, j.member().id()); str(b, j.member().user()); str(b, j.member().node());
+      str(b, j.member().query()); str(b, j.member().attachment());
       str(b, j.clientKey()); b.appendLong(j.since());
     } else if (w instanceof Wire.Leave l) {
       b.appendByte(LEAVE);
@@ -86,7 +87,7 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
     byte tag = r.b();
     switch (tag) {
       case JOIN:
-        return new Wire.Join(r.s(), new Member(r.s(), r.s(), r.s()), r.s(), r.l());
+        return new Wire.Join(r.s(), new Member(r.s(), r.s(), r.s(), r.s(), r.s()), r.s(), r.l());
       case LEAVE:
         return new Wire.Leave(r.s(), r.s());
       case SAY:

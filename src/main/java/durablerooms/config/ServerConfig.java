@@ -36,6 +36,8 @@ public record ServerConfig(
     String storeUrl,
     String storeUser,
     String storePassword,
+    String pluginsDir,
+    int storageMaxBytes,
 
     int maxFrameBytes,
     int maxMessageChars,
@@ -85,6 +87,8 @@ public record ServerConfig(
       new Setting("ROOMS_STORE_URL", "storeUrl", "", "JDBC URL of a shared store (e.g. PostgreSQL); empty = embedded SQLite in ROOMS_DATA_DIR"),
       new Setting("ROOMS_STORE_USER", "storeUser", "", "user for ROOMS_STORE_URL"),
       new Setting("ROOMS_STORE_PASSWORD", "storePassword", "", "password for ROOMS_STORE_URL"),
+      new Setting("ROOMS_PLUGINS_DIR", "pluginsDir", "plugins", "folder of room type jars loaded at start (a missing folder: none)"),
+      new Setting("ROOMS_STORAGE_MAX_BYTES", "storageMaxBytes", "10485760", "bytes of keys and values one room of a room type may store; more: ERROR storage_full"),
 
       // limits and security (docs/security.md)
       new Setting("ROOMS_MAX_FRAME_BYTES", "maxFrameBytes", "65536", "largest WebSocket frame or message a client may send; larger: close 1009"),
@@ -235,6 +239,8 @@ public record ServerConfig(
         v.get("ROOMS_STORE_URL").trim(),
         v.get("ROOMS_STORE_USER"),
         v.get("ROOMS_STORE_PASSWORD"),
+        text(v, "ROOMS_PLUGINS_DIR"),
+        intValue(v, "ROOMS_STORAGE_MAX_BYTES", 1024, Integer.MAX_VALUE),
 
         intValue(v, "ROOMS_MAX_FRAME_BYTES", 1024, 16 * 1024 * 1024),
         intValue(v, "ROOMS_MAX_MESSAGE_CHARS", 1, 1_000_000),

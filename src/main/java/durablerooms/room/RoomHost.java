@@ -55,6 +55,7 @@ public final class RoomHost extends VerticleBase {
   private final int historyLimit;
   private final int maxMembers;
   private final RoomMetrics metrics;
+  private final RoomTypes types;
   private final Map<String, Entry> rooms = new HashMap<>();
   /** The rooms active here and not closing, for the gateways' direct path (read from any thread). */
   private final ConcurrentHashMap<String, RoomVerticle> active = new ConcurrentHashMap<>();
@@ -63,8 +64,9 @@ public final class RoomHost extends VerticleBase {
 
   public RoomHost(String nodeId, RoomStore store, Replicas replicas, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
                   long idleTimeoutMs, int historyLimit, int maxMembers, Durability durability,
-                  RoomMetrics metrics) {
+                  RoomMetrics metrics, RoomTypes types) {
     this.metrics = metrics;
+    this.types = types;
     this.durability = durability;
     this.healthy = healthy;
     this.nodeId = nodeId;
@@ -96,6 +98,11 @@ public final class RoomHost extends VerticleBase {
       return;
     }
     slice.onSuccess(s -> msg.reply(new Wire.Slice(s.seq(), s.gap(), List.copyOf(s.messages()))));
+  }
+
+  /** The room types this node serves. */
+  public RoomTypes types() {
+    return types;
   }
 
   /** Active rooms on this node (the HTTP API's count; read from any thread, so approximate). */

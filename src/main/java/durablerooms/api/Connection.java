@@ -1,0 +1,29 @@
+package durablerooms.api;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.Map;
+
+/** One WebSocket connection of a room, on any node of the cluster. */
+public interface Connection {
+  /** The connection's id, unique in the cluster. */
+  String id();
+
+  /** The query parameters of the URL it connected with (one value each; the token is left out). */
+  Map<String, String> query();
+
+  /**
+   * This connection's own state, kept with the room's membership: it survives hibernation and the
+   * loss of the room's node for as long as the connection lasts. Never null (empty at first).
+   */
+  JsonObject attachment();
+
+  /** Replaces the attachment (at most 16 KiB as JSON), with the handler's commit. */
+  void setAttachment(JsonObject attachment);
+
+  /** Sends a frame to this connection once the handler's commit is durable. */
+  void send(JsonObject frame);
+
+  /** Closes the connection (a WebSocket close code 1000 or 3000-4999) once the handler's commit is durable. */
+  void close(int code, String reason);
+}

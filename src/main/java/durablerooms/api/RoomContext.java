@@ -1,0 +1,36 @@
+package durablerooms.api;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/** What a handler can see and do in its room; valid only during the handler's call. */
+public interface RoomContext {
+  /** The room's type name. */
+  String type();
+
+  /** The room's name (the last part of its address). */
+  String name();
+
+  /** The room's durable key/value storage, read from memory, written with the handler's commit. */
+  Storage storage();
+
+  /** Every connection of the room, on every node, in join order; also after hibernation. */
+  List<Connection> connections();
+
+  /** Sends a frame to every connection, once the handler's commit is durable. */
+  void broadcast(JsonObject frame);
+
+  /** Sends a frame to every connection but {@code except}, once the handler's commit is durable. */
+  void broadcast(JsonObject frame, Connection except);
+
+  /**
+   * Appends an event to the room's ordered log and delivers it to every connection (as the event's
+   * fields plus {@code "seq"}) once the handler's commit is durable. The log is gap-free and in one
+   * order across hibernation, restarts and failover; the last {@code ROOMS_HISTORY_LIMIT} events are
+   * kept, and a client that connects with {@code since=S} gets those after S in a HISTORY frame.
+   *
+   * @return the event's seq
+   */
+  long publish(JsonObject event);
+}
