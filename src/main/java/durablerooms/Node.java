@@ -25,6 +25,7 @@ import durablerooms.room.RoomHost;
 import durablerooms.room.RoomTypes;
 import durablerooms.storage.DataFolder;
 import durablerooms.storage.EmbeddedStore;
+import durablerooms.storage.LogicArchive;
 import durablerooms.storage.RoomArchive;
 import durablerooms.cluster.Addresses;
 import durablerooms.cluster.DeserializationFilter;
@@ -70,6 +71,7 @@ public final class Node {
   private final RoomArchive archive;
   private final RoomMetrics metrics;
   private final RoomTypes types;
+  private final LogicArchive logicArchive;
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   private volatile RoomHost host;
   private Membership membership;
@@ -91,8 +93,9 @@ public final class Node {
       Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 
   private Node(ServerConfig config, Vertx vertx, HazelcastClusterManager cluster, RoomArchive archive,
-               RoomMetrics metrics, RoomTypes types) {
+               RoomMetrics metrics, RoomTypes types, LogicArchive logicArchive) {
     this.types = types;
+    this.logicArchive = logicArchive;
     this.metrics = metrics;
     this.archive = archive;
     this.config = config;
@@ -137,14 +140,24 @@ public final class Node {
     } catch (Exception e) {
       return Future.failedFuture(new ConfigException("room store " + config.effectiveStoreUrl() + ": " + e.getMessage()));
     }
+    LogicArchive logicArchive;
+    try {
+      logicArchive = LogicArchive.open(config.effectiveStoreUrl(), config.storeUser(), config.storePassword(),
+          config.historyLimit());
+    } catch (Exception e) {
+      archive.close();
+      return Future.failedFuture(new ConfigException("room store " + config.effectiveStoreUrl() + ": " + e.getMessage()));
+    }
     AtomicReference<Node> started = new AtomicReference<>();
     AtomicBoolean fatal = new AtomicBoolean();
-    archive.onThreadDeath((thread, e) -> {
+    java.util.function.BiConsumer<String, Throwable> threadDeath = (thread, e) -> {
       LOG.error("{} died: stopping this node so that the cluster takes its rooms over", thread, e);
       if (fatal.compareAndSet(false, true)) {
         onFatal.accept(started.get());
       }
-    });
+    };
+    archive.onThreadDeath(threadDeath);
+    logicArchive.onThreadDeath(threadDeath);
     Config hz = hazelcastConfig(config);
     HazelcastClusterManager cluster = new HazelcastClusterManager(hz);
     // one registry per node (tests run several in one JVM): Vert.x's metrics and the rooms' in it
@@ -171,10 +184,13 @@ public final class Node {
           } else {
             LOG.info("network transport: Java NIO (native epoll unavailable: {})", vertx.unavailableNativeTransportCause());
           }
-          Node node = new Node(config, vertx, cluster, archive, new RoomMetrics(registry), types);
+          Node node = new Node(config, vertx, cluster, archive, new RoomMetrics(registry), types, logicArchive);
           started.set(node);
           // on failure, close without waiting: the close's own completion would run on a closed event loop
-          return node.deploy().map(node).onFailure(err -> vertx.close().onComplete(v -> archive.close()));
+          return node.deploy().map(node).onFailure(err -> vertx.close().onComplete(v -> {
+            archive.close();
+            logicArchive.close();
+          }));
         });
   }
 
@@ -202,7 +218,7 @@ public final class Node {
         Math.max(100, config.requestTimeoutMs() / 4));
     host = new RoomHost(nodeId, store, replicas, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), config.historyLimit(),
         config.maxMembers(), Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)), metrics,
-        types);
+        types, logicArchive, config.storageMaxBytes());
     RoomClient rooms = new RoomClient(vertx, nodeId, host, config.requestTimeoutMs(), this::liveNodes);
     roomClient = rooms;
     metrics.observe(connections::count, host::activeRooms, () -> liveNodes().size());
@@ -331,7 +347,10 @@ public final class Node {
         .timeout(5, TimeUnit.SECONDS)
         .otherwiseEmpty()
         .compose(v -> vertx.close())
-        .onComplete(v -> archive.close());
+        .onComplete(v -> {
+          archive.close();
+          logicArchive.close();
+        });
   }
 
   public String nodeId() {

@@ -197,6 +197,16 @@ public final class RoomStore {
     }
   }
 
+  /**
+   * Starts an activation of a room of a user's type, once its lease is claimed: its member set is
+   * fenced to the lease's epoch (which every claim raises, and a release keeps) and returned; such a
+   * room's own state is in the store of room types, not in the cluster's memory.
+   */
+  public Future<MemberSet> activateMembers(String room, long epoch) {
+    return await(members.submitToKey(room, new Processors.ActivateMembers(epoch)))
+        .compose(set -> set == null ? Future.failedFuture(new FencedException(room)) : Future.succeededFuture(set));
+  }
+
   public Future<Void> changeMembers(String room, long epoch, List<Processors.MemberChange> changes) {
     return fenced(room, await(members.submitToKey(room, new Processors.ChangeMembers(epoch, changes))));
   }

@@ -21,6 +21,12 @@ public sealed interface Wire {
   /** A chat message; {@code id} may be null (seed form: no ACK, no dedupe). */
   record Say(String room, String connId, String clientKey, String text, String id) implements RoomCommand {}
 
+  /**
+   * A frame for a room of a user's type: the client's JSON object as it came (checked to be one),
+   * and its {@code id} (null: no ACK, no dedupe).
+   */
+  record Custom(String room, String connId, String clientKey, String json, String id) implements RoomCommand {}
+
   record Rename(String room, String connId, String name) implements RoomCommand {}
 
   record Typing(String room, String connId) implements RoomCommand {}
@@ -36,10 +42,11 @@ public sealed interface Wire {
    * set, else to every admitted member but {@code exclude}. {@code kind} says how the gateway
    * tracks it: ADMIT (the PRESENCE; the target receives broadcasts from then on, {@code seq} is
    * the room's seq), MESSAGE (a chat message with {@code seq}: never delivered twice to a socket),
-   * ACK (to a sender; its {@code seq} counts as seen), PLAIN (anything else).
+   * ACK (to a sender; its {@code seq} counts as seen), CLOSE (closes the target: {@code frame} is
+   * the reason, {@code seq} the close code), PLAIN (anything else).
    */
   record Delivery(String room, String target, String exclude, String frame, byte kind, long seq) implements Wire {
-    public static final byte PLAIN = 0, ADMIT = 1, MESSAGE = 2, ACK = 3;
+    public static final byte PLAIN = 0, ADMIT = 1, MESSAGE = 2, ACK = 3, CLOSE = 4;
   }
 
   /**

@@ -14,7 +14,7 @@ import java.util.List;
 public final class WireCodec implements MessageCodec<Wire, Wire> {
   private static final byte JOIN = 1, LEAVE = 2, SAY = 3, RENAME = 4, TYPING = 5, PAGE = 6, DELIVERY = 7, PURGE = 8,
       REPLICATE = 9, FENCED = 10, COLLECT = 11, HELD = 12, DROP_REPLICA = 13,
-      READ_HISTORY = 14, SLICE = 15;
+      READ_HISTORY = 14, SLICE = 15, CUSTOM = 16;
 
   /** Registers the codec and selects it for every Wire record. */
   public static void register(EventBus bus) {
@@ -36,6 +36,9 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
     } else if (w instanceof Wire.Say s) {
       b.appendByte(SAY);
       str(b, s.room()); str(b, s.connId()); str(b, s.clientKey()); str(b, s.text()); str(b, s.id());
+    } else if (w instanceof Wire.Custom c) {
+      b.appendByte(CUSTOM);
+      str(b, c.room()); str(b, c.connId()); str(b, c.clientKey()); str(b, c.json()); str(b, c.id());
     } else if (w instanceof Wire.Rename r) {
       b.appendByte(RENAME);
       str(b, r.room()); str(b, r.connId()); str(b, r.name());
@@ -92,6 +95,8 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
         return new Wire.Leave(r.s(), r.s());
       case SAY:
         return new Wire.Say(r.s(), r.s(), r.s(), r.s(), r.s());
+      case CUSTOM:
+        return new Wire.Custom(r.s(), r.s(), r.s(), r.s(), r.s());
       case RENAME:
         return new Wire.Rename(r.s(), r.s(), r.s());
       case TYPING:

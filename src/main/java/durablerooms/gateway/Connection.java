@@ -118,6 +118,11 @@ public final class Connection {
   }
 
   /** Whether the client speaks the seed protocol (it asked for no subprotocol). */
+  /** Whether the connection is to a room of a user's type (its frames go to the room's logic as they are). */
+  boolean custom() {
+    return room.indexOf('/') >= 0;
+  }
+
   boolean seed() {
     return seed;
   }
@@ -235,7 +240,7 @@ public final class Connection {
       metrics.slowReaderClose();
       // the close frame waits behind the whole backlog: a client that does not read within a
       // moment will not read it either, and holding its socket for the full grace costs memory
-      closeWith(CloseCode.TRY_AGAIN_LATER, "client reads too slowly", Math.min(closeGraceMs, SLOW_READER_GRACE_MS));
+      closeWith(CloseCode.TRY_AGAIN_LATER.code(), "client reads too slowly", Math.min(closeGraceMs, SLOW_READER_GRACE_MS));
       return;
     }
     out.writeAndFlush(msg, out.voidPromise());
@@ -251,10 +256,15 @@ public final class Connection {
    * whose output is stuck, where even the close frame cannot get through.
    */
   void closeWith(CloseCode code, String reason) {
+    closeWith(code.code(), reason, closeGraceMs);
+  }
+
+  /** Closes with a code of the room's logic (1000 or 3000-4999), after what was written before. */
+  void closeWith(short code, String reason) {
     closeWith(code, reason, closeGraceMs);
   }
 
-  private void closeWith(CloseCode code, String reason, long graceMs) {
+  private void closeWith(short code, String reason, long graceMs) {
     if (!closing.compareAndSet(false, true)) {
       return;
     }
@@ -280,13 +290,13 @@ public final class Connection {
     last.onComplete(ar -> closeWith(code, reason));
   }
 
-  private void closeNow(CloseCode code, String reason, long graceMs) {
+  private void closeNow(short code, String reason, long graceMs) {
     // the close frame is written here and the handshake ended by ControlFrameGuard, not by
     // Vert.x's close: Vert.x waits for the close frame to be written before it starts its own
     // closing timer, so for a stuck socket that timer starts only after the cut below, and then
     // closes the closed connection again (an IllegalArgumentException "promise already done")
     closeSent = true;
-    out.writeAndFlush(new CloseWebSocketFrame(code.code(), reason), out.voidPromise());
+    out.writeAndFlush(new CloseWebSocketFrame(code, reason), out.voidPromise());
     context.owner().setTimer(graceMs, t -> {
       if (!closed) {
         terminate();

@@ -11,6 +11,7 @@ import durablerooms.protocol.ProtocolException;
 import durablerooms.protocol.ServerFrames;
 import durablerooms.room.Member;
 import durablerooms.room.RoomFailure;
+import durablerooms.room.RoomTypes;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -22,6 +23,7 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
@@ -90,7 +92,7 @@ public final class GatewayVerticle extends VerticleBase {
    * {@code subject} and expiry (seconds since the epoch; 0 in a public room).
    */
   private record Admission(String room, String name, long since, String client, boolean fixedName, String ip,
-                           String subject, long expiresAt, boolean seed) {
+                           String subject, long expiresAt, boolean seed, String query) {
     /**
      * Who the room deduplicates message ids for: the client id (with the token's subject in a
      * private room, so that a member who learns another's client id cannot pre-empt its ids), or
@@ -199,8 +201,8 @@ public final class GatewayVerticle extends VerticleBase {
   /** WebSocket upgrades of {@code /chat} are handled here, everything else by the router. */
   private void onRequest(Router router, HttpServerRequest req) {
     firstRequest(req.connection());
-    String room = chatRoom(req);
-    if (room == null) {
+    String[] target = roomPath(req);
+    if (target == null) {
       router.handle(req);
       return;
     }
@@ -208,7 +210,7 @@ public final class GatewayVerticle extends VerticleBase {
     // upgrade answered and read
     startDeadline(req);
     try {
-      upgrade(req, room);
+      upgrade(req, target[0], target[1]);
     } catch (RuntimeException e) {
       // e.g. a query string that is not valid percent-encoding. Only the exception's type is
       // logged: its message quotes the whole URI, and the query may hold a private room's token
@@ -324,31 +326,47 @@ public final class GatewayVerticle extends VerticleBase {
    * handled outside the router: vertx-web wraps the WebSocket it upgrades, hiding the channel that
    * DecoderFailureGuard and Connection's cut-off need.
    */
-  private static String chatRoom(HttpServerRequest req) {
+  private static String[] roomPath(HttpServerRequest req) {
     if (req.method() != HttpMethod.GET) {
       return null;
     }
     String path = req.path();
     if (path.equals("/chat") || path.equals("/chat/")) {
-      return "lobby";
+      return new String[] {RoomTypes.CHAT, "lobby"};
     }
-    return path.startsWith("/chat/") ? path.substring("/chat/".length()) : null;
+    if (path.startsWith("/chat/")) {
+      return new String[] {RoomTypes.CHAT, path.substring("/chat/".length())};
+    }
+    if (path.startsWith("/rooms/")) {
+      String rest = path.substring("/rooms/".length());
+      int slash = rest.indexOf('/');
+      return slash < 0 ? new String[] {rest, ""} : new String[] {rest.substring(0, slash), rest.substring(slash + 1)};
+    }
+    return null;
   }
 
-  private void upgrade(HttpServerRequest req, String room) {
+  /** The upgrade of {@code /chat/{room}} or {@code /rooms/{type}/{room}} ({@code /rooms/chat/{room}} is a chat room). */
+  private void upgrade(HttpServerRequest req, String type, String name) {
     if (!node.ready().getAsBoolean()) {
       reject(req, 503, "node is starting or stopping; try another");
       return;
     }
-    if (!Protocol.validRoomName(room)) {
+    if (!node.host().types().serves(type)) {
+      reject(req, 404, "no room type '" + (type.length() > 32 ? type.substring(0, 32) + "..." : type)
+          + "' on this node; GET /api/types lists them");
+      return;
+    }
+    if (!Protocol.validRoomName(name)) {
       reject(req, 400, "invalid room name: use 1 to 64 of A-Z a-z 0-9 _ . -");
       return;
     }
-    String name;
+    boolean custom = !RoomTypes.CHAT.equals(type);
+    String room = RoomTypes.key(type, name);
+    String display;
     long since;
     String client = req.getParam("client");
     try {
-      name = Protocol.displayName(req.getParam("name", "Anonymous"));
+      display = Protocol.displayName(req.getParam("name", "Anonymous"));
       since = sinceParam(req.getParam("since"));
     } catch (ProtocolException e) {
       reject(req, 400, e.getMessage());
@@ -368,7 +386,8 @@ public final class GatewayVerticle extends VerticleBase {
           + " (the full protocol) or none (the seed protocol)");
       return;
     }
-    boolean seed = asked.isEmpty();
+    boolean seed = asked.isEmpty() && !custom; // a room of a user's type speaks its own frames
+    String query = custom ? queryJson(req) : null;
     String origin = req.getHeader(HttpHeaders.ORIGIN);
     if (!origins.allows(origin, req.getHeader(HttpHeaders.HOST))) {
       LOG.info("upgrade to room {} from {}: origin {} not allowed", room, req.remoteAddress(), origin);
@@ -377,7 +396,7 @@ public final class GatewayVerticle extends VerticleBase {
     }
     String ip = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
     if (!access.isPrivate(room)) {
-      admit(req, new Admission(room, name, since, client, false, ip, null, 0, seed));
+      admit(req, new Admission(room, display, since, client, false, ip, null, 0, seed, query));
       return;
     }
     // the token check is asynchronous: hold the request's end until the upgrade is decided
@@ -390,7 +409,8 @@ public final class GatewayVerticle extends VerticleBase {
         return;
       }
       RoomAccess.Grant grant = ar.result();
-      admit(req, new Admission(room, grant.name(), since, client, true, ip, grant.subject(), grant.expiresAt(), seed));
+      admit(req, new Admission(room, grant.name(), since, client, true, ip, grant.subject(), grant.expiresAt(), seed,
+          query));
     });
   }
 
@@ -452,6 +472,20 @@ public final class GatewayVerticle extends VerticleBase {
           node.connections().releaseIp(a.ip());
           LOG.debug("upgrade failed: {}", err.getMessage());
         });
+  }
+
+  /**
+   * The query parameters of a connect URL as a JSON object (one value each, the first; the token
+   * left out: the room's logic never sees a credential), for a room of a user's type.
+   */
+  private static String queryJson(HttpServerRequest req) {
+    JsonObject q = new JsonObject();
+    for (String name : req.params().names()) {
+      if (!"token".equals(name)) {
+        q.put(name, req.getParam(name));
+      }
+    }
+    return q.isEmpty() ? null : q.encode();
   }
 
   /** The subprotocols the client asks for (Sec-WebSocket-Protocol: one header or several, comma-separated). */
@@ -538,8 +572,10 @@ public final class GatewayVerticle extends VerticleBase {
       }
     });
     consolidateFlushes(ws);
-    conn.write(ServerFrames.WELCOME);
-    Member me = new Member(id, a.name(), node.nodeId());
+    if (!conn.custom()) {
+      conn.write(ServerFrames.WELCOME); // the chat's greeting
+    }
+    Member me = new Member(id, a.name(), node.nodeId(), a.query(), null);
     conn.then(() -> node.rooms().send(new Wire.Join(a.room(), me, conn.clientKey(), a.since())))
         .onFailure(err -> joinFailed(conn, err));
   }
@@ -587,7 +623,7 @@ public final class GatewayVerticle extends VerticleBase {
     node.metrics().messageReceived();
     ClientFrame frame;
     try {
-      frame = protocol.decode(text);
+      frame = conn.custom() ? protocol.decodeCustom(text) : protocol.decode(text);
     } catch (ProtocolException e) {
       refuse(conn, e.code(), e.getMessage(), e.id());
       return;
@@ -600,7 +636,8 @@ public final class GatewayVerticle extends VerticleBase {
       }
       return;
     }
-    String id = frame instanceof ClientFrame.Chat chat ? chat.id() : null;
+    String id = frame instanceof ClientFrame.Chat chat ? chat.id()
+        : frame instanceof ClientFrame.Custom custom ? custom.id() : null;
     if (frame instanceof ClientFrame.Rename && conn.fixedName()) {
       refuse(conn, ErrorCode.FORBIDDEN, "your name comes from your token and cannot change", null);
       return;
@@ -611,7 +648,7 @@ public final class GatewayVerticle extends VerticleBase {
     }
     Wire.RoomCommand cmd = command(conn, frame);
     conn.then(() -> node.rooms().send(cmd)).onSuccess(v -> {
-      if (frame instanceof ClientFrame.Chat) {
+      if (frame instanceof ClientFrame.Chat || frame instanceof ClientFrame.Custom) {
         node.metrics().messageAcked(received);
       }
     }).onFailure(err -> {
@@ -673,6 +710,8 @@ public final class GatewayVerticle extends VerticleBase {
     String room = conn.room();
     if (frame instanceof ClientFrame.Chat c) {
       return new Wire.Say(room, conn.id(), conn.clientKey(), c.text(), c.id());
+    } else if (frame instanceof ClientFrame.Custom c) {
+      return new Wire.Custom(room, conn.id(), conn.clientKey(), c.json(), c.id());
     } else if (frame instanceof ClientFrame.Rename r) {
       return new Wire.Rename(room, conn.id(), r.name());
     } else if (frame instanceof ClientFrame.Typing) {

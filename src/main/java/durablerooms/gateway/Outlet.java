@@ -55,6 +55,10 @@ final class Outlet {
       if (c == null) {
         return 0; // another loop's socket, or gone
       }
+      if (d.kind() == Wire.Delivery.CLOSE) {
+        c.closeWith((short) d.seq(), d.frame());
+        return 0;
+      }
       if (d.kind() == Wire.Delivery.ADMIT) {
         c.lastSeq = d.seq();
         admitted.computeIfAbsent(c.room(), r -> new ArrayList<>()).add(c);

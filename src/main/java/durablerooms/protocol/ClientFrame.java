@@ -15,6 +15,12 @@ public sealed interface ClientFrame {
   /** A page of history older than {@code before} (exclusive); {@code before} 0 means "latest". */
   record HistoryRequest(long before, int limit) implements ClientFrame {}
 
+  /**
+   * A frame for a room of a user's type: the JSON object as the client sent it, and its {@code id}
+   * (null: no ACK, no dedupe).
+   */
+  record Custom(String json, String id) implements ClientFrame {}
+
   /** Liveness check, answered by the gateway without waking the room. */
   record Ping() implements ClientFrame {}
 }

@@ -13,7 +13,11 @@ public enum ErrorCode {
   UNAUTHORIZED("unauthorized", 4),
   FORBIDDEN("forbidden", 5),
   ROOM_FULL("room_full", 6),
-  UNAVAILABLE("unavailable", 7);
+  UNAVAILABLE("unavailable", 7),
+  /** The room's logic threw: its writes and frames were discarded. */
+  ROOM_ERROR("room_error", 8),
+  /** A storage write of the room's logic went past a limit. */
+  STORAGE_FULL("storage_full", 9);
 
   private final String wire;
   private final int number;

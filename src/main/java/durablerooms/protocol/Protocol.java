@@ -71,6 +71,29 @@ public final class Protocol {
     }
   }
 
+  /**
+   * Decodes a text frame for a room of a user's type: any JSON object, which goes to the room's
+   * logic as it came, but {@code {"type":"ping"}}; an {@code id}, if present, must be a string of 1
+   * to {@value #MAX_ID_CHARS} characters.
+   */
+  public ClientFrame decodeCustom(String text) throws ProtocolException {
+    JsonObject json;
+    try {
+      json = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      throw new ProtocolException(ErrorCode.BAD_JSON, "frame is not a JSON object");
+    }
+    if ("ping".equals(json.getValue("type"))) {
+      return new ClientFrame.Ping();
+    }
+    Object id = json.getValue("id");
+    if (id != null && !(id instanceof String s && !s.isEmpty() && s.length() <= MAX_ID_CHARS)) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "\"id\" must be a string of 1 to " + MAX_ID_CHARS
+          + " characters");
+    }
+    return new ClientFrame.Custom(text, (String) id);
+  }
+
   private ClientFrame chat(JsonObject json) throws ProtocolException {
     Object id = json.getValue("id");
     if (id != null && !(id instanceof String)) {

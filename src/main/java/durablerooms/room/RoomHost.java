@@ -36,8 +36,8 @@ public final class RoomHost extends VerticleBase {
 
   /** One room on this node: activating, active, or closing. */
   private static final class Entry {
-    Future<RoomVerticle> ready;
-    RoomVerticle verticle;
+    Future<HostedRoom> ready;
+    HostedRoom verticle;
     String deploymentId;
     Future<Void> closed;
   }
@@ -56,17 +56,22 @@ public final class RoomHost extends VerticleBase {
   private final int maxMembers;
   private final RoomMetrics metrics;
   private final RoomTypes types;
+  private final durablerooms.storage.LogicArchive logicArchive;
+  private final LogicState.Limits logicLimits;
   private final Map<String, Entry> rooms = new HashMap<>();
   /** The rooms active here and not closing, for the gateways' direct path (read from any thread). */
-  private final ConcurrentHashMap<String, RoomVerticle> active = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, HostedRoom> active = new ConcurrentHashMap<>();
   /** This host's context (set once started; read by the cluster's event thread too). */
   private volatile Context host;
 
   public RoomHost(String nodeId, RoomStore store, Replicas replicas, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
                   long idleTimeoutMs, int historyLimit, int maxMembers, Durability durability,
-                  RoomMetrics metrics, RoomTypes types) {
+                  RoomMetrics metrics, RoomTypes types, durablerooms.storage.LogicArchive logicArchive,
+                  long storageMaxBytes) {
     this.metrics = metrics;
     this.types = types;
+    this.logicArchive = logicArchive;
+    this.logicLimits = LogicState.Limits.of(historyLimit, storageMaxBytes);
     this.durability = durability;
     this.healthy = healthy;
     this.nodeId = nodeId;
@@ -82,8 +87,8 @@ public final class RoomHost extends VerticleBase {
   public Future<?> start() {
     host = context;
     vertx.setPeriodic(Math.max(10, Math.min(1000, idleTimeoutMs / 4)), id -> hibernateIdleRooms());
-    vertx.setPeriodic(CLUSTER_COPY_MS, id -> deployed().filter(RoomVerticle::clusterBehind)
-        .forEach(RoomVerticle::catchUpCluster));
+    vertx.setPeriodic(CLUSTER_COPY_MS, id -> deployed().filter(HostedRoom::clusterBehind)
+        .forEach(HostedRoom::catchUpCluster));
     return vertx.eventBus().<Wire.RoomCommand>consumer(Addresses.roomInbox(nodeId), this::onCommand).completion()
         .compose(v -> vertx.eventBus().<Wire.ReadHistory>consumer(Addresses.roomHistory(nodeId), this::onHistory)
             .completion());
@@ -93,6 +98,7 @@ public final class RoomHost extends VerticleBase {
   private void onHistory(Message<Wire.ReadHistory> msg) {
     Wire.ReadHistory h = msg.body();
     Future<HistorySlice> slice = history(h.room(), h.since(), h.limit(), context);
+    // a room of a user's type keeps no chat history: as if it were not active here
     if (slice == null) {
       msg.fail(RoomFailure.NOT_OWNER, "");
       return;
@@ -148,7 +154,7 @@ public final class RoomHost extends VerticleBase {
   }
 
   /** Runs the command on the room's loop, timed from {@code started} (which includes any activation). */
-  private Future<Void> submit(RoomVerticle v, Wire.RoomCommand cmd, Context replyContext, long started) {
+  private Future<Void> submit(HostedRoom v, Wire.RoomCommand cmd, Context replyContext, long started) {
     return v.submit(cmd, replyContext).andThen(ar -> metrics.roomCommandProcessed(started));
   }
 
@@ -158,7 +164,7 @@ public final class RoomHost extends VerticleBase {
    * recovering from a pause): then the command goes through the host as usual.
    */
   public Future<Void> submitHere(Wire.RoomCommand cmd, Context replyContext) {
-    RoomVerticle v = active.get(cmd.room());
+    HostedRoom v = active.get(cmd.room());
     if (v == null || !healthy.getAsBoolean()) {
       return null;
     }
@@ -171,7 +177,7 @@ public final class RoomHost extends VerticleBase {
    * may lag there: see RoomVerticle.clusterSeq); null when it is not active here.
    */
   public Future<HistorySlice> history(String room, long since, int limit, Context replyContext) {
-    RoomVerticle v = active.get(room);
+    HostedRoom v = active.get(room);
     return v == null ? null : v.history(since, limit, replyContext);
   }
 
@@ -179,7 +185,7 @@ public final class RoomHost extends VerticleBase {
   public void catchUpClusterCopies() {
     Context c = host;
     if (c != null) { // null until started: no room yet
-      c.runOnContext(v -> deployed().forEach(RoomVerticle::catchUpCluster));
+      c.runOnContext(v -> deployed().forEach(HostedRoom::catchUpCluster));
     }
   }
 
@@ -187,7 +193,7 @@ public final class RoomHost extends VerticleBase {
    * The rooms deployed on this node (on the host's context), also those whose direct path is not
    * open yet: they may have written already. A room that is stopping catches up on its own.
    */
-  private Stream<RoomVerticle> deployed() {
+  private Stream<HostedRoom> deployed() {
     return rooms.values().stream().map(e -> e.verticle).filter(Objects::nonNull);
   }
 
@@ -209,6 +215,11 @@ public final class RoomHost extends VerticleBase {
   private Entry activate(String room) {
     Entry e = new Entry();
     rooms.put(room, e);
+    String type = RoomTypes.typeOf(room);
+    if (!RoomTypes.CHAT.equals(type)) {
+      e.ready = activateLogic(room, type, e).onFailure(err -> rooms.remove(room, e));
+      return e;
+    }
     e.ready = store.claim(room, nodeId, liveNodes.get())
         .compose(claim -> nodeId.equals(claim.lease().owner())
             ? store.activate(room, claim)
@@ -237,10 +248,56 @@ public final class RoomHost extends VerticleBase {
     });
   }
 
-  private Future<RoomVerticle> deploy(String room, RoomStore.Snapshot snapshot, Entry e) {
+  /**
+   * Activates a room of a user's type: the lease, then the member set fenced to the lease's epoch
+   * and the room's own state from the store of room types (which raises the store's epoch for this
+   * activation), then its verticle.
+   */
+  private Future<HostedRoom> activateLogic(String room, String type, Entry e) {
+    durablerooms.api.RoomType roomType = types.get(type);
+    if (roomType == null) {
+      return Future.failedFuture(RoomFailure.client(durablerooms.protocol.ErrorCode.BAD_REQUEST,
+          "no room type " + type + " on this node"));
+    }
+    return store.claim(room, nodeId, liveNodes.get())
+        .compose(claim -> {
+          if (!nodeId.equals(claim.lease().owner())) {
+            return Future.failedFuture(RoomFailure.notOwner(claim.lease().owner()));
+          }
+          Future<durablerooms.storage.MemberSet> members = store.activateMembers(room, claim.lease().epoch());
+          return members
+              .compose(set -> awaitStage(logicArchive.activate(room))
+                  .compose(loaded -> {
+                    LogicRoomVerticle v = new LogicRoomVerticle(room, roomType, loaded, set, claim.lease(),
+                        claim.takeover(), store, logicArchive, logicLimits, maxMembers, liveNodes, healthy,
+                        this::broken);
+                    return deployed(room, v, e, claim.lease().epoch() > 1, claim.takeover(), claim.lease().epoch());
+                  }))
+              .onFailure(err -> store.release(room, claim.lease(), !claim.takeover()));
+        });
+  }
+
+  private <T> Future<T> awaitStage(java.util.concurrent.CompletionStage<T> stage) {
+    Promise<T> p = Promise.promise();
+    stage.whenComplete((v, err) -> host.runOnContext(x -> {
+      if (err != null) {
+        p.fail(err);
+      } else {
+        p.complete(v);
+      }
+    }));
+    return p.future();
+  }
+
+  private Future<HostedRoom> deploy(String room, RoomStore.Snapshot snapshot, Entry e) {
     RoomVerticle v = new RoomVerticle(snapshot, room, store, replicas, historyLimit, maxMembers, durability, liveNodes,
         healthy, this::broken);
-    return vertx.deployVerticle(v).map(id -> {
+    return deployed(room, v, e, snapshot.lease().epoch() > 1 || snapshot.state().epoch() > 1, snapshot.takeover(),
+        snapshot.state().epoch());
+  }
+
+  private Future<HostedRoom> deployed(String room, HostedRoom v, Entry e, boolean woken, boolean takeover, long epoch) {
+    return vertx.deployVerticle((io.vertx.core.Deployable) v).map(id -> {
       e.verticle = v;
       e.deploymentId = id;
       // the direct path opens once the commands that waited for the activation are submitted
@@ -250,11 +307,11 @@ public final class RoomHost extends VerticleBase {
           active.put(room, v);
         }
       });
-      metrics.roomActivated(snapshot.lease().epoch() > 1 || snapshot.state().epoch() > 1, snapshot.takeover());
-      if (snapshot.takeover()) {
-        LOG.info("room {} taken over from a node that left (epoch {})", room, snapshot.state().epoch());
+      metrics.roomActivated(woken, takeover);
+      if (takeover) {
+        LOG.info("room {} taken over from a node that left (epoch {})", room, epoch);
       } else {
-        LOG.info("room {} activated (epoch {})", room, snapshot.state().epoch());
+        LOG.info("room {} activated (epoch {})", room, epoch);
       }
       return v;
     });
@@ -273,7 +330,7 @@ public final class RoomHost extends VerticleBase {
   }
 
   /** A room whose write failed: drop it so the next command activates it afresh from the store. */
-  private void broken(RoomVerticle v) {
+  private void broken(HostedRoom v) {
     host.runOnContext(x -> {
       Entry e = rooms.get(v.name());
       if (e != null && e.verticle == v && e.closed == null) {

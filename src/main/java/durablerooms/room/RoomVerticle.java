@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  * output (frames, the command's reply) waits until the state writes before it have completed:
  * the output gate. Writes are batched while one is in flight (group commit).
  */
-public final class RoomVerticle extends VerticleBase {
+public final class RoomVerticle extends VerticleBase implements HostedRoom {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RoomVerticle.class);
   private final Room room;
   private final Lease lease;

@@ -1,0 +1,311 @@
+package durablerooms.room;
+
+import durablerooms.api.RoomContext;
+import durablerooms.api.RoomLogic;
+import durablerooms.api.RoomType;
+import durablerooms.api.StorageFullException;
+import durablerooms.cluster.Addresses;
+import durablerooms.cluster.RoomStore;
+import durablerooms.cluster.Wire;
+import durablerooms.protocol.ErrorCode;
+import durablerooms.protocol.ServerFrames;
+import durablerooms.storage.Lease;
+import durablerooms.storage.LogicArchive;
+import durablerooms.storage.MemberSet;
+import durablerooms.storage.Processors.MemberChange;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Hosts one active room of a user's type on one event loop: runs its {@link RoomLogic}'s handlers
+ * one at a time, each as a transaction ({@link LogicTransaction}), and lets their frames out
+ * through the {@link OutputGate} once their writes are durable: storage, events and ACKs in the
+ * store of room types, membership and attachments in the cluster's member set.
+ */
+public final class LogicRoomVerticle extends VerticleBase implements HostedRoom {
+  private static final Logger LOG = LoggerFactory.getLogger(LogicRoomVerticle.class);
+  /** After a takeover, the newest events are sent again: the dead owner may have committed them without sending them. */
+  static final int TAKEOVER_REPLAY = 200;
+
+  /** What one handler wrote: to the store of room types (null: nothing) and to the member set. */
+  record Write(LogicArchive.Change change, List<MemberChange> members) {}
+
+  private final String key;
+  private final RoomType type;
+  private final LogicState state;
+  private final Lease lease;
+  private final long memberEpoch;
+  private final boolean takeover;
+  private final RoomStore store;
+  private final LogicArchive archive;
+  private final int maxMembers;
+  private final Supplier<Set<String>> liveNodes;
+  private final Consumer<LogicRoomVerticle> onBroken;
+  private final OutputGate<Write> gate;
+  private RoomLogic logic;
+  private boolean stopping;
+  private volatile int inProgress;
+  private volatile long lastActive = System.nanoTime();
+
+  public LogicRoomVerticle(String key, RoomType type, LogicArchive.Loaded loaded, MemberSet members, Lease lease,
+                           boolean takeover, RoomStore store, LogicArchive archive, LogicState.Limits limits,
+                           int maxMembers, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
+                           Consumer<LogicRoomVerticle> onBroken) {
+    this.key = key;
+    this.type = type;
+    this.state = new LogicState(key, loaded, members, limits);
+    this.lease = lease;
+    this.memberEpoch = lease.epoch();
+    this.takeover = takeover;
+    this.store = store;
+    this.archive = archive;
+    this.maxMembers = maxMembers;
+    this.liveNodes = liveNodes;
+    this.onBroken = onBroken;
+    this.gate = new OutputGate<>(this::commit, healthy, this::breakDown);
+  }
+
+  @Override
+  public String name() {
+    return key;
+  }
+
+  /** A fresh instance of the logic, {@code onStart}, then (after a takeover) the newest events again and the ghosts removed. */
+  @Override
+  public Future<?> start() {
+    logic = type.create();
+    handle("onStart", (ctx, tx) -> logic.onStart(ctx));
+    if (takeover) {
+      List<LogicState.Event> replay = state.eventsAfter(Math.max(0, state.seq() - TAKEOVER_REPLAY));
+      gate.output(() -> replay.forEach(e -> broadcast(e.frame(), null, Wire.Delivery.MESSAGE, e.seq())));
+    }
+    purgeGhosts();
+    return Future.succeededFuture();
+  }
+
+  /** Hibernation: commands from now on go back to the host; what is in flight completes, then the lease goes back. */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    return gate.drained()
+        .compose(v -> store.release(key, lease, !gate.broken()))
+        .otherwiseEmpty();
+  }
+
+  @Override
+  public Future<Void> submit(Wire.RoomCommand command, Context replyContext) {
+    Promise<Void> reply = Promise.promise();
+    context.runOnContext(v -> run(command).onComplete(ar -> replyContext.runOnContext(x -> reply.handle(ar))));
+    return reply.future();
+  }
+
+  @Override
+  public long idleNanos(long now) {
+    return inProgress > 0 ? 0 : now - lastActive;
+  }
+
+  private Future<Void> run(Wire.RoomCommand command) {
+    if (stopping) {
+      return Future.failedFuture(RoomFailure.notOwner(""));
+    }
+    if (gate.broken()) {
+      return Future.failedFuture(RoomFailure.unavailable("room is moving"));
+    }
+    inProgress++;
+    Future<Void> done;
+    try {
+      done = dispatch(command);
+    } catch (RuntimeException e) {
+      LOG.error("room {}: a command failed", key, e);
+      done = Future.failedFuture(RoomFailure.unavailable("room unavailable"));
+    }
+    return done.andThen(ar -> {
+      inProgress--;
+      lastActive = System.nanoTime();
+    });
+  }
+
+  private Future<Void> dispatch(Wire.RoomCommand command) {
+    if (command instanceof Wire.Join j) {
+      return join(j);
+    } else if (command instanceof Wire.Leave l) {
+      return leave(l);
+    } else if (command instanceof Wire.Custom c) {
+      return message(c);
+    } else if (command instanceof Wire.Purge) {
+      return purgeGhosts();
+    }
+    return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "not a frame for a room of type " + type.name()));
+  }
+
+  private Future<Void> join(Wire.Join j) {
+    Member m = j.member();
+    if (state.member(m.id()) == null && state.memberCount() >= maxMembers) {
+      return Future.failedFuture(RoomFailure.client(ErrorCode.ROOM_FULL, "room is full"));
+    }
+    state.join(m);
+    gate.write(new Write(null, List.of(new MemberChange(m, false))));
+    long seq = state.seq();
+    String presence = ServerFrames.presence(state.members(), m, seq);
+    String history = j.since() < 0 ? null : state.historyFrame(j.since());
+    gate.output(() -> {
+      sendTo(m, presence, Wire.Delivery.ADMIT, seq);
+      if (history != null) {
+        sendTo(m, history, Wire.Delivery.PLAIN, 0);
+      }
+    });
+    return handle("onConnect", (ctx, tx) -> logic.onConnect(ctx, tx.connection(m.id()))).output();
+  }
+
+  private Future<Void> leave(Wire.Leave l) {
+    Member m = state.leave(l.connId());
+    if (m == null) {
+      return gate.output(() -> {});
+    }
+    gate.write(new Write(null, List.of(new MemberChange(m, true))));
+    return handle("onClose", (ctx, tx) -> logic.onClose(ctx, tx.gone(m))).output();
+  }
+
+  /** Removes members whose node is no longer in the cluster, each with its onClose. */
+  private Future<Void> purgeGhosts() {
+    Set<String> live = liveNodes.get();
+    Future<Void> last = gate.output(() -> {});
+    for (Member g : state.membersNotOn(live)) {
+      state.leave(g.id());
+      gate.write(new Write(null, List.of(new MemberChange(g, true))));
+      last = handle("onClose", (ctx, tx) -> logic.onClose(ctx, tx.gone(g))).output();
+    }
+    return last;
+  }
+
+  private Future<Void> message(Wire.Custom c) {
+    Member from = state.member(c.connId());
+    if (from == null) {
+      return Future.failedFuture(RoomFailure.notMember());
+    }
+    String ackKey = c.id() == null ? null : c.clientKey() + "\n" + c.id();
+    if (ackKey != null) {
+      Long seen = state.acked(ackKey);
+      if (seen != null) { // a retry of a frame whose handler ran: the same ACK, not a second run
+        String ack = ack(c.id(), seen);
+        return gate.output(() -> sendTo(from, ack, Wire.Delivery.ACK, seen));
+      }
+    }
+    JsonObject json = new JsonObject(c.json());
+    Handled h = handle("onMessage", ackKey, (ctx, tx) -> logic.onMessage(ctx, tx.connection(from.id()), json));
+    if (h.failure() != null) {
+      ErrorCode code = h.failure() instanceof StorageFullException ? ErrorCode.STORAGE_FULL : ErrorCode.ROOM_ERROR;
+      String why = code == ErrorCode.STORAGE_FULL ? h.failure().getMessage() : "the room's logic failed: nothing of it was kept";
+      return h.output().compose(v -> Future.failedFuture(RoomFailure.client(code, why)));
+    }
+    if (c.id() == null) {
+      return h.output();
+    }
+    long seq = state.seq();
+    String ack = ack(c.id(), seq);
+    return gate.output(() -> sendTo(from, ack, Wire.Delivery.ACK, seq));
+  }
+
+  private static String ack(String id, long seq) {
+    return new JsonObject().put("type", "ACK").put("id", id).put("seq", seq).encode();
+  }
+
+  // --- handlers as transactions -------------------------------------------------------------------
+
+  /** A handler's outcome: when its output has gone out, and what it threw (null: it committed). */
+  private record Handled(Future<Void> output, Throwable failure) {}
+
+  private interface Body {
+    void run(RoomContext ctx, LogicTransaction tx);
+  }
+
+  private Handled handle(String what, Body body) {
+    return handle(what, null, body);
+  }
+
+  /**
+   * Runs a handler in a transaction of its own; if it returns, its writes are applied and queued
+   * (with the frame's ACK key, if any) and its frames queued behind them; if it throws, nothing of
+   * it is kept.
+   */
+  private Handled handle(String what, String ackKey, Body body) {
+    LogicTransaction tx = new LogicTransaction(state, type.name(), this::deliver);
+    try {
+      body.run(tx.context(), tx);
+    } catch (RuntimeException | StackOverflowError e) {
+      tx.close();
+      if (e instanceof StorageFullException) {
+        LOG.info("room {}: {} refused: {}", key, what, e.getMessage());
+      } else {
+        LOG.warn("room {}: {} threw; its writes and frames are discarded", key, what, e);
+      }
+      return new Handled(gate.output(() -> {}), e);
+    }
+    LogicTransaction.Committed done = tx.commit(ackKey, System.currentTimeMillis());
+    if (done.change() != null || !done.members().isEmpty()) {
+      gate.write(new Write(done.change(), done.members()));
+    }
+    return new Handled(gate.output(() -> done.frames().forEach(Runnable::run)), null);
+  }
+
+  /** The gate's sink: one commit to the store of room types and one write of the member set, for a batch of handlers. */
+  private Future<Void> commit(List<Write> batch) {
+    LogicArchive.Change merged = LogicTransaction.merge(key, state.epoch(), batch.stream().map(Write::change).toList());
+    List<MemberChange> members = new ArrayList<>();
+    batch.forEach(w -> members.addAll(w.members()));
+    Future<Void> sql = merged == null ? Future.succeededFuture() : fromStage(archive.commit(merged));
+    Future<Void> set = members.isEmpty() ? Future.succeededFuture() : store.changeMembers(key, memberEpoch, members);
+    return Future.all(sql, set).mapEmpty();
+  }
+
+  private Future<Void> fromStage(java.util.concurrent.CompletableFuture<Void> stage) {
+    Promise<Void> p = Promise.promise();
+    stage.whenComplete((v, err) -> context.runOnContext(x -> {
+      if (err != null) {
+        p.fail(err);
+      } else {
+        p.complete();
+      }
+    }));
+    return p.future();
+  }
+
+  private void breakDown(Throwable cause) {
+    LOG.info("room {}: a write failed ({}); the room is dropped and activates afresh", key, cause.toString());
+    onBroken.accept(this);
+  }
+
+  // --- delivery ---------------------------------------------------------------------------------
+
+  /** Sends a frame the logic made: to one member, or to all but one (null: all). */
+  private void deliver(LogicTransaction.Frame f) {
+    if (f.to() != null) {
+      sendTo(f.to(), f.frame(), f.kind(), f.seq());
+    } else {
+      broadcast(f.frame(), f.except(), f.kind(), f.seq());
+    }
+  }
+
+  private void sendTo(Member m, String frame, byte kind, long seq) {
+    vertx.eventBus().publish(Addresses.delivery(m.node()), new Wire.Delivery(key, m.id(), null, frame, kind, seq));
+  }
+
+  private void broadcast(String frame, String except, byte kind, long seq) {
+    for (Map.Entry<String, Integer> e : state.membersPerNode().entrySet()) {
+      vertx.eventBus().publish(Addresses.delivery(e.getKey()), new Wire.Delivery(key, null, except, frame, kind, seq));
+    }
+  }
+}

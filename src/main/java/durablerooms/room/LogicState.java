@@ -1,0 +1,236 @@
+package durablerooms.room;
+
+import durablerooms.protocol.Protocol;
+import durablerooms.storage.LogicArchive;
+import durablerooms.storage.MemberSet;
+import io.vertx.core.json.Json;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The committed state of one active room of a user's type, as its handlers see it: storage values
+ * (decoded, with their size), the next seq, the retained events, the ACKs of recent client frames
+ * and the members. Owned by the room's event loop; no Vert.x, no I/O.
+ */
+final class LogicState {
+  /** The limits a room's logic writes within. */
+  record Limits(int historyLimit, long storageMaxBytes, int maxValueBytes, int maxAttachmentBytes, int maxKeyChars) {
+    static Limits of(int historyLimit, long storageMaxBytes) {
+      return new Limits(historyLimit, storageMaxBytes, 128 * 1024, 16 * 1024, 1024);
+    }
+  }
+
+  /** A retained event: its seq and its frame as sent (the event's fields and "seq"). */
+  record Event(long seq, String frame) {}
+
+  private final String key;
+  private final long epoch;
+  private final Limits limits;
+  private final TreeMap<String, Object> values = new TreeMap<>();
+  private final Map<String, Integer> sizes = new HashMap<>();
+  private long bytes;
+  private long seq;
+  private final ArrayDeque<Event> events = new ArrayDeque<>();
+  private final LinkedHashMap<String, Long> acks;
+  private final LinkedHashMap<String, Member> members;
+  private final Map<String, Integer> perNode = new HashMap<>();
+
+  LogicState(String key, LogicArchive.Loaded loaded, MemberSet memberSet, Limits limits) {
+    this.key = key;
+    this.epoch = loaded.epoch();
+    this.limits = limits;
+    this.seq = loaded.seq();
+    loaded.values().forEach((k, text) -> {
+      values.put(k, Json.decodeValue(text));
+      int size = size(k, text);
+      sizes.put(k, size);
+      bytes += size;
+    });
+    loaded.events().forEach(e -> events.add(new Event(e.seq(), e.body())));
+    this.acks = new LinkedHashMap<>(loaded.acks());
+    this.members = new LinkedHashMap<>(memberSet.members());
+    members.values().forEach(m -> perNode.merge(m.node(), 1, Integer::sum));
+  }
+
+  /** What a key and its value (JSON text) count against the room's storage. */
+  static int size(String key, String json) {
+    return key.length() + json.length();
+  }
+
+  String key() {
+    return key;
+  }
+
+  long epoch() {
+    return epoch;
+  }
+
+  Limits limits() {
+    return limits;
+  }
+
+  long seq() {
+    return seq;
+  }
+
+  long bytes() {
+    return bytes;
+  }
+
+  /** The committed value of {@code k} (not a copy), or null. */
+  Object value(String k) {
+    return values.get(k);
+  }
+
+  int sizeOf(String k) {
+    return sizes.getOrDefault(k, 0);
+  }
+
+  /** The committed entries whose key starts with {@code prefix}, in key order (a view). */
+  Map<String, Object> valuesWithPrefix(String prefix) {
+    if (prefix.isEmpty()) {
+      return values;
+    }
+    return values.subMap(prefix, true, prefix + Character.MAX_VALUE, false);
+  }
+
+  /** Applies a committed handler's values (null: deleted; with their JSON text size) and events. */
+  void apply(Map<String, Object> written, Map<String, Integer> writtenSizes, List<Event> published) {
+    written.forEach((k, v) -> {
+      bytes -= sizes.getOrDefault(k, 0);
+      if (v == null) {
+        values.remove(k);
+        sizes.remove(k);
+      } else {
+        values.put(k, v);
+        int size = writtenSizes.get(k);
+        sizes.put(k, size);
+        bytes += size;
+      }
+    });
+    for (Event e : published) {
+      if (e.seq() != seq + 1) {
+        throw new IllegalStateException("seq " + e.seq() + " does not follow " + seq);
+      }
+      seq = e.seq();
+      events.addLast(e);
+      while (events.size() > limits.historyLimit()) {
+        events.removeFirst();
+      }
+    }
+  }
+
+  /** Remembers a frame's ACK (the oldest forgotten past the retention). */
+  void ack(String ackKey, long ackSeq) {
+    acks.remove(ackKey);
+    acks.put(ackKey, ackSeq);
+    Iterator<String> oldest = acks.keySet().iterator();
+    while (acks.size() > limits.historyLimit()) {
+      oldest.next();
+      oldest.remove();
+    }
+  }
+
+  /** The seq a frame with this ACK key was answered with, or null when it was not seen. */
+  Long acked(String ackKey) {
+    return acks.get(ackKey);
+  }
+
+  List<Event> eventsAfter(long since) {
+    List<Event> out = new ArrayList<>();
+    for (Event e : events) {
+      if (e.seq() > since) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The HISTORY frame for a client that has everything up to {@code since}: the newest retained
+   * events after it that fit in {@link Protocol#MAX_HISTORY_FRAME_BYTES}, with {@code gap} when
+   * some after it are no longer retained and {@code more} when some were left out for size.
+   */
+  String historyFrame(long since) {
+    List<Event> after = eventsAfter(since);
+    long firstRetained = events.isEmpty() ? seq + 1 : events.peekFirst().seq();
+    boolean gap = since + 1 < firstRetained && since < seq;
+    List<String> kept = new ArrayList<>();
+    long size = 0;
+    int i = after.size() - 1;
+    for (; i >= 0; i--) {
+      size += after.get(i).frame().length() + 1;
+      if (!kept.isEmpty() && size > Protocol.MAX_HISTORY_FRAME_BYTES) {
+        break;
+      }
+      kept.add(0, after.get(i).frame());
+    }
+    boolean more = kept.size() < after.size();
+    long from = kept.isEmpty() ? since + 1 : after.get(after.size() - kept.size()).seq();
+    long to = kept.isEmpty() ? since : seq;
+    return "{\"type\":\"HISTORY\",\"messages\":[" + String.join(",", kept) + "],\"from\":" + from + ",\"to\":" + to
+        + ",\"gap\":" + gap + ",\"more\":" + more + "}";
+  }
+
+  // --- members ----------------------------------------------------------------------------------
+
+  Member member(String id) {
+    return members.get(id);
+  }
+
+  int memberCount() {
+    return members.size();
+  }
+
+  Collection<Member> members() {
+    return members.values();
+  }
+
+  void join(Member m) {
+    Member before = members.put(m.id(), m);
+    if (before != null) {
+      uncount(before);
+    }
+    perNode.merge(m.node(), 1, Integer::sum);
+  }
+
+  Member leave(String id) {
+    Member m = members.remove(id);
+    if (m != null) {
+      uncount(m);
+    }
+    return m;
+  }
+
+  /** Replaces a member's attachment (JSON text, null: none); false when it is not a member any more. */
+  Member attach(String id, String attachment) {
+    Member m = members.get(id);
+    if (m == null) {
+      return null;
+    }
+    Member changed = m.withAttachment(attachment);
+    members.put(id, changed);
+    return changed;
+  }
+
+  private void uncount(Member m) {
+    perNode.computeIfPresent(m.node(), (node, n) -> n == 1 ? null : n - 1);
+  }
+
+  List<Member> membersNotOn(Set<String> liveNodes) {
+    return members.values().stream().filter(m -> !liveNodes.contains(m.node())).toList();
+  }
+
+  Map<String, Integer> membersPerNode() {
+    return perNode;
+  }
+}

@@ -1,0 +1,372 @@
+package durablerooms.room;
+
+import durablerooms.api.Connection;
+import durablerooms.api.RoomContext;
+import durablerooms.api.Storage;
+import durablerooms.api.StorageFullException;
+import durablerooms.cluster.Wire;
+import durablerooms.storage.LogicArchive;
+import durablerooms.storage.Processors.MemberChange;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * One handler's transaction: what the logic sees through the API while it runs ({@link RoomContext},
+ * {@link Storage}, {@link Connection}), with its writes, events and frames held aside until it
+ * returns. {@link #commit} applies them to the room's state and hands back what must be written
+ * and sent; {@link #close} discards them (the handler threw). The API objects refuse use after that.
+ */
+final class LogicTransaction {
+  /** A frame the handler sent: to one member, or to every member but {@code except} (null: all). */
+  record Frame(Member to, String except, String frame, byte kind, long seq) {}
+
+  /** What a committed handler leaves: its write to the store (null: none), its member changes, its frames. */
+  record Committed(LogicArchive.Change change, List<MemberChange> members, List<Runnable> frames) {}
+
+  private final LogicState state;
+  private final String type;
+  private final Consumer<Frame> deliver;
+  private boolean open = true;
+  /** Written values in write order (null: deleted), their JSON text and their size. */
+  private final LinkedHashMap<String, Object> written = new LinkedHashMap<>();
+  private final LinkedHashMap<String, String> writtenText = new LinkedHashMap<>();
+  private final Map<String, Integer> writtenSizes = new HashMap<>();
+  private long delta;
+  private final List<LogicState.Event> published = new ArrayList<>();
+  private final LinkedHashMap<String, String> attachments = new LinkedHashMap<>();
+  private final List<Frame> frames = new ArrayList<>();
+  private final Context context = new Context();
+  private final TxStorage storage = new TxStorage();
+
+  LogicTransaction(LogicState state, String type, Consumer<Frame> deliver) {
+    this.state = state;
+    this.type = type;
+    this.deliver = deliver;
+  }
+
+  RoomContext context() {
+    return context;
+  }
+
+  /** The API's view of a member of the room. */
+  Connection connection(String id) {
+    return new Conn(state.member(id), true);
+  }
+
+  /** The API's view of a member that has left (its attachment as it was; what is sent to it is dropped). */
+  Connection gone(Member m) {
+    return new Conn(m, false);
+  }
+
+  /** The handler threw: nothing of it is kept. */
+  void close() {
+    open = false;
+  }
+
+  /**
+   * The handler returned: its values, events and attachments are applied to the room's state; the
+   * frame's ACK key (null: none) is remembered with the room's seq after it.
+   */
+  Committed commit(String ackKey, long now) {
+    open = false;
+    List<LogicArchive.Event> events = new ArrayList<>(published.size());
+    published.forEach(e -> events.add(new LogicArchive.Event(e.seq(), now, e.frame())));
+    state.apply(written, writtenSizes, published);
+    List<LogicArchive.Ack> acks = new ArrayList<>(1);
+    if (ackKey != null) {
+      state.ack(ackKey, state.seq());
+      acks.add(new LogicArchive.Ack(ackKey, state.seq()));
+    }
+    List<MemberChange> members = new ArrayList<>();
+    attachments.forEach((id, json) -> {
+      Member changed = state.attach(id, json);
+      if (changed != null) {
+        members.add(new MemberChange(changed, false));
+      }
+    });
+    LogicArchive.Change change = writtenText.isEmpty() && events.isEmpty() && acks.isEmpty() ? null
+        : new LogicArchive.Change(state.key(), state.epoch(), writtenText, events, acks, state.seq());
+    List<Runnable> out = new ArrayList<>(frames.size());
+    frames.forEach(f -> out.add(() -> deliver.accept(f)));
+    return new Committed(change, members, out);
+  }
+
+  /** The changes of several handlers of one room as one commit (null when none wrote to the store). */
+  static LogicArchive.Change merge(String key, long epoch, List<LogicArchive.Change> changes) {
+    LinkedHashMap<String, String> values = new LinkedHashMap<>();
+    List<LogicArchive.Event> events = new ArrayList<>();
+    List<LogicArchive.Ack> acks = new ArrayList<>();
+    long seq = -1;
+    for (LogicArchive.Change c : changes) {
+      if (c == null) {
+        continue;
+      }
+      c.values().forEach((k, v) -> {
+        values.remove(k); // the last write of a key wins, in its own place in the order
+        values.put(k, v);
+      });
+      events.addAll(c.events());
+      acks.addAll(c.acks());
+      seq = c.seq();
+    }
+    return seq < 0 ? null : new LogicArchive.Change(key, epoch, values, events, acks, seq);
+  }
+
+  private void check() {
+    if (!open) {
+      throw new IllegalStateException("a room's context, storage and connections may only be used during the handler "
+          + "they were given to");
+    }
+  }
+
+  private static Object copy(Object v) {
+    if (v instanceof JsonObject o) {
+      return o.copy();
+    }
+    if (v instanceof JsonArray a) {
+      return a.copy();
+    }
+    return v;
+  }
+
+  private final class Context implements RoomContext {
+    @Override
+    public String type() {
+      return type;
+    }
+
+    @Override
+    public String name() {
+      return RoomTypes.nameOf(state.key());
+    }
+
+    @Override
+    public Storage storage() {
+      check();
+      return storage;
+    }
+
+    @Override
+    public List<Connection> connections() {
+      check();
+      List<Connection> out = new ArrayList<>(state.memberCount());
+      state.members().forEach(m -> out.add(new Conn(m, true)));
+      return Collections.unmodifiableList(out);
+    }
+
+    @Override
+    public void broadcast(JsonObject frame) {
+      check();
+      frames.add(new Frame(null, null, frame.encode(), Wire.Delivery.PLAIN, 0));
+    }
+
+    @Override
+    public void broadcast(JsonObject frame, Connection except) {
+      check();
+      frames.add(new Frame(null, except == null ? null : except.id(), frame.encode(), Wire.Delivery.PLAIN, 0));
+    }
+
+    @Override
+    public long publish(JsonObject event) {
+      check();
+      long seq = state.seq() + published.size() + 1;
+      String frame = event.copy().put("seq", seq).encode();
+      if (frame.length() > state.limits().maxValueBytes()) {
+        throw new IllegalArgumentException("an event may have at most " + state.limits().maxValueBytes()
+            + " characters as JSON; this one has " + frame.length());
+      }
+      published.add(new LogicState.Event(seq, frame));
+      frames.add(new Frame(null, null, frame, Wire.Delivery.MESSAGE, seq));
+      return seq;
+    }
+  }
+
+  private final class TxStorage implements Storage {
+    @Override
+    public Object get(String key) {
+      check();
+      if (written.containsKey(key)) {
+        return copy(written.get(key));
+      }
+      return copy(state.value(key));
+    }
+
+    @Override
+    public void put(String key, Object value) {
+      check();
+      if (value == null) {
+        delete(key);
+        return;
+      }
+      checkKey(key);
+      Object v = value instanceof Map<?, ?> m ? new JsonObject(castMap(m))
+          : value instanceof List<?> l ? new JsonArray(new ArrayList<>(l)) : value;
+      if (!(v instanceof String || v instanceof Number || v instanceof Boolean || v instanceof JsonObject
+          || v instanceof JsonArray)) {
+        throw new IllegalArgumentException("a stored value is a String, Number, Boolean, JsonObject or JsonArray, not "
+            + value.getClass().getName());
+      }
+      String text = Json.encode(v);
+      if (text.length() > state.limits().maxValueBytes()) {
+        throw new StorageFullException("the value of '" + key + "' has " + text.length()
+            + " characters as JSON; a value may have at most " + state.limits().maxValueBytes());
+      }
+      int size = LogicState.size(key, text);
+      long total = state.bytes() + delta - currentSize(key) + size;
+      if (total > state.limits().storageMaxBytes()) {
+        throw new StorageFullException("the room's storage would hold " + total + " bytes; it may hold at most "
+            + state.limits().storageMaxBytes());
+      }
+      delta += size - currentSize(key);
+      written.put(key, Json.decodeValue(text)); // a copy the logic cannot change behind the store's back
+      writtenText.put(key, text);
+      writtenSizes.put(key, size);
+    }
+
+    @Override
+    public void delete(String key) {
+      check();
+      checkKey(key);
+      delta -= currentSize(key);
+      written.put(key, null);
+      writtenText.put(key, null);
+      writtenSizes.put(key, 0);
+    }
+
+    @Override
+    public Map<String, Object> list(String prefix) {
+      check();
+      String p = prefix == null ? "" : prefix;
+      TreeMap<String, Object> out = new TreeMap<>();
+      state.valuesWithPrefix(p).forEach((k, v) -> out.put(k, copy(v)));
+      written.forEach((k, v) -> {
+        if (k.startsWith(p)) {
+          if (v == null) {
+            out.remove(k);
+          } else {
+            out.put(k, copy(v));
+          }
+        }
+      });
+      return Collections.unmodifiableMap(out);
+    }
+
+    private int currentSize(String key) {
+      Integer w = writtenSizes.get(key);
+      return w != null ? w : state.sizeOf(key);
+    }
+
+    private void checkKey(String key) {
+      if (key == null || key.isEmpty() || key.length() > state.limits().maxKeyChars()) {
+        throw new IllegalArgumentException("a storage key has 1 to " + state.limits().maxKeyChars() + " characters");
+      }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> castMap(Map<?, ?> m) {
+      return new LinkedHashMap<>((Map<String, Object>) m);
+    }
+  }
+
+  private final class Conn implements Connection {
+    private final Member member;
+    private final boolean present;
+    private Map<String, String> query;
+
+    Conn(Member member, boolean present) {
+      this.member = member;
+      this.present = present && member != null;
+    }
+
+    @Override
+    public String id() {
+      return member.id();
+    }
+
+    @Override
+    public Map<String, String> query() {
+      if (query == null) {
+        Map<String, String> q = new TreeMap<>();
+        if (member.query() != null) {
+          new JsonObject(member.query()).forEach(e -> q.put(e.getKey(), String.valueOf(e.getValue())));
+        }
+        query = Collections.unmodifiableMap(q);
+      }
+      return query;
+    }
+
+    @Override
+    public JsonObject attachment() {
+      check();
+      String json = attachments.containsKey(member.id()) ? attachments.get(member.id()) : current().attachment();
+      return json == null ? new JsonObject() : new JsonObject(json);
+    }
+
+    @Override
+    public void setAttachment(JsonObject attachment) {
+      check();
+      String json = attachment == null || attachment.isEmpty() ? null : attachment.encode();
+      if (json != null && json.length() > state.limits().maxAttachmentBytes()) {
+        throw new IllegalArgumentException("an attachment may have at most " + state.limits().maxAttachmentBytes()
+            + " characters as JSON; this one has " + json.length());
+      }
+      if (present) {
+        attachments.put(member.id(), json);
+      }
+    }
+
+    @Override
+    public void send(JsonObject frame) {
+      check();
+      if (present) {
+        frames.add(new Frame(member, null, frame.encode(), Wire.Delivery.PLAIN, 0));
+      }
+    }
+
+    @Override
+    public void close(int code, String reason) {
+      check();
+      if (code != 1000 && (code < 3000 || code > 4999)) {
+        throw new IllegalArgumentException("a room closes a connection with 1000 or a code from 3000 to 4999, not " + code);
+      }
+      String why = reason == null ? "" : reason;
+      while (why.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 123) { // a close frame's limit
+        why = why.substring(0, why.length() - 1);
+      }
+      if (present) {
+        frames.add(new Frame(member, null, why, Wire.Delivery.CLOSE, code));
+      }
+    }
+
+    /** The member as the room has it now (its attachment may have changed since this view was made). */
+    private Member current() {
+      Member now = present ? state.member(member.id()) : null;
+      return now != null ? now : member;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Connection c && c.id().equals(id());
+    }
+
+    @Override
+    public int hashCode() {
+      return id().hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return "Connection[" + id() + "]";
+    }
+  }
+}

@@ -1,0 +1,160 @@
+package durablerooms;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A room of a user's type on one node (the test type "ledger", found on the class path): storage,
+ * the ordered log, ACKs with exactly-once effect, a handler that throws, the storage limit,
+ * attachments and hibernation.
+ */
+class RoomTypeTest {
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.with(Map.of(
+      "ROOMS_IDLE_TIMEOUT_MS", "400",
+      "ROOMS_STORAGE_MAX_BYTES", "4096"));
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void client() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void closeClient() {
+    vertx.close();
+  }
+
+  private static WsClient join(String room, String query) {
+    WsClient c = WsClient.connect(vertx, NODE.port(), "/rooms/ledger/" + room + query);
+    c.next("PRESENCE");
+    return c;
+  }
+
+  private static JsonObject op(String op) {
+    return new JsonObject().put("op", op);
+  }
+
+  private static JsonObject get(WsClient c, String key) {
+    c.send(op("get").put("key", key));
+    return c.nextOfType("value");
+  }
+
+  @Test
+  void handlersWriteStoragePublishInOrderAndAckOnce() {
+    try (WsClient a = join("orders", "?name=ann&client=a1"); WsClient b = join("orders", "?name=bob")) {
+      assertEquals("ann", a.nextOfType("hello").getJsonObject("query").getString("name"));
+      a.nextOfType("joined");
+      a.send(op("publish").put("text", "first").put("id", "p1"));
+      a.send(op("publish").put("text", "second").put("id", "p2"));
+      JsonObject e1 = b.nextOfType("entry");
+      JsonObject e2 = b.nextOfType("entry");
+      assertEquals("first", e1.getString("text"));
+      assertEquals(e1.getLong("seq") + 1, e2.getLong("seq"));
+      JsonObject ack1 = a.nextOfType("ACK");
+      assertEquals("p1", ack1.getString("id"));
+      assertEquals(e1.getLong("seq"), ack1.getLong("seq"));
+      assertEquals("p2", a.nextOfType("ACK").getString("id"));
+      int handled = get(a, "handled").getInteger("value");
+
+      a.send(op("publish").put("text", "first").put("id", "p1")); // a retry: same ACK, no second run
+      JsonObject again = a.nextOfType("ACK");
+      assertEquals(ack1.getLong("seq"), again.getLong("seq"));
+      assertEquals(handled + 1, get(a, "handled").getInteger("value"), "only the get ran");
+    }
+  }
+
+  @Test
+  void aHandlerThatThrowsLeavesNothingAndTheRoomGoesOn() {
+    try (WsClient a = join("faults", "?client=f1")) {
+      a.send(op("put").put("key", "k").put("value", "before").put("id", "w1"));
+      a.nextOfType("ACK");
+      a.send(op("fail").put("id", "boom"));
+      JsonObject error = a.nextOfType("ERROR");
+      assertEquals("room_error", error.getString("code"));
+      assertEquals("boom", error.getString("id"));
+      JsonObject value = get(a, "k");
+      assertEquals("before", value.getString("value"));
+      assertFalse(value.getJsonObject("all").containsKey("dirty"), "the failed handler's write is gone");
+      assertTrue(a.seen.stream().noneMatch(f -> "never".equals(f.getString("type"))
+          || "never".equals(f.getString("text"))), "no frame of the failed handler went out");
+      a.send(op("publish").put("text", "after").put("id", "p"));
+      assertEquals(1, a.nextOfType("entry").getLong("seq"), "the failed publish took no seq");
+    }
+  }
+
+  @Test
+  void aWritePastTheStorageLimitFailsWithStorageFull() {
+    try (WsClient a = join("full", "?client=s1")) {
+      a.send(op("put").put("key", "big").put("value", "x".repeat(5000)).put("id", "big"));
+      JsonObject error = a.nextOfType("ERROR");
+      assertEquals("storage_full", error.getString("code"));
+      assertEquals("big", error.getString("id"));
+      a.send(op("put").put("key", "small").put("value", "x".repeat(1000)).put("id", "small"));
+      assertEquals("small", a.nextOfType("ACK").getString("id"));
+    }
+  }
+
+  @Test
+  void storageAttachmentsAndTheLogOutliveHibernation() throws Exception {
+    String key = "ledger/sleepy";
+    try (WsClient a = join("sleepy", "?client=h1")) {
+      a.nextOfType("hello");
+      a.send(op("put").put("key", "list").put("value", new JsonArray().add(1).add("two")).put("id", "w"));
+      a.send(op("attach").put("value", new JsonObject().put("role", "admin")).put("id", "att"));
+      a.send(op("publish").put("text", "kept").put("id", "e"));
+      a.nextOfType("entry");
+      int starts = get(a, "starts").getInteger("value");
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (NODE.node().host().isActive(key) && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      assertFalse(NODE.node().host().isActive(key), "the room hibernated");
+      a.ping(); // answered without waking the room
+      assertFalse(NODE.node().host().isActive(key), "a ping does not wake the room");
+
+      JsonObject value = get(a, "list"); // wakes it
+      assertEquals(new JsonArray().add(1).add("two"), value.getJsonArray("value"));
+      assertEquals(starts + 1, value.getJsonObject("all").getInteger("starts"), "onStart ran at the wake");
+      a.send(op("whoami"));
+      assertEquals("admin", a.nextOfType("whoami").getJsonObject("attachment").getString("role"));
+    }
+    try (WsClient late = WsClient.connect(vertx, NODE.port(), "/rooms/ledger/sleepy?since=0")) {
+      late.next("PRESENCE");
+      JsonObject history = late.next("HISTORY");
+      JsonArray messages = history.getJsonArray("messages");
+      assertEquals(1, messages.size());
+      assertEquals("kept", messages.getJsonObject(0).getString("text"));
+      assertEquals(1, messages.getJsonObject(0).getLong("seq"));
+    }
+  }
+
+  @Test
+  void theLogicClosesAConnectionWithItsCode() {
+    try (WsClient a = join("kick", "")) {
+      a.send(op("kick"));
+      long deadline = System.currentTimeMillis() + WsClient.TIMEOUT_MS;
+      while (a.closeCode == null && System.currentTimeMillis() < deadline) {
+        a.poll(50);
+      }
+      assertEquals((short) 4001, a.closeCode);
+    }
+  }
+
+  @Test
+  void anUnknownTypeIsNotFoundBeforeTheUpgrade() throws Exception {
+    RawHttp.Response r = RawHttp.get(NODE.port(), "127.0.0.1", "/rooms/nosuchtype/r1");
+    assertEquals(404, r.status());
+  }
+}

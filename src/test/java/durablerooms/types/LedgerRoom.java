@@ -1,0 +1,66 @@
+package durablerooms.types;
+
+import durablerooms.api.Connection;
+import durablerooms.api.RoomContext;
+import durablerooms.api.RoomLogic;
+import durablerooms.api.RoomType;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A room type for tests that uses every part of the API: a frame's "op" says what to do. It keeps
+ * the number of activations (onStart) and of handled frames in storage, so that a test can tell a
+ * handler that ran twice or a write that was lost.
+ */
+public final class LedgerRoom implements RoomType {
+  @Override
+  public String name() {
+    return "ledger";
+  }
+
+  @Override
+  public RoomLogic create() {
+    return new RoomLogic() {
+      @Override
+      public void onStart(RoomContext room) {
+        Object starts = room.storage().get("starts");
+        room.storage().put("starts", starts == null ? 1 : ((Number) starts).intValue() + 1);
+      }
+
+      @Override
+      public void onConnect(RoomContext room, Connection conn) {
+        conn.send(new JsonObject().put("type", "hello").put("you", conn.id())
+            .put("query", new JsonObject(new java.util.HashMap<>(conn.query())))
+            .put("attachment", conn.attachment()).put("connections", room.connections().size()));
+        room.broadcast(new JsonObject().put("type", "joined").put("id", conn.id()), conn);
+      }
+
+      @Override
+      public void onMessage(RoomContext room, Connection from, JsonObject message) {
+        Object handled = room.storage().get("handled");
+        room.storage().put("handled", handled == null ? 1 : ((Number) handled).intValue() + 1);
+        switch (message.getString("op", "")) {
+          case "put" -> room.storage().put(message.getString("key"), message.getValue("value"));
+          case "get" -> from.send(new JsonObject().put("type", "value").put("key", message.getString("key"))
+              .put("value", room.storage().get(message.getString("key")))
+              .put("all", new JsonObject(new java.util.HashMap<>(room.storage().list("")))));
+          case "publish" -> room.publish(new JsonObject().put("type", "entry").put("text", message.getString("text")));
+          case "fail" -> {
+            room.storage().put("dirty", true);
+            room.publish(new JsonObject().put("type", "entry").put("text", "never"));
+            from.send(new JsonObject().put("type", "never"));
+            throw new IllegalStateException("refused on purpose");
+          }
+          case "attach" -> from.setAttachment(message.getJsonObject("value"));
+          case "whoami" -> from.send(new JsonObject().put("type", "whoami").put("attachment", from.attachment()));
+          case "kick" -> from.close(4001, "kicked");
+          default -> from.send(new JsonObject().put("type", "unknown"));
+        }
+      }
+
+      @Override
+      public void onClose(RoomContext room, Connection conn) {
+        room.broadcast(new JsonObject().put("type", "left").put("id", conn.id()));
+      }
+    };
+  }
+}
