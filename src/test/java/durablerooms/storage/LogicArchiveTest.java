@@ -1,0 +1,99 @@
+package durablerooms.storage;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The store of room types on SQLite (the default) and H2: activation epochs, fencing, retention. */
+class LogicArchiveTest {
+  private static final int HISTORY = 5;
+
+  @TempDir
+  Path dir;
+
+  private LogicArchive open(String kind) throws Exception {
+    String url = kind.equals("sqlite") ? EmbeddedStore.url(dir) : "jdbc:h2:mem:logic-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+    return LogicArchive.open(url, "", "", HISTORY);
+  }
+
+  private static <T> T get(java.util.concurrent.CompletableFuture<T> f) throws Exception {
+    return f.get(10, TimeUnit.SECONDS);
+  }
+
+  private static LogicArchive.Change change(String room, long epoch, long seq, List<LogicArchive.Event> events,
+                                            List<LogicArchive.Ack> acks, String... keyValues) {
+    LinkedHashMap<String, String> values = new LinkedHashMap<>();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      values.put(keyValues[i], keyValues[i + 1]);
+    }
+    return new LogicArchive.Change(room, epoch, values, events, acks, seq);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "h2"})
+  void aRoomReadsBackWhatItCommittedAndEachActivationRaisesTheEpoch(String kind) throws Exception {
+    try (LogicArchive a = open(kind)) {
+      assertFalse(get(a.exists("t/r")));
+      LogicArchive.Loaded first = get(a.activate("t/r"));
+      assertEquals(1, first.epoch());
+      assertEquals(0, first.seq());
+      get(a.commit(change("t/r", 1, 2, List.of(new LogicArchive.Event(1, 10, "{\"seq\":1}"),
+          new LogicArchive.Event(2, 11, "{\"seq\":2}")), List.of(new LogicArchive.Ack("c\nm1", 2)),
+          "a", "1", "b", "\"x\"")));
+      get(a.commit(change("t/r", 1, 2, List.of(), List.of(), "b", null, "c", "{\"k\":true}")));
+      LogicArchive.Loaded second = get(a.activate("t/r"));
+      assertEquals(2, second.epoch());
+      assertEquals(2, second.seq());
+      assertEquals(java.util.Map.of("a", "1", "c", "{\"k\":true}"), second.values());
+      assertEquals(List.of(1L, 2L), second.events().stream().map(LogicArchive.Event::seq).toList());
+      assertEquals(2L, second.acks().get("c\nm1"));
+      assertTrue(get(a.exists("t/r")));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "h2"})
+  void aStaleActivationCannotCommitButOtherRoomsOfItsBatchDo(String kind) throws Exception {
+    try (LogicArchive a = open(kind)) {
+      get(a.activate("t/r"));
+      get(a.activate("t/other"));
+      get(a.activate("t/r")); // a newer activation: epoch 2
+      var stale = a.commit(change("t/r", 1, 0, List.of(), List.of(), "k", "1"));
+      var fine = a.commit(change("t/other", 1, 0, List.of(), List.of(), "k", "2"));
+      ExecutionException e = assertThrows(ExecutionException.class, () -> get(stale));
+      assertInstanceOf(LogicArchive.FencedException.class, e.getCause());
+      get(fine);
+      assertTrue(get(a.activate("t/r")).values().isEmpty(), "the stale write is not there");
+      assertEquals("2", get(a.activate("t/other")).values().get("k"));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "h2"})
+  void eventsAndAcksAreKeptUpToTheHistoryLimit(String kind) throws Exception {
+    try (LogicArchive a = open(kind)) {
+      get(a.activate("t/r"));
+      for (int seq = 1; seq <= 12; seq++) {
+        get(a.commit(change("t/r", 1, seq, List.of(new LogicArchive.Event(seq, seq, "{}")),
+            List.of(new LogicArchive.Ack("c\n" + seq, seq)))));
+      }
+      LogicArchive.Loaded loaded = get(a.activate("t/r"));
+      assertEquals(12, loaded.seq());
+      assertEquals(List.of(8L, 9L, 10L, 11L, 12L), loaded.events().stream().map(LogicArchive.Event::seq).toList());
+      assertEquals(List.of("c\n8", "c\n9", "c\n10", "c\n11", "c\n12"), List.copyOf(loaded.acks().keySet()));
+    }
+  }
+}
