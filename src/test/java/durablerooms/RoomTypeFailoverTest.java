@@ -1,0 +1,155 @@
+package durablerooms;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A room of a user's type (the test type "ledger") on two node processes: it serves clients on
+ * both, and keeps its storage, its log and its connections' attachments across the kill -9 of its
+ * node and a restart of every node; a frame retried across the failover runs once.
+ */
+@Tag("cluster")
+@Tag("process")
+@ExtendWith(VertxExtension.class)
+class RoomTypeFailoverTest {
+  private static final int FRAMES = 30;
+  private final List<NodeProcess> processes = new ArrayList<>();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @AfterEach
+  void tearDown() {
+    processes.forEach(NodeProcess::close);
+  }
+
+  private List<Map<String, String>> settings(int n) {
+    String cluster = "types-" + UUID.randomUUID();
+    int clusterPort = TestNodes.clusterPort();
+    List<Map<String, String>> envs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      envs.add(TestNodes.settings(cluster, clusterPort, Map.of("ROOMS_REQUEST_TIMEOUT_MS", "3000",
+          "ROOMS_RATE_PER_SEC", "200", "ROOMS_RATE_BURST", "200")));
+    }
+    return envs;
+  }
+
+  private NodeProcess start(Map<String, String> env, String name) {
+    NodeProcess p = NodeProcess.start(env.get("ROOMS_CLUSTER_NAME").substring(6, 14) + "-" + name, env);
+    processes.add(p);
+    return p;
+  }
+
+  private int nodesSeenBy(NodeProcess p) {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(p.url() + "/api/nodes")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? new JsonObject(r.body()).getJsonArray("nodes").size() : -1;
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  private static WsClient join(Vertx vertx, NodeProcess p, String room, String query) {
+    WsClient c = WsClient.connect(vertx, p.httpPort, "/rooms/ledger/" + room + query);
+    c.next("PRESENCE");
+    return c;
+  }
+
+  private static JsonObject all(WsClient c) {
+    c.send(new JsonObject().put("op", "get").put("key", "score"));
+    return c.nextOfType("value").getJsonObject("all");
+  }
+
+  @Test
+  @DisplayName("kill -9 of the room's node, then a restart of every node: storage, log and attachments kept; retried frames run once")
+  void survivesTheKillOfItsNodeAndAFullRestart(Vertx vertx) throws Exception {
+    List<Map<String, String>> envs = settings(2);
+    NodeProcess owner = start(envs.get(0), "node0");
+    owner.awaitReady();
+    NodeProcess other = start(envs.get(1), "node1");
+    other.awaitReady();
+    TestNodes.eventually(30_000, "two nodes in one cluster", () -> nodesSeenBy(owner) == 2 && nodesSeenBy(other) == 2);
+    String room = "game-" + UUID.randomUUID().toString().substring(0, 8);
+
+    WsClient first = join(vertx, owner, room, "?name=first"); // activates the room on its node
+    WsClient b = join(vertx, other, room, "?name=b&client=b1");
+    b.nextOfType("hello");
+    b.send(new JsonObject().put("op", "attach").put("value", new JsonObject().put("seat", 2)).put("id", "att"));
+    b.send(new JsonObject().put("op", "put").put("key", "score").put("value", 1).put("id", "s1"));
+    assertEquals("att", b.nextOfType("ACK").getString("id"));
+    assertEquals("s1", b.nextOfType("ACK").getString("id"));
+
+    // frames in flight while the owner dies: retried by the gateway, deduplicated by their id
+    for (int i = 0; i < FRAMES; i++) {
+      if (i == FRAMES / 3) {
+        owner.kill();
+      }
+      b.send(new JsonObject().put("op", "publish").put("text", "e" + i).put("id", "e" + i));
+      Thread.sleep(20);
+    }
+    Set<String> acked = new HashSet<>();
+    while (acked.size() < FRAMES) {
+      JsonObject f = b.nextMatching(x -> "ACK".equals(x.getString("type")) || "ERROR".equals(x.getString("type")),
+          "ACK or ERROR");
+      if ("ERROR".equals(f.getString("type"))) { // the room was moving: the client sends it again, as a client does
+        String id = f.getString("id");
+        b.send(new JsonObject().put("op", "publish").put("text", id).put("id", id));
+      } else if (f.getString("id").startsWith("e")) {
+        acked.add(f.getString("id"));
+      }
+    }
+    first.close();
+    JsonObject state = all(b);
+    assertEquals(1, state.getInteger("score"), "storage written before the kill is kept");
+    assertEquals(2, state.getInteger("starts"), "one more activation: the takeover");
+    b.send(new JsonObject().put("op", "whoami"));
+    assertEquals(2, b.nextOfType("whoami").getJsonObject("attachment").getInteger("seat"),
+        "the attachment outlives the room's node");
+    b.close();
+
+    // a restart of every node: the store is all that is left
+    other.close();
+    processes.clear();
+    NodeProcess again = start(envs.get(1), "node1-again");
+    again.awaitReady();
+    try (WsClient c = WsClient.connect(vertx, again.httpPort, "/rooms/ledger/" + room + "?since=0")) {
+      c.next("PRESENCE");
+      JsonArray history = c.next("HISTORY").getJsonArray("messages");
+      Map<String, Integer> times = new HashMap<>();
+      long seq = 0;
+      for (int i = 0; i < history.size(); i++) {
+        JsonObject e = history.getJsonObject(i);
+        assertEquals(++seq, e.getLong("seq"), "gap-free, in order: " + history);
+        times.merge(e.getString("text"), 1, Integer::sum);
+      }
+      for (int i = 0; i < FRAMES; i++) {
+        assertEquals(1, times.getOrDefault("e" + i, 0), "e" + i + " in the log exactly once: " + history);
+      }
+      assertEquals(FRAMES, history.size());
+      JsonObject after = all(c);
+      assertEquals(1, after.getInteger("score"));
+      assertEquals(3, after.getInteger("starts"));
+    }
+  }
+}
