@@ -88,6 +88,10 @@ public final class Node {
   /** The client IPs whose /api/* rate a node remembers (about 100 bytes each); the least recent is forgotten first. */
   private static final int API_RATE_IPS = 10_000;
   private volatile boolean ready;
+  /** How often the oldest node looks for due alarms of rooms that are not active, and how many it wakes per look. */
+  private static final long ALARM_SCAN_MS = 250;
+  private static final int ALARM_WAKES_PER_SCAN = 1000;
+  private boolean scanningAlarms;
   /** The methods of RFC 9110 and PATCH: the only values of the {@code method} label besides OTHER. */
   private static final Set<String> LABELLED_METHODS =
       Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
@@ -233,10 +237,30 @@ public final class Node {
         .onSuccess(id -> {
           ready = true;
           watchdog.start();
+          vertx.setPeriodic(ALARM_SCAN_MS, t -> wakeRoomsWithDueAlarms(rooms));
           countHibernated(store);
           vertx.setPeriodic(HIBERNATED_COUNT_MS, t -> countHibernated(store));
         })
         .mapEmpty();
+  }
+
+  /**
+   * The oldest node wakes the rooms whose alarm is due and that are not active here (a room active
+   * on this node or another keeps a timer for its own alarms; a Wake to it finds nothing to do):
+   * rooms asleep, and rooms whose node died. One scan of the store's alarms by time at a time, so
+   * pending alarms cost no timer anywhere until they are due.
+   */
+  private void wakeRoomsWithDueAlarms(RoomClient rooms) {
+    if (!ready || scanningAlarms || !membership.oldest()) {
+      return;
+    }
+    scanningAlarms = true;
+    Future.fromCompletionStage(logicArchive.due(System.currentTimeMillis(), ALARM_WAKES_PER_SCAN), vertx.getOrCreateContext())
+        .onComplete(ar -> scanningAlarms = false)
+        .onSuccess(due -> due.stream().filter(room -> !host.isActive(room)).forEach(room ->
+            rooms.send(new Wire.Wake(room)).onFailure(err ->
+                LOG.debug("room {}: could not be woken for its alarm: {}", room, err.toString()))))
+        .onFailure(err -> LOG.debug("could not read the due alarms: {}", err.toString()));
   }
 
   private void countHibernated(RoomStore store) {

@@ -141,6 +141,55 @@ class RoomTypeTest {
   }
 
   @Test
+  void anAlarmWakesASleepingRoomAndRunsOnce() throws Exception {
+    String key = "ledger/alarmed";
+    try (WsClient a = join("alarmed", "?client=al")) {
+      long setAt = System.currentTimeMillis();
+      a.send(op("alarm").put("name", "tick").put("inMs", 1500).put("id", "set"));
+      a.nextOfType("ACK");
+      a.send(op("alarm").put("name", "later").put("inMs", 60_000).put("id", "set2"));
+      a.send(op("cancel").put("name", "later").put("id", "cancel"));
+      a.nextOfType("ACK");
+      a.nextOfType("ACK");
+      TestNodes.eventually(10_000, "the room sleeps before its alarm", () -> !NODE.node().host().isActive(key));
+      JsonObject fired = a.nextOfType("alarm");
+      long late = System.currentTimeMillis() - setAt - 1500;
+      assertEquals("tick", fired.getString("name"));
+      assertTrue(late < 1000, "ran within a second of its time: " + late + " ms late");
+      JsonObject all = get(a, "x").getJsonObject("all");
+      assertEquals(1, all.getInteger("fired:tick"), "ran once");
+      assertFalse(all.containsKey("fired:later"), "a cancelled alarm does not run");
+      a.send(op("alarms"));
+      assertTrue(a.nextOfType("alarms").getJsonArray("names").isEmpty(), "a fired alarm is gone");
+    }
+  }
+
+  @Test
+  void anAlarmWhoseHandlerKeepsFailingIsRetriedThenDropped() throws Exception {
+    double before = dropped();
+    try (WsClient a = join("badalarm", "?client=ba")) {
+      a.send(op("alarm").put("name", "bad").put("inMs", 0).put("id", "set"));
+      a.nextOfType("ACK");
+      TestNodes.eventually(20_000, "the alarm is dropped after its retries",
+          () -> dropped() == before + 1);
+      a.send(op("alarms"));
+      assertTrue(a.nextOfType("alarms").getJsonArray("names").isEmpty());
+      assertFalse(get(a, "x").getJsonObject("all").containsKey("fired:bad"), "every failed run was rolled back");
+    }
+  }
+
+  private static double dropped() {
+    try {
+      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + NODE.port() + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      return PrometheusText.parse(r.body()).value("rooms_alarms_dropped_total");
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
   void theLogicClosesAConnectionWithItsCode() {
     try (WsClient a = join("kick", "")) {
       a.send(op("kick"));

@@ -15,6 +15,9 @@ public interface RoomContext {
   /** The room's durable key/value storage, read from memory, written with the handler's commit. */
   Storage storage();
 
+  /** The room's durable alarms, set and cancelled with the handler's commit. */
+  Alarms alarms();
+
   /** Every connection of the room, on every node, in join order; also after hibernation. */
   List<Connection> connections();
 

@@ -27,6 +27,9 @@ public sealed interface Wire {
    */
   record Custom(String room, String connId, String clientKey, String json, String id) implements RoomCommand {}
 
+  /** An alarm of the room is due: the room wakes (if asleep) and runs what is due (sent by the node that scans for due alarms). */
+  record Wake(String room) implements RoomCommand {}
+
   record Rename(String room, String connId, String name) implements RoomCommand {}
 
   record Typing(String room, String connId) implements RoomCommand {}

@@ -39,6 +39,8 @@ public final class RoomMetrics {
   private final Counter rateLimitedCloses;
   private final Counter slowReaderCloses;
   private final AtomicLong hibernated = new AtomicLong();
+  private final Timer alarmLateness;
+  private final Counter alarmsDropped;
 
   public RoomMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
@@ -57,6 +59,8 @@ public final class RoomMetrics {
       errors.put(code, Counter.builder("rooms.errors").description("ERROR frames sent to clients, by code")
           .tag("code", code.wire()).register(registry));
     }
+    alarmLateness = timer("rooms.alarms.lateness", "from an alarm's time to its handler running (alarms that ran)");
+    alarmsDropped = counter("rooms.alarms.dropped", "alarms dropped after their handler failed on every retry");
     rateLimitedCloses = closes("rate_limited");
     slowReaderCloses = closes("slow_reader");
     Gauge.builder("rooms.hibernated", hibernated, AtomicLong::get)
@@ -67,6 +71,15 @@ public final class RoomMetrics {
   /** The registry every metric of the node lives in (Vert.x's as well), scraped at GET /metrics. */
   public PrometheusMeterRegistry registry() {
     return registry;
+  }
+
+  /** An alarm's handler ran (and committed), {@code lateMs} after its time. */
+  public void alarmFired(long lateMs) {
+    alarmLateness.record(Math.max(0, lateMs), TimeUnit.MILLISECONDS);
+  }
+
+  public void alarmDropped() {
+    alarmsDropped.increment();
   }
 
   /** Gauges read on each scrape: the node's open sockets, its active rooms, the nodes of the cluster. */

@@ -7,6 +7,7 @@ import durablerooms.api.StorageFullException;
 import durablerooms.cluster.Addresses;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
+import durablerooms.metrics.RoomMetrics;
 import durablerooms.protocol.ErrorCode;
 import durablerooms.protocol.ServerFrames;
 import durablerooms.storage.Lease;
@@ -55,15 +56,24 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
   private final Supplier<Set<String>> liveNodes;
   private final Consumer<LogicRoomVerticle> onBroken;
   private final OutputGate<Write> gate;
+  private final RoomMetrics metrics;
   private RoomLogic logic;
   private boolean stopping;
   private volatile int inProgress;
   private volatile long lastActive = System.nanoTime();
+  /** The alarm timer of this activation (-1: none armed). */
+  private long alarmTimer = -1;
+  /** Alarms whose handler threw: how many times, and when each runs again. */
+  private final Map<String, Integer> retries = new java.util.HashMap<>();
+  private final Map<String, Long> retryAt = new java.util.HashMap<>();
+  static final int ALARM_RETRIES = 3;
+  private volatile boolean retrying;
 
   public LogicRoomVerticle(String key, RoomType type, LogicArchive.Loaded loaded, MemberSet members, Lease lease,
                            boolean takeover, RoomStore store, LogicArchive archive, LogicState.Limits limits,
                            int maxMembers, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
-                           Consumer<LogicRoomVerticle> onBroken) {
+                           Consumer<LogicRoomVerticle> onBroken, RoomMetrics metrics) {
+    this.metrics = metrics;
     this.key = key;
     this.type = type;
     this.state = new LogicState(key, loaded, members, limits);
@@ -93,6 +103,7 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
       gate.output(() -> replay.forEach(e -> broadcast(e.frame(), null, Wire.Delivery.MESSAGE, e.seq())));
     }
     purgeGhosts();
+    fireDueAlarms();
     return Future.succeededFuture();
   }
 
@@ -100,6 +111,7 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
   @Override
   public Future<?> stop() {
     stopping = true;
+    vertx.cancelTimer(alarmTimer);
     return gate.drained()
         .compose(v -> store.release(key, lease, !gate.broken()))
         .otherwiseEmpty();
@@ -112,9 +124,10 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
     return reply.future();
   }
 
+  /** A room stays awake while an alarm of it waits to be retried: the count of its failures is kept in memory. */
   @Override
   public long idleNanos(long now) {
-    return inProgress > 0 ? 0 : now - lastActive;
+    return inProgress > 0 || retrying ? 0 : now - lastActive;
   }
 
   private Future<Void> run(Wire.RoomCommand command) {
@@ -147,6 +160,8 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
       return message(c);
     } else if (command instanceof Wire.Purge) {
       return purgeGhosts();
+    } else if (command instanceof Wire.Wake) {
+      return fireDueAlarms();
     }
     return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "not a frame for a room of type " + type.name()));
   }
@@ -219,6 +234,77 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
     return gate.output(() -> sendTo(from, ack, Wire.Delivery.ACK, seq));
   }
 
+  // --- alarms -----------------------------------------------------------------------------------
+
+  /**
+   * Runs onAlarm for each alarm that is due (and not waiting to be retried), each in its own
+   * transaction that removes the alarm unless the handler sets it again; then arms the timer for
+   * the next one. A handler that throws is retried after 1, 2 and 4 s, then its alarm is dropped.
+   */
+  private Future<Void> fireDueAlarms() {
+    long now = System.currentTimeMillis();
+    Future<Void> last = gate.output(() -> {});
+    for (Map.Entry<String, Long> due : state.dueAlarms(now)) {
+      String name = due.getKey();
+      if (retryAt.getOrDefault(name, 0L) > now) {
+        continue;
+      }
+      Handled h = handle("onAlarm " + name, (ctx, tx) -> {
+        tx.firing(name);
+        logic.onAlarm(ctx, name);
+      });
+      last = h.output();
+      if (h.failure() == null) {
+        retries.remove(name);
+        metrics.alarmFired(now - due.getValue());
+      } else {
+        int failures = retries.merge(name, 1, Integer::sum);
+        retryAt.put(name, now + (1000L << Math.min(failures - 1, 10)));
+        if (failures > ALARM_RETRIES) {
+          retries.remove(name);
+          retryAt.remove(name);
+          LOG.warn("room {}: alarm {} failed {} times; it is dropped", key, name, failures);
+          metrics.alarmDropped();
+          last = handle("dropping alarm " + name, (ctx, tx) -> tx.firing(name)).output();
+        }
+      }
+    }
+    armAlarmTimer();
+    return last;
+  }
+
+  /** Arms the timer for the earliest alarm (or retry of a failed one); none while the room stops. */
+  private void armAlarmTimer() {
+    vertx.cancelTimer(alarmTimer);
+    alarmTimer = -1;
+    retryAt.keySet().retainAll(state.alarms().keySet());
+    retries.keySet().retainAll(state.alarms().keySet());
+    retrying = !retries.isEmpty();
+    if (stopping) {
+      return;
+    }
+    long next = -1;
+    for (Map.Entry<String, Long> a : state.alarms().entrySet()) {
+      long at = Math.max(a.getValue(), retryAt.getOrDefault(a.getKey(), 0L));
+      if (next < 0 || at < next) {
+        next = at;
+      }
+    }
+    if (next < 0) {
+      return;
+    }
+    alarmTimer = vertx.setTimer(Math.max(1, next - System.currentTimeMillis()), t -> {
+      alarmTimer = -1;
+      if (!stopping && !gate.broken()) {
+        inProgress++;
+        fireDueAlarms().onComplete(ar -> {
+          inProgress--;
+          lastActive = System.nanoTime();
+        });
+      }
+    });
+  }
+
   private static String ack(String id, long seq) {
     return new JsonObject().put("type", "ACK").put("id", id).put("seq", seq).encode();
   }
@@ -257,6 +343,9 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
     LogicTransaction.Committed done = tx.commit(ackKey, System.currentTimeMillis());
     if (done.change() != null || !done.members().isEmpty()) {
       gate.write(new Write(done.change(), done.members()));
+    }
+    if (done.change() != null && !done.change().alarms().isEmpty() && logic != null) {
+      armAlarmTimer();
     }
     return new Handled(gate.output(() -> done.frames().forEach(Runnable::run)), null);
   }

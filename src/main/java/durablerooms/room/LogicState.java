@@ -42,6 +42,8 @@ final class LogicState {
   private final ArrayDeque<Event> events = new ArrayDeque<>();
   private final LinkedHashMap<String, Long> acks;
   private final LinkedHashMap<String, Member> members;
+  /** Alarms by name: their time in ms since the epoch. */
+  private final TreeMap<String, Long> alarms;
   private final Map<String, Integer> perNode = new HashMap<>();
 
   LogicState(String key, LogicArchive.Loaded loaded, MemberSet memberSet, Limits limits) {
@@ -57,6 +59,7 @@ final class LogicState {
     });
     loaded.events().forEach(e -> events.add(new Event(e.seq(), e.body())));
     this.acks = new LinkedHashMap<>(loaded.acks());
+    this.alarms = new TreeMap<>(loaded.alarms());
     this.members = new LinkedHashMap<>(memberSet.members());
     members.values().forEach(m -> perNode.merge(m.node(), 1, Integer::sum));
   }
@@ -127,6 +130,33 @@ final class LogicState {
         events.removeFirst();
       }
     }
+  }
+
+  /** Applies a committed handler's alarm changes (null: cancelled). */
+  void applyAlarms(Map<String, Long> changes) {
+    changes.forEach((name, due) -> {
+      if (due == null) {
+        alarms.remove(name);
+      } else {
+        alarms.put(name, due);
+      }
+    });
+  }
+
+  /** The alarms by name (a read-only view). */
+  Map<String, Long> alarms() {
+    return java.util.Collections.unmodifiableMap(alarms);
+  }
+
+  /** The time of the earliest alarm, or -1 without one. */
+  long nextAlarm() {
+    return alarms.values().stream().mapToLong(Long::longValue).min().orElse(-1);
+  }
+
+  /** Alarms due at {@code now} or before, the earliest first. */
+  List<Map.Entry<String, Long>> dueAlarms(long now) {
+    return alarms.entrySet().stream().filter(e -> e.getValue() <= now)
+        .sorted(Map.Entry.comparingByValue()).map(e -> Map.entry(e.getKey(), e.getValue())).toList();
   }
 
   /** Remembers a frame's ACK (the oldest forgotten past the retention). */

@@ -44,6 +44,9 @@ final class LogicTransaction {
   private long delta;
   private final List<LogicState.Event> published = new ArrayList<>();
   private final LinkedHashMap<String, String> attachments = new LinkedHashMap<>();
+  /** Alarms set (their time, ms since the epoch) or cancelled (null), in order. */
+  private final LinkedHashMap<String, Long> alarmWrites = new LinkedHashMap<>();
+  private final TxAlarms alarms = new TxAlarms();
   private final List<Frame> frames = new ArrayList<>();
   private final Context context = new Context();
   private final TxStorage storage = new TxStorage();
@@ -82,6 +85,7 @@ final class LogicTransaction {
     List<LogicArchive.Event> events = new ArrayList<>(published.size());
     published.forEach(e -> events.add(new LogicArchive.Event(e.seq(), now, e.frame())));
     state.apply(written, writtenSizes, published);
+    state.applyAlarms(alarmWrites);
     List<LogicArchive.Ack> acks = new ArrayList<>(1);
     if (ackKey != null) {
       state.ack(ackKey, state.seq());
@@ -94,8 +98,8 @@ final class LogicTransaction {
         members.add(new MemberChange(changed, false));
       }
     });
-    LogicArchive.Change change = writtenText.isEmpty() && events.isEmpty() && acks.isEmpty() ? null
-        : new LogicArchive.Change(state.key(), state.epoch(), writtenText, events, acks, state.seq());
+    LogicArchive.Change change = writtenText.isEmpty() && events.isEmpty() && acks.isEmpty() && alarmWrites.isEmpty()
+        ? null : new LogicArchive.Change(state.key(), state.epoch(), writtenText, events, acks, state.seq(), alarmWrites);
     List<Runnable> out = new ArrayList<>(frames.size());
     frames.forEach(f -> out.add(() -> deliver.accept(f)));
     return new Committed(change, members, out);
@@ -104,6 +108,7 @@ final class LogicTransaction {
   /** The changes of several handlers of one room as one commit (null when none wrote to the store). */
   static LogicArchive.Change merge(String key, long epoch, List<LogicArchive.Change> changes) {
     LinkedHashMap<String, String> values = new LinkedHashMap<>();
+    LinkedHashMap<String, Long> alarms = new LinkedHashMap<>();
     List<LogicArchive.Event> events = new ArrayList<>();
     List<LogicArchive.Ack> acks = new ArrayList<>();
     long seq = -1;
@@ -115,11 +120,15 @@ final class LogicTransaction {
         values.remove(k); // the last write of a key wins, in its own place in the order
         values.put(k, v);
       });
+      c.alarms().forEach((name, due) -> {
+        alarms.remove(name);
+        alarms.put(name, due);
+      });
       events.addAll(c.events());
       acks.addAll(c.acks());
       seq = c.seq();
     }
-    return seq < 0 ? null : new LogicArchive.Change(key, epoch, values, events, acks, seq);
+    return seq < 0 ? null : new LogicArchive.Change(key, epoch, values, events, acks, seq, alarms);
   }
 
   private void check() {
@@ -154,6 +163,12 @@ final class LogicTransaction {
     public Storage storage() {
       check();
       return storage;
+    }
+
+    @Override
+    public durablerooms.api.Alarms alarms() {
+      check();
+      return alarms;
     }
 
     @Override
@@ -275,6 +290,57 @@ final class LogicTransaction {
     @SuppressWarnings("unchecked")
     private Map<String, Object> castMap(Map<?, ?> m) {
       return new LinkedHashMap<>((Map<String, Object>) m);
+    }
+  }
+
+  /** The alarm named {@code name} is being handled: removed with this transaction unless the handler sets it again. */
+  void firing(String name) {
+    alarmWrites.put(name, null);
+  }
+
+  private final class TxAlarms implements durablerooms.api.Alarms {
+    @Override
+    public void set(String name, java.time.Instant at) {
+      check();
+      if (name == null || name.isEmpty() || name.length() > 128) {
+        throw new IllegalArgumentException("an alarm's name has 1 to 128 characters");
+      }
+      if (at == null) {
+        throw new IllegalArgumentException("an alarm needs a time");
+      }
+      if (!current().containsKey(name) && current().size() >= durablerooms.api.Alarms.MAX_PER_ROOM) {
+        throw new IllegalStateException("a room has at most " + durablerooms.api.Alarms.MAX_PER_ROOM + " alarms");
+      }
+      alarmWrites.put(name, at.toEpochMilli());
+    }
+
+    @Override
+    public void cancel(String name) {
+      check();
+      if (name != null) {
+        alarmWrites.put(name, null);
+      }
+    }
+
+    @Override
+    public Map<String, java.time.Instant> list() {
+      check();
+      TreeMap<String, java.time.Instant> out = new TreeMap<>();
+      current().forEach((name, due) -> out.put(name, java.time.Instant.ofEpochMilli(due)));
+      return Collections.unmodifiableMap(out);
+    }
+
+    /** The alarms as this transaction sees them. */
+    private Map<String, Long> current() {
+      TreeMap<String, Long> now = new TreeMap<>(state.alarms());
+      alarmWrites.forEach((name, due) -> {
+        if (due == null) {
+          now.remove(name);
+        } else {
+          now.put(name, due);
+        }
+      });
+      return now;
     }
   }
 

@@ -270,7 +270,7 @@ public final class RoomHost extends VerticleBase {
                   .compose(loaded -> {
                     LogicRoomVerticle v = new LogicRoomVerticle(room, roomType, loaded, set, claim.lease(),
                         claim.takeover(), store, logicArchive, logicLimits, maxMembers, liveNodes, healthy,
-                        this::broken);
+                        this::broken, metrics);
                     return deployed(room, v, e, claim.lease().epoch() > 1, claim.takeover(), claim.lease().epoch());
                   }))
               .onFailure(err -> store.release(room, claim.lease(), !claim.takeover()));

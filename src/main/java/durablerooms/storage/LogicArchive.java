@@ -40,15 +40,20 @@ public final class LogicArchive implements AutoCloseable {
    * deletes the key) in write order, events in seq order, ACKs, and the room's seq after them.
    */
   public record Change(String room, long epoch, LinkedHashMap<String, String> values, List<Event> events,
-                       List<Ack> acks, long seq) {
+                       List<Ack> acks, long seq, LinkedHashMap<String, Long> alarms) {
+    public Change(String room, long epoch, LinkedHashMap<String, String> values, List<Event> events, List<Ack> acks,
+                  long seq) {
+      this(room, epoch, values, events, acks, seq, new LinkedHashMap<>());
+    }
+
     public boolean isEmpty() {
-      return values.isEmpty() && events.isEmpty() && acks.isEmpty();
+      return values.isEmpty() && events.isEmpty() && acks.isEmpty() && alarms.isEmpty();
     }
   }
 
   /** A room as an activation finds it: its new epoch, seq, storage (JSON text by key), retained events and ACKs. */
   public record Loaded(long epoch, long seq, TreeMap<String, String> values, List<Event> events,
-                       LinkedHashMap<String, Long> acks) {}
+                       LinkedHashMap<String, Long> acks, TreeMap<String, Long> alarms) {}
 
   /** A commit refused because a newer activation of the room exists. */
   public static final class FencedException extends RuntimeException {
@@ -64,6 +69,8 @@ public final class LogicArchive implements AutoCloseable {
   private record Commit(Change change, CompletableFuture<Void> done) implements Task {}
 
   private record Exists(String room, CompletableFuture<Boolean> done) implements Task {}
+
+  private record Due(long upTo, int limit, CompletableFuture<List<String>> done) implements Task {}
 
   private record Stop() implements Task {}
 
@@ -109,6 +116,9 @@ public final class LogicArchive implements AutoCloseable {
           + "ts BIGINT NOT NULL, body VARCHAR(1000000) NOT NULL, PRIMARY KEY (room, seq))");
       st.execute("CREATE TABLE IF NOT EXISTS logic_acks (room VARCHAR(100) NOT NULL, k VARCHAR(400) NOT NULL, "
           + "n BIGINT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (room, k))");
+      st.execute("CREATE TABLE IF NOT EXISTS logic_alarms (room VARCHAR(100) NOT NULL, name VARCHAR(200) NOT NULL, "
+          + "due BIGINT NOT NULL, PRIMARY KEY (room, name))");
+      st.execute("CREATE INDEX IF NOT EXISTS logic_alarms_due ON logic_alarms (due)");
     }
   }
 
@@ -125,6 +135,14 @@ public final class LogicArchive implements AutoCloseable {
   /** Commits a room's writes if {@code change.epoch()} is still its epoch; fails with FencedException if not. */
   public CompletableFuture<Void> commit(Change change) {
     return submit(new Commit(change, new CompletableFuture<>()), Commit::done);
+  }
+
+  /**
+   * The rooms with an alarm due at {@code upTo} (ms since the epoch) or before, the most overdue
+   * first, at most {@code limit}.
+   */
+  public CompletableFuture<List<String>> due(long upTo, int limit) {
+    return submit(new Due(upTo, limit, new CompletableFuture<>()), Due::done);
   }
 
   /** Whether the store holds the room (it was activated once). */
@@ -176,6 +194,8 @@ public final class LogicArchive implements AutoCloseable {
               activate(a);
             } else if (t instanceof Exists e) {
               exists(e);
+            } else if (t instanceof Due d) {
+              due(d);
             }
           }
         }
@@ -200,6 +220,8 @@ public final class LogicArchive implements AutoCloseable {
         c.done().completeExceptionally(e);
       } else if (t instanceof Exists x) {
         x.done().completeExceptionally(e);
+      } else if (t instanceof Due d) {
+        d.done().completeExceptionally(e);
       }
     }
   }
@@ -266,8 +288,17 @@ public final class LogicArchive implements AutoCloseable {
           }
         }
       }
+      TreeMap<String, Long> alarms = new TreeMap<>();
+      try (PreparedStatement q = db.prepareStatement("SELECT name, due FROM logic_alarms WHERE room = ?")) {
+        q.setString(1, a.room());
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            alarms.put(rs.getString(1), rs.getLong(2));
+          }
+        }
+      }
       RoomArchive.commit(db);
-      a.done().complete(new Loaded(epoch, seq, values, events, acks));
+      a.done().complete(new Loaded(epoch, seq, values, events, acks, alarms));
     } catch (SQLException e) {
       rollback();
       a.done().completeExceptionally(e);
@@ -285,6 +316,26 @@ public final class LogicArchive implements AutoCloseable {
       }
     } catch (SQLException e) {
       x.done().completeExceptionally(e);
+    }
+  }
+
+  private void due(Due d) {
+    try (PreparedStatement q = db.prepareStatement(
+        "SELECT room, MIN(due) AS first FROM logic_alarms WHERE due <= ? GROUP BY room ORDER BY first LIMIT ?")) {
+      q.setLong(1, d.upTo());
+      q.setInt(2, d.limit());
+      List<String> rooms = new ArrayList<>();
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          rooms.add(rs.getString(1));
+        }
+      }
+      if (!db.getAutoCommit()) {
+        db.commit();
+      }
+      d.done().complete(rooms);
+    } catch (SQLException e) {
+      d.done().completeExceptionally(e);
     }
   }
 
@@ -393,6 +444,24 @@ public final class LogicArchive implements AutoCloseable {
         prune.setString(1, room);
         prune.setLong(2, acks - historyLimit);
         prune.executeUpdate();
+      }
+    }
+    if (!ch.alarms().isEmpty()) {
+      try (PreparedStatement del = db.prepareStatement("DELETE FROM logic_alarms WHERE room = ? AND name = ?");
+           PreparedStatement ins = db.prepareStatement("INSERT INTO logic_alarms (room, name, due) VALUES (?, ?, ?)")) {
+        for (Map.Entry<String, Long> e : ch.alarms().entrySet()) {
+          del.setString(1, room);
+          del.setString(2, e.getKey());
+          del.addBatch();
+          if (e.getValue() != null) {
+            ins.setString(1, room);
+            ins.setString(2, e.getKey());
+            ins.setLong(3, e.getValue());
+            ins.addBatch();
+          }
+        }
+        del.executeBatch();
+        ins.executeBatch();
       }
     }
     try (PreparedStatement up = db.prepareStatement("UPDATE logic_rooms SET seq = ?, acks = ? WHERE room = ?")) {

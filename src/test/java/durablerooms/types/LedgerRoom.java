@@ -53,8 +53,24 @@ public final class LedgerRoom implements RoomType {
           case "attach" -> from.setAttachment(message.getJsonObject("value"));
           case "whoami" -> from.send(new JsonObject().put("type", "whoami").put("attachment", from.attachment()));
           case "kick" -> from.close(4001, "kicked");
+          case "alarm" -> room.alarms().set(message.getString("name"),
+              java.time.Instant.now().plusMillis(message.getLong("inMs")));
+          case "alarms" -> from.send(new JsonObject().put("type", "alarms")
+              .put("names", new io.vertx.core.json.JsonArray(new java.util.ArrayList<>(room.alarms().list().keySet()))));
+          case "cancel" -> room.alarms().cancel(message.getString("name"));
           default -> from.send(new JsonObject().put("type", "unknown"));
         }
+      }
+
+      /** Publishes the alarm (with how late it ran); an alarm whose name starts with "bad" always throws. */
+      @Override
+      public void onAlarm(RoomContext room, String alarm) {
+        Object fired = room.storage().get("fired:" + alarm);
+        room.storage().put("fired:" + alarm, fired == null ? 1 : ((Number) fired).intValue() + 1);
+        if (alarm.startsWith("bad")) {
+          throw new IllegalStateException("this alarm always fails");
+        }
+        room.publish(new JsonObject().put("type", "alarm").put("name", alarm));
       }
 
       @Override
