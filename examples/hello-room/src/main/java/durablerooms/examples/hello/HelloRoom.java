@@ -51,8 +51,8 @@ public final class HelloRoom implements RoomType {
     }
 
     private static long count(RoomContext room) {
-      Object stored = room.storage().get("count"); // null until the first increment
-      return stored == null ? 0 : ((Number) stored).longValue();
+      // null until the first increment
+      return room.storage().get("count") instanceof Number n ? n.longValue() : 0;
     }
   }
 }
