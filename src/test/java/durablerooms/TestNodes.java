@@ -27,6 +27,9 @@ final class TestNodes {
     env.put("ROOMS_CLUSTER_PORT", String.valueOf(clusterPort));
     env.put("ROOMS_HTTP_PORT", String.valueOf(freePort()));
     env.put("ROOMS_DATA_DIR", Path.of("target", "test-data", clusterName).toString());
+    // a folder of its own that does not exist: a developer's plugins/ (README) must not change
+    // which room types the tests' nodes serve; PluginTest sets the one it tests
+    env.put("ROOMS_PLUGINS_DIR", Path.of("target", "test-data", clusterName, "plugins").toString());
     // tests poll the HTTP API every 20 ms from one address; HttpLimitsTest sets the rate it tests
     env.put("ROOMS_API_RATE_PER_SEC", "1000");
     env.put("ROOMS_API_BURST", "1000");

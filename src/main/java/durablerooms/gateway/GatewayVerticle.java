@@ -140,6 +140,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.getWithRegex("/api/(nodes|rooms)").handler(GatewayVerticle::allowAnyOrigin);
     router.route("/api/*").handler(this::apiRate);
     router.get("/api/nodes").handler(api::nodes);
+    router.get("/api/types").handler(api::types);
     router.get("/api/rooms").handler(api::rooms);
     router.get("/api/rooms/:room").handler(api::room);
     router.get("/api/rooms/:room/messages").handler(api::messages);

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The HTTP API: read-only views of the nodes, the rooms, their members and history. */
+/** The HTTP API: read-only views of the nodes, the room types, the rooms, their members and history. */
 final class HttpApi {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final int MAX_PAGE = 1000;
@@ -72,6 +72,11 @@ final class HttpApi {
       answers.stream().map(f -> f.result()).filter(o -> o != null).forEach(list::add);
       ctx.json(new JsonObject().put("nodes", list));
     });
+  }
+
+  /** The room types this node serves, chat first: what may stand in {@code /rooms/{type}/{room}}. */
+  void types(RoutingContext ctx) {
+    ctx.json(new JsonObject().put("types", new JsonArray(node.host().types().names())));
   }
 
   /**

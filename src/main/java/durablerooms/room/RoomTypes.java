@@ -6,10 +6,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,17 +62,42 @@ public final class RoomTypes {
   public static RoomTypes of(List<RoomType> found) {
     Map<String, RoomType> types = new TreeMap<>();
     for (RoomType t : found) {
-      String name = t.name();
-      if (name == null || !NAME.matcher(name).matches()) {
-        throw new ConfigException("room type " + t.getClass().getName() + ": name '" + name
-            + "' must match [a-z][a-z0-9-]{0,31}");
+      String name;
+      try {
+        name = t.name();
+      } catch (RuntimeException e) {
+        throw new ConfigException(describe(t) + ": name() failed: " + e);
       }
-      if (name.equals(CHAT) || types.containsKey(name)) {
-        throw new ConfigException("room type " + t.getClass().getName() + ": the name '" + name + "' is taken");
+      if (name == null || !NAME.matcher(name).matches()) {
+        throw new ConfigException(describe(t) + ": its name '" + name + "' must match [a-z][a-z0-9-]{0,31}");
+      }
+      if (name.equals(CHAT)) {
+        throw new ConfigException(describe(t) + ": the name '" + name + "' is taken by the built-in chat rooms");
+      }
+      if (types.containsKey(name)) {
+        throw new ConfigException(describe(t) + ": the name '" + name + "' is taken by " + describe(types.get(name)));
       }
       types.put(name, t);
     }
     return new RoomTypes(Map.copyOf(types));
+  }
+
+  /**
+   * A type's class and where it was loaded from (a jar of the plugins folder, or the class path):
+   * an operator whose node refuses to start learns which file to remove or fix.
+   */
+  private static String describe(RoomType t) {
+    CodeSource source = t.getClass().getProtectionDomain().getCodeSource();
+    URL location = source == null ? null : source.getLocation();
+    String where = "an unknown location";
+    if (location != null) {
+      try {
+        where = Path.of(location.toURI()).toString();
+      } catch (URISyntaxException | RuntimeException notAFile) {
+        where = location.toString();
+      }
+    }
+    return "room type " + t.getClass().getName() + " (from " + where + ")";
   }
 
   /** The type named {@code name} (not chat), or null. */
@@ -80,7 +107,7 @@ public final class RoomTypes {
 
   /** Whether a room of type {@code name} can be served here (chat included). */
   public boolean serves(String name) {
-    return CHAT.equals(name) || types.containsKey(name);
+    return CHAT.equals(name) || get(name) != null;
   }
 
   /** Every type's name, chat first, then in name order. */

@@ -1,0 +1,34 @@
+package durablerooms;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** GET /api/types: the room types a node serves. */
+class TypesApiTest {
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.with(Map.of());
+
+  @Test
+  @DisplayName("a node without plugins answers /api/types with chat alone, as JSON")
+  void aNodeWithoutPluginsServesChatAlone() throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + NODE.port() + "/api/types")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode());
+    assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("application/json"),
+        r.headers().firstValue("content-type").orElse("(none)"));
+    assertEquals(new JsonObject().put("types", new JsonArray().add("chat")), new JsonObject(r.body()));
+  }
+}
