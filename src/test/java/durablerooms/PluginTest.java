@@ -7,7 +7,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -65,7 +64,7 @@ class PluginTest {
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/api/types")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode());
-    assertEquals(new JsonObject().put("types", new JsonArray().add("chat").add("hello")), new JsonObject(r.body()));
+    assertEquals(new JsonObject().put("types", new JsonArray().add("chat").add("hello").add("ledger")), new JsonObject(r.body()));
   }
 
   @Test
@@ -120,7 +119,6 @@ class PluginTest {
   // --- the hello room over WebSocket ---------------------------------------------------------------
 
   @Test
-  @Disabled("needs the room-type engine")
   @DisplayName("a hello room counts in one order with ACKs, rolls back a handler that throws, and keeps the count")
   void helloRoomOverWebSocket(Vertx vertx) {
     String room = "r1-" + UUID.randomUUID().toString().substring(0, 8);
