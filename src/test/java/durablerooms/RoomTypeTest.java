@@ -20,10 +20,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * attachments and hibernation.
  */
 class RoomTypeTest {
+  private static final String API_KEY = "test-key-0123456789abcdef";
   @RegisterExtension
   static final NodeExtension NODE = NodeExtension.with(Map.of(
       "ROOMS_IDLE_TIMEOUT_MS", "400",
-      "ROOMS_STORAGE_MAX_BYTES", "4096"));
+      "ROOMS_STORAGE_MAX_BYTES", "4096",
+      "ROOMS_API_KEY", API_KEY));
   private static Vertx vertx;
 
   @BeforeAll
@@ -187,6 +189,52 @@ class RoomTypeTest {
     } catch (Exception e) {
       throw new AssertionError(e);
     }
+  }
+
+  private static java.net.http.HttpResponse<String> call(String path, String key, String body) throws Exception {
+    java.net.http.HttpRequest.Builder r = java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + NODE.port() + path))
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+    if (key != null) {
+      r.header("Authorization", "Bearer " + key);
+    }
+    return java.net.http.HttpClient.newHttpClient().send(r.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void aCallFromOutsideRunsInTheRoomAndAnswersOnceCommitted() throws Exception {
+    try (WsClient a = join("called", "")) {
+      var r = call("/api/rooms/ledger/called", API_KEY, "{\"n\":5}");
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals(5, new JsonObject(r.body()).getInteger("total"));
+      JsonObject event = a.nextOfType("total");
+      assertEquals(5, event.getInteger("total"));
+      assertEquals(new JsonObject(r.body()).getLong("seq"), event.getLong("seq"));
+      assertEquals(8, new JsonObject(call("/api/rooms/ledger/called", API_KEY, "{\"n\":3}").body()).getInteger("total"));
+
+      var refused = call("/api/rooms/ledger/called", API_KEY, "{\"op\":\"refuse\"}");
+      assertEquals(409, refused.statusCode());
+      assertEquals("conflict", new JsonObject(refused.body()).getString("code"));
+      a.send(op("refuse").put("id", "r1"));
+      JsonObject error = a.nextOfType("ERROR");
+      assertEquals("not_yours", error.getString("code"), "a refusal reaches a WebSocket client with its code");
+      assertEquals("r1", error.getString("id"));
+    }
+    assertEquals(401, call("/api/rooms/ledger/called", null, "{}").statusCode());
+    assertEquals(401, call("/api/rooms/ledger/called", "test-key-0123456789abcdeX", "{}").statusCode());
+    assertEquals(404, call("/api/rooms/nosuchtype/called", API_KEY, "{}").statusCode());
+    assertEquals(404, call("/api/rooms/chat/called", API_KEY, "{}").statusCode());
+    assertEquals(400, call("/api/rooms/ledger/called", API_KEY, "[1,2]").statusCode());
+    assertEquals(400, call("/api/rooms/ledger/bad%20name", API_KEY, "{}").statusCode());
+  }
+
+  @Test
+  void aCallWakesASleepingRoom() throws Exception {
+    String key = "ledger/dozing";
+    assertEquals(200, call("/api/rooms/ledger/dozing", API_KEY, "{\"n\":1}").statusCode());
+    TestNodes.eventually(10_000, "the room sleeps", () -> !NODE.node().host().isActive(key));
+    var r = call("/api/rooms/ledger/dozing", API_KEY, "{\"n\":1}");
+    assertEquals(2, new JsonObject(r.body()).getInteger("total"), "its storage was kept while it slept");
   }
 
   @Test

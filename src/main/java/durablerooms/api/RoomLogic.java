@@ -27,6 +27,15 @@ public interface RoomLogic {
   /** A connection left (closed, or its node died); it is no longer in {@link RoomContext#connections()}. */
   default void onClose(RoomContext room, Connection conn) {}
 
-  /** A scheduled alarm is due. */
+  /** An alarm the room set is due (see {@link Alarms}). */
   default void onAlarm(RoomContext room, String alarm) {}
+
+  /**
+   * A call from outside ({@code POST /api/rooms/{type}/{room}} with the API key): answers with the
+   * returned object once the handler's commit is durable. Throw {@link RoomException} to refuse
+   * with a status and code. By default a room takes no calls (404).
+   */
+  default JsonObject onRequest(RoomContext room, JsonObject body) {
+    throw new RoomException(404, "no_requests", "this room type takes no requests");
+  }
 }

@@ -14,7 +14,7 @@ import java.util.List;
 public final class WireCodec implements MessageCodec<Wire, Wire> {
   private static final byte JOIN = 1, LEAVE = 2, SAY = 3, RENAME = 4, TYPING = 5, PAGE = 6, DELIVERY = 7, PURGE = 8,
       REPLICATE = 9, FENCED = 10, COLLECT = 11, HELD = 12, DROP_REPLICA = 13,
-      READ_HISTORY = 14, SLICE = 15, CUSTOM = 16, WAKE = 17;
+      READ_HISTORY = 14, SLICE = 15, CUSTOM = 16, WAKE = 17, CALL = 18;
 
   /** Registers the codec and selects it for every Wire record. */
   public static void register(EventBus bus) {
@@ -42,6 +42,9 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
     } else if (w instanceof Wire.Wake wake) {
       b.appendByte(WAKE);
       str(b, wake.room());
+    } else if (w instanceof Wire.Call call) {
+      b.appendByte(CALL);
+      str(b, call.room()); str(b, call.json());
     } else if (w instanceof Wire.Rename r) {
       b.appendByte(RENAME);
       str(b, r.room()); str(b, r.connId()); str(b, r.name());
@@ -102,6 +105,8 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
         return new Wire.Custom(r.s(), r.s(), r.s(), r.s(), r.s());
       case WAKE:
         return new Wire.Wake(r.s());
+      case CALL:
+        return new Wire.Call(r.s(), r.s());
       case RENAME:
         return new Wire.Rename(r.s(), r.s(), r.s());
       case TYPING:

@@ -60,6 +60,7 @@ public record ServerConfig(
     String allowedOrigins,
     String privateRooms,
     String jwtSecret,
+    String apiKey,
     String logFormat) {
 
   /** The file read when no {@code -conf} is given; a node starts with the defaults without it. */
@@ -116,6 +117,7 @@ public record ServerConfig(
       new Setting("ROOMS_ALLOWED_ORIGINS", "allowedOrigins", "self,localhost", "Origins allowed to open a WebSocket (comma-separated); others: HTTP 403"),
       new Setting("ROOMS_PRIVATE_ROOMS", "privateRooms", "", "regex of private room names (whole name); empty = none"),
       new Setting("ROOMS_JWT_SECRET", "jwtSecret", "", "HS256 secret of private-room tokens (at least 32 bytes)"),
+      new Setting("ROOMS_API_KEY", "apiKey", "", "bearer key of calls into rooms (POST /api/rooms/{type}/{room}), at least 16 characters; empty = calls refused (403)"),
 
       // operations (docs/operations.md)
       new Setting("ROOMS_LOG_FORMAT", "logFormat", "text", "text: one readable line per event; json: one JSON object per line"));
@@ -263,6 +265,7 @@ public record ServerConfig(
         origins(v, "ROOMS_ALLOWED_ORIGINS"),
         regex(v, "ROOMS_PRIVATE_ROOMS"),
         v.get("ROOMS_JWT_SECRET") == null ? "" : v.get("ROOMS_JWT_SECRET"),
+        v.get("ROOMS_API_KEY") == null ? "" : v.get("ROOMS_API_KEY").trim(),
         oneOf(v, "ROOMS_LOG_FORMAT", "text", "json"));
     if (!c.privateRooms().isEmpty() && c.jwtSecret().isEmpty()) {
       throw new ConfigException(v.name("ROOMS_PRIVATE_ROOMS") + " is set: " + v.name("ROOMS_JWT_SECRET")
@@ -271,6 +274,9 @@ public record ServerConfig(
     // RFC 7518 3.2: an HS256 key must be at least as long as the hash (256 bits); never printed
     if (!c.jwtSecret().isEmpty() && c.jwtSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
       throw new ConfigException(v.name("ROOMS_JWT_SECRET") + ": must have at least 32 bytes");
+    }
+    if (!c.apiKey().isEmpty() && c.apiKey().length() < 16) {
+      throw new ConfigException(v.name("ROOMS_API_KEY") + ": must have at least 16 characters");
     }
     return c;
   }

@@ -31,6 +31,7 @@ import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
@@ -144,6 +145,8 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/api/rooms").handler(api::rooms);
     router.get("/api/rooms/:room").handler(api::room);
     router.get("/api/rooms/:room/messages").handler(api::messages);
+    router.post("/api/rooms/:type/:room").handler(BodyHandler.create(false).setBodyLimit(config.maxFrameBytes()))
+        .handler(api::call);
     router.get("/*").handler(GatewayVerticle::pageHeaders);
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router.errorHandler(500, this::internalError);
@@ -725,6 +728,11 @@ public final class GatewayVerticle extends VerticleBase {
 
   private String errorFrame(Connection conn, Throwable err, String id) {
     if (err instanceof ReplyException re) {
+      durablerooms.api.RoomException refusal = RoomFailure.refusal(re);
+      if (refusal != null) {
+        node.metrics().errorSent(ErrorCode.ROOM_ERROR);
+        return ServerFrames.error(refusal.code(), refusal.getMessage(), id);
+      }
       ErrorCode code = RoomFailure.clientError(re);
       if (code != null) {
         node.metrics().errorSent(code);

@@ -261,6 +261,78 @@ final class HttpApi {
     ctx.json(new JsonObject().put("error", "no such room"));
   }
 
+  /**
+   * {@code POST /api/rooms/{type}/{room}}: a call into a room of a user's type, which runs the
+   * room's {@code onRequest} (waking the room if it sleeps) and answers with what it returns once
+   * its writes are durable. Only with the node's API key (ROOMS_API_KEY) as a bearer token.
+   */
+  void call(RoutingContext ctx) {
+    String key = node.config().apiKey();
+    if (key.isEmpty()) {
+      answer(ctx, 403, "calls_disabled", "calls into rooms are off: set ROOMS_API_KEY on every node and send it as "
+          + "'Authorization: Bearer <key>'");
+      return;
+    }
+    String auth = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    String given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : "";
+    // compared in constant time: the time of a refusal says nothing of how much of the key was right
+    if (!java.security.MessageDigest.isEqual(given.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+      ctx.response().putHeader("WWW-Authenticate", "Bearer");
+      answer(ctx, 401, "unauthorized", "a call needs 'Authorization: Bearer <ROOMS_API_KEY>'");
+      return;
+    }
+    String type = ctx.pathParam("type");
+    String room = ctx.pathParam("room");
+    if (durablerooms.room.RoomTypes.CHAT.equals(type) || !node.host().types().serves(type)) {
+      answer(ctx, 404, "unknown_type", "no room type that takes calls is named so on this node; GET /api/types lists them");
+      return;
+    }
+    if (!Protocol.validRoomName(room)) {
+      answer(ctx, 400, "bad_request", "invalid room name: use 1 to 64 of A-Z a-z 0-9 _ . -");
+      return;
+    }
+    JsonObject body;
+    try {
+      Buffer raw = ctx.body().buffer();
+      body = raw == null || raw.length() == 0 ? new JsonObject() : raw.toJsonObject();
+    } catch (RuntimeException e) {
+      answer(ctx, 400, "bad_json", "the body must be a JSON object");
+      return;
+    }
+    node.rooms().call(new Wire.Call(durablerooms.room.RoomTypes.key(type, room), body.encode())).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(ar.result());
+        return;
+      }
+      if (ar.cause() instanceof io.vertx.core.eventbus.ReplyException re) {
+        durablerooms.api.RoomException refusal = durablerooms.room.RoomFailure.refusal(re);
+        if (refusal != null) {
+          answer(ctx, refusal.status(), refusal.code(), refusal.getMessage());
+          return;
+        }
+        durablerooms.protocol.ErrorCode code = durablerooms.room.RoomFailure.clientError(re);
+        if (code != null) {
+          int status = switch (code) {
+            case ROOM_ERROR -> 500;
+            case STORAGE_FULL -> 507;
+            case ROOM_FULL, UNAVAILABLE -> 503;
+            default -> 400;
+          };
+          answer(ctx, status, code.wire(), re.getMessage());
+          return;
+        }
+      }
+      LOG.info("call into room {}/{}: {}", type, room, ar.cause().toString());
+      answer(ctx, 503, "unavailable", "the room is unavailable; retry");
+    });
+  }
+
+  private static void answer(RoutingContext ctx, int status, String code, String message) {
+    ctx.response().setStatusCode(status);
+    ctx.json(new JsonObject().put("code", code).put("message", message));
+  }
+
   private static void fail(RoutingContext ctx, Throwable err) {
     LOG.warn("{} {} failed", ctx.request().method(), ctx.request().path(), err);
     ctx.response().setStatusCode(503);

@@ -37,7 +37,7 @@ public final class RoomClient {
   private final Map<String, Set<InFlight>> inFlight = new ConcurrentHashMap<>();
 
   /** A command waiting for a node's answer, and the context its sender continues on. */
-  private record InFlight(Context context, Promise<Void> reply) {}
+  private record InFlight(Context context, Promise<Object> reply) {}
 
   public RoomClient(Vertx vertx, String nodeId, RoomHost host, long timeoutMs, Supplier<Set<String>> liveNodes) {
     this.vertx = vertx;
@@ -49,6 +49,11 @@ public final class RoomClient {
 
   public Future<Void> send(Wire.RoomCommand cmd) {
     return attempt(cmd, 1);
+  }
+
+  /** A call into a room of a user's type; completes with the room's answer (JSON text). */
+  public Future<String> call(Wire.Call call) {
+    return attempt(call, 1);
   }
 
   /**
@@ -68,7 +73,8 @@ public final class RoomClient {
   }
 
   /** A request to {@code target}'s room inbox, failed early by {@link #nodeLeft} if that node leaves first. */
-  private Future<Void> request(String target, Wire.RoomCommand cmd) {
+  @SuppressWarnings("unchecked")
+  private <T> Future<T> request(String target, Wire.RoomCommand cmd) {
     Context context = vertx.getOrCreateContext();
     InFlight f = new InFlight(context, Promise.promise());
     Set<InFlight> waiting = inFlight.computeIfAbsent(target, t -> ConcurrentHashMap.newKeySet());
@@ -76,7 +82,7 @@ public final class RoomClient {
     vertx.eventBus().request(Addresses.roomInbox(target), cmd, options).onComplete(ar -> {
       waiting.remove(f);
       if (ar.succeeded()) {
-        f.reply().tryComplete();
+        f.reply().tryComplete(ar.result().body());
       } else {
         f.reply().tryFail(ar.cause());
       }
@@ -84,17 +90,17 @@ public final class RoomClient {
     if (!liveNodes.get().contains(target) && inFlight.remove(target, waiting)) {
       failWaiting(target, waiting); // it left between the check in attempt and the registration above
     }
-    return f.reply().future();
+    return (Future<T>) f.reply().future();
   }
 
-  private Future<Void> attempt(Wire.RoomCommand cmd, int n) {
+  private <T> Future<T> attempt(Wire.RoomCommand cmd, int n) {
     String owner = owners.get(cmd.room(), nodeId);
     if (!owner.equals(nodeId) && !liveNodes.get().contains(owner)) {
       owners.remove(cmd.room(), owner); // the owner left: this node's host takes the room over
       owner = nodeId;
     }
     String target = owner;
-    Future<Void> reply = owner.equals(nodeId) ? host.submitHere(cmd, vertx.getOrCreateContext()) : null;
+    Future<T> reply = owner.equals(nodeId) ? host.submitHere(cmd, vertx.getOrCreateContext()) : null;
     if (reply == null) {
       reply = request(target, cmd);
     }

@@ -90,7 +90,12 @@ public final class ServerFrames {
   }
 
   public static String error(ErrorCode code, String message, String id) {
-    JsonObject o = new JsonObject().put("type", "ERROR").put("code", code.wire()).put("message", message);
+    return error(code.wire(), message, id);
+  }
+
+  /** An ERROR frame with a code of the room's logic (a refusal) or of the platform. */
+  public static String error(String code, String message, String id) {
+    JsonObject o = new JsonObject().put("type", "ERROR").put("code", code).put("message", message);
     if (id != null) {
       o.put("id", id);
     }

@@ -12,6 +12,12 @@ public interface HostedRoom {
   /** Runs a command on the room's event loop; completes on {@code replyContext} once its output went out. */
   Future<Void> submit(Wire.RoomCommand command, Context replyContext);
 
+  /** Runs a call from outside on the room's event loop; completes with its answer (JSON text) once its output went out. */
+  default Future<String> call(Wire.Call call, Context replyContext) {
+    return Future.failedFuture(RoomFailure.client(durablerooms.protocol.ErrorCode.BAD_REQUEST,
+        "this room takes no calls"));
+  }
+
   /** How long the room has had no command in progress, in nanoseconds (0 while one is); any thread. */
   long idleNanos(long now);
 

@@ -1,6 +1,7 @@
 package durablerooms.room;
 
 import durablerooms.api.RoomContext;
+import durablerooms.api.RoomException;
 import durablerooms.api.RoomLogic;
 import durablerooms.api.RoomType;
 import durablerooms.api.StorageFullException;
@@ -222,9 +223,7 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
     JsonObject json = new JsonObject(c.json());
     Handled h = handle("onMessage", ackKey, (ctx, tx) -> logic.onMessage(ctx, tx.connection(from.id()), json));
     if (h.failure() != null) {
-      ErrorCode code = h.failure() instanceof StorageFullException ? ErrorCode.STORAGE_FULL : ErrorCode.ROOM_ERROR;
-      String why = code == ErrorCode.STORAGE_FULL ? h.failure().getMessage() : "the room's logic failed: nothing of it was kept";
-      return h.output().compose(v -> Future.failedFuture(RoomFailure.client(code, why)));
+      return h.output().compose(v -> Future.failedFuture(failure(h.failure())));
     }
     if (c.id() == null) {
       return h.output();
@@ -305,6 +304,47 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
     });
   }
 
+  /** What the client learns of a handler that threw: the logic's refusal, storage_full, or room_error. */
+  private static Throwable failure(Throwable thrown) {
+    if (thrown instanceof RoomException refusal) {
+      return RoomFailure.refused(refusal);
+    }
+    if (thrown instanceof StorageFullException) {
+      return RoomFailure.client(ErrorCode.STORAGE_FULL, thrown.getMessage());
+    }
+    return RoomFailure.client(ErrorCode.ROOM_ERROR, "the room's logic failed: nothing of it was kept");
+  }
+
+  @Override
+  public Future<String> call(Wire.Call call, Context replyContext) {
+    Promise<String> reply = Promise.promise();
+    context.runOnContext(v -> runCall(call).onComplete(ar -> replyContext.runOnContext(x -> reply.handle(ar))));
+    return reply.future();
+  }
+
+  /** A call from outside: onRequest as a transaction; its answer once its writes are durable. */
+  private Future<String> runCall(Wire.Call call) {
+    if (stopping) {
+      return Future.failedFuture(RoomFailure.notOwner(""));
+    }
+    if (gate.broken()) {
+      return Future.failedFuture(RoomFailure.unavailable("room is moving"));
+    }
+    inProgress++;
+    JsonObject body = new JsonObject(call.json());
+    String[] answer = {null};
+    Handled h = handle("onRequest", (ctx, tx) -> {
+      JsonObject out = logic.onRequest(ctx, body);
+      answer[0] = out == null ? "{}" : out.encode();
+    });
+    Future<String> done = h.failure() == null ? h.output().map(v -> answer[0])
+        : h.output().compose(v -> Future.failedFuture(failure(h.failure())));
+    return done.andThen(ar -> {
+      inProgress--;
+      lastActive = System.nanoTime();
+    });
+  }
+
   private static String ack(String id, long seq) {
     return new JsonObject().put("type", "ACK").put("id", id).put("seq", seq).encode();
   }
@@ -333,7 +373,7 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
       body.run(tx.context(), tx);
     } catch (RuntimeException | StackOverflowError e) {
       tx.close();
-      if (e instanceof StorageFullException) {
+      if (e instanceof StorageFullException || e instanceof RoomException) {
         LOG.info("room {}: {} refused: {}", key, what, e.getMessage());
       } else {
         LOG.warn("room {}: {} threw; its writes and frames are discarded", key, what, e);

@@ -136,7 +136,7 @@ public final class RoomHost extends VerticleBase {
     }
     dispatch(msg.body()).onComplete(ar -> {
       if (ar.succeeded()) {
-        msg.reply(null);
+        msg.reply(ar.result()); // null, or a call's answer
       } else {
         ReplyException re = asRoomFailure(msg.body().room(), ar.cause());
         msg.fail(re.failureCode(), re.getMessage());
@@ -153,9 +153,13 @@ public final class RoomHost extends VerticleBase {
     return RoomFailure.unavailable("room unavailable");
   }
 
-  /** Runs the command on the room's loop, timed from {@code started} (which includes any activation). */
-  private Future<Void> submit(HostedRoom v, Wire.RoomCommand cmd, Context replyContext, long started) {
-    return v.submit(cmd, replyContext).andThen(ar -> metrics.roomCommandProcessed(started));
+  /**
+   * Runs the command on the room's loop, timed from {@code started} (which includes any
+   * activation); completes with null, or with a call's answer.
+   */
+  private Future<?> submit(HostedRoom v, Wire.RoomCommand cmd, Context replyContext, long started) {
+    Future<?> done = cmd instanceof Wire.Call call ? v.call(call, replyContext) : v.submit(cmd, replyContext);
+    return done.andThen(ar -> metrics.roomCommandProcessed(started));
   }
 
   /**
@@ -163,12 +167,13 @@ public final class RoomHost extends VerticleBase {
    * the event-bus hops through this host; null when the room is not active here (or the node is
    * recovering from a pause): then the command goes through the host as usual.
    */
-  public Future<Void> submitHere(Wire.RoomCommand cmd, Context replyContext) {
+  @SuppressWarnings("unchecked")
+  public <T> Future<T> submitHere(Wire.RoomCommand cmd, Context replyContext) {
     HostedRoom v = active.get(cmd.room());
     if (v == null || !healthy.getAsBoolean()) {
       return null;
     }
-    return submit(v, cmd, replyContext, System.nanoTime())
+    return (Future<T>) submit(v, cmd, replyContext, System.nanoTime())
         .recover(err -> Future.failedFuture(asRoomFailure(cmd.room(), err)));
   }
 
@@ -197,7 +202,7 @@ public final class RoomHost extends VerticleBase {
     return rooms.values().stream().map(e -> e.verticle).filter(Objects::nonNull);
   }
 
-  private Future<Void> dispatch(Wire.RoomCommand cmd) {
+  private Future<?> dispatch(Wire.RoomCommand cmd) {
     if (!healthy.getAsBoolean()) {
       return Future.failedFuture(RoomFailure.unavailable("node is recovering from a pause"));
     }

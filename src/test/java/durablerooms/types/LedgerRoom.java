@@ -53,6 +53,7 @@ public final class LedgerRoom implements RoomType {
           case "attach" -> from.setAttachment(message.getJsonObject("value"));
           case "whoami" -> from.send(new JsonObject().put("type", "whoami").put("attachment", from.attachment()));
           case "kick" -> from.close(4001, "kicked");
+          case "refuse" -> throw new durablerooms.api.RoomException("not_yours", "that is not yours");
           case "alarm" -> room.alarms().set(message.getString("name"),
               java.time.Instant.now().plusMillis(message.getLong("inMs")));
           case "alarms" -> from.send(new JsonObject().put("type", "alarms")
@@ -71,6 +72,19 @@ public final class LedgerRoom implements RoomType {
           throw new IllegalStateException("this alarm always fails");
         }
         room.publish(new JsonObject().put("type", "alarm").put("name", alarm));
+      }
+
+      /** A call adds {@code n} to the stored total and publishes it; {@code {"op":"refuse"}} is refused with 409. */
+      @Override
+      public JsonObject onRequest(RoomContext room, JsonObject body) {
+        if ("refuse".equals(body.getString("op"))) {
+          throw new durablerooms.api.RoomException(409, "conflict", "refused on purpose");
+        }
+        Object total = room.storage().get("total");
+        long sum = (total == null ? 0 : ((Number) total).longValue()) + body.getLong("n", 0L);
+        room.storage().put("total", sum);
+        long seq = room.publish(new JsonObject().put("type", "total").put("total", sum));
+        return new JsonObject().put("total", sum).put("seq", seq);
       }
 
       @Override
