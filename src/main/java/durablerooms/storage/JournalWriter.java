@@ -88,7 +88,7 @@ final class JournalWriter {
     queue.drainTo(waiting);
   }
 
-  /** Bytes ever journaled; read by another thread only once this one has ended. */
+  /** Bytes ever journaled; another thread reads it after joining this one (see RoomArchive.close). */
   long written() {
     return written;
   }
