@@ -44,8 +44,29 @@ public record BenchOptions(
   /** Which frame makes a member "joined": SYSTEM for the seed protocol, PRESENCE for Durable Rooms. */
   public enum Protocol { AUTO, SEED, ROOMS }
 
-  /** The scenarios of docs/benchmarks.md, each a preset of the options. */
-  public enum Scenario { NONE, FANOUT, BIGROOM, IDLE, COLD, WAKE }
+  /**
+   * The scenarios of docs/benchmarks.md, found by name ({@code --scenario}), each with its preset of
+   * the options: those given on the command line win. What each one runs is in {@link Scenarios}.
+   */
+  public enum Scenario {
+    NONE(Map.of()),
+    FANOUT(Map.of("rooms", "50", "members", "20", "ladder", "2,5,10,15,20,25,30,35,40,50", "warmup", "3")),
+    BIGROOM(Map.of("rooms", "1", "members", "500", "rate", "0.5", "duration", "20", "warmup", "5")),
+    IDLE(Map.of("rooms", "100", "members", "100", "rate", "0", "connect-rate", "1000")),
+    COLD(Map.of("rooms", "200", "members", "1", "rate", "0", "connect-rate", "50")),
+    WAKE(Map.of("rooms", "200", "members", "2", "rate", "0", "connect-rate", "200"));
+
+    private final Map<String, String> preset;
+
+    Scenario(Map<String, String> preset) {
+      this.preset = preset;
+    }
+
+    /** The scenario's options, by their names on the command line. */
+    public Map<String, String> preset() {
+      return preset;
+    }
+  }
 
   public static final int MAX_CLIENTS = 100_000;
   private static final Set<String> FLAGS = Set.of("json", "ack");
@@ -111,7 +132,7 @@ public record BenchOptions(
     }
     Scenario scenario = enumValue(Scenario.class, given.getOrDefault("scenario", "none"), "scenario");
     Map<String, String> v = new LinkedHashMap<>(defaults());
-    v.putAll(preset(scenario));
+    v.putAll(scenario.preset());
     v.putAll(given);
     return build(scenario, v);
   }
@@ -139,47 +160,6 @@ public record BenchOptions(
     d.put("hibernate-timeout", "120");
     d.put("settle", "5");
     return d;
-  }
-
-  /** A scenario's preset; options given on the command line override it. */
-  static Map<String, String> preset(Scenario s) {
-    Map<String, String> p = new LinkedHashMap<>();
-    switch (s) {
-      case FANOUT:
-        p.put("rooms", "50");
-        p.put("members", "20");
-        p.put("ladder", "2,5,10,15,20,25,30,35,40,50");
-        p.put("warmup", "3");
-        break;
-      case BIGROOM:
-        p.put("rooms", "1");
-        p.put("members", "500");
-        p.put("rate", "0.5");
-        p.put("duration", "20");
-        p.put("warmup", "5");
-        break;
-      case IDLE:
-        p.put("rooms", "100");
-        p.put("members", "100");
-        p.put("rate", "0");
-        p.put("connect-rate", "1000");
-        break;
-      case COLD:
-        p.put("rooms", "200");
-        p.put("members", "1");
-        p.put("rate", "0");
-        p.put("connect-rate", "50");
-        break;
-      case WAKE:
-        p.put("rooms", "200");
-        p.put("members", "2");
-        p.put("rate", "0");
-        p.put("connect-rate", "200");
-        break;
-      default:
-        break;
-    }
-    return p;
   }
 
   private static BenchOptions build(Scenario scenario, Map<String, String> v) throws UsageException {

@@ -96,7 +96,7 @@ public record StepResult(
             ackMicros.getValueAtPercentile(50) / 1000.0, ackMicros.getValueAtPercentile(99) / 1000.0),
         serverCpuPct < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%% (%.2f us per delivery)", serverCpuPct,
             delivered == 0 ? 0 : serverCpuSec * 1e6 / delivered),
-        generatorCpuPct, load1, LoadGenerator.cpuPressure());
+        generatorCpuPct, load1, ProcStats.cpuPressure());
   }
 
   static double round(double d) {

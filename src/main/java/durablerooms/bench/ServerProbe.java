@@ -1,0 +1,95 @@
+package durablerooms.bench;
+
+import durablerooms.bench.BenchOptions.Protocol;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+import static durablerooms.bench.LoadGenerator.SEC;
+import static durablerooms.bench.LoadGenerator.pause;
+
+/** What the generator asks the servers over HTTP: which protocol they speak, and which of the run's rooms are active. */
+final class ServerProbe {
+  private final Vertx vertx;
+  private final BenchOptions opts;
+  private final PrintStream log;
+
+  ServerProbe(Vertx vertx, BenchOptions opts, PrintStream log) {
+    this.vertx = vertx;
+    this.opts = opts;
+    this.log = log;
+  }
+
+  /** The node's protocol: --protocol if given, else ROOMS if it answers GET /health with 200. */
+  Protocol detect(URI url) {
+    if (opts.protocol() != Protocol.AUTO) {
+      return opts.protocol();
+    }
+    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000));
+    try {
+      int status = http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(url.getHost())
+              .setPort(url.getPort()).setURI("/health").setTimeout(2000))
+          .compose(req -> req.send().map(resp -> resp.statusCode()))
+          .toCompletionStage().toCompletableFuture().get(3, TimeUnit.SECONDS);
+      return status == 200 ? Protocol.ROOMS : Protocol.SEED;
+    } catch (Exception e) {
+      return Protocol.SEED;
+    } finally {
+      http.close();
+    }
+  }
+
+  /** Polls GET /api/rooms on the first node until none of this run's rooms is active. */
+  boolean awaitHibernation() throws Exception {
+    long deadline = System.nanoTime() + Math.round(opts.hibernateTimeoutSec() * SEC);
+    while (System.nanoTime() < deadline) {
+      long active = activeRooms();
+      log.printf(Locale.ROOT, "  waiting for hibernation: %d of %d rooms active%n", active, opts.rooms());
+      if (active == 0) {
+        return true;
+      }
+      pause(1);
+    }
+    return false;
+  }
+
+  /**
+   * How many of this run's rooms the server reports active (its /api/rooms, read a page at a time
+   * from the run's prefix on, until the names leave it).
+   */
+  long activeRooms() throws Exception {
+    URI u = opts.urls().get(0);
+    HttpClient http = vertx.createHttpClient();
+    String prefix = opts.roomPrefix() + "-";
+    try {
+      long active = 0;
+      String after = prefix;
+      while (after != null) {
+        String path = "/api/rooms?limit=1000&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8);
+        JsonObject body = http.request(HttpMethod.GET, u.getPort(), u.getHost(), path)
+            .compose(req -> req.send().compose(resp -> resp.body()))
+            .map(Buffer::toJsonObject)
+            .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        List<JsonObject> page = body.getJsonArray("rooms").stream().map(o -> (JsonObject) o).toList();
+        List<JsonObject> ours = page.stream().filter(r -> r.getString("room", "").startsWith(prefix)).toList();
+        active += ours.stream().filter(r -> r.getBoolean("active", true)).count();
+        after = ours.size() == page.size() ? body.getString("next") : null;
+      }
+      return active;
+    } finally {
+      http.close();
+    }
+  }
+}
