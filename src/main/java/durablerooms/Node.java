@@ -23,6 +23,8 @@ import durablerooms.metrics.RoomMetrics;
 import durablerooms.room.Durability;
 import durablerooms.room.RoomHost;
 import durablerooms.room.RoomTypes;
+import durablerooms.room.Webhooks;
+import durablerooms.cluster.WebhookSender;
 import durablerooms.storage.DataFolder;
 import durablerooms.storage.EmbeddedStore;
 import durablerooms.storage.LogicArchive;
@@ -92,6 +94,8 @@ public final class Node {
   private static final long ALARM_SCAN_MS = 250;
   private static final int ALARM_WAKES_PER_SCAN = 1000;
   private boolean scanningAlarms;
+  /** Delivers the cluster's webhooks while this node is the oldest (null: no ROOMS_WEBHOOK_URL). */
+  private WebhookSender webhookSender;
   /** The methods of RFC 9110 and PATCH: the only values of the {@code method} label besides OTHER. */
   private static final Set<String> LABELLED_METHODS =
       Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
@@ -147,7 +151,7 @@ public final class Node {
     LogicArchive logicArchive;
     try {
       logicArchive = LogicArchive.open(config.effectiveStoreUrl(), config.storeUser(), config.storePassword(),
-          config.historyLimit());
+          config.historyLimit(), config.webhookMaxPending());
     } catch (Exception e) {
       archive.close();
       return Future.failedFuture(new ConfigException("room store " + config.effectiveStoreUrl() + ": " + e.getMessage()));
@@ -222,7 +226,16 @@ public final class Node {
         Math.max(100, config.requestTimeoutMs() / 4));
     host = new RoomHost(nodeId, store, replicas, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), config.historyLimit(),
         config.maxMembers(), Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)), metrics,
-        types, logicArchive, config.storageMaxBytes());
+        types, logicArchive, config.storageMaxBytes(), new Webhooks(logicArchive, !config.webhookUrl().isEmpty()));
+    logicArchive.onHooksDropped(n -> {
+      LOG.warn("{} webhooks dropped: more than ROOMS_WEBHOOK_MAX_PENDING={} waited for the receiver",
+          n, config.webhookMaxPending());
+      metrics.webhooksDropped(n);
+    });
+    if (!config.webhookUrl().isEmpty()) {
+      webhookSender = new WebhookSender(vertx, logicArchive, config.webhookUrl(), config.webhookSecret(),
+          () -> ready && membership.oldest(), metrics);
+    }
     RoomClient rooms = new RoomClient(vertx, nodeId, host, config.requestTimeoutMs(), this::liveNodes);
     roomClient = rooms;
     metrics.observe(connections::count, host::activeRooms, () -> liveNodes().size());
@@ -238,6 +251,9 @@ public final class Node {
           ready = true;
           watchdog.start();
           vertx.setPeriodic(ALARM_SCAN_MS, t -> wakeRoomsWithDueAlarms(rooms));
+          if (webhookSender != null) {
+            webhookSender.start();
+          }
           countHibernated(store);
           vertx.setPeriodic(HIBERNATED_COUNT_MS, t -> countHibernated(store));
         })
@@ -366,6 +382,9 @@ public final class Node {
     ready = false;
     if (watchdog != null) {
       watchdog.stop();
+    }
+    if (webhookSender != null) {
+      webhookSender.stop(); // what it has not deleted is sent by the next oldest node
     }
     return connections.closeAll(CloseCode.RESTARTING, "server restarting")
         .timeout(5, TimeUnit.SECONDS)

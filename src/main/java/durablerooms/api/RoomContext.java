@@ -28,6 +28,13 @@ public interface RoomContext {
   void broadcast(JsonObject frame, Connection except);
 
   /**
+   * Sends an event to the server's webhook ({@code ROOMS_WEBHOOK_URL}) as {@code room.emitted},
+   * once the handler's commit is durable: at least once, in order per room, also across the loss
+   * of a node. Without a webhook URL it goes nowhere. At most 128 KiB as JSON.
+   */
+  void emit(JsonObject event);
+
+  /**
    * Appends an event to the room's ordered log and delivers it to every connection (as the event's
    * fields plus {@code "seq"}) once the handler's commit is durable. The log is gap-free and in one
    * order across hibernation, restarts and failover; the last {@code ROOMS_HISTORY_LIMIT} events are

@@ -61,6 +61,9 @@ public record ServerConfig(
     String privateRooms,
     String jwtSecret,
     String apiKey,
+    String webhookUrl,
+    String webhookSecret,
+    int webhookMaxPending,
     String logFormat) {
 
   /** The file read when no {@code -conf} is given; a node starts with the defaults without it. */
@@ -117,6 +120,9 @@ public record ServerConfig(
       new Setting("ROOMS_ALLOWED_ORIGINS", "allowedOrigins", "self,localhost", "Origins allowed to open a WebSocket (comma-separated); others: HTTP 403"),
       new Setting("ROOMS_PRIVATE_ROOMS", "privateRooms", "", "regex of private room names (whole name); empty = none"),
       new Setting("ROOMS_JWT_SECRET", "jwtSecret", "", "HS256 secret of private-room tokens (at least 32 bytes)"),
+      new Setting("ROOMS_WEBHOOK_URL", "webhookUrl", "", "http(s) URL the cluster POSTs room events to (occupied, vacated, hibernated, woken, emitted); empty = none"),
+      new Setting("ROOMS_WEBHOOK_SECRET", "webhookSecret", "", "HMAC-SHA256 key that signs each webhook (X-Rooms-Signature), at least 16 characters; required with ROOMS_WEBHOOK_URL"),
+      new Setting("ROOMS_WEBHOOK_MAX_PENDING", "webhookMaxPending", "100000", "webhooks kept waiting while the receiver fails; past it the oldest are dropped"),
       new Setting("ROOMS_API_KEY", "apiKey", "", "bearer key of calls into rooms (POST /api/rooms/{type}/{room}), at least 16 characters; empty = calls refused (403)"),
 
       // operations (docs/operations.md)
@@ -266,6 +272,9 @@ public record ServerConfig(
         regex(v, "ROOMS_PRIVATE_ROOMS"),
         v.get("ROOMS_JWT_SECRET") == null ? "" : v.get("ROOMS_JWT_SECRET"),
         v.get("ROOMS_API_KEY") == null ? "" : v.get("ROOMS_API_KEY").trim(),
+        v.get("ROOMS_WEBHOOK_URL") == null ? "" : v.get("ROOMS_WEBHOOK_URL").trim(),
+        v.get("ROOMS_WEBHOOK_SECRET") == null ? "" : v.get("ROOMS_WEBHOOK_SECRET"),
+        intValue(v, "ROOMS_WEBHOOK_MAX_PENDING", 1, 100_000_000),
         oneOf(v, "ROOMS_LOG_FORMAT", "text", "json"));
     if (!c.privateRooms().isEmpty() && c.jwtSecret().isEmpty()) {
       throw new ConfigException(v.name("ROOMS_PRIVATE_ROOMS") + " is set: " + v.name("ROOMS_JWT_SECRET")
@@ -274,6 +283,15 @@ public record ServerConfig(
     // RFC 7518 3.2: an HS256 key must be at least as long as the hash (256 bits); never printed
     if (!c.jwtSecret().isEmpty() && c.jwtSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
       throw new ConfigException(v.name("ROOMS_JWT_SECRET") + ": must have at least 32 bytes");
+    }
+    if (!c.webhookUrl().isEmpty()) {
+      if (!c.webhookUrl().startsWith("http://") && !c.webhookUrl().startsWith("https://")) {
+        throw new ConfigException(v.name("ROOMS_WEBHOOK_URL") + ": must be an http:// or https:// URL");
+      }
+      if (c.webhookSecret().length() < 16) {
+        throw new ConfigException(v.name("ROOMS_WEBHOOK_SECRET") + ": must have at least 16 characters when "
+            + v.name("ROOMS_WEBHOOK_URL") + " is set");
+      }
     }
     if (!c.apiKey().isEmpty() && c.apiKey().length() < 16) {
       throw new ConfigException(v.name("ROOMS_API_KEY") + ": must have at least 16 characters");

@@ -40,6 +40,10 @@ public final class RoomMetrics {
   private final Counter slowReaderCloses;
   private final AtomicLong hibernated = new AtomicLong();
   private final Timer alarmLateness;
+  private final AtomicLong webhooksPending = new AtomicLong();
+  private final Counter webhooksDelivered;
+  private final Counter webhooksFailed;
+  private final Counter webhooksDropped;
   private final Counter alarmsDropped;
 
   public RoomMetrics(PrometheusMeterRegistry registry) {
@@ -61,6 +65,12 @@ public final class RoomMetrics {
     }
     alarmLateness = timer("rooms.alarms.lateness", "from an alarm's time to its handler running (alarms that ran)");
     alarmsDropped = counter("rooms.alarms.dropped", "alarms dropped after their handler failed on every retry");
+    webhooksDelivered = counter("rooms.webhooks.delivered", "webhooks the receiver accepted (2xx), from this node");
+    webhooksFailed = counter("rooms.webhooks.failed", "webhook deliveries that failed and will be retried, from this node");
+    webhooksDropped = counter("rooms.webhooks.dropped", "webhooks dropped because more than ROOMS_WEBHOOK_MAX_PENDING waited");
+    Gauge.builder("rooms.webhooks.pending", webhooksPending, AtomicLong::get)
+        .description("webhooks waiting to be delivered, as the delivering node last read them (0 on the others)")
+        .register(registry);
     rateLimitedCloses = closes("rate_limited");
     slowReaderCloses = closes("slow_reader");
     Gauge.builder("rooms.hibernated", hibernated, AtomicLong::get)
@@ -76,6 +86,22 @@ public final class RoomMetrics {
   /** An alarm's handler ran (and committed), {@code lateMs} after its time. */
   public void alarmFired(long lateMs) {
     alarmLateness.record(Math.max(0, lateMs), TimeUnit.MILLISECONDS);
+  }
+
+  public void webhooksPending(long n) {
+    webhooksPending.set(n);
+  }
+
+  public void webhookDelivered() {
+    webhooksDelivered.increment();
+  }
+
+  public void webhookFailed() {
+    webhooksFailed.increment();
+  }
+
+  public void webhooksDropped(int n) {
+    webhooksDropped.increment(n);
   }
 
   public void alarmDropped() {

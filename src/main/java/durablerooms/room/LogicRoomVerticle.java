@@ -58,6 +58,9 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
   private final Consumer<LogicRoomVerticle> onBroken;
   private final OutputGate<Write> gate;
   private final RoomMetrics metrics;
+  private final Webhooks webhooks;
+  /** Whether the room was active before (its store epoch was raised before this activation). */
+  private final boolean woken;
   private RoomLogic logic;
   private boolean stopping;
   private volatile int inProgress;
@@ -73,8 +76,10 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
   public LogicRoomVerticle(String key, RoomType type, LogicArchive.Loaded loaded, MemberSet members, Lease lease,
                            boolean takeover, RoomStore store, LogicArchive archive, LogicState.Limits limits,
                            int maxMembers, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
-                           Consumer<LogicRoomVerticle> onBroken, RoomMetrics metrics) {
+                           Consumer<LogicRoomVerticle> onBroken, RoomMetrics metrics, Webhooks webhooks) {
     this.metrics = metrics;
+    this.webhooks = webhooks;
+    this.woken = loaded.epoch() > 1;
     this.key = key;
     this.type = type;
     this.state = new LogicState(key, loaded, members, limits);
@@ -98,6 +103,9 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
   @Override
   public Future<?> start() {
     logic = type.create();
+    if (woken) {
+      lifecycle(Webhooks.WOKEN);
+    }
     handle("onStart", (ctx, tx) -> logic.onStart(ctx));
     if (takeover) {
       List<LogicState.Event> replay = state.eventsAfter(Math.max(0, state.seq() - TAKEOVER_REPLAY));
@@ -113,6 +121,9 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
   public Future<?> stop() {
     stopping = true;
     vertx.cancelTimer(alarmTimer);
+    if (!gate.broken()) {
+      lifecycle(Webhooks.HIBERNATED);
+    }
     return gate.drained()
         .compose(v -> store.release(key, lease, !gate.broken()))
         .otherwiseEmpty();
@@ -172,8 +183,12 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
     if (state.member(m.id()) == null && state.memberCount() >= maxMembers) {
       return Future.failedFuture(RoomFailure.client(ErrorCode.ROOM_FULL, "room is full"));
     }
+    boolean first = state.memberCount() == 0;
     state.join(m);
     gate.write(new Write(null, List.of(new MemberChange(m, false))));
+    if (first) {
+      lifecycle(Webhooks.OCCUPIED);
+    }
     long seq = state.seq();
     String presence = ServerFrames.presence(state.members(), m, seq);
     String history = j.since() < 0 ? null : state.historyFrame(j.since());
@@ -192,7 +207,18 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
       return gate.output(() -> {});
     }
     gate.write(new Write(null, List.of(new MemberChange(m, true))));
+    if (state.memberCount() == 0) {
+      lifecycle(Webhooks.VACATED);
+    }
     return handle("onClose", (ctx, tx) -> logic.onClose(ctx, tx.gone(m))).output();
+  }
+
+  /** A lifecycle webhook, in a transaction of its own (a handler that throws does not take it with it). */
+  private void lifecycle(String event) {
+    if (webhooks.on()) {
+      int members = state.memberCount();
+      handle(event, (ctx, tx) -> tx.hook(event, Webhooks.lifecycle(key, members)));
+    }
   }
 
   /** Removes members whose node is no longer in the cluster, each with its onClose. */
@@ -202,6 +228,9 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
     for (Member g : state.membersNotOn(live)) {
       state.leave(g.id());
       gate.write(new Write(null, List.of(new MemberChange(g, true))));
+      if (state.memberCount() == 0) {
+        lifecycle(Webhooks.VACATED);
+      }
       last = handle("onClose", (ctx, tx) -> logic.onClose(ctx, tx.gone(g))).output();
     }
     return last;
@@ -368,7 +397,7 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
    * it is kept.
    */
   private Handled handle(String what, String ackKey, Body body) {
-    LogicTransaction tx = new LogicTransaction(state, type.name(), this::deliver);
+    LogicTransaction tx = new LogicTransaction(state, type.name(), this::deliver, webhooks.on());
     try {
       body.run(tx.context(), tx);
     } catch (RuntimeException | StackOverflowError e) {

@@ -36,6 +36,8 @@ final class LogicTransaction {
   private final LogicState state;
   private final String type;
   private final Consumer<Frame> deliver;
+  /** Whether webhooks are on (ROOMS_WEBHOOK_URL): without them, emitted events go nowhere. */
+  private final boolean webhooks;
   private boolean open = true;
   /** Written values in write order (null: deleted), their JSON text and their size. */
   private final LinkedHashMap<String, Object> written = new LinkedHashMap<>();
@@ -47,11 +49,14 @@ final class LogicTransaction {
   /** Alarms set (their time, ms since the epoch) or cancelled (null), in order. */
   private final LinkedHashMap<String, Long> alarmWrites = new LinkedHashMap<>();
   private final TxAlarms alarms = new TxAlarms();
+  /** Webhooks of this handler: what it emitted, and lifecycle events the platform adds. */
+  private final List<durablerooms.storage.WebhookOutbox.Hook> hooks = new ArrayList<>();
   private final List<Frame> frames = new ArrayList<>();
   private final Context context = new Context();
   private final TxStorage storage = new TxStorage();
 
-  LogicTransaction(LogicState state, String type, Consumer<Frame> deliver) {
+  LogicTransaction(LogicState state, String type, Consumer<Frame> deliver, boolean webhooks) {
+    this.webhooks = webhooks;
     this.state = state;
     this.type = type;
     this.deliver = deliver;
@@ -99,7 +104,8 @@ final class LogicTransaction {
       }
     });
     LogicArchive.Change change = writtenText.isEmpty() && events.isEmpty() && acks.isEmpty() && alarmWrites.isEmpty()
-        ? null : new LogicArchive.Change(state.key(), state.epoch(), writtenText, events, acks, state.seq(), alarmWrites);
+        && hooks.isEmpty() ? null
+        : new LogicArchive.Change(state.key(), state.epoch(), writtenText, events, acks, state.seq(), alarmWrites, hooks);
     List<Runnable> out = new ArrayList<>(frames.size());
     frames.forEach(f -> out.add(() -> deliver.accept(f)));
     return new Committed(change, members, out);
@@ -111,6 +117,7 @@ final class LogicTransaction {
     LinkedHashMap<String, Long> alarms = new LinkedHashMap<>();
     List<LogicArchive.Event> events = new ArrayList<>();
     List<LogicArchive.Ack> acks = new ArrayList<>();
+    List<durablerooms.storage.WebhookOutbox.Hook> hooks = new ArrayList<>();
     long seq = -1;
     for (LogicArchive.Change c : changes) {
       if (c == null) {
@@ -126,9 +133,10 @@ final class LogicTransaction {
       });
       events.addAll(c.events());
       acks.addAll(c.acks());
+      hooks.addAll(c.hooks());
       seq = c.seq();
     }
-    return seq < 0 ? null : new LogicArchive.Change(key, epoch, values, events, acks, seq, alarms);
+    return seq < 0 ? null : new LogicArchive.Change(key, epoch, values, events, acks, seq, alarms, hooks);
   }
 
   private void check() {
@@ -163,6 +171,19 @@ final class LogicTransaction {
     public Storage storage() {
       check();
       return storage;
+    }
+
+    @Override
+    public void emit(JsonObject event) {
+      check();
+      String data = event.encode();
+      if (data.length() > state.limits().maxValueBytes()) {
+        throw new IllegalArgumentException("an emitted event may have at most " + state.limits().maxValueBytes()
+            + " characters as JSON; this one has " + data.length());
+      }
+      if (webhooks) {
+        hooks.add(new durablerooms.storage.WebhookOutbox.Hook(state.key(), "room.emitted", data, System.currentTimeMillis()));
+      }
     }
 
     @Override
@@ -290,6 +311,13 @@ final class LogicTransaction {
     @SuppressWarnings("unchecked")
     private Map<String, Object> castMap(Map<?, ?> m) {
       return new LinkedHashMap<>((Map<String, Object>) m);
+    }
+  }
+
+  /** Adds a webhook of the platform (a lifecycle event) to this transaction, if webhooks are on. */
+  void hook(String type, JsonObject data) {
+    if (webhooks) {
+      hooks.add(new durablerooms.storage.WebhookOutbox.Hook(state.key(), type, data.encode(), System.currentTimeMillis()));
     }
   }
 

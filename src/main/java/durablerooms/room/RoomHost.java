@@ -58,6 +58,7 @@ public final class RoomHost extends VerticleBase {
   private final RoomTypes types;
   private final durablerooms.storage.LogicArchive logicArchive;
   private final LogicState.Limits logicLimits;
+  private final Webhooks webhooks;
   private final Map<String, Entry> rooms = new HashMap<>();
   /** The rooms active here and not closing, for the gateways' direct path (read from any thread). */
   private final ConcurrentHashMap<String, HostedRoom> active = new ConcurrentHashMap<>();
@@ -67,7 +68,8 @@ public final class RoomHost extends VerticleBase {
   public RoomHost(String nodeId, RoomStore store, Replicas replicas, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
                   long idleTimeoutMs, int historyLimit, int maxMembers, Durability durability,
                   RoomMetrics metrics, RoomTypes types, durablerooms.storage.LogicArchive logicArchive,
-                  long storageMaxBytes) {
+                  long storageMaxBytes, Webhooks webhooks) {
+    this.webhooks = webhooks;
     this.metrics = metrics;
     this.types = types;
     this.logicArchive = logicArchive;
@@ -275,7 +277,7 @@ public final class RoomHost extends VerticleBase {
                   .compose(loaded -> {
                     LogicRoomVerticle v = new LogicRoomVerticle(room, roomType, loaded, set, claim.lease(),
                         claim.takeover(), store, logicArchive, logicLimits, maxMembers, liveNodes, healthy,
-                        this::broken, metrics);
+                        this::broken, metrics, webhooks);
                     return deployed(room, v, e, claim.lease().epoch() > 1, claim.takeover(), claim.lease().epoch());
                   }))
               .onFailure(err -> store.release(room, claim.lease(), !claim.takeover()));
@@ -296,7 +298,7 @@ public final class RoomHost extends VerticleBase {
 
   private Future<HostedRoom> deploy(String room, RoomStore.Snapshot snapshot, Entry e) {
     RoomVerticle v = new RoomVerticle(snapshot, room, store, replicas, historyLimit, maxMembers, durability, liveNodes,
-        healthy, this::broken);
+        healthy, this::broken, webhooks);
     return deployed(room, v, e, snapshot.lease().epoch() > 1 || snapshot.state().epoch() > 1, snapshot.takeover(),
         snapshot.state().epoch());
   }

@@ -45,6 +45,7 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
   private final Supplier<Set<String>> liveNodes;
   private final BooleanSupplier healthy;
   private final boolean takeover;
+  private final Webhooks webhooks;
   /** After a takeover, the tail of history is sent again: the dead owner may have stored it without sending it. */
   static final int TAKEOVER_REPLAY = 200;
 
@@ -88,7 +89,8 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
 
   public RoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, Replicas replicas, int historyLimit,
                       int maxMembers, Durability durability, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
-                      Consumer<RoomVerticle> onBroken) {
+                      Consumer<RoomVerticle> onBroken, Webhooks webhooks) {
+    this.webhooks = webhooks;
     this.healthy = healthy;
     this.room = new Room(name, snapshot.state(), snapshot.members(), historyLimit);
     this.lease = snapshot.lease();
@@ -126,6 +128,9 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
       }
     }
     purgeGhosts();
+    if (epoch > 1) {
+      webhooks.record(room.name(), Webhooks.WOKEN, room.members().size());
+    }
     return Future.succeededFuture();
   }
 
@@ -139,6 +144,9 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
   public Future<?> stop() {
     stopping = true;
     write(null, null);
+    if (!broken) {
+      webhooks.record(room.name(), Webhooks.HIBERNATED, room.members().size());
+    }
     return drained()
         .compose(v -> leavesNothing() ? store.forget(room.name(), lease, epoch)
             : store.hibernate(room.name(), lease, epoch, committedSeq, List.copyOf(room.since(0).messages()), !broken))
@@ -265,6 +273,7 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     if (room.member(j.member().id()) == null && room.members().size() >= maxMembers) {
       return Future.failedFuture(RoomFailure.client(ErrorCode.ROOM_FULL, "room is full"));
     }
+    boolean first = room.members().isEmpty();
     Member m = room.join(j.member());
     write(null, new MemberChange(m, false));
     long seq = room.seq();
@@ -277,6 +286,9 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
         sendTo(m, history, Wire.Delivery.PLAIN, 0);
       }
       broadcast(m.id(), joined, Wire.Delivery.PLAIN, 0);
+      if (first) {
+        webhooks.record(room.name(), Webhooks.OCCUPIED, 1);
+      }
     });
   }
 
@@ -287,7 +299,13 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     }
     write(null, new MemberChange(m, true));
     String left = ServerFrames.presenceChange("LEAVE", m);
-    return output(() -> broadcast(m.id(), left, Wire.Delivery.PLAIN, 0));
+    boolean last = room.members().isEmpty();
+    return output(() -> {
+      broadcast(m.id(), left, Wire.Delivery.PLAIN, 0);
+      if (last) {
+        webhooks.record(room.name(), Webhooks.VACATED, 0);
+      }
+    });
   }
 
   /**
@@ -304,7 +322,13 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
       write(null, new MemberChange(g, true));
     }
     List<String> leaves = ghosts.stream().map(g -> ServerFrames.presenceChange("LEAVE", g)).toList();
-    return output(() -> leaves.forEach(leave -> broadcast(null, leave, Wire.Delivery.PLAIN, 0)));
+    boolean vacated = !ghosts.isEmpty() && room.members().isEmpty();
+    return output(() -> {
+      leaves.forEach(leave -> broadcast(null, leave, Wire.Delivery.PLAIN, 0));
+      if (vacated) {
+        webhooks.record(room.name(), Webhooks.VACATED, 0);
+      }
+    });
   }
 
   private Future<Void> say(Wire.Say s) {

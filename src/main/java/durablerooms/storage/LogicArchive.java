@@ -40,16 +40,24 @@ public final class LogicArchive implements AutoCloseable {
    * deletes the key) in write order, events in seq order, ACKs, and the room's seq after them.
    */
   public record Change(String room, long epoch, LinkedHashMap<String, String> values, List<Event> events,
-                       List<Ack> acks, long seq, LinkedHashMap<String, Long> alarms) {
+                       List<Ack> acks, long seq, LinkedHashMap<String, Long> alarms, List<WebhookOutbox.Hook> hooks) {
     public Change(String room, long epoch, LinkedHashMap<String, String> values, List<Event> events, List<Ack> acks,
                   long seq) {
-      this(room, epoch, values, events, acks, seq, new LinkedHashMap<>());
+      this(room, epoch, values, events, acks, seq, new LinkedHashMap<>(), List.of());
+    }
+
+    /** Webhooks alone, outside any room's transaction (those of chat rooms): no epoch is checked. */
+    public static Change hooksOnly(List<WebhookOutbox.Hook> hooks) {
+      return new Change(null, 0, new LinkedHashMap<>(), List.of(), List.of(), 0, new LinkedHashMap<>(), hooks);
     }
 
     public boolean isEmpty() {
-      return values.isEmpty() && events.isEmpty() && acks.isEmpty() && alarms.isEmpty();
+      return values.isEmpty() && events.isEmpty() && acks.isEmpty() && alarms.isEmpty() && hooks.isEmpty();
     }
   }
+
+  /** Waiting webhooks (oldest first) and how many wait in all. */
+  public record HookPage(List<WebhookOutbox.Stored> hooks, long pending) {}
 
   /** A room as an activation finds it: its new epoch, seq, storage (JSON text by key), retained events and ACKs. */
   public record Loaded(long epoch, long seq, TreeMap<String, String> values, List<Event> events,
@@ -72,24 +80,37 @@ public final class LogicArchive implements AutoCloseable {
 
   private record Due(long upTo, int limit, CompletableFuture<List<String>> done) implements Task {}
 
+  private record ReadHooks(long afterId, int limit, CompletableFuture<HookPage> done) implements Task {}
+
+  private record DeleteHooks(long upTo, CompletableFuture<Void> done) implements Task {}
+
   private record Stop() implements Task {}
 
   private final Connection db;
   private final int historyLimit;
+  private final int maxPendingHooks;
+  private volatile java.util.function.IntConsumer onHooksDropped = n -> {};
   private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
   private final Thread writer;
   private volatile BiConsumer<String, Throwable> onThreadDeath =
       (thread, e) -> LOG.error("{} died; rooms of users' types take no more writes", thread, e);
 
-  private LogicArchive(Connection db, int historyLimit) {
+  private LogicArchive(Connection db, int historyLimit, int maxPendingHooks) {
     this.db = db;
     this.historyLimit = historyLimit;
+    this.maxPendingHooks = maxPendingHooks;
     this.writer = new Thread(this::run, "durable-rooms-logic-store");
     writer.setDaemon(true);
   }
 
   /** Opens the store at {@code url}, creates the tables it lacks and starts the writer thread. */
   public static LogicArchive open(String url, String user, String password, int historyLimit) throws SQLException {
+    return open(url, user, password, historyLimit, 100_000);
+  }
+
+  /** As {@link #open(String, String, String, int)}, keeping at most {@code maxPendingHooks} webhooks waiting. */
+  public static LogicArchive open(String url, String user, String password, int historyLimit, int maxPendingHooks)
+      throws SQLException {
     Connection c = RoomArchive.connect(url, user, password);
     // SQLite: transactions are begun explicitly, as the chat archive's (see RoomArchive.begin)
     c.setAutoCommit(EmbeddedStore.isSqlite(url));
@@ -101,7 +122,7 @@ public final class LogicArchive implements AutoCloseable {
       c.close();
       throw e;
     }
-    LogicArchive archive = new LogicArchive(c, historyLimit);
+    LogicArchive archive = new LogicArchive(c, historyLimit, maxPendingHooks);
     archive.writer.start();
     return archive;
   }
@@ -120,6 +141,7 @@ public final class LogicArchive implements AutoCloseable {
           + "due BIGINT NOT NULL, PRIMARY KEY (room, name))");
       st.execute("CREATE INDEX IF NOT EXISTS logic_alarms_due ON logic_alarms (due)");
     }
+    WebhookOutbox.createTables(c);
   }
 
   /** Told when the writer thread dies of something it cannot handle. */
@@ -143,6 +165,21 @@ public final class LogicArchive implements AutoCloseable {
    */
   public CompletableFuture<List<String>> due(long upTo, int limit) {
     return submit(new Due(upTo, limit, new CompletableFuture<>()), Due::done);
+  }
+
+  /** Told how many waiting webhooks were dropped because more than the bound waited. */
+  public void onHooksDropped(java.util.function.IntConsumer handler) {
+    onHooksDropped = handler;
+  }
+
+  /** Up to {@code limit} waiting webhooks after {@code afterId}, oldest first, and how many wait. */
+  public CompletableFuture<HookPage> hooks(long afterId, int limit) {
+    return submit(new ReadHooks(afterId, limit, new CompletableFuture<>()), ReadHooks::done);
+  }
+
+  /** Deletes the delivered webhooks up to {@code id}. */
+  public CompletableFuture<Void> delivered(long id) {
+    return submit(new DeleteHooks(id, new CompletableFuture<>()), DeleteHooks::done);
   }
 
   /** Whether the store holds the room (it was activated once). */
@@ -196,6 +233,10 @@ public final class LogicArchive implements AutoCloseable {
               exists(e);
             } else if (t instanceof Due d) {
               due(d);
+            } else if (t instanceof ReadHooks r) {
+              readHooks(r);
+            } else if (t instanceof DeleteHooks d) {
+              deleteHooks(d);
             }
           }
         }
@@ -221,6 +262,10 @@ public final class LogicArchive implements AutoCloseable {
       } else if (t instanceof Exists x) {
         x.done().completeExceptionally(e);
       } else if (t instanceof Due d) {
+        d.done().completeExceptionally(e);
+      } else if (t instanceof ReadHooks r) {
+        r.done().completeExceptionally(e);
+      } else if (t instanceof DeleteHooks d) {
         d.done().completeExceptionally(e);
       }
     }
@@ -339,25 +384,58 @@ public final class LogicArchive implements AutoCloseable {
     }
   }
 
+  private void readHooks(ReadHooks r) {
+    try {
+      HookPage page = new HookPage(WebhookOutbox.after(db, r.afterId(), r.limit()), WebhookOutbox.pending(db));
+      if (!db.getAutoCommit()) {
+        db.commit();
+      }
+      r.done().complete(page);
+    } catch (SQLException e) {
+      rollback();
+      r.done().completeExceptionally(e);
+    }
+  }
+
+  private void deleteHooks(DeleteHooks d) {
+    try {
+      RoomArchive.begin(db);
+      WebhookOutbox.delivered(db, d.upTo());
+      RoomArchive.commit(db);
+      d.done().complete(null);
+    } catch (SQLException e) {
+      rollback();
+      d.done().completeExceptionally(e);
+    }
+  }
+
   /** The commits of one batch in one transaction; a fenced room fails alone, a failed transaction fails them all. */
   private void commit(List<Commit> commits) {
     if (commits.isEmpty()) {
       return;
     }
     List<Commit> fenced = new ArrayList<>();
+    int dropped = 0;
     try {
       RoomArchive.begin(db);
+      List<WebhookOutbox.Hook> hooks = new ArrayList<>();
       for (Commit c : commits) {
         if (!apply(c.change())) {
           fenced.add(c);
+        } else {
+          hooks.addAll(c.change().hooks());
         }
       }
+      dropped = WebhookOutbox.append(db, hooks, maxPendingHooks);
       RoomArchive.commit(db);
     } catch (SQLException e) {
       rollback();
       LOG.warn("a commit of {} room(s) of users' types failed: {}", commits.size(), e.toString());
       commits.forEach(c -> c.done().completeExceptionally(e));
       return;
+    }
+    if (dropped > 0) {
+      onHooksDropped.accept(dropped);
     }
     for (Commit c : commits) {
       if (fenced.contains(c)) {
@@ -371,6 +449,9 @@ public final class LogicArchive implements AutoCloseable {
   /** Applies one room's change if its epoch is current; false when fenced (nothing applied). */
   private boolean apply(Change ch) throws SQLException {
     String room = ch.room();
+    if (room == null) {
+      return true; // webhooks alone
+    }
     // the epoch is checked by a write, which locks the row first: on a server database a check by
     // a read could pass just before another node's activation commits a newer epoch
     try (PreparedStatement fence = db.prepareStatement("UPDATE logic_rooms SET epoch = epoch WHERE room = ? AND epoch = ?")) {

@@ -59,6 +59,7 @@ public final class LedgerRoom implements RoomType {
           case "alarms" -> from.send(new JsonObject().put("type", "alarms")
               .put("names", new io.vertx.core.json.JsonArray(new java.util.ArrayList<>(room.alarms().list().keySet()))));
           case "cancel" -> room.alarms().cancel(message.getString("name"));
+          case "emit" -> room.emit(message.getJsonObject("event"));
           default -> from.send(new JsonObject().put("type", "unknown"));
         }
       }
