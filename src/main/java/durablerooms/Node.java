@@ -72,6 +72,8 @@ public final class Node {
   private final RoomTypes types;
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   private volatile RoomHost host;
+  /** Whether the host has started (a stop during the start has no rooms to put to sleep). */
+  private volatile boolean hostStarted;
   private Membership membership;
   /** Set once the host exists (it comes first); read when a node leaves, to purge its members. */
   private RoomClient roomClient;
@@ -210,6 +212,7 @@ public final class Node {
         () -> List.copyOf(liveNodes()), metrics, new IpRateLimiter(config.apiRatePerSec(), config.apiBurst(), API_RATE_IPS));
     return vertx.deployVerticle(replicas)
         .compose(id -> vertx.deployVerticle(host))
+        .andThen(ar -> hostStarted = ar.succeeded())
         .compose(id -> vertx.deployVerticle(new NodeInfoVerticle(nodeId, httpUrl(), host::activeRooms,
             connections::count)))
         .compose(id -> vertx.deployVerticle(() -> new GatewayVerticle(shared),
@@ -328,16 +331,74 @@ public final class Node {
     return closing;
   }
 
+  /**
+   * The steps of a stop, in order, each with what is left undone if the process exits during it
+   * (for a caller that stops waiting: see {@link #stopStep}).
+   */
+  public enum StopStep {
+    NOT_STOPPING("not stopping", ""),
+    CLIENTS("closing the client connections", "rooms not told that their members here left remove them once this "
+        + "node has left the cluster"),
+    ROOMS("putting the rooms to sleep", "the rooms still awake are taken over as after a crash; what they wrote is in "
+        + "the cluster's copy and in this node's journal, which the next node to start on this data folder replays"),
+    CLUSTER("leaving the cluster", "the others see this node leave as after a crash"),
+    STORE("closing the store", "its last writes are in this node's journal, which the next node to start on this "
+        + "data folder replays"),
+    STOPPED("stopped", "");
+
+    private final String doing;
+    private final String leftUndone;
+
+    StopStep(String doing, String leftUndone) {
+      this.doing = doing;
+      this.leftUndone = leftUndone;
+    }
+
+    public String doing() {
+      return doing;
+    }
+
+    public String leftUndone() {
+      return leftUndone;
+    }
+  }
+
+  private volatile StopStep stopStep = StopStep.NOT_STOPPING;
+
+  /** Where a stop is: a caller that stops waiting for {@link #close} says which step did not complete. */
+  public StopStep stopStep() {
+    return stopStep;
+  }
+
+  /**
+   * The rooms are put to sleep before Vert.x closes (which would stop them too), so that a stop that
+   * takes too long says which of the two it was in. Leaving the cluster takes Hazelcast up to 3 s
+   * more on the oldest node: its shutdown waits that long for the task that looks for other
+   * clusters to merge with, which there runs most of the time (it waits 5 s on each port of the
+   * join range where no member answers: conf/cluster.xml's port try count).
+   */
   private Future<Void> shutDown() {
     ready = false;
     if (watchdog != null) {
       watchdog.stop();
     }
+    stopStep = StopStep.CLIENTS;
     return connections.closeAll(CloseCode.RESTARTING, "server restarting")
         .timeout(5, TimeUnit.SECONDS)
         .otherwiseEmpty()
-        .compose(v -> vertx.close())
-        .onComplete(v -> archive.close());
+        .compose(v -> step(StopStep.ROOMS, hostStarted ? host.closeAllRooms() : Future.succeededFuture()))
+        .compose(v -> step(StopStep.CLUSTER, vertx.close()))
+        .andThen(ar -> {
+          StopStep failedIn = stopStep; // a failed step stays the one to report
+          stopStep = StopStep.STORE;
+          archive.close();
+          stopStep = ar.succeeded() ? StopStep.STOPPED : failedIn;
+        });
+  }
+
+  private Future<Void> step(StopStep step, Future<Void> work) {
+    stopStep = step;
+    return work;
   }
 
   public String nodeId() {
