@@ -730,7 +730,7 @@ public final class GatewayVerticle extends VerticleBase {
       conn.markGone(); // a stopping or recovering node waits for this first try, not for the room
       if (ar.failed()) {
         LOG.info("connection {}: leave of room {} not taken yet ({}); trying again until it is", conn.id(),
-            conn.room(), ar.cause().getMessage());
+            conn.room(), RoomFailure.describe(ar.cause()));
         retryLeave(leave, 1);
       }
     });
