@@ -12,7 +12,9 @@ import sun.misc.Signal;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Starts a node from conf/config.json (or {@code -conf FILE}) and the environment; the one place a
@@ -115,6 +117,13 @@ public final class Main {
   }
 
   private static boolean stopped;
+  /**
+   * How long a stop may take before the process exits anyway: the clients have 5 s at most (2 s
+   * for one that does not answer its close), then the rooms' last writes, then Hazelcast's leave
+   * (moving the partitions off this node, and up to 3 s more on the oldest node); twice that on a
+   * busy machine.
+   */
+  private static final long STOP_WAIT_S = 20;
 
   /** Stops the node once, whichever comes first: a signal, a fatal error, or the shutdown hook. */
   private static synchronized void stop(Node node) {
@@ -125,10 +134,15 @@ public final class Main {
     Logger log = LoggerFactory.getLogger(Main.class);
     log.info("stopping: clients are sent to other nodes, rooms hibernate, then the node leaves the cluster");
     try {
-      node.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      node.close().toCompletionStage().toCompletableFuture().get(STOP_WAIT_S, TimeUnit.SECONDS);
       log.info("stopped");
+    } catch (TimeoutException e) {
+      Node.StopStep step = node.stopStep();
+      log.warn("the stop did not complete within {} s, while {}; exiting anyway: {}", STOP_WAIT_S, step.doing(),
+          step.leftUndone());
     } catch (Exception e) {
-      log.warn("shutdown did not complete cleanly: {}", e.toString());
+      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+      log.warn("the stop failed while {}: {}", node.stopStep().doing(), cause.toString());
     }
   }
 

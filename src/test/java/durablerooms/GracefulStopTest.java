@@ -1,6 +1,7 @@
 package durablerooms;
 
 import durablerooms.config.ServerConfig;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -18,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -68,6 +70,29 @@ class GracefulStopTest {
       TestNodes.stop(stays);
       TestNodes.stop(leaves); // closing twice returns the first close
 
+    }
+  }
+
+  @Test
+  @DisplayName("a client that never answers the close holds a stop up for 2 s, not for the ping timeout")
+  void aClientThatDoesNotAnswerTheCloseIsCutOffSoon() throws Exception {
+    Node node = TestNodes.start(TestNodes.config(Map.of()));
+    try (RawWs deaf = RawWs.open(node.httpPort(), "/chat/deaf-" + UUID.randomUUID().toString().substring(0, 8)
+        + "?name=deaf")) {
+      deaf.nextOfType("PRESENCE");
+      long started = System.nanoTime();
+      Future<Void> closing = node.close();
+      assertEquals(Node.StopStep.CLIENTS, node.stopStep());
+      assertEquals(1012, deaf.awaitClose(10_000), "told to reconnect elsewhere");
+      while (deaf.read(15_000) != null) {
+        // it reads what comes (a second close, as Vert.x shuts its server down), but never answers
+      }
+      long cutMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      assertTrue(cutMs < 4_000, "cut off " + cutMs + " ms after the stop began");
+      closing.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      assertEquals(Node.StopStep.STOPPED, node.stopStep());
+    } finally {
+      TestNodes.stop(node);
     }
   }
 

@@ -38,8 +38,8 @@ class ReadinessTest {
     Node node = TestNodes.start(TestNodes.config(Map.of()));
     int port = node.httpPort();
     Future<Void> closing = null;
-    // a client that never reads: the stop waits for its close handshake (Node.close gives up after
-    // 5 s), so the node is observably stopping for that long
+    // a client that never reads: the stop waits for its close handshake (it is cut off after
+    // 2 s), so the node is observably stopping for that long
     try (Socket deaf = new Socket("127.0.0.1", port)) {
       upgrade(deaf, port, "/chat/ready-" + System.nanoTime() + "?name=deaf");
       TestNodes.eventually(10_000, "the socket is registered", () -> node.connections().count() == 1);

@@ -21,6 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RoomTypeTest {
   private static final String API_KEY = "test-key-0123456789abcdef";
+  /** One client, so its connections are reused: a node closes an IP's HTTP connections past ROOMS_MAX_HTTP_CONNECTIONS_PER_IP. */
+  private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
   @RegisterExtension
   static final NodeExtension NODE = NodeExtension.with(Map.of(
       "ROOMS_IDLE_TIMEOUT_MS", "400",
@@ -182,7 +184,7 @@ class RoomTypeTest {
 
   private static double dropped() {
     try {
-      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+      java.net.http.HttpResponse<String> r = HTTP.send(
           java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + NODE.port() + "/metrics")).build(),
           java.net.http.HttpResponse.BodyHandlers.ofString());
       return PrometheusText.parse(r.body()).value("rooms_alarms_dropped_total");
@@ -198,7 +200,7 @@ class RoomTypeTest {
     if (key != null) {
       r.header("Authorization", "Bearer " + key);
     }
-    return java.net.http.HttpClient.newHttpClient().send(r.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    return HTTP.send(r.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

@@ -37,8 +37,17 @@ public sealed interface Wire {
 
   record Typing(String room, String connId) implements RoomCommand {}
 
-  /** Removes the members whose node has left the cluster (sent by the node that sweeps after a death). */
-  record Purge(String room) implements RoomCommand {}
+  /**
+   * Removes the members whose node has left the cluster: those of {@code node} (null: none named),
+   * and those of any node the room's host no longer lists. The node that sweeps after a death names
+   * the dead node, since its purge may reach the room before the room's host has seen the node leave.
+   */
+  record Purge(String room, String node) implements RoomCommand {
+    /** A purge against the host's view of the cluster alone. */
+    public Purge(String room) {
+      this(room, null);
+    }
+  }
 
   /** A page of history older than {@code before} (0 = latest) for one connection. */
   record Page(String room, String connId, long before, int limit) implements RoomCommand {}

@@ -14,7 +14,7 @@ import java.util.List;
 public final class WireCodec implements MessageCodec<Wire, Wire> {
   private static final byte JOIN = 1, LEAVE = 2, SAY = 3, RENAME = 4, TYPING = 5, PAGE = 6, DELIVERY = 7, PURGE = 8,
       REPLICATE = 9, FENCED = 10, COLLECT = 11, HELD = 12, DROP_REPLICA = 13,
-      READ_HISTORY = 14, SLICE = 15, CUSTOM = 16, WAKE = 17, CALL = 18;
+      READ_HISTORY = 14, SLICE = 15, CUSTOM = 16, WAKE = 17, CALL = 18, PURGE_NODE = 19;
 
   /** Registers the codec and selects it for every Wire record. */
   public static void register(EventBus bus) {
@@ -58,9 +58,13 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       b.appendByte(DELIVERY);
       str(b, d.room()); str(b, d.target()); str(b, d.exclude()); str(b, d.frame());
       b.appendByte(d.kind()).appendLong(d.seq());
-    } else if (w instanceof Wire.Purge p) {
+    } else if (w instanceof Wire.Purge p && p.node() == null) {
       b.appendByte(PURGE);
       str(b, p.room());
+    } else if (w instanceof Wire.Purge p) {
+      // a tag of its own: PURGE keeps the form that nodes of earlier versions read
+      b.appendByte(PURGE_NODE);
+      str(b, p.room()); str(b, p.node());
     } else if (w instanceof Wire.Replicate rep) {
       b.appendByte(REPLICATE).appendInt(rep.writes().size());
       for (Wire.ReplicaWrite rw : rep.writes()) {
@@ -117,6 +121,8 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
         return new Wire.Delivery(r.s(), r.s(), r.s(), r.s(), r.b(), r.l());
       case PURGE:
         return new Wire.Purge(r.s());
+      case PURGE_NODE:
+        return new Wire.Purge(r.s(), r.s());
       case REPLICATE: {
         int n = r.i();
         List<Wire.ReplicaWrite> writes = new ArrayList<>(n);

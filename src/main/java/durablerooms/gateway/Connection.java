@@ -264,6 +264,11 @@ public final class Connection {
     closeWith(code, reason, closeGraceMs);
   }
 
+  /** As {@link #closeWith(CloseCode, String)}, with a grace period of at most {@code maxGraceMs}. */
+  void closeWithin(CloseCode code, String reason, long maxGraceMs) {
+    closeWith(code.code(), reason, Math.min(closeGraceMs, maxGraceMs));
+  }
+
   private void closeWith(short code, String reason, long graceMs) {
     if (!closing.compareAndSet(false, true)) {
       return;

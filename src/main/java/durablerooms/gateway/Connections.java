@@ -28,6 +28,14 @@ public final class Connections {
   }
 
   /**
+   * How long a client has to answer the close of {@link #closeAll} before it is cut off. A client
+   * that is there answers within a round trip; one that is not (a laptop asleep, a phone out of
+   * coverage) would hold a stop up for the whole ping timeout (10 s by default), and its room is
+   * told it left once it is cut off.
+   */
+  static final long CLOSE_ALL_GRACE_MS = 2000;
+
+  /**
    * Closes every socket with {@code code} (e.g. 1012 "restarting": clients reconnect elsewhere); the
    * future completes when each connection's room has been told it left.
    */
@@ -35,7 +43,7 @@ public final class Connections {
     List<Future<Void>> gone = new ArrayList<>();
     for (Connection c : byId.values()) {
       gone.add(c.gone());
-      c.closeWith(code, reason);
+      c.closeWithin(code, reason, CLOSE_ALL_GRACE_MS);
     }
     return Future.join(gone).mapEmpty();
   }

@@ -37,6 +37,7 @@ import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -602,7 +603,9 @@ public final class GatewayVerticle extends VerticleBase {
       conn.closeWith(CloseCode.TRY_AGAIN_LATER, "room is full");
       return;
     }
-    LOG.warn("connection {}: join of room {} failed: {}", conn.id(), conn.room(), err.getMessage());
+    // a room moving between nodes is expected (hibernation, wake-up, failover): the client reconnects
+    LOG.atLevel(RoomFailure.moving(err) ? Level.INFO : Level.WARN).log("connection {}: join of room {} failed: {}",
+        conn.id(), conn.room(), RoomFailure.describe(err));
     node.metrics().errorSent(ErrorCode.UNAVAILABLE);
     conn.write(ServerFrames.error(ErrorCode.UNAVAILABLE, "room unavailable, reconnect", null));
     conn.closeWith(CloseCode.TRY_AGAIN_LATER, "room unavailable");
@@ -739,7 +742,7 @@ public final class GatewayVerticle extends VerticleBase {
         return ServerFrames.error(code, re.getMessage(), id);
       }
     }
-    LOG.info("connection {}: room {} unavailable: {}", conn.id(), conn.room(), err.getMessage());
+    LOG.info("connection {}: room {} unavailable: {}", conn.id(), conn.room(), RoomFailure.describe(err));
     node.metrics().errorSent(ErrorCode.UNAVAILABLE);
     return ServerFrames.error(ErrorCode.UNAVAILABLE, "room unavailable, retry", id);
   }
@@ -775,7 +778,7 @@ public final class GatewayVerticle extends VerticleBase {
       conn.markGone(); // a stopping or recovering node waits for this first try, not for the room
       if (ar.failed()) {
         LOG.info("connection {}: leave of room {} not taken yet ({}); trying again until it is", conn.id(),
-            conn.room(), ar.cause().getMessage());
+            conn.room(), RoomFailure.describe(ar.cause()));
         retryLeave(leave, 1);
       }
     });

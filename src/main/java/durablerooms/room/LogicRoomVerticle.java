@@ -63,6 +63,8 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
   private final boolean woken;
   private RoomLogic logic;
   private boolean stopping;
+  /** Nodes the room was told have left: their node ids never come back (a node gets a new one at each start). */
+  private final Set<String> departed = new java.util.HashSet<>();
   private volatile int inProgress;
   private volatile long lastActive = System.nanoTime();
   /** The alarm timer of this activation (-1: none armed). */
@@ -111,7 +113,7 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
       List<LogicState.Event> replay = state.eventsAfter(Math.max(0, state.seq() - TAKEOVER_REPLAY));
       gate.output(() -> replay.forEach(e -> broadcast(e.frame(), null, Wire.Delivery.MESSAGE, e.seq())));
     }
-    purgeGhosts();
+    purgeGhosts(null);
     fireDueAlarms();
     return Future.succeededFuture();
   }
@@ -170,8 +172,8 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
       return leave(l);
     } else if (command instanceof Wire.Custom c) {
       return message(c);
-    } else if (command instanceof Wire.Purge) {
-      return purgeGhosts();
+    } else if (command instanceof Wire.Purge p) {
+      return purgeGhosts(p.node());
     } else if (command instanceof Wire.Wake) {
       return fireDueAlarms();
     }
@@ -180,6 +182,9 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
 
   private Future<Void> join(Wire.Join j) {
     Member m = j.member();
+    if (departed.contains(m.node())) { // a join that was in flight from a node that has died since
+      return Future.failedFuture(RoomFailure.unavailable("its node has left the cluster"));
+    }
     if (state.member(m.id()) == null && state.memberCount() >= maxMembers) {
       return Future.failedFuture(RoomFailure.client(ErrorCode.ROOM_FULL, "room is full"));
     }
@@ -221,9 +226,16 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
     }
   }
 
-  /** Removes members whose node is no longer in the cluster, each with its onClose. */
-  private Future<Void> purgeGhosts() {
-    Set<String> live = liveNodes.get();
+  /**
+   * Removes members whose node is no longer in the cluster, or is {@code left} (a node the sweep
+   * names as gone, which this node's view may still list), each with its onClose.
+   */
+  private Future<Void> purgeGhosts(String left) {
+    if (left != null) {
+      departed.add(left);
+    }
+    Set<String> live = new java.util.HashSet<>(liveNodes.get());
+    live.removeAll(departed);
     Future<Void> last = gate.output(() -> {});
     for (Member g : state.membersNotOn(live)) {
       state.leave(g.id());

@@ -62,4 +62,53 @@ public final class RoomFailure {
   public static ErrorCode clientError(ReplyException e) {
     return e.failureCode() >= CLIENT_ERROR ? ErrorCode.ofNumber(e.failureCode() - CLIENT_ERROR) : null;
   }
+
+  /**
+   * Whether a command's failure is the room moving between nodes, or its node leaving the cluster:
+   * expected while rooms hibernate, wake and fail over, and over once the client reconnects. A
+   * request that timed out, or any other failure, is not.
+   */
+  public static boolean moving(Throwable err) {
+    if (!(err instanceof ReplyException re)) {
+      return false;
+    }
+    return re.failureType() == ReplyFailure.NO_HANDLERS
+        || (re.failureType() == ReplyFailure.RECIPIENT_FAILURE
+            && (re.failureCode() == NOT_OWNER || re.failureCode() == UNAVAILABLE));
+  }
+
+  /**
+   * A command's failure in words, for the log. The failure's message alone can be empty (NOT_OWNER
+   * with no owner), so the kind of failure is always said.
+   */
+  public static String describe(Throwable err) {
+    if (!(err instanceof ReplyException re)) {
+      return err.toString();
+    }
+    String message = re.getMessage() == null ? "" : re.getMessage();
+    if (re.failureType() == ReplyFailure.TIMEOUT) {
+      return "no answer in time (" + message + ")";
+    }
+    if (re.failureType() == ReplyFailure.NO_HANDLERS) {
+      return "the room's node is gone (" + message + ")";
+    }
+    if (re.failureType() != ReplyFailure.RECIPIENT_FAILURE) {
+      return re.failureType() + ": " + message;
+    }
+    ErrorCode client = clientError(re);
+    if (client != null) {
+      return client.wire() + ": " + message;
+    }
+    switch (re.failureCode()) {
+      case NOT_OWNER:
+        return message.isEmpty() ? "the room is moving between nodes (no node runs it yet)"
+            : "the room is moving between nodes (node " + message + " holds it)";
+      case UNAVAILABLE:
+        return "room unavailable: " + message;
+      case NOT_MEMBER:
+        return message;
+      default:
+        return "failure " + re.failureCode() + ": " + message;
+    }
+  }
 }

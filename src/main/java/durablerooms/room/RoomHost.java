@@ -197,6 +197,20 @@ public final class RoomHost extends VerticleBase {
   }
 
   /**
+   * Node {@code node} left the cluster: every room of this node, active or activating, removes its
+   * members there. The oldest node's sweep asks the same of each room, but its purge may reach the
+   * owner before the owner has seen the node leave; this, run when it has, removes them whichever
+   * comes last. A room that is stopping removes them when it next activates. Any thread.
+   */
+  public void nodeLeft(String node) {
+    Context c = host;
+    if (c != null) { // null until started: no room yet
+      c.runOnContext(v -> rooms.forEach((room, e) -> e.ready.onSuccess(rv -> rv.submit(new Wire.Purge(room, node), c)
+          .onFailure(err -> LOG.debug("room {}: members of node {} not removed now: {}", room, node, err.toString())))));
+    }
+  }
+
+  /**
    * The rooms deployed on this node (on the host's context), also those whose direct path is not
    * open yet: they may have written already. A room that is stopping catches up on its own.
    */

@@ -18,6 +18,7 @@ import io.vertx.core.VerticleBase;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -80,6 +81,12 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
   /** Whether the cluster copy lacks written messages (read by the host's sweep). */
   private volatile boolean clusterBehind;
   private boolean broken;
+  /**
+   * Nodes this room was told have left the cluster: their members are removed and a join from one
+   * (sent before it died, arriving after the purge) is refused. A node id is never reused (each
+   * start of a node has a new one), so a node named here cannot come back; one id per death.
+   */
+  private final Set<String> departed = new HashSet<>();
   /** Set when the host stops the room: commands go back to the host from then on. */
   private boolean stopping;
   private Promise<Void> drained;
@@ -127,7 +134,7 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
         output(() -> broadcast(null, frame, Wire.Delivery.MESSAGE, r.seq()));
       }
     }
-    purgeGhosts();
+    purgeGhosts(null);
     if (epoch > 1) {
       webhooks.record(room.name(), Webhooks.WOKEN, room.members().size());
     }
@@ -263,13 +270,16 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
       return typing(t);
     } else if (command instanceof Wire.Page p) {
       return page(p);
-    } else if (command instanceof Wire.Purge) {
-      return purgeGhosts();
+    } else if (command instanceof Wire.Purge p) {
+      return purgeGhosts(p.node());
     }
     return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "unknown command"));
   }
 
   private Future<Void> join(Wire.Join j) {
+    if (departed.contains(j.member().node())) {
+      return Future.failedFuture(RoomFailure.unavailable("node " + j.member().node() + " left the cluster"));
+    }
     if (room.member(j.member().id()) == null && room.members().size() >= maxMembers) {
       return Future.failedFuture(RoomFailure.client(ErrorCode.ROOM_FULL, "room is full"));
     }
@@ -309,14 +319,19 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
   }
 
   /**
-   * Removes members whose node is no longer in the cluster, with a LEAVE to the others. Like every
-   * frame, the LEAVE goes out once the write that removes them has committed: a client that asks
-   * the HTTP API right after it must not find them listed (if the write fails, the next
-   * activation removes them again and says it then).
+   * Removes members whose node is no longer in the cluster, or is {@code left} (a node that left,
+   * which this node's view may still list), with a LEAVE to the others. Like every frame, the
+   * LEAVE goes out once the write that removes them has committed: a client that asks the HTTP API
+   * right after it must not find them listed (if the write fails, the next activation removes them
+   * again and says it then).
    */
-  private Future<Void> purgeGhosts() {
+  private Future<Void> purgeGhosts(String left) {
+    if (left != null) {
+      departed.add(left);
+    }
     Set<String> live = liveNodes.get();
-    List<Member> ghosts = room.members().stream().filter(m -> !live.contains(m.node())).toList();
+    List<Member> ghosts = room.members().stream()
+        .filter(m -> !live.contains(m.node()) || departed.contains(m.node())).toList();
     for (Member g : ghosts) {
       room.leave(g.id());
       write(null, new MemberChange(g, true));

@@ -29,6 +29,7 @@ class WireCodecTest {
         new Wire.Delivery("room", null, "c1", "{\"type\":\"MESSAGE\"}", Wire.Delivery.MESSAGE, 12),
         new Wire.Delivery("room", "c2", null, "{}", Wire.Delivery.ADMIT, 3),
         new Wire.Purge("room"),
+        new Wire.Purge("room", "node-2"),
         new Wire.Replicate(List.of(new Wire.ReplicaWrite("room", 3, List.of(SAID, UNNAMED)),
             new Wire.ReplicaWrite("other", 1, List.of()))),
         new Wire.Fenced(List.of("room", "other")),

@@ -2,15 +2,18 @@ package durablerooms.room;
 
 import durablerooms.protocol.ErrorCode;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The failure codes between nodes: fixed numbers, whatever the order of the constants in the code. */
+/** The failure codes between nodes: fixed numbers, whatever the order of the constants in the code; their words in the log. */
 class RoomFailureTest {
   @Test
   @DisplayName("each client error crosses between nodes as the number it always had, and comes back as itself")
@@ -45,5 +48,31 @@ class RoomFailureTest {
   void otherFailures() {
     assertNull(RoomFailure.clientError(RoomFailure.notMember()));
     assertNull(RoomFailure.clientError(new ReplyException(io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE, 199, "x")));
+  }
+
+  @Test
+  @DisplayName("a failure is described in words for the log, also one whose message is empty (a room with no owner)")
+  void describedForTheLog() {
+    assertEquals("the room is moving between nodes (no node runs it yet)", RoomFailure.describe(RoomFailure.notOwner("")));
+    assertEquals("the room is moving between nodes (node n-2 holds it)", RoomFailure.describe(RoomFailure.notOwner("n-2")));
+    assertEquals("room unavailable: room is moving", RoomFailure.describe(RoomFailure.unavailable("room is moving")));
+    assertEquals("room_full: room is full", RoomFailure.describe(RoomFailure.client(ErrorCode.ROOM_FULL, "room is full")));
+    assertEquals("the room's node is gone (node n-2 left the cluster)",
+        RoomFailure.describe(new ReplyException(ReplyFailure.NO_HANDLERS, "node n-2 left the cluster")));
+    assertTrue(RoomFailure.describe(new ReplyException(ReplyFailure.TIMEOUT, "Timed out after waiting 6000(ms)"))
+        .startsWith("no answer in time"));
+    assertEquals("java.lang.IllegalStateException: boom", RoomFailure.describe(new IllegalStateException("boom")));
+  }
+
+  @Test
+  @DisplayName("a room moving between nodes, or its node gone, is an expected failure; a timeout or a bug is not")
+  void movingIsExpected() {
+    assertTrue(RoomFailure.moving(RoomFailure.notOwner("")));
+    assertTrue(RoomFailure.moving(RoomFailure.notOwner("n-2")));
+    assertTrue(RoomFailure.moving(RoomFailure.unavailable("room is moving")));
+    assertTrue(RoomFailure.moving(new ReplyException(ReplyFailure.NO_HANDLERS, "node n-2 left the cluster")));
+    assertFalse(RoomFailure.moving(new ReplyException(ReplyFailure.TIMEOUT, "Timed out")));
+    assertFalse(RoomFailure.moving(RoomFailure.client(ErrorCode.ROOM_FULL, "room is full")));
+    assertFalse(RoomFailure.moving(new IllegalStateException("boom")));
   }
 }
