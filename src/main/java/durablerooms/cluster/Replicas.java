@@ -185,8 +185,22 @@ public final class Replicas extends VerticleBase {
   /** The room slept with its cluster copy complete: every node drops its replica of activations up to {@code epoch}. */
   public void drop(String room, long epoch) {
     for (String node : liveNodes.get()) {
-      vertx.eventBus().send(Addresses.replicas(node), new Wire.DropReplica(room, epoch));
+      if (node.equals(nodeId)) {
+        // this node's own replica directly: a room that sleeps as the node stops would otherwise
+        // send it to a consumer already unregistered (a WARN of Vert.x's for each)
+        context.runOnContext(v -> dropHeld(room, epoch));
+      } else {
+        vertx.eventBus().send(Addresses.replicas(node), new Wire.DropReplica(room, epoch));
+      }
     }
+  }
+
+  private void dropHeld(String room, long epoch) {
+    Replica replica = held.get(room);
+    if (replica != null && replica.epoch <= epoch) {
+      held.remove(room);
+    }
+    fences.remove(room, epoch); // a fence of a newer takeover stays
   }
 
   /** How many rooms this node holds a replica of (for tests). */
@@ -227,11 +241,7 @@ public final class Replicas extends VerticleBase {
       Replica replica = held.get(c.room());
       msg.reply(replica == null ? new Wire.Held(0, List.of()) : new Wire.Held(replica.epoch, List.copyOf(replica.records)));
     } else if (body instanceof Wire.DropReplica d) {
-      Replica replica = held.get(d.room());
-      if (replica != null && replica.epoch <= d.epoch()) {
-        held.remove(d.room());
-      }
-      fences.remove(d.room(), d.epoch()); // a fence of a newer takeover stays
+      dropHeld(d.room(), d.epoch());
     } else {
       msg.fail(400, "unknown replica message");
     }
