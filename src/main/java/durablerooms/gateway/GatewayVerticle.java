@@ -141,6 +141,7 @@ public final class GatewayVerticle extends VerticleBase {
     // the page falls back to another node when its own is gone, and reads these from there
     router.getWithRegex("/api/(nodes|rooms)").handler(GatewayVerticle::allowAnyOrigin);
     router.route("/api/*").handler(this::apiRate);
+    router.route("/api/rooms*").handler(this::servingRooms);
     router.get("/api/nodes").handler(api::nodes);
     router.get("/api/types").handler(api::types);
     router.get("/api/rooms").handler(api::rooms);
@@ -184,6 +185,19 @@ public final class GatewayVerticle extends VerticleBase {
         .putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Referrer-Policy", "no-referrer");
     ctx.next();
+  }
+
+  /**
+   * A node that is not ready (starting, stopping, or recovering from a pause, when what it knows of
+   * owners and members may be stale) does not answer for rooms: 503, and the caller asks another.
+   */
+  private void servingRooms(RoutingContext ctx) {
+    if (node.ready().getAsBoolean()) {
+      ctx.next();
+      return;
+    }
+    ctx.response().setStatusCode(503).putHeader(HttpHeaders.RETRY_AFTER, "1")
+        .end("this node is not serving rooms now (starting, stopping or recovering from a pause); ask another\n");
   }
 
   /** Each client IP may make ROOMS_API_RATE_PER_SEC requests to /api/* (bursts of ROOMS_API_BURST); more: 429. */
