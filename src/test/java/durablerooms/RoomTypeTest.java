@@ -225,9 +225,29 @@ class RoomTypeTest {
     assertEquals(401, call("/api/rooms/ledger/called", null, "{}").statusCode());
     assertEquals(401, call("/api/rooms/ledger/called", "test-key-0123456789abcdeX", "{}").statusCode());
     assertEquals(404, call("/api/rooms/nosuchtype/called", API_KEY, "{}").statusCode());
-    assertEquals(404, call("/api/rooms/chat/called", API_KEY, "{}").statusCode());
+    assertEquals(400, call("/api/rooms/chat/called", API_KEY, "{}").statusCode(), "a chat call needs a message");
     assertEquals(400, call("/api/rooms/ledger/called", API_KEY, "[1,2]").statusCode());
     assertEquals(400, call("/api/rooms/ledger/bad%20name", API_KEY, "{}").statusCode());
+  }
+
+  @Test
+  void aServerPublishesIntoAChatRoomExactlyOnce() throws Exception {
+    try (WsClient member = WsClient.join(vertx, NODE.port(), "/chat/announcements?name=reader")) {
+      String body = "{\"user\":\"deploy-bot\",\"message\":\"v2 is live\",\"id\":\"deploy-42\"}";
+      var r = call("/api/rooms/chat/announcements", API_KEY, body);
+      assertEquals(200, r.statusCode(), r.body());
+      long seq = new JsonObject(r.body()).getLong("seq");
+      JsonObject message = member.nextOfType("MESSAGE");
+      assertEquals("deploy-bot", message.getString("user"));
+      assertEquals("v2 is live", message.getString("message"));
+      assertEquals(seq, message.getLong("seq"));
+      var again = call("/api/rooms/chat/announcements", API_KEY, body);
+      assertEquals(seq, new JsonObject(again.body()).getLong("seq"), "a retry with the same id is the same message");
+      member.ping();
+      assertEquals(1, member.seen.stream().filter(f -> "MESSAGE".equals(f.getString("type"))).count(), "delivered once");
+      var bad = call("/api/rooms/chat/announcements", API_KEY, "{\"message\":\"\\u0007bell\"}");
+      assertEquals(400, bad.statusCode(), "checked as a client's message is");
+    }
   }
 
   @Test

@@ -33,9 +33,11 @@ final class HttpApi {
 
   private final GatewayContext node;
   private final RoomAccess access;
+  private final Protocol protocol;
 
   HttpApi(GatewayContext node, RoomAccess access) {
     this.node = node;
+    this.protocol = new Protocol(node.config().maxMessageChars());
     this.access = access;
   }
 
@@ -284,7 +286,7 @@ final class HttpApi {
     }
     String type = ctx.pathParam("type");
     String room = ctx.pathParam("room");
-    if (durablerooms.room.RoomTypes.CHAT.equals(type) || !node.host().types().serves(type)) {
+    if (!node.host().types().serves(type)) {
       answer(ctx, 404, "unknown_type", "no room type that takes calls is named so on this node; GET /api/types lists them");
       return;
     }
@@ -299,6 +301,14 @@ final class HttpApi {
     } catch (RuntimeException e) {
       answer(ctx, 400, "bad_json", "the body must be a JSON object");
       return;
+    }
+    if (durablerooms.room.RoomTypes.CHAT.equals(type)) {
+      try {
+        body = chatMessage(body);
+      } catch (durablerooms.protocol.ProtocolException e) {
+        answer(ctx, 400, e.code().wire(), e.getMessage());
+        return;
+      }
     }
     node.rooms().call(new Wire.Call(durablerooms.room.RoomTypes.key(type, room), body.encode())).onComplete(ar -> {
       if (ar.succeeded()) {
@@ -326,6 +336,18 @@ final class HttpApi {
       LOG.info("call into room {}/{}: {}", type, room, ar.cause().toString());
       answer(ctx, 503, "unavailable", "the room is unavailable; retry");
     });
+  }
+
+  /**
+   * A chat message from a server, {@code {"user","message","id"?}}, checked as a client's message
+   * is (the text's length and characters, the id, the name: {@code server} without one).
+   */
+  private JsonObject chatMessage(JsonObject body) throws durablerooms.protocol.ProtocolException {
+    String user = Protocol.displayName(body.getValue("user", "server"));
+    JsonObject frame = new JsonObject().put("type", "message").put("message", body.getValue("message"))
+        .put("id", body.getValue("id"));
+    durablerooms.protocol.ClientFrame.Chat chat = (durablerooms.protocol.ClientFrame.Chat) protocol.decode(frame.encode());
+    return new JsonObject().put("user", user).put("message", chat.text()).put("id", chat.id());
   }
 
   private static void answer(RoutingContext ctx, int status, String code, String message) {

@@ -15,6 +15,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -49,6 +50,8 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
   private final Webhooks webhooks;
   /** After a takeover, the tail of history is sent again: the dead owner may have stored it without sending it. */
   static final int TAKEOVER_REPLAY = 200;
+  /** The sender of messages published from outside the room: not a connection, never a member. */
+  static final String SERVER_MEMBER = "api";
 
   /**
    * A write waiting to be sent, with its ticket: a chat record, a member change, or (both null) a
@@ -366,6 +369,47 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     }
     String ack = ServerFrames.ack(r);
     return output(() -> sendTo(from, ack, Wire.Delivery.ACK, r.seq()));
+  }
+
+  @Override
+  public Future<String> call(Wire.Call call, Context replyContext) {
+    Promise<String> reply = Promise.promise();
+    context.runOnContext(v -> {
+      Future<String> done;
+      if (stopping) {
+        done = Future.failedFuture(RoomFailure.notOwner(""));
+      } else if (broken) {
+        done = Future.failedFuture(RoomFailure.unavailable("room is moving"));
+      } else {
+        inProgress++;
+        done = publish(new JsonObject(call.json())).andThen(ar -> {
+          inProgress--;
+          lastActive = System.nanoTime();
+        });
+      }
+      done.onComplete(ar -> replyContext.runOnContext(x -> reply.handle(ar)));
+    });
+    return reply.future();
+  }
+
+  /**
+   * The server-side publish (a call from outside, checked by the gateway): a message from
+   * {@code user}, who is not a member, broadcast to every member and answered with its seq; with an
+   * {@code id}, a retry gets the first message's seq (ids of calls are deduplicated apart from
+   * those of clients).
+   */
+  private Future<String> publish(JsonObject body) {
+    Member server = new Member(SERVER_MEMBER, body.getString("user"), "");
+    Room.Said said = room.say(server, SERVER_MEMBER, body.getString("message"), body.getString("id"),
+        System.currentTimeMillis());
+    ChatRecord r = said.record();
+    String answer = new JsonObject().put("seq", r.seq()).put("ts", r.ts()).encode();
+    if (!said.fresh()) {
+      return output(() -> {}).map(answer);
+    }
+    write(r, null);
+    String message = ServerFrames.message(r);
+    return output(() -> broadcast(null, message, Wire.Delivery.MESSAGE, r.seq())).map(answer);
   }
 
   private Future<Void> rename(Wire.Rename r) {
