@@ -1,8 +1,8 @@
 // Durable Rooms' client: one room over a WebSocket that survives what networks, restarts and lost
 // nodes do to it. Every page of the server uses it (the chat, the examples); an app of your own can
 // import it from any node: `import { RoomClient } from 'http://host:8080/rooms-client.js'`.
-// A plain ES module with no dependency and no build step; it runs in browsers, and in Node.js given
-// a WebSocket class (the `ws` package). docs/room-types.md#the-client-module documents it.
+// A plain ES module with no dependency and no build step; it runs in browsers, and in Node.js 20
+// given a WebSocket class (the `ws` package). docs/room-types.md#the-client-module documents it.
 //
 // Reconnects with exponential backoff and jitter, capped at 5 s as Socket.IO's is (at once after
 // 1012 "restarting", when the page is shown again, or when the network is back), resumes with
