@@ -117,6 +117,11 @@ function showLanding() {
 }
 
 function route() {
+  const example = location.hash.match(/^#\/(play|board)\/([^/?#]+)$/); // the examples' pages have their own address
+  if (example) {
+    location.replace((example[1] === 'play' ? 'tictactoe.html#/' : 'whiteboard.html#/') + example[2]);
+    return;
+  }
   const m = location.hash.match(/^#\/room\/([^/?#]+)$/);
   if (m) {
     let name;

@@ -78,6 +78,7 @@ public final class TicTacToe implements RoomType {
           .put("name", name.substring(0, Math.min(64, name.length())))));
       conn.setAttachment(new JsonObject().put("seat", seat));
       room.publish(new JsonObject().put("type", "sat").put("seat", seat).put("game", view(room)));
+      conn.send(new JsonObject().put("type", "state").put("you", seat).put("game", view(room))); // the event does not say who
     }
 
     /** A move is refused, with a code the page can show, unless it is legal. */
