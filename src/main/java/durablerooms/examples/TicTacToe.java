@@ -65,10 +65,10 @@ public final class TicTacToe implements RoomType {
       if (client == null) {
         throw new RoomException("no_client", "connect with client=ID to take a seat: it is how the seat comes back");
       }
-      if (conn.attachment().containsKey("seat")) {
-        return; // seated already: a second ask changes nothing
-      }
       JsonObject seats = seats(room);
+      if (seats.stream().anyMatch(s -> client.equals(((JsonObject) s.getValue()).getString("client")))) {
+        return; // this client has a seat already (here, or in another tab): a second ask changes nothing
+      }
       String seat = !seats.containsKey("X") ? "X" : !seats.containsKey("O") ? "O" : null;
       if (seat == null) {
         throw new RoomException(409, "seats_taken", "both seats are taken: you are watching");
@@ -103,7 +103,8 @@ public final class TicTacToe implements RoomType {
       board.set(cell, seat);
       game.put("turn", seat.equals("X") ? "O" : "X").put("winner", board.contains("") ? null : "draw");
       for (int[] line : LINES) {
-        if (seat.equals(board.getString(line[0])) && seat.equals(board.getString(line[1])) && seat.equals(board.getString(line[2]))) {
+        if (seat.equals(board.getString(line[0])) && seat.equals(board.getString(line[1]))
+            && seat.equals(board.getString(line[2]))) {
           game.put("winner", seat).put("line", new JsonArray().add(line[0]).add(line[1]).add(line[2]));
         }
       }
