@@ -4,7 +4,8 @@
 
 import { el, hue, initial } from './dom.js';
 import { Conversation } from './conversation.js';
-import { Outbox, RoomConnection, randomId } from './connection.js';
+import { ChatConnection } from './connection.js';
+import { tabClientId } from './rooms-client.js';
 
 const ROOM_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 const PAGE = 50;
@@ -41,8 +42,7 @@ const ui = {
 };
 
 /** This tab's client id: survives a reload (sessionStorage), so a resend after reload is deduplicated. */
-const clientId = sessionStorage.getItem('rooms.client') || 'c-' + randomId();
-sessionStorage.setItem('rooms.client', clientId);
+const clientId = tabClientId();
 
 let conn = null;
 let room = null;
@@ -78,9 +78,8 @@ function join(roomName, name) {
   historyStarted = false;
   welcomed = false;
   unread = 0;
-  const outbox = new Outbox(room);
-  conn = new RoomConnection({ room, name, clientId, outbox });
-  for (const item of outbox.list()) conversation.addPending(item, name);
+  conn = new ChatConnection({ room, name, clientId });
+  for (const item of conn.unsent()) conversation.addPending(item, name);
   listen(conn);
   conn.start();
   setComposer(true);
@@ -118,6 +117,11 @@ function showLanding() {
 }
 
 function route() {
+  const example = location.hash.match(/^#\/(play|board)\/([^/?#]+)$/); // the examples' pages have their own address
+  if (example) {
+    location.replace((example[1] === 'play' ? 'tictactoe.html#/' : 'whiteboard.html#/') + example[2]);
+    return;
+  }
   const m = location.hash.match(/^#\/room\/([^/?#]+)$/);
   if (m) {
     let name;
@@ -483,8 +487,7 @@ document.addEventListener('click', (e) => {
 document.addEventListener('visibilitychange', () => {
   if (document.hidden) return;
   unread = 0;
-  updateTitle();
-  conn?.retryNow();
+  updateTitle(); // the connection itself reconnects at once when the page is shown again
 });
 window.addEventListener('hashchange', route);
 // a page the browser keeps in its back/forward cache would keep its socket open, and the others

@@ -21,7 +21,7 @@ class TypesApiTest {
   static final NodeExtension NODE = NodeExtension.with(Map.of());
 
   @Test
-  @DisplayName("a node without plugins answers /api/types with chat and the types on its class path (the tests' ledger), as JSON")
+  @DisplayName("a node without plugins answers /api/types with chat and the types on its class path (the built-in examples and the tests' ledger), as JSON")
   void aNodeWithoutPluginsServesChatAndItsClassPath() throws Exception {
     HttpResponse<String> r = HttpClient.newHttpClient().send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + NODE.port() + "/api/types")).build(),
@@ -29,7 +29,7 @@ class TypesApiTest {
     assertEquals(200, r.statusCode());
     assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("application/json"),
         r.headers().firstValue("content-type").orElse("(none)"));
-    assertEquals(new JsonObject().put("types", new JsonArray().add("chat").add("ledger")), new JsonObject(r.body()));
+    assertEquals(new JsonObject().put("types", new JsonArray().add("chat").add("ledger").add("tictactoe").add("whiteboard")), new JsonObject(r.body()));
   }
 
   @Test
