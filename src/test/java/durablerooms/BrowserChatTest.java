@@ -1,5 +1,10 @@
 package durablerooms;
 
+import durablerooms.support.TestNodes;
+import durablerooms.support.WsClient;
+
+import durablerooms.support.ChatPage;
+
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;

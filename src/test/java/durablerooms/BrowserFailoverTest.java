@@ -1,5 +1,9 @@
 package durablerooms;
 
+import durablerooms.support.TestNodes;
+
+import durablerooms.support.ChatPage;
+
 import durablerooms.config.ServerConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

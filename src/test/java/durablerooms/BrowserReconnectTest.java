@@ -1,5 +1,8 @@
 package durablerooms;
 
+import durablerooms.support.ChatPage;
+import durablerooms.support.TestNodes;
+
 import durablerooms.config.ServerConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

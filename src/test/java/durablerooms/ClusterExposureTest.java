@@ -1,5 +1,7 @@
 package durablerooms;
 
+import durablerooms.support.TestNodes;
+
 import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.internal.serialization.SerializationService;

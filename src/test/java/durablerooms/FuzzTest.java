@@ -1,5 +1,10 @@
 package durablerooms;
 
+import durablerooms.support.RawWs;
+import durablerooms.support.WsClient;
+
+import durablerooms.support.TestNodes;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;

@@ -1,5 +1,7 @@
 package durablerooms;
 
+import durablerooms.support.TestNodes;
+
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import durablerooms.cluster.Addresses;

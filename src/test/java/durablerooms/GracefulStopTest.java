@@ -1,5 +1,11 @@
 package durablerooms;
 
+import durablerooms.support.NodeProcess;
+import durablerooms.support.RawWs;
+
+import durablerooms.support.TestNodes;
+import durablerooms.support.WsClient;
+
 import durablerooms.config.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,5 +1,13 @@
 package durablerooms;
 
+import durablerooms.support.RawWs;
+import durablerooms.support.TestNodes;
+import durablerooms.support.WsClient;
+
+import durablerooms.support.NodeExtension;
+import durablerooms.support.PrometheusText;
+import durablerooms.support.RawHttp;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,5 +1,11 @@
 package durablerooms;
 
+import durablerooms.support.PrometheusText;
+import durablerooms.support.TestNodes;
+import durablerooms.support.WsClient;
+
+import durablerooms.support.NodeExtension;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;

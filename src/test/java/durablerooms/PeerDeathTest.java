@@ -1,5 +1,9 @@
 package durablerooms;
 
+import durablerooms.support.NodeProcess;
+import durablerooms.support.TestNodes;
+import durablerooms.support.WsClient;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;

@@ -1,5 +1,9 @@
 package durablerooms;
 
+import durablerooms.support.NodeExtension;
+import durablerooms.support.RawWs;
+import durablerooms.support.WsClient;
+
 import durablerooms.gateway.Connection;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

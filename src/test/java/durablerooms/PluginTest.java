@@ -1,5 +1,10 @@
 package durablerooms;
 
+import durablerooms.support.WsClient;
+
+import durablerooms.support.PluginJar;
+import durablerooms.support.TestNodes;
+
 import durablerooms.config.ConfigException;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

@@ -1,5 +1,7 @@
 package durablerooms;
 
+import durablerooms.support.TestNodes;
+
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;

@@ -1,5 +1,10 @@
 package durablerooms;
 
+import durablerooms.support.RawWs;
+import durablerooms.support.WsClient;
+
+import durablerooms.support.TestNodes;
+
 import com.hazelcast.core.HazelcastInstance;
 import durablerooms.cluster.Addresses;
 import io.vertx.core.Vertx;

@@ -1,5 +1,12 @@
 package durablerooms;
 
+import durablerooms.support.PrometheusText;
+import durablerooms.support.RawHttp;
+import durablerooms.support.TestNodes;
+
+import durablerooms.support.NodeExtension;
+import durablerooms.support.WsClient;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

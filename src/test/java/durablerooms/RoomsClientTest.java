@@ -1,5 +1,7 @@
 package durablerooms;
 
+import durablerooms.support.NodeExtension;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,8 @@
 package durablerooms;
 
+import durablerooms.support.NodeProcess;
+import durablerooms.support.TestNodes;
+
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,12 @@
 package durablerooms;
 
+import durablerooms.support.RawHttp;
+import durablerooms.support.TestNodes;
+import durablerooms.support.WsClient;
+
+import durablerooms.support.NodeExtension;
+import durablerooms.support.RawWs;
+
 import durablerooms.gateway.RoomAccess;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

@@ -1,5 +1,10 @@
 package durablerooms;
 
+import durablerooms.support.TestNodes;
+import durablerooms.support.WsClient;
+
+import durablerooms.support.NodeExtension;
+
 import durablerooms.protocol.Protocol;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;

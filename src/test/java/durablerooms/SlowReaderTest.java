@@ -1,5 +1,10 @@
 package durablerooms;
 
+import durablerooms.support.NodeExtension;
+import durablerooms.support.RawWs;
+import durablerooms.support.TestNodes;
+import durablerooms.support.WsClient;
+
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;

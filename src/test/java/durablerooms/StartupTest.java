@@ -1,5 +1,8 @@
 package durablerooms;
 
+import durablerooms.support.NodeProcess;
+import durablerooms.support.TestNodes;
+
 import durablerooms.config.ServerConfig;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;

@@ -1,5 +1,9 @@
 package durablerooms;
 
+import durablerooms.support.WsClient;
+
+import durablerooms.support.TestNodes;
+
 import durablerooms.config.ServerConfig;
 import durablerooms.storage.ChatRecord;
 import durablerooms.storage.EmbeddedStore;

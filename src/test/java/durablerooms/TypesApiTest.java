@@ -1,5 +1,7 @@
 package durablerooms;
 
+import durablerooms.support.NodeExtension;
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;

@@ -1,5 +1,9 @@
 package durablerooms;
 
+import durablerooms.support.WsClient;
+
+import durablerooms.support.TestNodes;
+
 import durablerooms.cluster.WebhookSender;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;

@@ -1,5 +1,8 @@
 package durablerooms;
 
+import durablerooms.support.NodeExtension;
+import durablerooms.support.WsClient;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,4 +1,4 @@
-package durablerooms;
+package durablerooms.support;
 
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
@@ -26,12 +26,12 @@ import java.util.logging.Level;
  * One browser showing the chat page, with the actions and reads the browser tests need. Reads
  * go through one script each (no stale elements); waits poll the DOM with a timeout, never sleep.
  */
-final class ChatPage {
-  static final Duration TIMEOUT = Duration.ofSeconds(20);
-  static final Path SCREENSHOTS = Path.of("target", "screenshots");
+public final class ChatPage {
+  public static final Duration TIMEOUT = Duration.ofSeconds(20);
+  public static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
-  final String label;
-  final ChromeDriver driver;
+  public final String label;
+  public final ChromeDriver driver;
   private final Path profile;
 
   private ChatPage(String label, ChromeDriver driver, Path profile) {
@@ -40,7 +40,7 @@ final class ChatPage {
     this.profile = profile;
   }
 
-  static ChatPage start(String label) {
+  public static ChatPage start(String label) {
     Path profile;
     try {
       profile = Files.createTempDirectory("rooms-chromium-");
@@ -56,13 +56,13 @@ final class ChatPage {
   }
 
   /** Starts a browser in the background (while the test starts its nodes); {@link #quit(CompletableFuture[])} ends it. */
-  static CompletableFuture<ChatPage> startAsync(String label) {
+  public static CompletableFuture<ChatPage> startAsync(String label) {
     Chromium.requireInstalled();
     return CompletableFuture.supplyAsync(() -> start(label));
   }
 
   /** The started page, or the reason it did not start. */
-  static ChatPage await(CompletableFuture<ChatPage> page) {
+  public static ChatPage await(CompletableFuture<ChatPage> page) {
     try {
       return page.get(60, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
@@ -74,7 +74,7 @@ final class ChatPage {
 
   /** Quits the browsers of these futures, once each has started (or failed to). */
   @SafeVarargs
-  static void quit(CompletableFuture<ChatPage>... pages) {
+  public static void quit(CompletableFuture<ChatPage>... pages) {
     for (CompletableFuture<ChatPage> p : pages) {
       if (p != null) {
         quit(p.handle((page, err) -> page).join());
@@ -82,7 +82,7 @@ final class ChatPage {
     }
   }
 
-  static void quit(ChatPage... pages) {
+  public static void quit(ChatPage... pages) {
     for (ChatPage p : pages) {
       if (p != null) {
         Chromium.quit(p.driver, p.profile);
@@ -93,7 +93,7 @@ final class ChatPage {
   // --- actions -----------------------------------------------------------------------------------
 
   /** Loads {@code origin + path} afresh; with a {@code name}, the page remembers it as the display name first. */
-  ChatPage open(String origin, String path, String name) {
+  public ChatPage open(String origin, String path, String name) {
     driver.get(origin + "/health"); // a document of the origin, to reach its storage (and to leave any room)
     if (name != null) {
       js("localStorage.setItem('rooms.name', arguments[0])", name);
@@ -103,7 +103,7 @@ final class ChatPage {
   }
 
   /** Joins through the form, as a person would. */
-  void joinWithForm(String room, String name) {
+  public void joinWithForm(String room, String name) {
     WebElement roomInput = driver.findElement(By.id("room-input"));
     roomInput.clear();
     roomInput.sendKeys(room);
@@ -114,15 +114,15 @@ final class ChatPage {
   }
 
   /** Types {@code text} into the message box and presses Enter. */
-  void send(String text) {
+  public void send(String text) {
     type(text, Keys.ENTER);
   }
 
-  void type(CharSequence... keys) {
+  public void type(CharSequence... keys) {
     driver.findElement(By.id("message-input")).sendKeys(keys);
   }
 
-  Object js(String script, Object... args) {
+  public Object js(String script, Object... args) {
     return driver.executeScript(script, args);
   }
 
@@ -130,7 +130,7 @@ final class ChatPage {
    * From the next page load on, every WebSocket the page opens is kept in {@code window.__sockets}
    * (a script run before the page's own), so that a test can act on the page's socket.
    */
-  void recordSockets() {
+  public void recordSockets() {
     driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source",
         "window.__sockets = []; const PageSocket = window.WebSocket;"
             + "window.WebSocket = class extends PageSocket {"
@@ -138,7 +138,7 @@ final class ChatPage {
   }
 
   /** How many WebSockets the page has opened since its load (see {@link #recordSockets}). */
-  long socketsOpened() {
+  public long socketsOpened() {
     return (Long) js("return window.__sockets.length");
   }
 
@@ -146,7 +146,7 @@ final class ChatPage {
 
   /** The conversation's messages in page order: text, user, seq (null while pending), pending. */
   @SuppressWarnings("unchecked")
-  List<Map<String, Object>> messages() {
+  public List<Map<String, Object>> messages() {
     return (List<Map<String, Object>>) js(
         "return [...document.querySelectorAll('#chat-messages li.msg')].map(li => ({"
             + "text: li.querySelector('.text').textContent, user: li.querySelector('.author').textContent,"
@@ -154,60 +154,60 @@ final class ChatPage {
   }
 
   @SuppressWarnings("unchecked")
-  List<String> texts() {
+  public List<String> texts() {
     return (List<String>) js("return [...document.querySelectorAll('#chat-messages li.msg .text')].map(e => e.textContent)");
   }
 
-  long count(String text) {
+  public long count(String text) {
     return texts().stream().filter(text::equals).count();
   }
 
-  boolean nonePending() {
+  public boolean nonePending() {
     return (Boolean) js("return document.querySelectorAll('#chat-messages li.pending').length === 0");
   }
 
   @SuppressWarnings("unchecked")
-  List<String> systemLines() {
+  public List<String> systemLines() {
     return (List<String>) js("return [...document.querySelectorAll('#chat-messages li.system')].map(e => e.textContent)");
   }
 
   @SuppressWarnings("unchecked")
-  List<String> presence() {
+  public List<String> presence() {
     return (List<String>) js("return [...document.querySelectorAll('#presence .name')].map(e => e.textContent)");
   }
 
   /** The connection state the page shows: idle, connecting, live, reconnecting or offline. */
-  String state() {
+  public String state() {
     return (String) js("return document.getElementById('status').dataset.state");
   }
 
-  String statusText() {
+  public String statusText() {
     return driver.findElement(By.id("status")).getText();
   }
 
   /** The id of the node the page is connected through (shown discreetly under the member list). */
-  String node() {
+  public String node() {
     return (String) js("return document.getElementById('node-info').dataset.node || null");
   }
 
-  String typing() {
+  public String typing() {
     return (String) js("return document.getElementById('typing').textContent");
   }
 
   /** From now on, every connection state the page shows is recorded, however briefly. */
-  void recordStates() {
+  public void recordStates() {
     js("window.__states = [document.getElementById('status').dataset.state];"
         + "new MutationObserver(() => window.__states.push(document.getElementById('status').dataset.state))"
         + ".observe(document.getElementById('status'), {attributes: true, attributeFilter: ['data-state']});");
   }
 
   @SuppressWarnings("unchecked")
-  List<String> recordedStates() {
+  public List<String> recordedStates() {
     return (List<String>) js("return window.__states || []");
   }
 
   /** The page's console errors (script errors, CSP violations, failed loads) since the last call. */
-  List<String> consoleErrors() {
+  public List<String> consoleErrors() {
     return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
         .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
         .map(LogEntry::getMessage)
@@ -217,7 +217,7 @@ final class ChatPage {
 
   // --- waiting and pictures ----------------------------------------------------------------------
 
-  void waitUntil(String what, BooleanSupplier condition) {
+  public void waitUntil(String what, BooleanSupplier condition) {
     try {
       new WebDriverWait(driver, TIMEOUT, Duration.ofMillis(50)).until(d -> condition.getAsBoolean());
     } catch (TimeoutException e) {
@@ -228,25 +228,25 @@ final class ChatPage {
     }
   }
 
-  void waitLive() {
+  public void waitLive() {
     waitUntil("the page is live", () -> "live".equals(state()));
   }
 
   /** Sets the viewport (CSS pixels), e.g. 375x740 for a phone, through Chromium's device emulation. */
-  void viewport(int width, int height, boolean mobile) {
+  public void viewport(int width, int height, boolean mobile) {
     driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
         Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", mobile));
   }
 
   /** Cuts this page off the network (as when a phone loses its signal), or gives it back. */
-  void network(boolean online) {
+  public void network(boolean online) {
     driver.executeCdpCommand("Network.emulateNetworkConditions", Map.of("offline", !online, "latency", 0,
         "downloadThroughput", -1, "uploadThroughput", -1));
   }
 
   /** The titles of every tab of this browser, read without bringing any to the front. */
   @SuppressWarnings("unchecked")
-  List<String> tabTitles() {
+  public List<String> tabTitles() {
     Map<String, Object> targets = driver.executeCdpCommand("Target.getTargets", Map.of());
     return ((List<Map<String, Object>>) targets.get("targetInfos")).stream()
         .filter(t -> "page".equals(t.get("type")))
@@ -255,16 +255,16 @@ final class ChatPage {
   }
 
   /** Emulates the reader's colour scheme preference: "light" or "dark". */
-  void colorScheme(String scheme) {
+  public void colorScheme(String scheme) {
     driver.executeCdpCommand("Emulation.setEmulatedMedia",
         Map.of("features", List.of(Map.of("name", "prefers-color-scheme", "value", scheme))));
   }
 
-  void desktopViewport() {
+  public void desktopViewport() {
     driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
   }
 
-  Path screenshot(String name) {
+  public Path screenshot(String name) {
     try {
       Files.createDirectories(SCREENSHOTS);
       Path file = SCREENSHOTS.resolve(name + ".png");

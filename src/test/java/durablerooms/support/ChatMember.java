@@ -1,4 +1,4 @@
-package durablerooms;
+package durablerooms.support;
 
 import durablerooms.protocol.Protocol;
 import io.vertx.core.Context;
@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
  * is not ACKed (after an ERROR, a timeout or a reconnect), reconnects to the next node with
  * {@code since} and its client id, and records every message it holds, by seq.
  */
-final class ChatMember {
-  final String name;
+public final class ChatMember {
+  public final String name;
   private final String room;
   private final List<Integer> ports;
   private final Vertx vertx;
@@ -46,7 +46,7 @@ final class ChatMember {
   private int reconnects;
   private String myNode;
 
-  ChatMember(Vertx vertx, String name, String room, List<Integer> ports) {
+  public ChatMember(Vertx vertx, String name, String room, List<Integer> ports) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.name = name;
@@ -56,7 +56,7 @@ final class ChatMember {
   }
 
   /** Connects and sends {@code count} messages, one every {@code periodMs}. */
-  void start(int count, long periodMs) {
+  public void start(int count, long periodMs) {
     context.runOnContext(v -> {
       toSend = count;
       connect();
@@ -151,10 +151,10 @@ final class ChatMember {
   }
 
   /** A consistent copy of what this member holds, taken on its context. */
-  record Snapshot(TreeMap<Long, String> held, Map<String, Long> acked, int unacked, int sent, int duplicates,
+  public record Snapshot(TreeMap<Long, String> held, Map<String, Long> acked, int unacked, int sent, int duplicates,
                   List<String> leaves, int reconnects, String node) {}
 
-  Snapshot snapshot() {
+  public Snapshot snapshot() {
     CompletableFuture<Snapshot> f = new CompletableFuture<>();
     context.runOnContext(v -> f.complete(new Snapshot(new TreeMap<>(held), new HashMap<>(acked), unacked.size(), sent,
         duplicates, new ArrayList<>(leaves), reconnects, myNode)));
@@ -165,11 +165,11 @@ final class ChatMember {
     }
   }
 
-  String room() {
+  public String room() {
     return room;
   }
 
-  void stop() {
+  public void stop() {
     context.runOnContext(v -> {
       stopped = true;
       if (ws != null) {

@@ -1,4 +1,4 @@
-package durablerooms;
+package durablerooms.support;
 
 import java.util.HashMap;
 import java.util.List;
@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * (0.0.4): each line is a HELP or TYPE comment, another comment, or a sample
  * {@code name{label="value",...} value [timestamp]}.
  */
-final class PrometheusText {
+public final class PrometheusText {
   private static final String NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
   private static final String LABEL = "[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\\\n]|\\\\[\\\\\"n])*\"";
   private static final String VALUE = "(?:[-+]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?Inf|NaN)";
@@ -24,15 +24,15 @@ final class PrometheusText {
   private static final Pattern TYPE = Pattern.compile("# TYPE " + NAME + " (?:counter|gauge|histogram|summary|untyped)");
 
   /** Sample values by series: {@code name} or {@code name{labels}} exactly as exposed. */
-  final Map<String, Double> samples = new HashMap<>();
-  final List<String> lines;
+  public final Map<String, Double> samples = new HashMap<>();
+  public final List<String> lines;
 
   private PrometheusText(List<String> lines) {
     this.lines = lines;
   }
 
   /** Parses a scrape; fails on the first line that is not in the exposition format. */
-  static PrometheusText parse(String body) {
+  public static PrometheusText parse(String body) {
     assertTrue(body.endsWith("\n"), "a scrape ends with a line feed");
     PrometheusText text = new PrometheusText(body.lines().toList());
     int n = 0;
@@ -54,11 +54,11 @@ final class PrometheusText {
   }
 
   /** The value of a series (0 when absent): {@code value("rooms_errors_total{code=\"bad_json\"}")}. */
-  double value(String series) {
+  public double value(String series) {
     return samples.getOrDefault(series, 0.0);
   }
 
-  boolean has(String name) {
+  public boolean has(String name) {
     return samples.keySet().stream().anyMatch(s -> s.equals(name) || s.startsWith(name + "{"));
   }
 }

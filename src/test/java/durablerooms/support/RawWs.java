@@ -1,4 +1,4 @@
-package durablerooms;
+package durablerooms.support;
 
 import durablerooms.protocol.Protocol;
 import io.vertx.core.json.JsonObject;
@@ -25,30 +25,30 @@ import static org.junit.jupiter.api.Assertions.fail;
  * A hand-made WebSocket client over a plain socket, for what a well-behaved client cannot do: send
  * raw, oversized or invalid frames, ignore pings, stop reading, or never finish its handshake.
  */
-final class RawWs implements AutoCloseable {
-  static final int TEXT = 0x1;
-  static final int BINARY = 0x2;
-  static final int CONTINUATION = 0x0;
-  static final int CLOSE = 0x8;
-  static final int PING = 0x9;
-  static final int PONG = 0xA;
+public final class RawWs implements AutoCloseable {
+  public static final int TEXT = 0x1;
+  public static final int BINARY = 0x2;
+  public static final int CONTINUATION = 0x0;
+  public static final int CLOSE = 0x8;
+  public static final int PING = 0x9;
+  public static final int PONG = 0xA;
 
   /** One frame from the server. */
-  record Frame(int opcode, boolean fin, byte[] payload) {
-    String text() {
+  public record Frame(int opcode, boolean fin, byte[] payload) {
+    public String text() {
       return new String(payload, StandardCharsets.UTF_8);
     }
 
     /** The status code of a close frame (1005 when it has none). */
-    int closeCode() {
+    public int closeCode() {
       return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
     }
   }
 
   /** The server's answer to an upgrade request: its status, its head and, for a 101, the open socket. */
-  record Upgrade(int status, RawWs ws, String head) {
+  public record Upgrade(int status, RawWs ws, String head) {
     /** A header's value, or null. */
-    String header(String name) {
+    public String header(String name) {
       for (String line : head.split("\r\n")) {
         int colon = line.indexOf(':');
         if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
@@ -59,10 +59,10 @@ final class RawWs implements AutoCloseable {
     }
   }
 
-  final Socket socket;
+  public final Socket socket;
   private final DataInputStream in;
   private final OutputStream out;
-  long bytesRead;
+  public long bytesRead;
 
   private RawWs(Socket socket) throws IOException {
     this.socket = socket;
@@ -71,7 +71,7 @@ final class RawWs implements AutoCloseable {
   }
 
   /** A TCP connection from {@code localAddress} (null: any) with the given receive buffer (0: default). */
-  static Socket tcp(int port, String localAddress, int receiveBuffer) throws IOException {
+  public static Socket tcp(int port, String localAddress, int receiveBuffer) throws IOException {
     Socket s = new Socket();
     if (receiveBuffer > 0) {
       s.setReceiveBufferSize(receiveBuffer); // before connect, so that the window is small from the start
@@ -84,12 +84,12 @@ final class RawWs implements AutoCloseable {
     return s;
   }
 
-  static Upgrade upgrade(int port, String path, Map<String, String> headers) throws IOException {
+  public static Upgrade upgrade(int port, String path, Map<String, String> headers) throws IOException {
     return upgrade(tcp(port, null, 0), path, headers);
   }
 
   /** Sends an upgrade request for {@code path} on {@code s} and reads the response head. */
-  static Upgrade upgrade(Socket s, String path, Map<String, String> headers) throws IOException {
+  public static Upgrade upgrade(Socket s, String path, Map<String, String> headers) throws IOException {
     byte[] key = new byte[16];
     ThreadLocalRandom.current().nextBytes(key);
     Map<String, String> h = new LinkedHashMap<>();
@@ -116,11 +116,11 @@ final class RawWs implements AutoCloseable {
   }
 
   /** Connects and upgrades; fails unless the server answers 101. */
-  static RawWs open(int port, String path) throws IOException {
+  public static RawWs open(int port, String path) throws IOException {
     return open(tcp(port, null, 0), path);
   }
 
-  static RawWs open(Socket s, String path) throws IOException {
+  public static RawWs open(Socket s, String path) throws IOException {
     Upgrade u = upgrade(s, path, Map.of());
     if (u.ws() == null) {
       fail("upgrade of " + path + " answered " + u.status());
@@ -144,7 +144,7 @@ final class RawWs implements AutoCloseable {
   }
 
   /** Sends one masked frame, as a client must. */
-  void send(int opcode, byte[] payload, boolean fin) throws IOException {
+  public void send(int opcode, byte[] payload, boolean fin) throws IOException {
     ByteArrayOutputStream f = new ByteArrayOutputStream(payload.length + 14);
     f.write((fin ? 0x80 : 0) | opcode);
     if (payload.length < 126) {
@@ -172,16 +172,16 @@ final class RawWs implements AutoCloseable {
     out.flush();
   }
 
-  void sendText(String text) throws IOException {
+  public void sendText(String text) throws IOException {
     send(TEXT, text.getBytes(StandardCharsets.UTF_8), true);
   }
 
-  void sendJson(JsonObject json) throws IOException {
+  public void sendJson(JsonObject json) throws IOException {
     sendText(json.encode());
   }
 
   /** The next frame within {@code ms}; null if the server closed the TCP connection. */
-  Frame read(long ms) throws IOException {
+  public Frame read(long ms) throws IOException {
     socket.setSoTimeout((int) ms);
     int b0;
     try {
@@ -207,7 +207,7 @@ final class RawWs implements AutoCloseable {
   }
 
   /** The next text frame as JSON, skipping control frames. */
-  JsonObject nextJson() throws IOException {
+  public JsonObject nextJson() throws IOException {
     while (true) {
       Frame f = read(WsClient.TIMEOUT_MS);
       if (f == null) {
@@ -223,7 +223,7 @@ final class RawWs implements AutoCloseable {
   }
 
   /** The next text frame of {@code type}, skipping others. */
-  JsonObject nextOfType(String type) throws IOException {
+  public JsonObject nextOfType(String type) throws IOException {
     while (true) {
       JsonObject f = nextJson();
       if (type.equals(f.getString("type"))) {
@@ -236,7 +236,7 @@ final class RawWs implements AutoCloseable {
    * Reads until the server's close frame and returns its code; -1 if the TCP connection ended
    * without one. Text frames before it are handed to {@code onText}.
    */
-  int awaitClose(long ms, java.util.function.Consumer<String> onText) throws IOException {
+  public int awaitClose(long ms, java.util.function.Consumer<String> onText) throws IOException {
     long deadline = System.currentTimeMillis() + ms;
     while (true) {
       long left = deadline - System.currentTimeMillis();
@@ -256,7 +256,7 @@ final class RawWs implements AutoCloseable {
     }
   }
 
-  int awaitClose(long ms) throws IOException {
+  public int awaitClose(long ms) throws IOException {
     return awaitClose(ms, null);
   }
 

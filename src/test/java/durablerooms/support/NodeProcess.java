@@ -1,4 +1,6 @@
-package durablerooms;
+package durablerooms.support;
+
+import durablerooms.Main;
 
 import java.io.File;
 import java.io.IOException;
@@ -17,13 +19,13 @@ import java.util.Map;
  * A node in its own JVM (same classes as the tests), for what needs a process to die: kill -9,
  * SIGSTOP. Its output goes to target/node-logs/NAME.log.
  */
-final class NodeProcess implements AutoCloseable {
+public final class NodeProcess implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  final String name;
-  final int httpPort;
-  final Process process;
-  final Path log;
+  public final String name;
+  public final int httpPort;
+  public final Process process;
+  public final Path log;
 
   private NodeProcess(String name, int httpPort, Process process, Path log) {
     this.name = name;
@@ -33,7 +35,7 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /** The command that runs durablerooms.Main in a small JVM with the test classpath. */
-  static List<String> mainCommand() {
+  public static List<String> mainCommand() {
     return new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError",
@@ -44,7 +46,7 @@ final class NodeProcess implements AutoCloseable {
         "-cp", System.getProperty("java.class.path"), "durablerooms.Main"));
   }
 
-  static NodeProcess start(String name, Map<String, String> settings) {
+  public static NodeProcess start(String name, Map<String, String> settings) {
     try {
       Path logs = Path.of("target", "node-logs");
       Files.createDirectories(logs);
@@ -59,7 +61,7 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  boolean ready() {
+  public boolean ready() {
     try {
       HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready"))
           .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
@@ -72,7 +74,7 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  void awaitReady() {
+  public void awaitReady() {
     TestNodes.eventually(60_000, name + " ready (see " + log + ")", () -> {
       if (!process.isAlive()) {
         throw new AssertionError(name + " exited; see " + log);
@@ -81,17 +83,17 @@ final class NodeProcess implements AutoCloseable {
     });
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
   /** kill -9. */
-  void kill() {
+  public void kill() {
     process.destroyForcibly();
   }
 
   /** kill -STOP / -CONT: the process hangs with its sockets open, as in a long GC pause. */
-  void signal(String signal) {
+  public void signal(String signal) {
     try {
       Process p = new ProcessBuilder("kill", "-" + signal, String.valueOf(pid())).start();
       if (p.waitFor() != 0) {
@@ -105,7 +107,7 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /** SIGTERM, as an operator or a service manager stops a node; the exit status, once it has ended. */
-  int stop() {
+  public int stop() {
     signal("TERM");
     try {
       if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -119,7 +121,7 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /** The lines of its log so far that are warnings, errors or parts of a stack trace. */
-  List<String> troubles() {
+  public List<String> troubles() {
     try {
       return Files.readAllLines(log).stream()
           .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ") || l.startsWith("\tat ")
@@ -130,7 +132,7 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + httpPort;
   }
 
@@ -151,7 +153,7 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  static String tail(Path log) {
+  public static String tail(Path log) {
     try {
       List<String> lines = Files.readAllLines(log);
       return String.join(File.separator.equals("/") ? "\n" : "\r\n",

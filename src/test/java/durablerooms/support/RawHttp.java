@@ -1,4 +1,4 @@
-package durablerooms;
+package durablerooms.support;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -15,36 +15,36 @@ import java.util.Map;
  * HTTP/1.1 by hand over a plain socket, for what java.net.http cannot do: send from a chosen
  * loopback address, use any method, announce a body and never send it, or hold a connection idle.
  */
-final class RawHttp {
+public final class RawHttp {
   private RawHttp() {}
 
   /** A response: its status, its headers (names in lower case) and its body. */
-  record Response(int status, Map<String, String> headers, String body) {
-    String header(String name) {
+  public record Response(int status, Map<String, String> headers, String body) {
+    public String header(String name) {
       return headers.get(name.toLowerCase(Locale.ROOT));
     }
   }
 
   /** A connection from {@code from} (null: any loopback address). */
-  static Socket connect(int port, String from) throws IOException {
+  public static Socket connect(int port, String from) throws IOException {
     return RawWs.tcp(port, from, 0);
   }
 
   /** One request on a new connection, which the server is asked to close after it. */
-  static Response get(int port, String from, String path) throws IOException {
+  public static Response get(int port, String from, String path) throws IOException {
     try (Socket s = connect(port, from)) {
       send(s, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
       return read(s);
     }
   }
 
-  static void send(Socket s, String text) throws IOException {
+  public static void send(Socket s, String text) throws IOException {
     s.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
     s.getOutputStream().flush();
   }
 
   /** Reads one response (a body of Content-Length bytes, or none). */
-  static Response read(Socket s) throws IOException {
+  public static Response read(Socket s) throws IOException {
     InputStream in = s.getInputStream();
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int matched = 0;
@@ -75,7 +75,7 @@ final class RawHttp {
   }
 
   /** Whether the server closes (or resets) the connection within {@code ms}; any byte it sends first is skipped. */
-  static boolean closedWithin(Socket s, long ms) throws IOException {
+  public static boolean closedWithin(Socket s, long ms) throws IOException {
     long deadline = System.nanoTime() + ms * 1_000_000;
     while (true) {
       long left = (deadline - System.nanoTime()) / 1_000_000;

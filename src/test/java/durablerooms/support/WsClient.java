@@ -1,4 +1,4 @@
-package durablerooms;
+package durablerooms.support;
 
 import durablerooms.protocol.Protocol;
 import io.vertx.core.Vertx;
@@ -18,14 +18,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** A real WebSocket client for tests: records every frame, and waits for frames with a timeout. */
-final class WsClient implements AutoCloseable {
-  static final long TIMEOUT_MS = 20_000; // generous: CI machines have 2 cores
+public final class WsClient implements AutoCloseable {
+  public static final long TIMEOUT_MS = 20_000; // generous: CI machines have 2 cores
 
   private final WebSocketClient client;
-  final WebSocket socket;
+  public final WebSocket socket;
   private final LinkedBlockingQueue<JsonObject> frames;
-  final List<JsonObject> seen = new ArrayList<>();
-  volatile Short closeCode;
+  public final List<JsonObject> seen = new ArrayList<>();
+  public volatile Short closeCode;
 
   private WsClient(WebSocketClient client, WebSocket socket, LinkedBlockingQueue<JsonObject> frames) {
     this.client = client;
@@ -33,12 +33,12 @@ final class WsClient implements AutoCloseable {
     this.frames = frames;
   }
 
-  static WsClient connect(Vertx vertx, int port, String uri) {
+  public static WsClient connect(Vertx vertx, int port, String uri) {
     return connect(vertx, port, uri, true);
   }
 
   /** A client of the full protocol ({@code durable-rooms.v1}), or of the seed's (no subprotocol). */
-  static WsClient connect(Vertx vertx, int port, String uri, boolean fullProtocol) {
+  public static WsClient connect(Vertx vertx, int port, String uri, boolean fullProtocol) {
     WebSocketClient client = vertx.createWebSocketClient();
     WebSocketConnectOptions options = new WebSocketConnectOptions()
         .setHost("127.0.0.1").setPort(port).setURI(uri);
@@ -76,31 +76,31 @@ final class WsClient implements AutoCloseable {
   }
 
   /** Connects and waits for the welcome and the PRESENCE: the client is then a member. */
-  static WsClient join(Vertx vertx, int port, String uri) {
+  public static WsClient join(Vertx vertx, int port, String uri) {
     WsClient c = connect(vertx, port, uri);
     c.next("SYSTEM");
     c.next("PRESENCE");
     return c;
   }
 
-  void send(JsonObject frame) {
+  public void send(JsonObject frame) {
     socket.writeTextMessage(frame.encode());
   }
 
-  void sendText(String text) {
+  public void sendText(String text) {
     socket.writeTextMessage(text);
   }
 
-  void say(String text) {
+  public void say(String text) {
     send(new JsonObject().put("message", text));
   }
 
-  void say(String text, String id) {
+  public void say(String text, String id) {
     send(new JsonObject().put("type", "message").put("message", text).put("id", id));
   }
 
   /** The next frame; fails if it is not of {@code type}. */
-  JsonObject next(String type) {
+  public JsonObject next(String type) {
     JsonObject f = poll(TIMEOUT_MS);
     assertNotNull(f, "no frame within " + TIMEOUT_MS + " ms, expected " + type);
     if (!type.equals(f.getString("type"))) {
@@ -110,7 +110,7 @@ final class WsClient implements AutoCloseable {
   }
 
   /** The next frame matching {@code p}, skipping others (e.g. presence changes). */
-  JsonObject nextMatching(Predicate<JsonObject> p, String what) {
+  public JsonObject nextMatching(Predicate<JsonObject> p, String what) {
     long deadline = System.currentTimeMillis() + TIMEOUT_MS;
     while (true) {
       long left = deadline - System.currentTimeMillis();
@@ -124,12 +124,12 @@ final class WsClient implements AutoCloseable {
     }
   }
 
-  JsonObject nextOfType(String type) {
+  public JsonObject nextOfType(String type) {
     return nextMatching(f -> type.equals(f.getString("type")), type);
   }
 
   /** A frame within {@code ms}, or null. */
-  JsonObject poll(long ms) {
+  public JsonObject poll(long ms) {
     try {
       JsonObject f = frames.poll(ms, TimeUnit.MILLISECONDS);
       if (f != null) {
@@ -143,7 +143,7 @@ final class WsClient implements AutoCloseable {
   }
 
   /** Round trip through the gateway: everything sent before has been read by the server. */
-  void ping() {
+  public void ping() {
     send(new JsonObject().put("type", "ping"));
     nextOfType("PONG");
   }

@@ -1,4 +1,6 @@
-package durablerooms;
+package durablerooms.support;
+
+import durablerooms.Node;
 
 import durablerooms.config.ServerConfig;
 
@@ -16,12 +18,12 @@ import java.util.function.BooleanSupplier;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Starts real nodes for tests (own random cluster name, free loopback port) and waits on conditions. */
-final class TestNodes {
+public final class TestNodes {
   private static final java.util.Random RANDOM = new java.util.Random();
   private TestNodes() {}
 
   /** Loopback settings for a test node: its own cluster name, free ports, and {@code extra} on top. */
-  static Map<String, String> settings(String clusterName, int clusterPort, Map<String, String> extra) {
+  public static Map<String, String> settings(String clusterName, int clusterPort, Map<String, String> extra) {
     Map<String, String> env = new HashMap<>();
     env.put("ROOMS_CLUSTER_NAME", clusterName);
     env.put("ROOMS_CLUSTER_PORT", String.valueOf(clusterPort));
@@ -38,7 +40,7 @@ final class TestNodes {
   }
 
   /** A lone test node's config. */
-  static ServerConfig config(Map<String, String> extra) {
+  public static ServerConfig config(Map<String, String> extra) {
     return ServerConfig.of(settings("test-" + UUID.randomUUID(), clusterPort(), extra));
   }
 
@@ -46,11 +48,11 @@ final class TestNodes {
    * A random Hazelcast base port, so that test clusters and a developer's node do not probe each
    * other; below Linux's ephemeral range (32768 on), where outgoing connections take their ports.
    */
-  static int clusterPort() {
+  public static int clusterPort() {
     return 20000 + RANDOM.nextInt(250) * 50;
   }
 
-  static Node start(ServerConfig config) {
+  public static Node start(ServerConfig config) {
     try {
       return Node.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -58,7 +60,7 @@ final class TestNodes {
     }
   }
 
-  static void stop(Node node) {
+  public static void stop(Node node) {
     if (node != null) {
       try {
         node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -72,7 +74,7 @@ final class TestNodes {
    * A free HTTP port for a test node, from 10000-19999: an ephemeral port (what the OS hands out
    * for port 0) can be taken by an outgoing connection before the node binds it, which CI saw.
    */
-  static int freePort() {
+  public static int freePort() {
     for (int attempt = 0; attempt < 200; attempt++) {
       int candidate = 10000 + RANDOM.nextInt(10000);
       try (ServerSocket s = new ServerSocket(candidate, 1, InetAddress.getByName("127.0.0.1"))) {
@@ -89,12 +91,12 @@ final class TestNodes {
    * partition still moving waits for it, and a first activation right after a join once took over
    * 5 s on a CI machine, past the request timeout.
    */
-  static void awaitPartitionsSettled(Node... nodes) {
+  public static void awaitPartitionsSettled(Node... nodes) {
     eventually(30_000, "partitions settled", () -> Arrays.stream(nodes).allMatch(Node::clusterSafe));
   }
 
   /** Polls {@code condition} every 20 ms until it holds, or fails after {@code ms}. */
-  static void eventually(long ms, String what, BooleanSupplier condition) {
+  public static void eventually(long ms, String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {

@@ -1,4 +1,6 @@
-package durablerooms;
+package durablerooms.support;
+
+import durablerooms.Node;
 
 import durablerooms.config.ServerConfig;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -12,7 +14,7 @@ import java.util.Map;
  * own cluster name and ports ({@link TestNodes}) and the class's settings on top:
  * {@code @RegisterExtension static final NodeExtension NODE = NodeExtension.with(Map.of(...));}
  */
-final class NodeExtension implements BeforeAllCallback, AfterAllCallback {
+public final class NodeExtension implements BeforeAllCallback, AfterAllCallback {
   private final Map<String, String> settings;
   private ServerConfig config;
   private Node node;
@@ -22,7 +24,7 @@ final class NodeExtension implements BeforeAllCallback, AfterAllCallback {
   }
 
   /** A node with the default settings but for {@code settings}. */
-  static NodeExtension with(Map<String, String> settings) {
+  public static NodeExtension with(Map<String, String> settings) {
     return new NodeExtension(settings);
   }
 
@@ -37,15 +39,15 @@ final class NodeExtension implements BeforeAllCallback, AfterAllCallback {
     TestNodes.stop(node);
   }
 
-  Node node() {
+  public Node node() {
     return node;
   }
 
-  ServerConfig config() {
+  public ServerConfig config() {
     return config;
   }
 
-  int port() {
+  public int port() {
     return node.httpPort();
   }
 }

@@ -1,4 +1,4 @@
-package durablerooms;
+package durablerooms.support;
 
 import javax.tools.JavaCompiler;
 import javax.tools.StandardJavaFileManager;
@@ -24,14 +24,14 @@ import static org.junit.jupiter.api.Assertions.fail;
  * sources compiled against the tests' class path (the server's classes and Vert.x, as "provided"),
  * then its classes and resources (the services file) packed into a plain jar.
  */
-final class PluginJar {
+public final class PluginJar {
   private PluginJar() {}
 
   /**
    * Compiles the {@code .java} files under {@code sources} into a new folder of {@code work} and
    * packs them with {@code resources} into {@code jar}.
    */
-  static Path build(Path sources, Path resources, Path work, Path jar) throws IOException {
+  public static Path build(Path sources, Path resources, Path work, Path jar) throws IOException {
     Path classes = Files.createTempDirectory(work, "classes");
     compile(sources, classes);
     try (OutputStream file = Files.newOutputStream(jar);
@@ -43,7 +43,7 @@ final class PluginJar {
   }
 
   /** The jar of a type that is only a name: class {@code plugintest.<className>}, with its services file. */
-  static Path namedType(String className, String typeName, Path work, Path jar) throws IOException {
+  public static Path namedType(String className, String typeName, Path work, Path jar) throws IOException {
     Path project = Files.createTempDirectory(work, className);
     Path source = project.resolve("java/plugintest/" + className + ".java");
     Files.createDirectories(source.getParent());

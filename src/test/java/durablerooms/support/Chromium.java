@@ -1,4 +1,4 @@
-package durablerooms;
+package durablerooms.support;
 
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -17,9 +17,9 @@ import java.util.stream.Stream;
  * Starts Debian's headless Chromium through its chromedriver for the browser tests. Nothing is
  * downloaded (no Selenium Manager); when Chromium is missing the tests fail and say how to install it.
  */
-final class Chromium {
-  static final Path BINARY = Path.of(System.getProperty("chromium.binary", "/usr/bin/chromium"));
-  static final Path DRIVER = Path.of(System.getProperty("chromium.driver", "/usr/bin/chromedriver"));
+public final class Chromium {
+  public static final Path BINARY = Path.of(System.getProperty("chromium.binary", "/usr/bin/chromium"));
+  public static final Path DRIVER = Path.of(System.getProperty("chromium.driver", "/usr/bin/chromedriver"));
 
   /** Selenium warns that it has no CDP binding for this Chromium version; the tests use none, so it is noise. */
   private static final Logger CDP_VERSION_LOG = Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder");
@@ -31,7 +31,7 @@ final class Chromium {
   private Chromium() {}
 
   /** Fails, saying how to install it, when Chromium or its driver is missing: the browser tests never skip. */
-  static void requireInstalled() {
+  public static void requireInstalled() {
     if (!Files.isExecutable(BINARY) || !Files.isExecutable(DRIVER)) {
       throw new AssertionError("The browser tests need Chromium and chromedriver at " + BINARY + " and " + DRIVER
           + ": apt-get install -y chromium chromium-driver (.ci/run does this)");
@@ -39,7 +39,7 @@ final class Chromium {
   }
 
   /** A fresh browser with its own profile folder, its window 1280x800. */
-  static ChromeDriver start(Path profile) {
+  public static ChromeDriver start(Path profile) {
     requireInstalled();
     // a driver path given explicitly keeps Selenium Manager from looking for (and downloading) one
     System.setProperty("webdriver.chrome.driver", DRIVER.toString());
@@ -61,7 +61,7 @@ final class Chromium {
   }
 
   /** Quits a browser and deletes its profile; a failure to quit is not worth failing a test run over. */
-  static void quit(ChromeDriver driver, Path profile) {
+  public static void quit(ChromeDriver driver, Path profile) {
     if (driver != null) {
       try {
         driver.quit();
