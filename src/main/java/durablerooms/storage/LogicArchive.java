@@ -4,14 +4,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -128,20 +124,7 @@ public final class LogicArchive implements AutoCloseable {
   }
 
   static void createTables(Connection c) throws SQLException {
-    try (Statement st = c.createStatement()) {
-      st.execute("CREATE TABLE IF NOT EXISTS logic_rooms (room VARCHAR(100) PRIMARY KEY, epoch BIGINT NOT NULL, "
-          + "seq BIGINT NOT NULL, acks BIGINT NOT NULL)");
-      st.execute("CREATE TABLE IF NOT EXISTS logic_values (room VARCHAR(100) NOT NULL, k VARCHAR(1024) NOT NULL, "
-          + "v VARCHAR(1000000) NOT NULL, PRIMARY KEY (room, k))");
-      st.execute("CREATE TABLE IF NOT EXISTS logic_events (room VARCHAR(100) NOT NULL, seq BIGINT NOT NULL, "
-          + "ts BIGINT NOT NULL, body VARCHAR(1000000) NOT NULL, PRIMARY KEY (room, seq))");
-      st.execute("CREATE TABLE IF NOT EXISTS logic_acks (room VARCHAR(100) NOT NULL, k VARCHAR(400) NOT NULL, "
-          + "n BIGINT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (room, k))");
-      st.execute("CREATE TABLE IF NOT EXISTS logic_alarms (room VARCHAR(100) NOT NULL, name VARCHAR(200) NOT NULL, "
-          + "due BIGINT NOT NULL, PRIMARY KEY (room, name))");
-      st.execute("CREATE INDEX IF NOT EXISTS logic_alarms_due ON logic_alarms (due)");
-    }
-    WebhookOutbox.createTables(c);
+    LogicRows.createTables(c);
   }
 
   /** Told when the writer thread dies of something it cannot handle. */
@@ -274,76 +257,9 @@ public final class LogicArchive implements AutoCloseable {
   private void activate(Activate a) {
     try {
       RoomArchive.begin(db);
-      long epoch;
-      long seq = 0;
-      try (PreparedStatement lock = db.prepareStatement("UPDATE logic_rooms SET epoch = epoch WHERE room = ?")) {
-        lock.setString(1, a.room()); // the row locked before it is read (server databases)
-        lock.executeUpdate();
-      }
-      try (PreparedStatement q = db.prepareStatement("SELECT epoch, seq FROM logic_rooms WHERE room = ?")) {
-        q.setString(1, a.room());
-        try (ResultSet rs = q.executeQuery()) {
-          if (rs.next()) {
-            epoch = rs.getLong(1) + 1;
-            seq = rs.getLong(2);
-          } else {
-            epoch = 1;
-          }
-        }
-      }
-      if (epoch == 1) {
-        try (PreparedStatement ins = db.prepareStatement(
-            "INSERT INTO logic_rooms (room, epoch, seq, acks) VALUES (?, 1, 0, 0)")) {
-          ins.setString(1, a.room());
-          ins.executeUpdate();
-        }
-      } else {
-        try (PreparedStatement up = db.prepareStatement("UPDATE logic_rooms SET epoch = ? WHERE room = ?")) {
-          up.setLong(1, epoch);
-          up.setString(2, a.room());
-          up.executeUpdate();
-        }
-      }
-      TreeMap<String, String> values = new TreeMap<>();
-      try (PreparedStatement q = db.prepareStatement("SELECT k, v FROM logic_values WHERE room = ?")) {
-        q.setString(1, a.room());
-        try (ResultSet rs = q.executeQuery()) {
-          while (rs.next()) {
-            values.put(rs.getString(1), rs.getString(2));
-          }
-        }
-      }
-      List<Event> events = new ArrayList<>();
-      try (PreparedStatement q = db.prepareStatement(
-          "SELECT seq, ts, body FROM logic_events WHERE room = ? AND seq > ? ORDER BY seq")) {
-        q.setString(1, a.room());
-        q.setLong(2, seq - historyLimit);
-        try (ResultSet rs = q.executeQuery()) {
-          while (rs.next()) {
-            events.add(new Event(rs.getLong(1), rs.getLong(2), rs.getString(3)));
-          }
-        }
-      }
-      LinkedHashMap<String, Long> acks = new LinkedHashMap<>();
-      try (PreparedStatement q = db.prepareStatement("SELECT k, seq FROM logic_acks WHERE room = ? ORDER BY n")) {
-        q.setString(1, a.room());
-        try (ResultSet rs = q.executeQuery()) {
-          while (rs.next()) {
-            acks.put(rs.getString(1), rs.getLong(2));
-          }
-        }
-      }
-      TreeMap<String, Long> alarms = new TreeMap<>();
-      try (PreparedStatement q = db.prepareStatement("SELECT name, due FROM logic_alarms WHERE room = ?")) {
-        q.setString(1, a.room());
-        try (ResultSet rs = q.executeQuery()) {
-          while (rs.next()) {
-            alarms.put(rs.getString(1), rs.getLong(2));
-          }
-        }
-      }
+      Loaded loaded = LogicRows.activate(db, a.room(), historyLimit);
       RoomArchive.commit(db);
-      a.done().complete(new Loaded(epoch, seq, values, events, acks, alarms));
+      a.done().complete(loaded);
     } catch (SQLException e) {
       rollback();
       a.done().completeExceptionally(e);
@@ -351,30 +267,21 @@ public final class LogicArchive implements AutoCloseable {
   }
 
   private void exists(Exists x) {
-    try (PreparedStatement q = db.prepareStatement("SELECT 1 FROM logic_rooms WHERE room = ?")) {
-      q.setString(1, x.room());
-      try (ResultSet rs = q.executeQuery()) {
-        x.done().complete(rs.next());
-      }
+    try {
+      boolean found = LogicRows.exists(db, x.room());
       if (!db.getAutoCommit()) {
         db.commit();
       }
+      x.done().complete(found);
     } catch (SQLException e) {
       x.done().completeExceptionally(e);
     }
   }
 
+
   private void due(Due d) {
-    try (PreparedStatement q = db.prepareStatement(
-        "SELECT room, MIN(due) AS first FROM logic_alarms WHERE due <= ? GROUP BY room ORDER BY first LIMIT ?")) {
-      q.setLong(1, d.upTo());
-      q.setInt(2, d.limit());
-      List<String> rooms = new ArrayList<>();
-      try (ResultSet rs = q.executeQuery()) {
-        while (rs.next()) {
-          rooms.add(rs.getString(1));
-        }
-      }
+    try {
+      List<String> rooms = LogicRows.due(db, d.upTo(), d.limit());
       if (!db.getAutoCommit()) {
         db.commit();
       }
@@ -383,6 +290,7 @@ public final class LogicArchive implements AutoCloseable {
       d.done().completeExceptionally(e);
     }
   }
+
 
   private void readHooks(ReadHooks r) {
     try {
@@ -448,110 +356,7 @@ public final class LogicArchive implements AutoCloseable {
 
   /** Applies one room's change if its epoch is current; false when fenced (nothing applied). */
   private boolean apply(Change ch) throws SQLException {
-    String room = ch.room();
-    if (room == null) {
-      return true; // webhooks alone
-    }
-    // the epoch is checked by a write, which locks the row first: on a server database a check by
-    // a read could pass just before another node's activation commits a newer epoch
-    try (PreparedStatement fence = db.prepareStatement("UPDATE logic_rooms SET epoch = epoch WHERE room = ? AND epoch = ?")) {
-      fence.setString(1, room);
-      fence.setLong(2, ch.epoch());
-      if (fence.executeUpdate() == 0) {
-        return false;
-      }
-    }
-    long acks;
-    try (PreparedStatement q = db.prepareStatement("SELECT acks FROM logic_rooms WHERE room = ?")) {
-      q.setString(1, room);
-      try (ResultSet rs = q.executeQuery()) {
-        rs.next();
-        acks = rs.getLong(1);
-      }
-    }
-    if (!ch.values().isEmpty()) {
-      try (PreparedStatement del = db.prepareStatement("DELETE FROM logic_values WHERE room = ? AND k = ?");
-           PreparedStatement ins = db.prepareStatement("INSERT INTO logic_values (room, k, v) VALUES (?, ?, ?)")) {
-        for (Map.Entry<String, String> e : ch.values().entrySet()) {
-          del.setString(1, room);
-          del.setString(2, e.getKey());
-          del.addBatch();
-          if (e.getValue() != null) {
-            ins.setString(1, room);
-            ins.setString(2, e.getKey());
-            ins.setString(3, e.getValue());
-            ins.addBatch();
-          }
-        }
-        del.executeBatch();
-        ins.executeBatch();
-      }
-    }
-    if (!ch.events().isEmpty()) {
-      try (PreparedStatement ins = db.prepareStatement(
-          "INSERT INTO logic_events (room, seq, ts, body) VALUES (?, ?, ?, ?)")) {
-        for (Event e : ch.events()) {
-          ins.setString(1, room);
-          ins.setLong(2, e.seq());
-          ins.setLong(3, e.ts());
-          ins.setString(4, e.body());
-          ins.addBatch();
-        }
-        ins.executeBatch();
-      }
-      try (PreparedStatement prune = db.prepareStatement("DELETE FROM logic_events WHERE room = ? AND seq <= ?")) {
-        prune.setString(1, room);
-        prune.setLong(2, ch.seq() - historyLimit);
-        prune.executeUpdate();
-      }
-    }
-    if (!ch.acks().isEmpty()) {
-      try (PreparedStatement del = db.prepareStatement("DELETE FROM logic_acks WHERE room = ? AND k = ?");
-           PreparedStatement ins = db.prepareStatement("INSERT INTO logic_acks (room, k, n, seq) VALUES (?, ?, ?, ?)")) {
-        for (Ack a : ch.acks()) {
-          del.setString(1, room);
-          del.setString(2, a.key());
-          del.addBatch();
-          ins.setString(1, room);
-          ins.setString(2, a.key());
-          ins.setLong(3, ++acks);
-          ins.setLong(4, a.seq());
-          ins.addBatch();
-        }
-        del.executeBatch();
-        ins.executeBatch();
-      }
-      try (PreparedStatement prune = db.prepareStatement("DELETE FROM logic_acks WHERE room = ? AND n <= ?")) {
-        prune.setString(1, room);
-        prune.setLong(2, acks - historyLimit);
-        prune.executeUpdate();
-      }
-    }
-    if (!ch.alarms().isEmpty()) {
-      try (PreparedStatement del = db.prepareStatement("DELETE FROM logic_alarms WHERE room = ? AND name = ?");
-           PreparedStatement ins = db.prepareStatement("INSERT INTO logic_alarms (room, name, due) VALUES (?, ?, ?)")) {
-        for (Map.Entry<String, Long> e : ch.alarms().entrySet()) {
-          del.setString(1, room);
-          del.setString(2, e.getKey());
-          del.addBatch();
-          if (e.getValue() != null) {
-            ins.setString(1, room);
-            ins.setString(2, e.getKey());
-            ins.setLong(3, e.getValue());
-            ins.addBatch();
-          }
-        }
-        del.executeBatch();
-        ins.executeBatch();
-      }
-    }
-    try (PreparedStatement up = db.prepareStatement("UPDATE logic_rooms SET seq = ?, acks = ? WHERE room = ?")) {
-      up.setLong(1, ch.seq());
-      up.setLong(2, acks);
-      up.setString(3, room);
-      up.executeUpdate();
-    }
-    return true;
+    return ch.room() == null || LogicRows.apply(db, ch, historyLimit); // no room: webhooks alone
   }
 
   private void rollback() {

@@ -1,0 +1,217 @@
+package durablerooms.storage;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The SQL of the store of room types (LogicArchive runs it on its writer thread, in its
+ * transactions): the tables, a room's activation and load, a room's commit, the due alarms. The
+ * same statements on SQLite, H2 and PostgreSQL.
+ */
+final class LogicRows {
+  private LogicRows() {}
+
+  static void createTables(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE IF NOT EXISTS logic_rooms (room VARCHAR(100) PRIMARY KEY, epoch BIGINT NOT NULL, "
+          + "seq BIGINT NOT NULL, acks BIGINT NOT NULL)");
+      st.execute("CREATE TABLE IF NOT EXISTS logic_values (room VARCHAR(100) NOT NULL, k VARCHAR(1024) NOT NULL, "
+          + "v VARCHAR(1000000) NOT NULL, PRIMARY KEY (room, k))");
+      st.execute("CREATE TABLE IF NOT EXISTS logic_events (room VARCHAR(100) NOT NULL, seq BIGINT NOT NULL, "
+          + "ts BIGINT NOT NULL, body VARCHAR(1000000) NOT NULL, PRIMARY KEY (room, seq))");
+      st.execute("CREATE TABLE IF NOT EXISTS logic_acks (room VARCHAR(100) NOT NULL, k VARCHAR(400) NOT NULL, "
+          + "n BIGINT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (room, k))");
+      st.execute("CREATE TABLE IF NOT EXISTS logic_alarms (room VARCHAR(100) NOT NULL, k VARCHAR(200) NOT NULL, "
+          + "due BIGINT NOT NULL, PRIMARY KEY (room, k))");
+      st.execute("CREATE INDEX IF NOT EXISTS logic_alarms_due ON logic_alarms (due)");
+    }
+    WebhookOutbox.createTables(c);
+  }
+
+  /** Raises the room's epoch (creating the room at epoch 1) and reads it back, in the caller's transaction. */
+  static LogicArchive.Loaded activate(Connection c, String room, int historyLimit) throws SQLException {
+    try (PreparedStatement lock = c.prepareStatement("UPDATE logic_rooms SET epoch = epoch + 1 WHERE room = ?")) {
+      lock.setString(1, room); // a write first: on a server database the row is locked before it is read
+      if (lock.executeUpdate() == 0) {
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO logic_rooms (room, epoch, seq, acks) VALUES (?, 1, 0, 0)")) {
+          ins.setString(1, room);
+          ins.executeUpdate();
+        }
+      }
+    }
+    long epoch;
+    long seq;
+    try (PreparedStatement q = c.prepareStatement("SELECT epoch, seq FROM logic_rooms WHERE room = ?")) {
+      q.setString(1, room);
+      try (ResultSet rs = q.executeQuery()) {
+        rs.next();
+        epoch = rs.getLong(1);
+        seq = rs.getLong(2);
+      }
+    }
+    TreeMap<String, String> values = new TreeMap<>();
+    read(c, "SELECT k, v FROM logic_values WHERE room = ?", room, rs -> values.put(rs.getString(1), rs.getString(2)));
+    List<LogicArchive.Event> events = new ArrayList<>();
+    try (PreparedStatement q = c.prepareStatement(
+        "SELECT seq, ts, body FROM logic_events WHERE room = ? AND seq > ? ORDER BY seq")) {
+      q.setString(1, room);
+      q.setLong(2, seq - historyLimit);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          events.add(new LogicArchive.Event(rs.getLong(1), rs.getLong(2), rs.getString(3)));
+        }
+      }
+    }
+    LinkedHashMap<String, Long> acks = new LinkedHashMap<>();
+    read(c, "SELECT k, seq FROM logic_acks WHERE room = ? ORDER BY n", room, rs -> acks.put(rs.getString(1), rs.getLong(2)));
+    TreeMap<String, Long> alarms = new TreeMap<>();
+    read(c, "SELECT k, due FROM logic_alarms WHERE room = ?", room, rs -> alarms.put(rs.getString(1), rs.getLong(2)));
+    return new LogicArchive.Loaded(epoch, seq, values, events, acks, alarms);
+  }
+
+  private interface Row {
+    void read(ResultSet rs) throws SQLException;
+  }
+
+  private static void read(Connection c, String sql, String room, Row row) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement(sql)) {
+      q.setString(1, room);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          row.read(rs);
+        }
+      }
+    }
+  }
+
+  /** Applies one room's change if its epoch is current, in the caller's transaction; false when fenced (nothing applied). */
+  static boolean apply(Connection c, LogicArchive.Change ch, int historyLimit) throws SQLException {
+    String room = ch.room();
+    // the epoch is checked by a write, which locks the row first: on a server database a check by
+    // a read could pass just before another node's activation commits a newer epoch
+    try (PreparedStatement fence = c.prepareStatement("UPDATE logic_rooms SET epoch = epoch WHERE room = ? AND epoch = ?")) {
+      fence.setString(1, room);
+      fence.setLong(2, ch.epoch());
+      if (fence.executeUpdate() == 0) {
+        return false;
+      }
+    }
+    long acks;
+    try (PreparedStatement q = c.prepareStatement("SELECT acks FROM logic_rooms WHERE room = ?")) {
+      q.setString(1, room);
+      try (ResultSet rs = q.executeQuery()) {
+        rs.next();
+        acks = rs.getLong(1);
+      }
+    }
+    replace(c, "logic_values", "v", room, ch.values());
+    replace(c, "logic_alarms", "due", room, ch.alarms());
+    if (!ch.events().isEmpty()) {
+      try (PreparedStatement ins = c.prepareStatement("INSERT INTO logic_events (room, seq, ts, body) VALUES (?, ?, ?, ?)")) {
+        for (LogicArchive.Event e : ch.events()) {
+          ins.setString(1, room);
+          ins.setLong(2, e.seq());
+          ins.setLong(3, e.ts());
+          ins.setString(4, e.body());
+          ins.addBatch();
+        }
+        ins.executeBatch();
+      }
+      prune(c, "logic_events", "seq", room, ch.seq() - historyLimit);
+    }
+    if (!ch.acks().isEmpty()) {
+      LinkedHashMap<String, Object> numbered = new LinkedHashMap<>();
+      for (LogicArchive.Ack a : ch.acks()) {
+        numbered.remove(a.key());
+        numbered.put(a.key(), new long[] {++acks, a.seq()});
+      }
+      replace(c, "logic_acks", "n, seq", room, numbered);
+      prune(c, "logic_acks", "n", room, acks - historyLimit);
+    }
+    try (PreparedStatement up = c.prepareStatement("UPDATE logic_rooms SET seq = ?, acks = ? WHERE room = ?")) {
+      up.setLong(1, ch.seq());
+      up.setLong(2, acks);
+      up.setString(3, room);
+      up.executeUpdate();
+    }
+    return true;
+  }
+
+  /**
+   * Replaces rows of a table keyed by (room, k): each key's row is deleted, then inserted with its
+   * value unless that is null; a value is one column's, or a long[] for several ({@code columns}).
+   */
+  private static void replace(Connection c, String table, String columns, String room, Map<String, ?> rows)
+      throws SQLException {
+    if (rows.isEmpty()) {
+      return;
+    }
+    int n = columns.split(",").length;
+    try (PreparedStatement del = c.prepareStatement("DELETE FROM " + table + " WHERE room = ? AND k = ?");
+         PreparedStatement ins = c.prepareStatement("INSERT INTO " + table + " (room, k, " + columns + ") VALUES (?, ?"
+             + ", ?".repeat(n) + ")")) {
+      for (Map.Entry<String, ?> e : rows.entrySet()) {
+        del.setString(1, room);
+        del.setString(2, e.getKey());
+        del.addBatch();
+        Object v = e.getValue();
+        if (v != null) {
+          ins.setString(1, room);
+          ins.setString(2, e.getKey());
+          if (v instanceof long[] several) {
+            for (int i = 0; i < several.length; i++) {
+              ins.setLong(3 + i, several[i]);
+            }
+          } else {
+            ins.setObject(3, v);
+          }
+          ins.addBatch();
+        }
+      }
+      del.executeBatch();
+      ins.executeBatch();
+    }
+  }
+
+  /** Deletes a room's rows whose {@code column} is at most {@code upTo} (what fell out of the retention). */
+  private static void prune(Connection c, String table, String column, String room, long upTo) throws SQLException {
+    try (PreparedStatement prune = c.prepareStatement("DELETE FROM " + table + " WHERE room = ? AND " + column + " <= ?")) {
+      prune.setString(1, room);
+      prune.setLong(2, upTo);
+      prune.executeUpdate();
+    }
+  }
+
+  /** The rooms with an alarm due at {@code upTo} or before, the most overdue first, at most {@code limit}. */
+  static List<String> due(Connection c, long upTo, int limit) throws SQLException {
+    List<String> rooms = new ArrayList<>();
+    try (PreparedStatement q = c.prepareStatement(
+        "SELECT room, MIN(due) AS first FROM logic_alarms WHERE due <= ? GROUP BY room ORDER BY first LIMIT ?")) {
+      q.setLong(1, upTo);
+      q.setInt(2, limit);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          rooms.add(rs.getString(1));
+        }
+      }
+    }
+    return rooms;
+  }
+
+  static boolean exists(Connection c, String room) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM logic_rooms WHERE room = ?")) {
+      q.setString(1, room);
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+}
