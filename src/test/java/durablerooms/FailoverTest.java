@@ -54,7 +54,7 @@ class FailoverTest {
       startNode(envs, i);
     }
     processes.forEach(NodeProcess::awaitReady);
-    TestNodes.eventually(30_000, "the nodes form one cluster", () -> nodesSeenBy(processes.get(0)) == n);
+    TestNodes.eventually(30_000, "the nodes form one cluster", () -> processes.get(0).nodesSeen() == n);
   }
 
   /** The settings of {@code n} nodes of one new cluster (each with its HTTP port already chosen). */
@@ -75,11 +75,6 @@ class FailoverTest {
     NodeProcess p = NodeProcess.start(cluster.substring(9, 17) + "-node" + i, envs.get(i)); // a log per test run
     processes.add(p);
     return p;
-  }
-
-  private int nodesSeenBy(NodeProcess p) {
-    JsonObject nodes = getJson(p, "/api/nodes");
-    return nodes == null ? -1 : nodes.getJsonArray("nodes").size();
   }
 
   private int statusOf(NodeProcess p, String path) {
@@ -127,7 +122,7 @@ class FailoverTest {
     }
     // Hazelcast merged the resumed node back 3-54 s after it resumed in 12 logged runs (2-core box), once over 60 s
     TestNodes.eventually(120_000, "the resumed node rejoins and serves", () -> owner.ready()
-        && nodesSeenBy(processes.get(1)) == 3 && nodesSeenBy(owner) == 3);
+        && processes.get(1).nodesSeen() == 3 && owner.nodesSeen() == 3);
     // it is a normal member again: a new member there sees the room as it is
     String room = members.get(0).room();
     long seq = getJson(processes.get(1), "/api/rooms/" + room).getLong("seq");
@@ -163,7 +158,7 @@ class FailoverTest {
 
     NodeProcess second = startNode(envs, 1);
     second.awaitReady();
-    TestNodes.eventually(30_000, "the second node joined", () -> nodesSeenBy(first) == 2 && nodesSeenBy(second) == 2);
+    TestNodes.eventually(30_000, "the second node joined", () -> first.nodesSeen() == 2 && second.nodesSeen() == 2);
     first.kill();
 
     TestNodes.eventually(60_000, "every message ACKed", () -> members.stream().allMatch(m -> {
@@ -197,7 +192,7 @@ class FailoverTest {
       startNode(envs, i);
     }
     processes.forEach(NodeProcess::awaitReady);
-    TestNodes.eventually(30_000, "the nodes form one cluster", () -> nodesSeenBy(processes.get(0)) == 3);
+    TestNodes.eventually(30_000, "the nodes form one cluster", () -> processes.get(0).nodesSeen() == 3);
     String room = "inflight-" + UUID.randomUUID().toString().substring(0, 8);
     try (WsClient founder = WsClient.join(vertx, processes.get(0).httpPort, "/chat/" + room + "?name=founder");
          WsClient sender = WsClient.join(vertx, processes.get(1).httpPort, "/chat/" + room + "?name=sender&client=s1")) {

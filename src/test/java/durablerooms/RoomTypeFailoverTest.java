@@ -64,16 +64,6 @@ class RoomTypeFailoverTest {
     return p;
   }
 
-  private int nodesSeenBy(NodeProcess p) {
-    try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(p.url() + "/api/nodes")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? new JsonObject(r.body()).getJsonArray("nodes").size() : -1;
-    } catch (Exception e) {
-      return -1;
-    }
-  }
-
   private static WsClient join(Vertx vertx, NodeProcess p, String room, String query) {
     WsClient c = WsClient.connect(vertx, p.httpPort, "/rooms/ledger/" + room + query);
     c.next("PRESENCE");
@@ -93,7 +83,7 @@ class RoomTypeFailoverTest {
     owner.awaitReady();
     NodeProcess other = start(envs.get(1), "node1");
     other.awaitReady();
-    TestNodes.eventually(30_000, "two nodes in one cluster", () -> nodesSeenBy(owner) == 2 && nodesSeenBy(other) == 2);
+    TestNodes.eventually(30_000, "two nodes in one cluster", () -> owner.nodesSeen() == 2 && other.nodesSeen() == 2);
     String room = "game-" + UUID.randomUUID().toString().substring(0, 8);
 
     WsClient first = join(vertx, owner, room, "?name=first"); // activates the room on its node

@@ -59,19 +59,6 @@ class StoreFailoverTest {
     return p;
   }
 
-  private int nodesSeenBy(NodeProcess p) {
-    try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(p.url() + "/api/nodes")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? new JsonObject(r.body()).getJsonArray("nodes").size() : -1;
-    } catch (IOException e) {
-      return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return -1;
-    }
-  }
-
   /** The seq each room has in the store (0 if none), read as any other process of the machine can. */
   private static Map<String, Long> stored(Path dataDir, List<String> rooms) {
     Map<String, Long> seqs = new HashMap<>();
@@ -123,7 +110,7 @@ class StoreFailoverTest {
     for (int i = 0; i < NODES; i++) {
       processes.add(start(envs.get(i), i, 0));
     }
-    TestNodes.eventually(30_000, "the nodes form one cluster", () -> nodesSeenBy(processes.get(0)) == NODES);
+    TestNodes.eventually(30_000, "the nodes form one cluster", () -> processes.get(0).nodesSeen() == NODES);
 
     List<Integer> ports = processes.stream().map(p -> p.httpPort).toList();
     List<String> rooms = new ArrayList<>();
@@ -156,7 +143,7 @@ class StoreFailoverTest {
         victim.close();
         processes.set(i, start(envs.get(i), i, run++));
         NodeProcess back = processes.get(i);
-        TestNodes.eventually(30_000, "node " + i + " is back in the cluster", () -> nodesSeenBy(back) == NODES);
+        TestNodes.eventually(30_000, "node " + i + " is back in the cluster", () -> back.nodesSeen() == NODES);
         storeCatchesUp(dataDir, rooms, "node " + i + " came back");
       }
     }

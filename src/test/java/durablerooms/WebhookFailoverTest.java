@@ -51,16 +51,6 @@ class WebhookFailoverTest {
     processes.forEach(NodeProcess::close);
   }
 
-  private int nodesSeenBy(NodeProcess p) {
-    try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(p.url() + "/api/nodes")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? new JsonObject(r.body()).getJsonArray("nodes").size() : -1;
-    } catch (Exception e) {
-      return -1;
-    }
-  }
-
   @Test
   @DisplayName("kill -9 of the node that sends webhooks while the receiver fails: every webhook arrives later, in order, signed")
   void webhooksOutliveTheSender(Vertx vertx) throws Exception {
@@ -94,7 +84,7 @@ class WebhookFailoverTest {
     NodeProcess other = NodeProcess.start(cluster.substring(6, 14) + "-other", envs.get(1));
     processes.add(other);
     other.awaitReady();
-    TestNodes.eventually(30_000, "two nodes in one cluster", () -> nodesSeenBy(sender) == 2 && nodesSeenBy(other) == 2);
+    TestNodes.eventually(30_000, "two nodes in one cluster", () -> sender.nodesSeen() == 2 && other.nodesSeen() == 2);
 
     String room = "feed-" + UUID.randomUUID().toString().substring(0, 8);
     try (WsClient c = WsClient.connect(vertx, other.httpPort, "/rooms/ledger/" + room + "?client=k")) {

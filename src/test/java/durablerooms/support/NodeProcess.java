@@ -61,6 +61,20 @@ public final class NodeProcess implements AutoCloseable {
     }
   }
 
+  /** How many nodes this node's /api/nodes lists (-1 when it does not answer): whether a cluster has formed. */
+  public int nodesSeen() {
+    try {
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/api/nodes"))
+          .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? new io.vertx.core.json.JsonObject(r.body()).getJsonArray("nodes").size() : -1;
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
   public boolean ready() {
     try {
       HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready"))
