@@ -7,11 +7,8 @@ import durablerooms.support.TestNodes;
 import durablerooms.support.NodeExtension;
 import durablerooms.support.WsClient;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -35,20 +32,9 @@ class RoomTypeTest {
       "ROOMS_IDLE_TIMEOUT_MS", "400",
       "ROOMS_STORAGE_MAX_BYTES", "4096",
       "ROOMS_API_KEY", API_KEY));
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void client() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void closeClient() {
-    vertx.close();
-  }
 
   private static WsClient join(String room, String query) {
-    WsClient c = WsClient.connect(vertx, NODE.port(), "/rooms/ledger/" + room + query);
+    WsClient c = WsClient.connect(NODE.client(), NODE.port(), "/rooms/ledger/" + room + query);
     c.next("PRESENCE");
     return c;
   }
@@ -141,7 +127,7 @@ class RoomTypeTest {
       a.send(op("whoami"));
       assertEquals("admin", a.nextOfType("whoami").getJsonObject("attachment").getString("role"));
     }
-    try (WsClient late = WsClient.connect(vertx, NODE.port(), "/rooms/ledger/sleepy?since=0")) {
+    try (WsClient late = WsClient.connect(NODE.client(), NODE.port(), "/rooms/ledger/sleepy?since=0")) {
       late.next("PRESENCE");
       JsonObject history = late.next("HISTORY");
       JsonArray messages = history.getJsonArray("messages");
@@ -239,7 +225,7 @@ class RoomTypeTest {
 
   @Test
   void aServerPublishesIntoAChatRoomExactlyOnce() throws Exception {
-    try (WsClient member = WsClient.join(vertx, NODE.port(), "/chat/announcements?name=reader")) {
+    try (WsClient member = WsClient.join(NODE.client(), NODE.port(), "/chat/announcements?name=reader")) {
       String body = "{\"user\":\"deploy-bot\",\"message\":\"v2 is live\",\"id\":\"deploy-42\"}";
       var r = call("/api/rooms/chat/announcements", API_KEY, body);
       assertEquals(200, r.statusCode(), r.body());

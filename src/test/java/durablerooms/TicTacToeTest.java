@@ -5,11 +5,8 @@ import durablerooms.support.TestNodes;
 import durablerooms.support.NodeExtension;
 import durablerooms.support.WsClient;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -25,17 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 class TicTacToeTest {
   @RegisterExtension
   static final NodeExtension NODE = NodeExtension.with(Map.of("ROOMS_IDLE_TIMEOUT_MS", "400"));
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void client() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void closeClient() {
-    vertx.close();
-  }
 
   private static String freshRoom() {
     return "g-" + UUID.randomUUID().toString().substring(0, 8);
@@ -43,7 +29,7 @@ class TicTacToeTest {
 
   /** A connection to the game, past its PRESENCE and its state frame (returned in {@code state}). */
   private static WsClient join(String room, String query, JsonObject[] state) {
-    WsClient c = WsClient.connect(vertx, NODE.port(), "/rooms/tictactoe/" + room + query);
+    WsClient c = WsClient.connect(NODE.client(), NODE.port(), "/rooms/tictactoe/" + room + query);
     c.next("PRESENCE");
     JsonObject s = c.nextOfType("state");
     if (state != null) {

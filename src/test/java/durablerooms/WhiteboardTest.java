@@ -3,11 +3,8 @@ package durablerooms;
 import durablerooms.support.NodeExtension;
 import durablerooms.support.WsClient;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,17 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WhiteboardTest {
   @RegisterExtension
   static final NodeExtension NODE = NodeExtension.with(Map.of("ROOMS_HISTORY_LIMIT", "5"));
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void client() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void closeClient() {
-    vertx.close();
-  }
 
   private static String freshRoom() {
     return "b-" + UUID.randomUUID().toString().substring(0, 8);
@@ -48,7 +34,7 @@ class WhiteboardTest {
 
   /** A connection past its PRESENCE and welcome (returned in {@code welcome}). */
   private static WsClient join(String room, String query, JsonObject[] welcome) {
-    WsClient c = WsClient.connect(vertx, NODE.port(), "/rooms/whiteboard/" + room + query);
+    WsClient c = WsClient.connect(NODE.client(), NODE.port(), "/rooms/whiteboard/" + room + query);
     c.next("PRESENCE");
     JsonObject w = c.nextOfType("welcome");
     if (welcome != null) {
@@ -104,7 +90,7 @@ class WhiteboardTest {
       assertEquals(new JsonArray().add(10).add(20).add(15).add(30),
           board.getJsonArray("strokes").getJsonObject(0).getJsonArray("points"));
     }
-    try (WsClient replay = WsClient.connect(vertx, NODE.port(), "/rooms/whiteboard/" + room + "?since=0")) {
+    try (WsClient replay = WsClient.connect(NODE.client(), NODE.port(), "/rooms/whiteboard/" + room + "?since=0")) {
       replay.next("PRESENCE");
       JsonObject history = replay.next("HISTORY");
       assertTrue(history.getBoolean("gap"), "the log alone would have lost the first strokes: " + history);
@@ -138,7 +124,7 @@ class WhiteboardTest {
     try (WsClient cy = join(room, "?name=cy", null)) {
       assertEquals(0, cy.nextOfType("board").getJsonArray("strokes").size(), "the board is empty after a clear");
     }
-    try (WsClient replay = WsClient.connect(vertx, NODE.port(), "/rooms/whiteboard/" + room + "?since=0")) {
+    try (WsClient replay = WsClient.connect(NODE.client(), NODE.port(), "/rooms/whiteboard/" + room + "?since=0")) {
       replay.next("PRESENCE");
       List<String> logged = replay.next("HISTORY").getJsonArray("messages").stream()
           .map(m -> ((JsonObject) m).getString("type")).toList();

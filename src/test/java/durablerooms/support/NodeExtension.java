@@ -18,6 +18,8 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback 
   private final Map<String, String> settings;
   private ServerConfig config;
   private Node node;
+  /** A Vert.x of the test's own for its clients (WebSocket, HTTP), made when first asked for. */
+  private io.vertx.core.Vertx client;
 
   private NodeExtension(Map<String, String> settings) {
     this.settings = settings;
@@ -36,7 +38,18 @@ public final class NodeExtension implements BeforeAllCallback, AfterAllCallback 
 
   @Override
   public void afterAll(ExtensionContext context) {
+    if (client != null) {
+      client.close();
+    }
     TestNodes.stop(node);
+  }
+
+  /** The test's client Vert.x, closed after the class's tests. */
+  public synchronized io.vertx.core.Vertx client() {
+    if (client == null) {
+      client = io.vertx.core.Vertx.vertx();
+    }
+    return client;
   }
 
   public Node node() {
