@@ -96,4 +96,27 @@ class LogicArchiveTest {
       assertEquals(List.of("c\n8", "c\n9", "c\n10", "c\n11", "c\n12"), List.copyOf(loaded.acks().keySet()));
     }
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite"})
+  void aHundredThousandPendingAlarmsAreFoundByOneQueryForWhatIsDue(String kind) throws Exception {
+    try (LogicArchive a = open(kind)) {
+      long now = 1_000_000;
+      for (int r = 0; r < 100; r++) {
+        String room = "t/r" + r;
+        get(a.activate(room));
+        LinkedHashMap<String, Long> alarms = new LinkedHashMap<>();
+        for (int i = 0; i < 1000; i++) {
+          // rooms 0-9 have one alarm due; every other alarm is in the future
+          alarms.put("a" + i, r < 10 && i == 0 ? now - r : now + 1000 + i);
+        }
+        get(a.commit(new LogicArchive.Change(room, 1, new LinkedHashMap<>(), List.of(), List.of(), 0, alarms, List.of())));
+      }
+      List<String> due = get(a.due(now, 1000));
+      assertEquals(List.of("t/r9", "t/r8", "t/r7", "t/r6", "t/r5", "t/r4", "t/r3", "t/r2", "t/r1", "t/r0"), due,
+          "the rooms with a due alarm, the most overdue first, and only them");
+      assertEquals(3, get(a.due(now, 3)).size(), "at most the limit per look");
+      assertEquals(1000, get(a.activate("t/r50")).alarms().size());
+    }
+  }
 }
