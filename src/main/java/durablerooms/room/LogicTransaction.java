@@ -3,17 +3,13 @@ package durablerooms.room;
 import durablerooms.api.Connection;
 import durablerooms.api.RoomContext;
 import durablerooms.api.Storage;
-import durablerooms.api.StorageFullException;
 import durablerooms.cluster.Wire;
 import durablerooms.storage.LogicArchive;
 import durablerooms.storage.Processors.MemberChange;
-import io.vertx.core.json.Json;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,11 +35,6 @@ final class LogicTransaction {
   /** Whether webhooks are on (ROOMS_WEBHOOK_URL): without them, emitted events go nowhere. */
   private final boolean webhooks;
   private boolean open = true;
-  /** Written values in write order (null: deleted), their JSON text and their size. */
-  private final LinkedHashMap<String, Object> written = new LinkedHashMap<>();
-  private final LinkedHashMap<String, String> writtenText = new LinkedHashMap<>();
-  private final Map<String, Integer> writtenSizes = new HashMap<>();
-  private long delta;
   private final List<LogicState.Event> published = new ArrayList<>();
   private final LinkedHashMap<String, String> attachments = new LinkedHashMap<>();
   /** Alarms set (their time, ms since the epoch) or cancelled (null), in order. */
@@ -53,11 +44,12 @@ final class LogicTransaction {
   private final List<durablerooms.storage.WebhookOutbox.Hook> hooks = new ArrayList<>();
   private final List<Frame> frames = new ArrayList<>();
   private final Context context = new Context();
-  private final TxStorage storage = new TxStorage();
+  private final StorageOverlay storage;
 
   LogicTransaction(LogicState state, String type, Consumer<Frame> deliver, boolean webhooks) {
     this.webhooks = webhooks;
     this.state = state;
+    this.storage = new StorageOverlay(state, this::check);
     this.type = type;
     this.deliver = deliver;
   }
@@ -89,7 +81,7 @@ final class LogicTransaction {
     open = false;
     List<LogicArchive.Event> events = new ArrayList<>(published.size());
     published.forEach(e -> events.add(new LogicArchive.Event(e.seq(), now, e.frame())));
-    state.apply(written, writtenSizes, published);
+    state.apply(storage.written(), storage.writtenSizes(), published);
     state.applyAlarms(alarmWrites);
     List<LogicArchive.Ack> acks = new ArrayList<>(1);
     if (ackKey != null) {
@@ -103,9 +95,9 @@ final class LogicTransaction {
         members.add(new MemberChange(changed, false));
       }
     });
-    LogicArchive.Change change = writtenText.isEmpty() && events.isEmpty() && acks.isEmpty() && alarmWrites.isEmpty()
+    LogicArchive.Change change = storage.writtenText().isEmpty() && events.isEmpty() && acks.isEmpty() && alarmWrites.isEmpty()
         && hooks.isEmpty() ? null
-        : new LogicArchive.Change(state.key(), state.epoch(), writtenText, events, acks, state.seq(), alarmWrites, hooks);
+        : new LogicArchive.Change(state.key(), state.epoch(), storage.writtenText(), events, acks, state.seq(), alarmWrites, hooks);
     List<Runnable> out = new ArrayList<>(frames.size());
     frames.forEach(f -> out.add(() -> deliver.accept(f)));
     return new Committed(change, members, out);
@@ -144,16 +136,6 @@ final class LogicTransaction {
       throw new IllegalStateException("a room's context, storage and connections may only be used during the handler "
           + "they were given to");
     }
-  }
-
-  private static Object copy(Object v) {
-    if (v instanceof JsonObject o) {
-      return o.copy();
-    }
-    if (v instanceof JsonArray a) {
-      return a.copy();
-    }
-    return v;
   }
 
   private final class Context implements RoomContext {
@@ -224,93 +206,6 @@ final class LogicTransaction {
       published.add(new LogicState.Event(seq, frame));
       frames.add(new Frame(null, null, frame, Wire.Delivery.MESSAGE, seq));
       return seq;
-    }
-  }
-
-  private final class TxStorage implements Storage {
-    @Override
-    public Object get(String key) {
-      check();
-      if (written.containsKey(key)) {
-        return copy(written.get(key));
-      }
-      return copy(state.value(key));
-    }
-
-    @Override
-    public void put(String key, Object value) {
-      check();
-      if (value == null) {
-        delete(key);
-        return;
-      }
-      checkKey(key);
-      Object v = value instanceof Map<?, ?> m ? new JsonObject(castMap(m))
-          : value instanceof List<?> l ? new JsonArray(new ArrayList<>(l)) : value;
-      if (!(v instanceof String || v instanceof Number || v instanceof Boolean || v instanceof JsonObject
-          || v instanceof JsonArray)) {
-        throw new IllegalArgumentException("a stored value is a String, Number, Boolean, JsonObject or JsonArray, not "
-            + value.getClass().getName());
-      }
-      String text = Json.encode(v);
-      if (text.length() > state.limits().maxValueBytes()) {
-        throw new StorageFullException("the value of '" + key + "' has " + text.length()
-            + " characters as JSON; a value may have at most " + state.limits().maxValueBytes());
-      }
-      int size = LogicState.size(key, text);
-      long total = state.bytes() + delta - currentSize(key) + size;
-      if (total > state.limits().storageMaxBytes()) {
-        throw new StorageFullException("the room's storage would hold " + total + " bytes; it may hold at most "
-            + state.limits().storageMaxBytes());
-      }
-      delta += size - currentSize(key);
-      written.put(key, Json.decodeValue(text)); // a copy the logic cannot change behind the store's back
-      writtenText.put(key, text);
-      writtenSizes.put(key, size);
-    }
-
-    @Override
-    public void delete(String key) {
-      check();
-      checkKey(key);
-      delta -= currentSize(key);
-      written.put(key, null);
-      writtenText.put(key, null);
-      writtenSizes.put(key, 0);
-    }
-
-    @Override
-    public Map<String, Object> list(String prefix) {
-      check();
-      String p = prefix == null ? "" : prefix;
-      TreeMap<String, Object> out = new TreeMap<>();
-      state.valuesWithPrefix(p).forEach((k, v) -> out.put(k, copy(v)));
-      written.forEach((k, v) -> {
-        if (k.startsWith(p)) {
-          if (v == null) {
-            out.remove(k);
-          } else {
-            out.put(k, copy(v));
-          }
-        }
-      });
-      return Collections.unmodifiableMap(out);
-    }
-
-    private int currentSize(String key) {
-      Integer w = writtenSizes.get(key);
-      return w != null ? w : state.sizeOf(key);
-    }
-
-    private void checkKey(String key) {
-      if (key == null || key.isEmpty() || key.length() > state.limits().maxKeyChars()) {
-        throw new IllegalArgumentException("a storage key has 1 to " + state.limits().maxKeyChars() + " characters");
-      }
-    }
-
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> castMap(Map<?, ?> m) {
-      return new LinkedHashMap<>((Map<String, Object>) m);
     }
   }
 
