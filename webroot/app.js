@@ -116,10 +116,13 @@ function showLanding() {
   updateJoinButton();
 }
 
+/** The page of each example's address on the landing page: /#/play/NAME, /#/board/NAME, /#/dash/NAME. */
+const EXAMPLE_PAGES = { play: 'tictactoe.html', board: 'whiteboard.html', dash: 'dashboard.html' };
+
 function route() {
-  const example = location.hash.match(/^#\/(play|board)\/([^/?#]+)$/); // the examples' pages have their own address
+  const example = location.hash.match(/^#\/(play|board|dash)\/([^/?#]+)$/); // the examples' pages have their own address
   if (example) {
-    location.replace((example[1] === 'play' ? 'tictactoe.html#/' : 'whiteboard.html#/') + example[2]);
+    location.replace(EXAMPLE_PAGES[example[1]] + '#/' + example[2]);
     return;
   }
   const m = location.hash.match(/^#\/room\/([^/?#]+)$/);

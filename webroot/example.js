@@ -1,4 +1,4 @@
-// What the example pages (tictactoe.html, whiteboard.html) share: the room named by the address
+// What the example pages (tictactoe.html, whiteboard.html, dashboard.html) share: the room named by the address
 // (#/NAME), the join form when it names none, the display name, and the connection's status pill.
 
 import { RoomClient } from './rooms-client.js';
