@@ -113,11 +113,7 @@ class RoomTypeTest {
       a.send(op("publish").put("text", "kept").put("id", "e"));
       a.nextOfType("entry");
       int starts = get(a, "starts").getInteger("value");
-      long deadline = System.currentTimeMillis() + 10_000;
-      while (NODE.node().host().isActive(key) && System.currentTimeMillis() < deadline) {
-        Thread.sleep(50);
-      }
-      assertFalse(NODE.node().host().isActive(key), "the room hibernated");
+      TestNodes.eventually(10_000, "the room hibernated", () -> !NODE.node().host().isActive(key));
       a.ping(); // answered without waking the room
       assertFalse(NODE.node().host().isActive(key), "a ping does not wake the room");
 
@@ -256,10 +252,10 @@ class RoomTypeTest {
   void theLogicClosesAConnectionWithItsCode() {
     try (WsClient a = join("kick", "")) {
       a.send(op("kick"));
-      long deadline = System.currentTimeMillis() + WsClient.TIMEOUT_MS;
-      while (a.closeCode == null && System.currentTimeMillis() < deadline) {
+      TestNodes.eventually(WsClient.TIMEOUT_MS, "the room's logic closes the connection", () -> {
         a.poll(50);
-      }
+        return a.closeCode != null;
+      });
       assertEquals((short) 4001, a.closeCode);
     }
   }
