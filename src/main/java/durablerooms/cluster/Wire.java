@@ -22,10 +22,12 @@ public sealed interface Wire {
   record Say(String room, String connId, String clientKey, String text, String id) implements RoomCommand {}
 
   /**
-   * A frame for a room of a user's type: the client's JSON object as it came (checked to be one),
-   * and its {@code id} (null: no ACK, no dedupe).
+   * A frame for a room of a user's type: the client's JSON object, decoded once by the gateway and
+   * handed to the room's logic as it is on this node (encoded only to cross to another), and its
+   * {@code id} (null: no ACK, no dedupe). The gateway does not touch the object once sent.
    */
-  record Custom(String room, String connId, String clientKey, String json, String id) implements RoomCommand {}
+  record Custom(String room, String connId, String clientKey, io.vertx.core.json.JsonObject message, String id)
+      implements RoomCommand {}
 
   /** An alarm of the room is due: the room wakes (if asleep) and runs what is due (sent by the node that scans for due alarms). */
   record Wake(String room) implements RoomCommand {}

@@ -38,7 +38,7 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       str(b, s.room()); str(b, s.connId()); str(b, s.clientKey()); str(b, s.text()); str(b, s.id());
     } else if (w instanceof Wire.Custom c) {
       b.appendByte(CUSTOM);
-      str(b, c.room()); str(b, c.connId()); str(b, c.clientKey()); str(b, c.json()); str(b, c.id());
+      str(b, c.room()); str(b, c.connId()); str(b, c.clientKey()); str(b, c.message().encode()); str(b, c.id());
     } else if (w instanceof Wire.Wake wake) {
       b.appendByte(WAKE);
       str(b, wake.room());
@@ -106,7 +106,7 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       case SAY:
         return new Wire.Say(r.s(), r.s(), r.s(), r.s(), r.s());
       case CUSTOM:
-        return new Wire.Custom(r.s(), r.s(), r.s(), r.s(), r.s());
+        return new Wire.Custom(r.s(), r.s(), r.s(), new io.vertx.core.json.JsonObject(r.s()), r.s());
       case WAKE:
         return new Wire.Wake(r.s());
       case CALL:

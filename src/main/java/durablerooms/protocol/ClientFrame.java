@@ -16,10 +16,10 @@ public sealed interface ClientFrame {
   record HistoryRequest(long before, int limit) implements ClientFrame {}
 
   /**
-   * A frame for a room of a user's type: the JSON object as the client sent it, and its {@code id}
-   * (null: no ACK, no dedupe).
+   * A frame for a room of a user's type: the JSON object the client sent, decoded once here, and its
+   * {@code id} (null: no ACK, no dedupe).
    */
-  record Custom(String json, String id) implements ClientFrame {}
+  record Custom(io.vertx.core.json.JsonObject json, String id) implements ClientFrame {}
 
   /** Liveness check, answered by the gateway without waking the room. */
   record Ping() implements ClientFrame {}

@@ -91,7 +91,7 @@ public final class Protocol {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "\"id\" must be a string of 1 to " + MAX_ID_CHARS
           + " characters");
     }
-    return new ClientFrame.Custom(text, (String) id);
+    return new ClientFrame.Custom(json, (String) id);
   }
 
   private ClientFrame chat(JsonObject json) throws ProtocolException {

@@ -261,7 +261,7 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
         return gate.output(() -> sendTo(from, ack, Wire.Delivery.ACK, seen));
       }
     }
-    JsonObject json = new JsonObject(c.json());
+    JsonObject json = c.message();
     Handled h = handle("onMessage", ackKey, (ctx, tx) -> logic.onMessage(ctx, tx.connection(from.id()), json));
     if (h.failure() != null) {
       return h.output().compose(v -> Future.failedFuture(failure(h.failure())));

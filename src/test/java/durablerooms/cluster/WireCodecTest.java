@@ -38,7 +38,13 @@ class WireCodecTest {
         new Wire.Held(0, List.of()),
         new Wire.DropReplica("room", 3),
         new Wire.ReadHistory("room", 5, 100),
-        new Wire.Slice(9, true, List.of(SAID, UNNAMED)));
+        new Wire.Slice(9, true, List.of(SAID, UNNAMED)),
+        new Wire.Join("ledger/r", new Member("c1", "ann", "node-1", "{\"name\":\"ann\"}", "{\"seat\":2}"), "c:dev", 0),
+        new Wire.Custom("ledger/r", "c1", "c:dev", new io.vertx.core.json.JsonObject().put("op", "move").put("cell", 4), "m-1"),
+        new Wire.Custom("ledger/r", "c1", "c1", new io.vertx.core.json.JsonObject(), null),
+        new Wire.Wake("ledger/r"),
+        new Wire.Call("ledger/r", "{\"n\":5}"),
+        new Wire.Delivery("ledger/r", "c2", null, "kicked", Wire.Delivery.CLOSE, 4001));
     for (Wire w : all) {
       Buffer b = Buffer.buffer().appendString("prefix");
       codec.encodeToWire(b, w);
