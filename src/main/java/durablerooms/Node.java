@@ -213,7 +213,7 @@ public final class Node {
   private Future<Void> deploy() {
     WireCodec.register(vertx.eventBus());
     // creating Hazelcast proxies and listeners is cluster work: not on an event loop
-    return vertx.executeBlocking(() -> new RoomStore(vertx, cluster.getHazelcastInstance(), archive), false)
+    return vertx.executeBlocking(() -> new RoomStore(vertx, cluster.getHazelcastInstance(), archive, logicArchive), false)
         .compose(this::deploy);
   }
 

@@ -8,6 +8,7 @@ import durablerooms.storage.ChatRecord;
 import durablerooms.storage.HeldLeases;
 import durablerooms.storage.HistorySlice;
 import durablerooms.storage.Lease;
+import durablerooms.storage.LogicArchive;
 import durablerooms.storage.MemberSet;
 import durablerooms.storage.Processors;
 import durablerooms.storage.RoomArchive;
@@ -65,10 +66,17 @@ public final class RoomStore {
   private final IMap<String, RoomState> states;
   private final IMap<String, MemberSet> members;
   private final RoomArchive archive;
+  private final LogicArchive logicArchive;
 
   public RoomStore(Vertx vertx, HazelcastInstance hz, RoomArchive archive) {
+    this(vertx, hz, archive, null);
+  }
+
+  /** With {@code logicArchive}, the store of rooms of users' types (null: the node serves chat alone). */
+  public RoomStore(Vertx vertx, HazelcastInstance hz, RoomArchive archive, LogicArchive logicArchive) {
     this.vertx = vertx;
     this.archive = archive;
+    this.logicArchive = logicArchive;
     this.owners = hz.getMap(Addresses.OWNERS_MAP);
     this.states = hz.getMap(Addresses.STATE_MAP);
     this.members = hz.getMap(Addresses.MEMBERS_MAP);
@@ -222,8 +230,15 @@ public final class RoomStore {
    */
   public Future<Boolean> known(String room) {
     return await(owners.getAsync(room))
-        .compose(lease -> lease != null ? Future.succeededFuture(true)
-            : vertx.executeBlocking(() -> archive.exists(room), false));
+        .compose(lease -> lease != null ? Future.succeededFuture(true) : inAStore(room));
+  }
+
+  /** Whether a store holds the room: a chat room's is the archive, a room of a user's type's the store of room types. */
+  private Future<Boolean> inAStore(String room) {
+    if (room.indexOf('/') >= 0 && logicArchive != null) {
+      return Future.fromCompletionStage(logicArchive.exists(room), vertx.getOrCreateContext());
+    }
+    return vertx.executeBlocking(() -> archive.exists(room), false);
   }
 
   public Future<List<Member>> members(String room) {

@@ -90,10 +90,8 @@ final class ArchiveReader implements AutoCloseable {
 
   /** Whether the room is stored (it held a message once, or an earlier version stored it). */
   boolean exists(String room) {
-    // a room of a user's type (named type/room) is in the store of room types (LogicArchive)
-    String table = room.indexOf('/') >= 0 ? "logic_rooms" : "rooms_state";
     return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + table + " WHERE room = ?")) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM rooms_state WHERE room = ?")) {
         ps.setString(1, room);
         try (ResultSet rs = ps.executeQuery()) {
           return rs.next();
