@@ -144,10 +144,11 @@ const scenarios = {
     const events = [];
     reader.addEventListener('event', (e) => events.push(e.detail.seq));
     const live = next(reader, 'live');
+    const writerLive = next(writer, 'live'); // listened for before either starts: the writer may be live first
     reader.start();
     writer.start();
     await live;
-    await next(writer, 'live');
+    await writerLive;
     const before = await writer.send({ op: 'publish', text: 'before' });
     await until('the reader has the first event', () => events.length === 1);
 
