@@ -66,6 +66,7 @@ function show(g) {
     li.classList.toggle('turn', !!(game && !game.winner && seated && game.turn === seat));
   }
   $('game-status').textContent = statusLine(players, seated);
+  tick();
   $('sit-button').hidden = !game || !!you || seated;
   $('rematch-button').hidden = !game || !you || !game.winner;
 }
@@ -73,8 +74,17 @@ function show(g) {
 function statusLine(players, seated) {
   if (!game) return '';
   if (game.winner === 'draw') return 'A draw.';
-  if (game.winner) return game.winner === you ? 'You win!' : `${players[game.winner] || game.winner} wins.`;
+  const late = game.timeout ? ` ${game.timeout === you ? 'You' : players[game.timeout] || game.timeout} ran out of time.` : '';
+  if (game.winner) return (game.winner === you ? 'You win!' : `${players[game.winner] || game.winner} wins.`) + late;
   if (!seated) return you ? 'Waiting for an opponent…' : 'Waiting for players: take a seat.';
   if (game.turn === you) return 'Your turn.';
   return `${players[game.turn]}'s turn` + (you ? '.' : ' (you are watching).');
 }
+
+// The turn clock: the referee's deadline (an alarm in the room ends the game when it passes, even
+// if nobody is connected); the page only counts down to it.
+function tick() {
+  const left = game && game.deadline && !game.winner ? Math.max(0, Math.ceil((game.deadline - Date.now()) / 1000)) : null;
+  $('turn-clock').textContent = left === null ? '' : `${left} s left for ${game.turn === you ? 'you' : (game.players || {})[game.turn] || game.turn}`;
+}
+setInterval(tick, 250);

@@ -105,6 +105,7 @@ class BrowserTicTacToeTest {
     assertEquals(0L, alice.js("return document.querySelectorAll('.players b').length"), "no element made from a name");
     alice.waitUntil("alice is told it is her turn", () -> "Your turn.".equals(text(alice, "#game-status")));
     assertEquals("alice's turn.", text(bob, "#game-status"));
+    alice.waitUntil("alice sees her turn's clock run", () -> text(alice, "#turn-clock").matches("[1-6]?[0-9] s left for you"));
 
     play(alice, bob, 0, "X");
     play(bob, alice, 4, "O");

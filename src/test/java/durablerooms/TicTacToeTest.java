@@ -17,6 +17,7 @@ import java.util.UUID;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The tic-tac-toe example room type over WebSocket: seats, the referee's refusals, a game to its end, a seat regained, hibernation. */
 class TicTacToeTest {
@@ -143,6 +144,47 @@ class TicTacToeTest {
       assertEquals("X", game.getJsonArray("board").getString(0));
       assertEquals("O", game.getJsonArray("board").getString(8));
       assertEquals("X", game.getString("turn"));
+    }
+  }
+
+  @Test
+  @DisplayName("the turn clock: the first to sit chooses the turn time, each move restarts it, and a player who lets it run "
+      + "out loses, by an alarm that fires while the room sleeps; a bad or late choice is refused")
+  void aPlayerWhoRunsOutOfTimeLoses() throws Exception {
+    String room = freshRoom();
+    try (WsClient x = join(room, "?name=ann&client=ann-4", null); WsClient o = join(room, "?name=bob&client=bob-4", null)) {
+      assertEquals("bad_turn_seconds", refusal(x, frame("sit", "s0").put("turnSeconds", 0)));
+      assertEquals("bad_turn_seconds", refusal(x, frame("sit", "s00").put("turnSeconds", "2")));
+      x.send(frame("sit", "s1").put("turnSeconds", 2));
+      JsonObject sat = x.nextOfType("sat").getJsonObject("game");
+      assertEquals(2, sat.getInteger("turnSeconds"));
+      assertNull(sat.getValue("deadline"), "the clock waits for an opponent");
+      assertEquals("turn_time_set", refusal(o, frame("sit", "s2").put("turnSeconds", 600)));
+      o.send(frame("sit", "s2"));
+      long started = System.currentTimeMillis();
+      JsonObject both = o.nextMatching(f -> "sat".equals(f.getString("type")) && "O".equals(f.getString("seat")), "O sat")
+          .getJsonObject("game");
+      long firstDeadline = both.getLong("deadline");
+      assertTrue(firstDeadline >= started + 1000 && firstDeadline <= started + 2500, "X has two seconds: " + both);
+      JsonObject afterMove = move(x, 4, "x1");
+      assertTrue(afterMove.getLong("deadline") >= firstDeadline, "the move gave O a fresh two seconds");
+
+      // O does not move: the room sleeps (idle timeout 400 ms) and its alarm wakes it to end the game
+      TestNodes.eventually(10_000, "the room hibernates", () -> !NODE.node().host().isActive("tictactoe/" + room));
+      JsonObject timeout = x.nextMatching(f -> "timeout".equals(f.getString("type")), "O's time runs out");
+      long late = System.currentTimeMillis() - afterMove.getLong("deadline");
+      assertEquals("O", timeout.getString("seat"));
+      assertEquals("X", timeout.getJsonObject("game").getString("winner"));
+      assertEquals("O", timeout.getJsonObject("game").getString("timeout"));
+      assertNull(timeout.getJsonObject("game").getValue("deadline"));
+      assertTrue(late >= 0 && late < 5_000, "the alarm ran " + late + " ms after the deadline");
+      assertEquals("game_over", refusal(o, frame("move", "o1").put("cell", 0)));
+
+      o.send(frame("rematch", "r1"));
+      JsonObject again = x.nextOfType("rematch").getJsonObject("game");
+      assertEquals(2, again.getInteger("turnSeconds"), "a rematch keeps the turn time");
+      assertNull(again.getValue("timeout"));
+      assertTrue(again.getLong("deadline") > afterMove.getLong("deadline"), "and starts the clock for O");
     }
   }
 }
