@@ -33,12 +33,16 @@ public record BenchOptions(
     double maxP99Ms,
     double wakeRate,
     double hibernateTimeoutSec,
-    double settleSec) {
+    double settleSec,
+    int turnSeconds,
+    int hookPort,
+    String hookSecret) {
 
   /** The same options for rooms named {@code prefix}-N. */
   public BenchOptions withRoomPrefix(String prefix) {
     return new BenchOptions(urls, protocol, scenario, rooms, members, rate, ladder, size, durationSec, warmupSec,
-        drainSec, connectRate, json, pids, threads, ack, prefix, maxP99Ms, wakeRate, hibernateTimeoutSec, settleSec);
+        drainSec, connectRate, json, pids, threads, ack, prefix, maxP99Ms, wakeRate, hibernateTimeoutSec, settleSec,
+        turnSeconds, hookPort, hookSecret);
   }
 
   /** Which frame makes a member "joined": SYSTEM for the seed protocol, PRESENCE for Durable Rooms. */
@@ -54,7 +58,9 @@ public record BenchOptions(
     BIGROOM(Map.of("rooms", "1", "members", "500", "rate", "0.5", "duration", "20", "warmup", "5")),
     IDLE(Map.of("rooms", "100", "members", "100", "rate", "0", "connect-rate", "1000")),
     COLD(Map.of("rooms", "200", "members", "1", "rate", "0", "connect-rate", "50")),
-    WAKE(Map.of("rooms", "200", "members", "2", "rate", "0", "connect-rate", "200"));
+    WAKE(Map.of("rooms", "200", "members", "2", "rate", "0", "connect-rate", "200")),
+    ALARMS(Map.of("rooms", "200", "members", "2", "rate", "0", "connect-rate", "50")),
+    WEBHOOKS(Map.of("rooms", "2000", "members", "1", "rate", "0", "connect-rate", "200"));
 
     private final Map<String, String> preset;
 
@@ -72,7 +78,7 @@ public record BenchOptions(
   private static final Set<String> FLAGS = Set.of("json", "ack");
   private static final Set<String> KEYS = Set.of("url", "protocol", "scenario", "rooms", "members", "rate",
       "ladder", "size", "duration", "warmup", "drain", "connect-rate", "json", "pid", "threads", "ack",
-      "room-prefix", "max-p99", "wake-rate", "hibernate-timeout", "settle");
+      "room-prefix", "max-p99", "wake-rate", "hibernate-timeout", "settle", "turn-seconds", "hook-port", "hook-secret");
   private static final Set<String> LOOPBACK = Set.of("127.0.0.1", "localhost", "[::1]", "::1");
 
   /** Thrown for a bad command line; the message says what to fix. */
@@ -83,7 +89,7 @@ public record BenchOptions(
   }
 
   public static final String USAGE = String.join("\n",
-      "usage: ./run.sh bench [--scenario fanout|bigroom|idle|cold|wake] [options]",
+      "usage: ./run.sh bench [--scenario fanout|bigroom|idle|cold|wake|alarms|webhooks] [options]",
       "  --url ws://127.0.0.1:8080[,ws://127.0.0.1:8081...]  nodes; clients are spread over them",
       "  --protocol auto|seed|rooms   joined = after SYSTEM (seed) or PRESENCE (rooms); auto asks GET /health",
       "  --rooms N --members N        clients = rooms x members",
@@ -99,6 +105,9 @@ public record BenchOptions(
       "  --wake-rate N                rooms woken per second (wake)",
       "  --hibernate-timeout S        how long to wait for rooms to hibernate (wake)",
       "  --settle S                   seconds before reading RSS (idle)",
+      "  --turn-seconds S             the games' turn time: when their alarms fire (alarms)",
+      "  --hook-port P                port of this generator's webhook receiver on 127.0.0.1 (webhooks)",
+      "  --hook-secret S              the node's ROOMS_WEBHOOK_SECRET: check each webhook's signature (webhooks)",
       "  --room-prefix P              room name prefix (default: bench-<random>)",
       "  --json                       print one JSON line with the results on stdout");
 
@@ -159,6 +168,9 @@ public record BenchOptions(
     d.put("wake-rate", "20");
     d.put("hibernate-timeout", "120");
     d.put("settle", "5");
+    d.put("turn-seconds", "5");
+    d.put("hook-port", "8099");
+    d.put("hook-secret", "");
     return d;
   }
 
@@ -198,7 +210,10 @@ public record BenchOptions(
         number(v.get("max-p99"), "max-p99", 0.1, 60_000),
         number(v.get("wake-rate"), "wake-rate", 0.1, 10_000),
         number(v.get("hibernate-timeout"), "hibernate-timeout", 1, 3600),
-        number(v.get("settle"), "settle", 0, 600));
+        number(v.get("settle"), "settle", 0, 600),
+        intIn(v, "turn-seconds", 1, 3600),
+        intIn(v, "hook-port", 1, 65535),
+        v.get("hook-secret"));
   }
 
   /** Parses the comma-separated node URLs; ws://, http:// (or no scheme) on a loopback host only. */

@@ -106,6 +106,14 @@ public final class LoadGenerator {
     return protocols;
   }
 
+  Vertx vertx() {
+    return vertx;
+  }
+
+  WebSocketClient wsClient() {
+    return wsClient;
+  }
+
   ServerProbe probe() {
     return probe;
   }

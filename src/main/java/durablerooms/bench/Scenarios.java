@@ -36,7 +36,9 @@ final class Scenarios {
       Scenario.FANOUT, Scenarios::fanout,
       Scenario.IDLE, Scenarios::idle,
       Scenario.COLD, Scenarios::cold,
-      Scenario.WAKE, Scenarios::wake));
+      Scenario.WAKE, Scenarios::wake,
+      Scenario.ALARMS, Scenarios::alarms,
+      Scenario.WEBHOOKS, Scenarios::webhooks));
 
   private final LoadGenerator g;
   private final BenchOptions opts;
@@ -225,5 +227,35 @@ final class Scenarios {
         awake < opts.rooms() ? "; raise ROOMS_IDLE_TIMEOUT_MS or --wake-rate to measure awake rooms" : "",
         warm.ms(50), warm.ms(99), wake.human(), warm.human()), json);
     return 0;
+  }
+
+  /** Alarm lateness: tic-tac-toe games whose turn clock runs out ({@link AlarmBench}). */
+  private int alarms() throws Exception {
+    if (!roomsServer("alarms")) {
+      return 2;
+    }
+    AlarmBench bench = new AlarmBench(g);
+    int code = bench.run();
+    g.report(bench.human(), bench.json());
+    return code;
+  }
+
+  /** Webhook throughput: this generator receives the webhooks of rooms it makes ({@link WebhookBench}). */
+  private int webhooks() throws Exception {
+    if (!roomsServer("webhooks")) {
+      return 2;
+    }
+    WebhookBench bench = new WebhookBench(g);
+    int code = bench.run();
+    g.report(bench.human(), bench.json());
+    return code;
+  }
+
+  private boolean roomsServer(String scenario) {
+    if (g.protocols().values().stream().anyMatch(p -> p != Protocol.ROOMS)) {
+      log.println("bench: " + scenario + " needs a Durable Rooms server");
+      return false;
+    }
+    return true;
   }
 }

@@ -67,6 +67,12 @@ class BenchOptionsTest {
     assertEquals(1, parse("--scenario", "cold").members());
     assertEquals(2, parse("--scenario", "wake").members());
     assertEquals(0, parse("--scenario", "idle").rate());
+    assertEquals(200, parse("--scenario", "alarms").rooms());
+    assertEquals(5, parse("--scenario", "alarms").turnSeconds());
+    assertEquals(8099, parse("--scenario", "webhooks").hookPort());
+    assertEquals("s3cret", parse("--scenario", "webhooks", "--hook-secret", "s3cret").hookSecret());
+    assertThrows(UsageException.class, () -> parse("--turn-seconds", "0"));
+    assertThrows(UsageException.class, () -> parse("--hook-port", "70000"));
   }
 
   @Test

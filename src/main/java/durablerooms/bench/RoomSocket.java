@@ -1,0 +1,80 @@
+package durablerooms.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.ClientWebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A WebSocket to one room of the Durable Rooms protocol, for the scenarios that talk to rooms
+ * frame by frame (the room-type scenarios), not at a rate: it joins, sends frames with ids and
+ * completes each one's future on its ACK (fails it on its ERROR), and hands every other frame to
+ * the scenario. All on the socket's event loop.
+ */
+final class RoomSocket {
+  private final ClientWebSocket ws;
+  private final Promise<JsonObject> joined = Promise.promise();
+  private final Map<String, Promise<Void>> pending = new HashMap<>();
+  private final Consumer<JsonObject> frames;
+  private int nextId;
+
+  private RoomSocket(ClientWebSocket ws, Consumer<JsonObject> frames) {
+    this.ws = ws;
+    this.frames = frames;
+  }
+
+  /** Connects to {@code path} on {@code node}; completes with the PRESENCE frame, once the member is joined. */
+  static Future<RoomSocket> open(WebSocketClient client, URI node, String path, Consumer<JsonObject> frames) {
+    RoomSocket s = new RoomSocket(client.webSocket(), frames);
+    s.ws.textMessageHandler(text -> s.onFrame(new JsonObject(text)));
+    s.ws.closeHandler(v -> s.onClose());
+    s.ws.exceptionHandler(err -> s.joined.tryFail(err));
+    return s.ws.connect(new WebSocketConnectOptions().setHost(node.getHost()).setPort(node.getPort()).setURI(path)
+            .addSubProtocol(durablerooms.protocol.Protocol.SUBPROTOCOL))
+        .compose(v -> s.joined.future())
+        .map(presence -> s);
+  }
+
+  /** Sends {@code frame} with a fresh id; the future completes on its ACK, fails with the code of its ERROR. */
+  Future<Void> request(JsonObject frame) {
+    String id = "r" + nextId++;
+    Promise<Void> p = Promise.promise();
+    pending.put(id, p);
+    ws.writeTextMessage(frame.copy().put("id", id).encode());
+    return p.future();
+  }
+
+  Future<Void> close() {
+    return ws.close();
+  }
+
+  private void onFrame(JsonObject f) {
+    String type = f.getString("type", "");
+    Promise<Void> answered = "ACK".equals(type) || "ERROR".equals(type) ? pending.remove(f.getString("id", "")) : null;
+    if (answered != null) {
+      if ("ACK".equals(type)) {
+        answered.complete();
+      } else {
+        answered.fail(f.getString("code", "error") + ": " + f.getString("message", ""));
+      }
+    } else if ("PRESENCE".equals(type)) {
+      joined.tryComplete(f);
+    } else {
+      frames.accept(f);
+    }
+  }
+
+  private void onClose() {
+    String why = "closed by the server (" + ws.closeStatusCode() + " " + ws.closeReason() + ")";
+    joined.tryFail(why);
+    pending.values().forEach(p -> p.tryFail(why));
+    pending.clear();
+  }
+}
