@@ -24,11 +24,13 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Delivers the cluster's webhooks: on one node at a time (the oldest), one POST at a time, in the
- * order the outbox holds them (so in order per room), each deleted once the receiver answered 2xx.
+ * order the outbox holds them (so in order per room), deleted once the receiver answered 2xx: a
+ * page of them at a time (one store write per page, not per webhook), before the next page is read.
  * A failure is retried, the same webhook first, after 1 s doubling to 30 s: at least once, and a
  * receiver that stays down makes the outbox wait (it keeps ROOMS_WEBHOOK_MAX_PENDING at most). A
  * node that becomes the oldest after another died starts from the outbox's first row again: what
- * the dead node sent without deleting is sent again (each webhook's id tells a receiver it has it).
+ * the dead node sent without deleting (at most a page) is sent again (each webhook's id tells a
+ * receiver it has it).
  */
 public final class WebhookSender {
   private static final Logger LOG = LoggerFactory.getLogger(WebhookSender.class);
@@ -89,18 +91,23 @@ public final class WebhookSender {
           if (page.hooks().isEmpty()) {
             vertx.setTimer(IDLE_POLL_MS, t -> next());
           } else {
-            send(page.hooks(), 0);
+            send(page.hooks(), 0, 0);
           }
         });
   }
 
-  /** Sends {@code hooks} from index {@code i} on, one at a time; deletes each once delivered. */
-  private void send(List<WebhookOutbox.Stored> hooks, int i) {
+  /**
+   * Sends {@code hooks} from index {@code i} on, one at a time; {@code deliveredUpTo} is the id of
+   * the last one delivered and not yet deleted (0: none), deleted at the end of the page.
+   */
+  private void send(List<WebhookOutbox.Stored> hooks, int i, long deliveredUpTo) {
     if (stopped) {
       return;
     }
     if (i == hooks.size() || !leader.getAsBoolean()) {
-      next();
+      Future<Void> deleted = deliveredUpTo == 0 ? Future.succeededFuture()
+          : Future.fromCompletionStage(outbox.delivered(deliveredUpTo), vertx.getOrCreateContext());
+      deleted.onComplete(d -> next());
       return;
     }
     WebhookOutbox.Stored h = hooks.get(i);
@@ -113,15 +120,17 @@ public final class WebhookSender {
           if (ar.succeeded() && ar.result() / 100 == 2) {
             backoffMs = 0;
             metrics.webhookDelivered();
-            Future.fromCompletionStage(outbox.delivered(h.id()), vertx.getOrCreateContext())
-                .onComplete(d -> send(hooks, i + 1));
+            send(hooks, i + 1, h.id());
             return;
           }
           metrics.webhookFailed();
           backoffMs = backoffMs == 0 ? 1000 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
           LOG.info("webhook {} ({} of room {}) not delivered ({}); again in {} ms", h.id(), h.type(), h.room(),
               ar.succeeded() ? "HTTP " + ar.result() : ar.cause().toString(), backoffMs);
-          vertx.setTimer(backoffMs, t -> send(hooks, i));
+          if (deliveredUpTo != 0) {
+            outbox.delivered(deliveredUpTo); // before the wait: what the receiver has is not kept for a retry's length
+          }
+          vertx.setTimer(backoffMs, t -> send(hooks, i, 0));
         });
   }
 
