@@ -36,13 +36,16 @@ public record BenchOptions(
     double settleSec,
     int turnSeconds,
     int hookPort,
-    String hookSecret) {
+    String hookSecret,
+    int messages,
+    int idleConnections,
+    int awakeRooms) {
 
   /** The same options for rooms named {@code prefix}-N. */
   public BenchOptions withRoomPrefix(String prefix) {
     return new BenchOptions(urls, protocol, scenario, rooms, members, rate, ladder, size, durationSec, warmupSec,
         drainSec, connectRate, json, pids, threads, ack, prefix, maxP99Ms, wakeRate, hibernateTimeoutSec, settleSec,
-        turnSeconds, hookPort, hookSecret);
+        turnSeconds, hookPort, hookSecret, messages, idleConnections, awakeRooms);
   }
 
   /** Which frame makes a member "joined": SYSTEM for the seed protocol, PRESENCE for Durable Rooms. */
@@ -60,7 +63,9 @@ public record BenchOptions(
     COLD(Map.of("rooms", "200", "members", "1", "rate", "0", "connect-rate", "50")),
     WAKE(Map.of("rooms", "200", "members", "2", "rate", "0", "connect-rate", "200")),
     ALARMS(Map.of("rooms", "200", "members", "2", "rate", "0", "connect-rate", "50")),
-    WEBHOOKS(Map.of("rooms", "2000", "members", "1", "rate", "0", "connect-rate", "200"));
+    WEBHOOKS(Map.of("rooms", "2000", "members", "1", "rate", "0", "connect-rate", "200")),
+    CAPACITY(Map.of("rooms", "100000", "members", "1", "rate", "0", "connect-rate", "500", "duration", "20",
+        "hibernate-timeout", "300"));
 
     private final Map<String, String> preset;
 
@@ -78,7 +83,8 @@ public record BenchOptions(
   private static final Set<String> FLAGS = Set.of("json", "ack");
   private static final Set<String> KEYS = Set.of("url", "protocol", "scenario", "rooms", "members", "rate",
       "ladder", "size", "duration", "warmup", "drain", "connect-rate", "json", "pid", "threads", "ack",
-      "room-prefix", "max-p99", "wake-rate", "hibernate-timeout", "settle", "turn-seconds", "hook-port", "hook-secret");
+      "room-prefix", "max-p99", "wake-rate", "hibernate-timeout", "settle", "turn-seconds", "hook-port", "hook-secret",
+      "messages", "idle-connections", "awake");
   private static final Set<String> LOOPBACK = Set.of("127.0.0.1", "localhost", "[::1]", "::1");
 
   /** Thrown for a bad command line; the message says what to fix. */
@@ -89,7 +95,7 @@ public record BenchOptions(
   }
 
   public static final String USAGE = String.join("\n",
-      "usage: ./run.sh bench [--scenario fanout|bigroom|idle|cold|wake|alarms|webhooks] [options]",
+      "usage: ./run.sh bench [--scenario fanout|bigroom|idle|cold|wake|alarms|webhooks|capacity] [options]",
       "  --url ws://127.0.0.1:8080[,ws://127.0.0.1:8081...]  nodes; clients are spread over them",
       "  --protocol auto|seed|rooms   joined = after SYSTEM (seed) or PRESENCE (rooms); auto asks GET /health",
       "  --rooms N --members N        clients = rooms x members",
@@ -108,6 +114,9 @@ public record BenchOptions(
       "  --turn-seconds S             the games' turn time: when their alarms fire (alarms)",
       "  --hook-port P                port of this generator's webhook receiver on 127.0.0.1 (webhooks)",
       "  --hook-secret S              the node's ROOMS_WEBHOOK_SECRET: check each webhook's signature (webhooks)",
+      "  --messages N                 messages each room is made with (capacity)",
+      "  --idle-connections N         members that join the first rooms and stay silent (capacity)",
+      "  --awake N                    rooms woken and kept awake at the end (capacity)",
       "  --room-prefix P              room name prefix (default: bench-<random>)",
       "  --json                       print one JSON line with the results on stdout");
 
@@ -171,6 +180,9 @@ public record BenchOptions(
     d.put("turn-seconds", "5");
     d.put("hook-port", "8099");
     d.put("hook-secret", "");
+    d.put("messages", "3");
+    d.put("idle-connections", "10000");
+    d.put("awake", "1000");
     return d;
   }
 
@@ -213,7 +225,10 @@ public record BenchOptions(
         number(v.get("settle"), "settle", 0, 600),
         intIn(v, "turn-seconds", 1, 3600),
         intIn(v, "hook-port", 1, 65535),
-        v.get("hook-secret"));
+        v.get("hook-secret"),
+        intIn(v, "messages", 0, 1000),
+        intIn(v, "idle-connections", 0, MAX_CLIENTS),
+        intIn(v, "awake", 0, MAX_CLIENTS));
   }
 
   /** Parses the comma-separated node URLs; ws://, http:// (or no scheme) on a loopback host only. */

@@ -1,5 +1,6 @@
 package durablerooms.bench;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.ClientWebSocket;
@@ -23,16 +24,26 @@ final class RoomSocket {
   private final Promise<JsonObject> joined = Promise.promise();
   private final Map<String, Promise<Void>> pending = new HashMap<>();
   private final Consumer<JsonObject> frames;
+  /** The socket's event loop: its handlers run there, and so does everything that touches {@link #pending}. */
+  private final Context context;
   private int nextId;
 
-  private RoomSocket(ClientWebSocket ws, Consumer<JsonObject> frames) {
+  private RoomSocket(ClientWebSocket ws, Consumer<JsonObject> frames, Context context) {
     this.ws = ws;
     this.frames = frames;
+    this.context = context;
   }
 
-  /** Connects to {@code path} on {@code node}; completes with the PRESENCE frame, once the member is joined. */
+  /**
+   * Connects to {@code path} on {@code node}, from a Vert.x thread (the socket stays on its event
+   * loop); completes with the PRESENCE frame, once the member is joined.
+   */
   static Future<RoomSocket> open(WebSocketClient client, URI node, String path, Consumer<JsonObject> frames) {
-    RoomSocket s = new RoomSocket(client.webSocket(), frames);
+    Context context = io.vertx.core.Vertx.currentContext();
+    if (context == null) {
+      throw new IllegalStateException("open a RoomSocket on a Vert.x thread");
+    }
+    RoomSocket s = new RoomSocket(client.webSocket(), frames, context);
     s.ws.textMessageHandler(text -> s.onFrame(new JsonObject(text)));
     s.ws.closeHandler(v -> s.onClose());
     s.ws.exceptionHandler(err -> s.joined.tryFail(err));
@@ -44,10 +55,12 @@ final class RoomSocket {
 
   /** Sends {@code frame} with a fresh id; the future completes on its ACK, fails with the code of its ERROR. */
   Future<Void> request(JsonObject frame) {
-    String id = "r" + nextId++;
     Promise<Void> p = Promise.promise();
-    pending.put(id, p);
-    ws.writeTextMessage(frame.copy().put("id", id).encode());
+    context.runOnContext(v -> {
+      String id = "r" + nextId++;
+      pending.put(id, p);
+      ws.writeTextMessage(frame.copy().put("id", id).encode());
+    });
     return p.future();
   }
 

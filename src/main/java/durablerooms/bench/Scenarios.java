@@ -38,7 +38,8 @@ final class Scenarios {
       Scenario.COLD, Scenarios::cold,
       Scenario.WAKE, Scenarios::wake,
       Scenario.ALARMS, Scenarios::alarms,
-      Scenario.WEBHOOKS, Scenarios::webhooks));
+      Scenario.WEBHOOKS, Scenarios::webhooks,
+      Scenario.CAPACITY, Scenarios::capacity));
 
   private final LoadGenerator g;
   private final BenchOptions opts;
@@ -249,6 +250,21 @@ final class Scenarios {
     int code = bench.run();
     g.report(bench.human(), bench.json());
     return code;
+  }
+
+  /** What sleeping rooms and idle connections cost the node, and the wake among 100,000 ({@link CapacityBench}). */
+  private int capacity() throws Exception {
+    if (!roomsServer("capacity")) {
+      return 2;
+    }
+    CapacityBench bench = new CapacityBench(g);
+    try {
+      int code = bench.run();
+      g.report(bench.human(), bench.json());
+      return code;
+    } finally {
+      bench.close();
+    }
   }
 
   private boolean roomsServer(String scenario) {
