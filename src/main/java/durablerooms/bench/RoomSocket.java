@@ -20,6 +20,8 @@ import java.util.function.Consumer;
  * the scenario. All on the socket's event loop.
  */
 final class RoomSocket {
+  /** A request the room neither ACKs nor refuses in this time fails: a scenario always ends. */
+  private static final long ANSWER_TIMEOUT_MS = 30_000;
   private final ClientWebSocket ws;
   private final Promise<JsonObject> joined = Promise.promise();
   private final Map<String, Promise<Void>> pending = new HashMap<>();
@@ -60,6 +62,11 @@ final class RoomSocket {
       String id = "r" + nextId++;
       pending.put(id, p);
       ws.writeTextMessage(frame.copy().put("id", id).encode());
+      context.owner().setTimer(ANSWER_TIMEOUT_MS, t -> {
+        if (pending.remove(id) != null) {
+          p.tryFail("no ACK or ERROR for " + id + " in " + ANSWER_TIMEOUT_MS + " ms");
+        }
+      });
     });
     return p.future();
   }

@@ -16,8 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The load generator's room-type scenarios against a node, small: every game's alarm is counted
- * once, and every webhook of the rooms it made arrives once, in order, well signed. (Their figures
+ * The load generator's room scenarios against a node, small: every game's alarm is counted once,
+ * every webhook of the rooms it made arrives once, in order, well signed, and the capacity run
+ * makes, puts to sleep and wakes its rooms. (Their figures
  * are measured with the commands of docs/benchmarks.md, not here.)
  */
 class RoomTypeScenariosTest {
@@ -77,5 +78,17 @@ class RoomTypeScenariosTest {
         "--hook-port", String.valueOf(HOOK_PORT), "--hook-secret", "not-the-node-secret");
     assertEquals(6, r.getInteger("received"), r.encode());
     assertTrue(r.getInteger("badSignatures") >= 6, "each of the rooms' webhooks (and their hibernations) " + r.encode());
+  }
+
+  @Test
+  @DisplayName("capacity: rooms made and put to sleep, idle connections, rooms woken through them: each counted, none failed")
+  void capacityMakesSleepsAndWakesEveryRoom() throws Exception {
+    JsonObject r = bench("--scenario", "capacity", "--rooms", "40", "--connect-rate", "100", "--messages", "2",
+        "--idle-connections", "10", "--awake", "5", "--duration", "1", "--hibernate-timeout", "60");
+    assertEquals(0, r.getInteger("failures"), r.encode());
+    assertEquals(40, r.getInteger("rooms"));
+    assertEquals(5, r.getInteger("awakeRooms"));
+    assertTrue(r.getBoolean("serverHealthyAtEnd"));
+    assertTrue(r.getDouble("wakeP99Ms") > 0, "the five wakes were timed: " + r.encode());
   }
 }
