@@ -196,7 +196,7 @@ final class ArchiveWriter {
         p.done().complete(null); // a barrier: the write was tried
         continue;
       }
-      if (p.kind() != Kind.CHECKPOINT) {
+      if (p.kind() == Kind.APPEND || p.kind() == Kind.REPLACE) {
         behind.merge(p.room(), p.records().get(0).seq(), Math::min);
       }
       p.done().completeExceptionally(e);
@@ -234,7 +234,15 @@ final class ArchiveWriter {
         List<ChatRecord> appended = new ArrayList<>();
         for (Pending p : e.getValue()) {
           epoch = Math.max(epoch, p.epoch());
+          if (p.kind() == Kind.RESERVE) {
+            // at once, not batched: a checkpoint's give-back in this transaction must come after it
+            ArchiveRows.reserve(c, room, p.seq(), p.epoch());
+            continue;
+          }
           seq = Math.max(seq, p.seq());
+          if (p.kind() == Kind.CHECKPOINT && p.clean()) {
+            ArchiveRows.giveBack(c, room, p.epoch());
+          }
           boolean rewrite = p.kind() == Kind.REPLACE
               || (p.kind() == Kind.CHECKPOINT && behind.containsKey(room) && ArchiveRows.current(c, room, p.epoch()));
           if (p.kind() == Kind.CHECKPOINT) {
