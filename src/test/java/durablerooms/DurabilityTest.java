@@ -98,13 +98,19 @@ class DurabilityTest {
       + "messages, and a client ahead of the room is told to reset")
   void lostTailNeverReusesSeqs(Vertx vertx) throws Exception {
     String cluster = "lost-tail-" + UUID.randomUUID();
-    Map<String, String> env = TestNodes.settings(cluster, TestNodes.clusterPort(), Map.of("ROOMS_DURABILITY", "memory"));
+    int clusterPort = TestNodes.clusterPort();
+    // two nodes: there an ACK waits for the memory of both, and the disk is written behind
+    Map<String, String> env = TestNodes.settings(cluster, clusterPort, Map.of("ROOMS_DURABILITY", "memory"));
+    Map<String, String> otherEnv = TestNodes.settings(cluster, clusterPort, Map.of("ROOMS_DURABILITY", "memory"));
     String room = "tail-" + cluster.substring(10, 18);
     String path = "/chat/" + room;
     Map<Long, String> seen = new HashMap<>(); // what members saw: seq -> message
     long lastSeen;
-    try (NodeProcess first = NodeProcess.start("lost-tail-a", env)) {
+    try (NodeProcess first = NodeProcess.start("lost-tail-a", env);
+         NodeProcess other = NodeProcess.start("lost-tail-b", otherEnv)) {
       first.awaitReady();
+      other.awaitReady();
+      TestNodes.eventually(30_000, "the nodes form one cluster", () -> first.nodesSeen() == 2);
       try (WsClient reader = WsClient.join(vertx, first.httpPort, path + "?name=reader");
            WsClient writer = WsClient.join(vertx, first.httpPort, path + "?name=writer&client=w")) {
         for (int i = 0; i < 6; i++) {
@@ -118,9 +124,10 @@ class DurabilityTest {
         }
         lastSeen = Collections.max(seen.keySet());
         first.kill();
+        other.kill();
       }
     }
-    try (NodeProcess second = NodeProcess.start("lost-tail-b", env)) {
+    try (NodeProcess second = NodeProcess.start("lost-tail-c", env)) {
       second.awaitReady(); // the dead node's journal is in the store now
       List<Long> lost = loseStoredTail(Path.of(env.get("ROOMS_DATA_DIR")), room);
       assertFalse(lost.isEmpty());

@@ -85,10 +85,10 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
    */
   private long clusterSeq;
   /**
-   * Seqs up to here are reserved on disk (RoomStore.reserve): a write that makes a higher seq visible
-   * waits for {@link #reservation}. A room whose newest messages were lost (ROOMS_DURABILITY=memory,
-   * every node killed) starts after its reservation, never at a seq that members saw for another
-   * message.
+   * Seqs up to here are reserved on disk (RoomStore.reserve) or stored: a write of records that go
+   * out before the disk has them waits for {@link #reservation}. A room whose newest messages were
+   * lost (ROOMS_DURABILITY=memory, every node killed) starts after its reservation, never at a seq
+   * that members saw for another message.
    */
   private long reservedTo;
   /** The highest reservation asked for. */
@@ -381,7 +381,6 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     Room.Said said = room.say(from, s.clientKey(), s.text(), s.id(), System.currentTimeMillis());
     ChatRecord r = said.record();
     if (said.fresh()) {
-      reserveAhead(r.seq());
       write(r, null);
       String message = ServerFrames.message(r);
       String ack = r.hasId() ? ServerFrames.ack(r) : null;
@@ -432,7 +431,6 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     if (!said.fresh()) {
       return output(() -> {}).map(answer);
     }
-    reserveAhead(r.seq());
     write(r, null);
     String message = ServerFrames.message(r);
     return output(() -> broadcast(null, message, Wire.Delivery.MESSAGE, r.seq())).map(answer);
@@ -500,9 +498,13 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
         .onSuccess(v -> reservedTo = Math.max(reservedTo, upTo));
   }
 
-  /** Completes once every seq the room has assigned is reserved on disk (see {@link #reservedTo}). */
-  private Future<Void> reserved() {
-    return room.seq() <= reservedTo ? Future.succeededFuture() : reservation;
+  /**
+   * Completes once seqs up to {@code upTo} are reserved on disk (see {@link #reservedTo}), or once
+   * the last reservation asked for has: records that waited for the disk need none (what was
+   * journaled comes back when the journal is replayed), only those written behind do.
+   */
+  private Future<Void> reserved(long upTo) {
+    return upTo <= reservedTo ? Future.succeededFuture() : reservation;
   }
 
   private void write(ChatRecord record, MemberChange change) {
@@ -520,7 +522,8 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
   /**
    * Sends the writes queued meanwhile as one: member changes, or chat records (with any catch-up
    * of the cluster copy). Records get their second copy first (see {@link #copy}), then go to disk;
-   * they count as written once their seqs are reserved too (see {@link #reserveAhead}).
+   * records written behind the disk (ROOMS_DURABILITY=memory, two or more nodes) count as written
+   * once their seqs are reserved too (see {@link #reserveAhead}).
    */
   private void flush() {
     if (writing || writes.isEmpty()) {
@@ -545,10 +548,15 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     long ticket = last;
     writing = true;
     int nodes = liveNodes.get().size();
+    boolean toDisk = durability.waitForDisk(nodes);
+    long upTo = batch.isEmpty() ? room.seq() : batch.get(batch.size() - 1).seq();
+    if (records && !toDisk && !batch.isEmpty()) {
+      reserveAhead(upTo); // these records go out before they are on disk
+    }
     Future<Long> copied = records ? copy(batch, catchUp, nodes) : Future.succeededFuture(clusterSeq);
     Future<Void> write = records
-        ? copied.compose(v -> store.appendToDisk(room.name(), epoch, batch, durability.waitForDisk(nodes), healthy))
-            .compose(v -> reserved())
+        ? copied.compose(v -> store.appendToDisk(room.name(), epoch, batch, toDisk, healthy))
+            .compose(v -> reserved(upTo))
         : store.changeMembers(room.name(), epoch, changes);
     write.onComplete(ar -> {
       writing = false;

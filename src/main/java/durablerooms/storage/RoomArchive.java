@@ -112,8 +112,8 @@ public final class RoomArchive implements AutoCloseable {
 
   /**
    * Reserves the room's seqs up to {@code upTo} for activation {@code epoch}; completes once that is
-   * journaled, like an append. A room hands out a seq only once it is reserved: when its newest
-   * messages are lost (written behind, as ROOMS_DURABILITY=memory allows, and every node killed),
+   * journaled, like an append. A room that writes its messages behind the disk hands out a seq only
+   * once it is reserved: when its newest messages are lost (ROOMS_DURABILITY=memory, every node killed),
    * it starts again after the reservation (see {@link #load}), never at a seq that members have seen
    * for another message. Reservations only rise; a clean checkpoint gives one back.
    */
