@@ -161,14 +161,27 @@ public final class RoomStore {
   }
 
   /**
+   * Reserves the room's seqs up to {@code upTo} on disk (this process's journal, then the store):
+   * no seq above a completed reservation is handed out, so a room that lost its newest messages
+   * starts after every seq it could have handed out (see RoomArchive.reserve).
+   */
+  public Future<Void> reserve(String room, long epoch, long upTo, BooleanSupplier healthy) {
+    if (!healthy.getAsBoolean()) {
+      return Future.failedFuture(new FencedException(room)); // paused: as appendToDisk
+    }
+    return await(archive.reserve(room, epoch, upTo));
+  }
+
+  /**
    * Hibernation: once the room's seq and epoch and everything queued are on disk, its state leaves
    * the cluster's memory (if this activation still owns it; it loads again on wake), then the lease
    * is released (also when the disk failed: the state then stays in memory). The {@code retained}
-   * history is written again if an earlier write of the room to disk failed.
+   * history is written again if an earlier write of the room to disk failed. A {@code clean}
+   * activation gives its seq reservation back.
    */
   public Future<Void> hibernate(String room, Lease lease, long epoch, long seq, List<ChatRecord> retained,
                                 boolean clean) {
-    return await(archive.checkpoint(room, epoch, seq, retained))
+    return await(archive.checkpoint(room, epoch, seq, retained, clean))
         .compose(v -> await(states.submitToKey(room, new Processors.EvictIfCurrent(epoch))))
         .otherwiseEmpty()
         .compose(v -> release(room, lease, clean))

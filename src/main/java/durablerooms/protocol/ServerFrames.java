@@ -59,6 +59,15 @@ public final class ServerFrames {
    * {@code emptyFrom} and {@code emptyTo}.
    */
   public static String history(List<ChatRecord> messages, long emptyFrom, long emptyTo, boolean gap, int maxBytes) {
+    return history(messages, emptyFrom, emptyTo, gap, false, maxBytes);
+  }
+
+  /**
+   * As {@link #history(List, long, long, boolean, int)}; with {@code reset}, the frame says so
+   * ({@code "reset":true}): the client's {@code since} was above the room's seq.
+   */
+  public static String history(List<ChatRecord> messages, long emptyFrom, long emptyTo, boolean gap, boolean reset,
+                               int maxBytes) {
     ArrayDeque<String> kept = new ArrayDeque<>();
     long bytes = 0;
     for (int i = messages.size() - 1; i >= 0; i--) {
@@ -77,7 +86,11 @@ public final class ServerFrames {
         .append("{\"type\":\"HISTORY\",\"messages\":[");
     frame.append(String.join(",", kept));
     frame.append("],\"from\":").append(from).append(",\"to\":").append(to)
-        .append(",\"gap\":").append(gap).append(",\"more\":").append(more).append('}');
+        .append(",\"gap\":").append(gap).append(",\"more\":").append(more);
+    if (reset) {
+      frame.append(",\"reset\":true");
+    }
+    frame.append('}');
     return frame.toString();
   }
 

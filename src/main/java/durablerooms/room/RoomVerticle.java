@@ -52,6 +52,11 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
   static final int TAKEOVER_REPLAY = 200;
   /** The sender of messages published from outside the room: not a connection, never a member. */
   static final String SERVER_MEMBER = "api";
+  /**
+   * Seqs are reserved on disk this many ahead of the newest, a new reservation once half of that is
+   * used: one small journal write per few hundred messages, done while messages flow, so none waits.
+   */
+  static final long SEQ_BLOCK = 1000;
 
   /**
    * A write waiting to be sent, with its ticket: a chat record, a member change, or (both null) a
@@ -79,6 +84,17 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
    * every second from the host's sweep.
    */
   private long clusterSeq;
+  /**
+   * Seqs up to here are reserved on disk (RoomStore.reserve) or stored: a write of records that go
+   * out before the disk has them waits for {@link #reservation}. A room whose newest messages were
+   * lost (ROOMS_DURABILITY=memory, every node killed) starts after its reservation, never at a seq
+   * that members saw for another message.
+   */
+  private long reservedTo;
+  /** The highest reservation asked for. */
+  private long reservingTo;
+  /** The last reservation asked for: the journal completes reservations in order, so it covers the others. */
+  private Future<Void> reservation = Future.succeededFuture();
   /** The node known to hold this room's retained tail as its replica (null: none yet, or a write to it failed). */
   private String replicaHolder;
   /** Whether the cluster copy lacks written messages (read by the host's sweep). */
@@ -115,6 +131,11 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     this.onBroken = onBroken;
     this.liveNodes = liveNodes;
     this.takeover = snapshot.takeover();
+    // what a room starts from was handed out under an earlier activation's reservation, or is
+    // stored; after a takeover it may hold records from the replicas that no completed reservation
+    // covers, and they go out again: start() reserves past them first
+    this.reservedTo = takeover ? 0 : committedSeq;
+    this.reservingTo = reservedTo;
   }
 
   public String name() {
@@ -128,6 +149,9 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
   @Override
   public Future<?> start() {
     if (takeover) {
+      if (room.seq() > 0) {
+        reserveAhead(room.seq());
+      }
       store.persistAgain(room.name(), epoch, room.since(0).messages());
       // what came from the replicas goes to the cluster copy (and this room's tail to its replica
       // node) before anything goes out
@@ -291,7 +315,7 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     write(null, new MemberChange(m, false));
     long seq = room.seq();
     String presence = ServerFrames.presence(room.members(), m, seq);
-    String history = j.since() < 0 ? null : historyFrame(room.since(j.since()), j.since());
+    String history = j.since() < 0 ? null : historyFrame(j.since());
     String joined = ServerFrames.presenceChange("JOIN", m);
     return output(() -> {
       sendTo(m, presence, Wire.Delivery.ADMIT, seq);
@@ -442,11 +466,46 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     return output(() -> sendTo(m, frame, Wire.Delivery.PLAIN, 0));
   }
 
-  private static String historyFrame(HistorySlice slice, long since) {
+  /**
+   * The HISTORY frame for a member that has the room's messages up to {@code since}. A {@code since}
+   * above the room's seq names messages the room does not have (it lost them, or its store was
+   * replaced): the member is told to reset, with what a member without any gets, rather than be
+   * given, without a word, seqs it holds for other messages.
+   */
+  private String historyFrame(long since) {
+    if (since > room.seq()) {
+      HistorySlice all = room.since(0);
+      return ServerFrames.history(all.messages(), room.seq() + 1, room.seq(), true, true, Protocol.MAX_HISTORY_FRAME_BYTES);
+    }
+    HistorySlice slice = room.since(since);
     return ServerFrames.history(slice.messages(), since + 1, since, slice.gap(), Protocol.MAX_HISTORY_FRAME_BYTES);
   }
 
   // --- the output gate -------------------------------------------------------------------------
+
+  /**
+   * Asks for the next block of seqs once fewer than half a block are reserved past {@code seq}: the
+   * reservation's journal write runs beside the message's own writes, and in a flowing room it has
+   * completed long before a message needs it.
+   */
+  private void reserveAhead(long seq) {
+    if (seq + SEQ_BLOCK / 2 <= reservingTo) {
+      return;
+    }
+    long upTo = seq + SEQ_BLOCK;
+    reservingTo = upTo;
+    reservation = store.reserve(room.name(), epoch, upTo, healthy)
+        .onSuccess(v -> reservedTo = Math.max(reservedTo, upTo));
+  }
+
+  /**
+   * Completes once seqs up to {@code upTo} are reserved on disk (see {@link #reservedTo}), or once
+   * the last reservation asked for has: records that waited for the disk need none (what was
+   * journaled comes back when the journal is replayed), only those written behind do.
+   */
+  private Future<Void> reserved(long upTo) {
+    return upTo <= reservedTo ? Future.succeededFuture() : reservation;
+  }
 
   private void write(ChatRecord record, MemberChange change) {
     writes.addLast(new PendingWrite(++issued, record, change));
@@ -462,7 +521,9 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
 
   /**
    * Sends the writes queued meanwhile as one: member changes, or chat records (with any catch-up
-   * of the cluster copy). Records get their second copy first (see {@link #copy}), then go to disk.
+   * of the cluster copy). Records get their second copy first (see {@link #copy}), then go to disk;
+   * records written behind the disk (ROOMS_DURABILITY=memory, two or more nodes) count as written
+   * once their seqs are reserved too (see {@link #reserveAhead}).
    */
   private void flush() {
     if (writing || writes.isEmpty()) {
@@ -487,9 +548,15 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     long ticket = last;
     writing = true;
     int nodes = liveNodes.get().size();
+    boolean toDisk = durability.waitForDisk(nodes);
+    long upTo = batch.isEmpty() ? room.seq() : batch.get(batch.size() - 1).seq();
+    if (records && !toDisk && !batch.isEmpty()) {
+      reserveAhead(upTo); // these records go out before they are on disk
+    }
     Future<Long> copied = records ? copy(batch, catchUp, nodes) : Future.succeededFuture(clusterSeq);
     Future<Void> write = records
-        ? copied.compose(v -> store.appendToDisk(room.name(), epoch, batch, durability.waitForDisk(nodes), healthy))
+        ? copied.compose(v -> store.appendToDisk(room.name(), epoch, batch, toDisk, healthy))
+            .compose(v -> reserved(upTo))
         : store.changeMembers(room.name(), epoch, changes);
     write.onComplete(ar -> {
       writing = false;

@@ -29,12 +29,14 @@ final class ArchiveReader implements AutoCloseable {
     }
   }
 
-  /** The room as stored, or null if it was never stored. */
+  /** The room as stored, or null if it was never stored; its seq is past its reservation, if one is left. */
   RoomState load(String room) {
     return read(c -> {
       long seq;
       long epoch;
-      try (PreparedStatement ps = c.prepareStatement("SELECT seq, epoch FROM rooms_state WHERE room = ?")) {
+      long reserved;
+      try (PreparedStatement ps = c.prepareStatement("SELECT s.seq, s.epoch, r.seq FROM rooms_state s "
+          + "LEFT JOIN rooms_reserved r ON r.room = s.room WHERE s.room = ?")) {
         ps.setString(1, room);
         try (ResultSet rs = ps.executeQuery()) {
           if (!rs.next()) {
@@ -42,6 +44,7 @@ final class ArchiveReader implements AutoCloseable {
           }
           seq = rs.getLong(1);
           epoch = rs.getLong(2);
+          reserved = rs.getLong(3); // 0 when none is left
         }
       }
       List<ChatRecord> history = new ArrayList<>();
@@ -60,7 +63,8 @@ final class ArchiveReader implements AutoCloseable {
           }
         }
       }
-      return new RoomState(epoch, seq, history);
+      // past the reservation: seqs up to it may have been handed out for messages the store lacks
+      return new RoomState(epoch, Math.max(seq, reserved), history);
     });
   }
 

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * The chat archive's rows as its writer, its replay of journals and its migration write them: a
- * room's records as chunk rows (rooms_chunks) and its seq and epoch (rooms_state).
+ * room's records as chunk rows (rooms_chunks), its seq and epoch (rooms_state) and its seq
+ * reservation (rooms_reserved).
  */
 final class ArchiveRows {
   static final String INSERT_CHUNK =
@@ -65,6 +66,42 @@ final class ArchiveRows {
       try (ResultSet rs = ps.executeQuery()) {
         return !rs.next() || rs.getLong(1) <= epoch;
       }
+    }
+  }
+
+  /**
+   * Raises the room's reservation (rooms_reserved) to {@code upTo}, and its epoch to {@code epoch}:
+   * a reservation only rises, whatever order the nodes' writers commit in.
+   */
+  static void reserve(Connection c, String room, long upTo, long epoch) throws SQLException {
+    try (PreparedStatement update = c.prepareStatement("UPDATE rooms_reserved SET seq = CASE WHEN seq < ? THEN ? "
+        + "ELSE seq END, epoch = CASE WHEN epoch < ? THEN ? ELSE epoch END WHERE room = ?")) {
+      update.setLong(1, upTo);
+      update.setLong(2, upTo);
+      update.setLong(3, epoch);
+      update.setLong(4, epoch);
+      update.setString(5, room);
+      if (update.executeUpdate() > 0) {
+        return;
+      }
+    }
+    try (PreparedStatement insert = c.prepareStatement("INSERT INTO rooms_reserved (room, seq, epoch) VALUES (?, ?, ?)")) {
+      insert.setString(1, room);
+      insert.setLong(2, upTo);
+      insert.setLong(3, epoch);
+      insert.executeUpdate();
+    }
+  }
+
+  /**
+   * Drops the room's reservation if no activation newer than {@code epoch} made it: that activation
+   * ended with every seq it handed out stored (a clean checkpoint), and a newer one's stays.
+   */
+  static void giveBack(Connection c, String room, long epoch) throws SQLException {
+    try (PreparedStatement delete = c.prepareStatement("DELETE FROM rooms_reserved WHERE room = ? AND epoch <= ?")) {
+      delete.setString(1, room);
+      delete.setLong(2, epoch);
+      delete.executeUpdate();
     }
   }
 

@@ -79,6 +79,12 @@ final class ArchiveWriter {
    * wake would lose them.
    */
   private final Map<String, Long> behind = new HashMap<>();
+  /**
+   * Seq reservations whose commit failed (writer thread only), tried again with every commit until
+   * one succeeds: a reservation completed once journaled, and must not be lost with a journal file
+   * that a later commit lets go (the journal keeps its files meanwhile, as for {@link #behind}).
+   */
+  private final List<Pending> unreserved = new ArrayList<>();
   private final Thread thread = new Thread(this::run, "durable-rooms-archive-writer");
   /** Whether the journal thread, which feeds this one, still runs (set by {@link #start}). */
   private BooleanSupplier journalAlive;
@@ -168,7 +174,7 @@ final class ArchiveWriter {
           throw e;
         }
         lastCommit = System.nanoTime();
-        pinned = !behind.isEmpty();
+        pinned = !behind.isEmpty() || !unreserved.isEmpty();
         stored = batches.get(batches.size() - 1).mark();
         backlog.addAndGet(-batches.stream().mapToInt(Journaled::records).sum());
       } catch (InterruptedException e) {
@@ -196,7 +202,10 @@ final class ArchiveWriter {
         p.done().complete(null); // a barrier: the write was tried
         continue;
       }
-      if (p.kind() != Kind.CHECKPOINT) {
+      if (p.kind() == Kind.RESERVE && !unreserved.contains(p)) {
+        unreserved.add(p);
+      }
+      if (p.kind() == Kind.APPEND || p.kind() == Kind.REPLACE) {
         behind.merge(p.room(), p.records().get(0).seq(), Math::min);
       }
       p.done().completeExceptionally(e);
@@ -217,6 +226,9 @@ final class ArchiveWriter {
     Set<String> caughtUp = new HashSet<>(); // rewritten or checkpointed: no longer behind once committed
     Connection c = connection;
     begin(c);
+    for (Pending p : unreserved) {
+      ArchiveRows.reserve(c, p.room(), p.seq(), p.epoch()); // before this batch: a checkpoint in it gives them back
+    }
     try (PreparedStatement insert = c.prepareStatement(INSERT_CHUNK);
          // first_seq bounds the index range: the scan reads only the rows that go (and one more)
          PreparedStatement retain = c.prepareStatement(
@@ -234,7 +246,15 @@ final class ArchiveWriter {
         List<ChatRecord> appended = new ArrayList<>();
         for (Pending p : e.getValue()) {
           epoch = Math.max(epoch, p.epoch());
+          if (p.kind() == Kind.RESERVE) {
+            // at once, not batched: a checkpoint's give-back in this transaction must come after it
+            ArchiveRows.reserve(c, room, p.seq(), p.epoch());
+            continue;
+          }
           seq = Math.max(seq, p.seq());
+          if (p.kind() == Kind.CHECKPOINT && p.clean()) {
+            ArchiveRows.giveBack(c, room, p.epoch());
+          }
           boolean rewrite = p.kind() == Kind.REPLACE
               || (p.kind() == Kind.CHECKPOINT && behind.containsKey(room) && ArchiveRows.current(c, room, p.epoch()));
           if (p.kind() == Kind.CHECKPOINT) {
@@ -283,6 +303,7 @@ final class ArchiveWriter {
       retain.executeBatch();
       commit(c);
       caughtUp.forEach(behind::remove);
+      unreserved.clear();
     }
   }
 }

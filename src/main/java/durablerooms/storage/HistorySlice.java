@@ -19,8 +19,23 @@ public record HistorySlice(List<ChatRecord> messages, long seq, boolean gap) imp
     for (int i = from; i < to; i++) {
       out.add(history.get(i));
     }
-    boolean gap = since < state.seq() && state.firstRetainedSeq() > since + 1;
+    boolean gap = since < state.seq() && (state.firstRetainedSeq() > since + 1 || hole(out, since, to == history.size(),
+        state.seq()));
     return new HistorySlice(out, state.seq(), gap);
+  }
+
+  /**
+   * Whether seqs are missing among {@code out} (the retained records after {@code since}, up to the
+   * room's seq if {@code whole}): a room that lost its newest messages starts after its reserved
+   * seqs (see RoomArchive.reserve), so its history may lack a run in the middle or at its end.
+   */
+  private static boolean hole(List<ChatRecord> out, long since, boolean whole, long seq) {
+    if (out.isEmpty()) {
+      return whole;
+    }
+    long first = out.get(0).seq();
+    long last = out.get(out.size() - 1).seq();
+    return first > since + 1 || last - first + 1 != out.size() || (whole && last < seq);
   }
 
   /** Up to {@code limit} messages with seq < {@code before} (0 = after the last), oldest first. */
@@ -34,7 +49,10 @@ public record HistorySlice(List<ChatRecord> messages, long seq, boolean gap) imp
       out.add(history.get(i));
     }
     long firstWanted = Math.max(1, end - limit);
-    boolean gap = firstWanted < end && state.firstRetainedSeq() > firstWanted;
+    long lastWanted = Math.min(end - 1, state.seq());
+    boolean gap = firstWanted < end && (state.firstRetainedSeq() > firstWanted
+        || (firstWanted <= lastWanted && (out.isEmpty() || out.get(out.size() - 1).seq() < lastWanted
+            || out.get(out.size() - 1).seq() - out.get(0).seq() + 1 != out.size())));
     return new HistorySlice(out, state.seq(), gap);
   }
 }

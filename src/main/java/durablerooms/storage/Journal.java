@@ -26,8 +26,26 @@ import java.util.zip.CRC32;
  * killed process, not a power cut. One writer thread only.
  */
 final class Journal implements AutoCloseable {
-  /** Chat records of one room at one epoch, as written and as replayed. */
-  record Entry(String room, long epoch, List<ChatRecord> records) {}
+  /**
+   * Chat records of one room at one epoch, as written and as replayed; or, with no records, the
+   * room's seqs reserved up to {@code reserved} (see RoomArchive.reserve).
+   */
+  record Entry(String room, long epoch, List<ChatRecord> records, long reserved) {
+    Entry(String room, long epoch, List<ChatRecord> records) {
+      this(room, epoch, records, 0);
+    }
+
+    static Entry reservation(String room, long epoch, long upTo) {
+      return new Entry(room, epoch, List.of(), upTo);
+    }
+
+    boolean isReservation() {
+      return records.isEmpty();
+    }
+  }
+
+  /** The count that marks a reservation, in place of a count of records (files of earlier versions have none). */
+  private static final int RESERVATION = -1;
 
   private static final String PREFIX = "journal-";
   private static final String SUFFIX = ".log";
@@ -168,6 +186,11 @@ final class Journal implements AutoCloseable {
   private void encode(Entry e) throws IOException {
     writeString(e.room());
     out.writeLong(e.epoch());
+    if (e.isReservation()) {
+      out.writeInt(RESERVATION);
+      out.writeLong(e.reserved());
+      return;
+    }
     out.writeInt(e.records().size());
     for (ChatRecord r : e.records()) {
       out.writeLong(r.seq());
@@ -182,6 +205,9 @@ final class Journal implements AutoCloseable {
     String room = readString(in);
     long epoch = in.getLong();
     int count = in.getInt();
+    if (count == RESERVATION) {
+      return Entry.reservation(room, epoch, in.getLong());
+    }
     List<ChatRecord> records = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       records.add(new ChatRecord(in.getLong(), in.getLong(), readString(in), readString(in), readString(in),

@@ -30,8 +30,8 @@ final class JournalReplay {
   /**
    * Writes what journals of dead processes in {@code journalDir} hold into the database, in one
    * transaction per file: records the database lacks are inserted (those it has are the same
-   * messages: a record reaches a journal only after the cluster accepted its seq), and each room's
-   * seq and epoch raised.
+   * messages: a record reaches a journal only after the cluster accepted its seq), each room's
+   * seq and epoch raised, and its seq reservation.
    */
   static void recover(Connection c, Path journalDir) throws IOException {
     try {
@@ -54,6 +54,14 @@ final class JournalReplay {
          ArchiveRows.StateRaiser state = new ArchiveRows.StateRaiser(c)) {
       Map<String, long[]> rooms = new LinkedHashMap<>(); // room -> {seq, epoch}
       for (Journal.Entry e : entries) {
+        if (e.isReservation()) {
+          ArchiveRows.reserve(c, e.room(), e.reserved(), e.epoch());
+          // the room gets its row even if none of its records reached the journal: it is known, and
+          // loads past the reservation
+          long[] reached = rooms.computeIfAbsent(e.room(), r -> new long[2]);
+          reached[1] = Math.max(reached[1], e.epoch());
+          continue;
+        }
         List<ChatRecord> records = e.records();
         existing.setString(1, e.room());
         existing.setLong(2, records.get(0).seq());

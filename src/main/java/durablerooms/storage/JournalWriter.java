@@ -16,9 +16,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * The chat archive's journal thread: appends new messages to this process's {@link Journal} (one
- * system call for whatever all rooms queued meanwhile), completes their writes there and passes all
- * queued work on to the {@link ArchiveWriter}. Deletes the journal files the database holds.
+ * The chat archive's journal thread: appends new messages and seq reservations to this process's
+ * {@link Journal} (one system call for whatever all rooms queued meanwhile), completes their writes
+ * there and passes all queued work on to the {@link ArchiveWriter}. Deletes the journal files the database holds.
  */
 final class JournalWriter {
   /** The archive's logger, whose name its lines have always carried. */
@@ -119,14 +119,16 @@ final class JournalWriter {
         }
         int records = 0;
         for (Pending p : batch) {
-          if (p.kind() != Kind.CHECKPOINT && !p.records().isEmpty()) {
+          if (p.kind() == Kind.RESERVE) {
+            entries.add(Journal.Entry.reservation(p.room(), p.epoch(), p.seq()));
+          } else if (p.kind() != Kind.CHECKPOINT && !p.records().isEmpty()) {
             entries.add(new Journal.Entry(p.room(), p.epoch(), p.records()));
             records += p.records().size();
           }
         }
         IOException failed = journal(entries);
         for (Pending p : batch) {
-          if (p.kind() == Kind.APPEND) {
+          if (p.kind() == Kind.APPEND || p.kind() == Kind.RESERVE) {
             if (failed == null) {
               p.done().complete(null);
             } else {

@@ -111,12 +111,31 @@ public final class RoomArchive implements AutoCloseable {
   }
 
   /**
+   * Reserves the room's seqs up to {@code upTo} for activation {@code epoch}; completes once that is
+   * journaled, like an append. A room that writes its messages behind the disk hands out a seq only
+   * once it is reserved: when its newest messages are lost (ROOMS_DURABILITY=memory, every node killed),
+   * it starts again after the reservation (see {@link #load}), never at a seq that members have seen
+   * for another message. Reservations only rise; a clean checkpoint gives one back.
+   */
+  public CompletableFuture<Void> reserve(String room, long epoch, long upTo) {
+    return enqueue(new Pending(Kind.RESERVE, room, epoch, upTo, List.of(), new CompletableFuture<>()));
+  }
+
+  /** A clean {@link #checkpoint(String, long, long, List, boolean) checkpoint}: the room ended its activation with everything written. */
+  public CompletableFuture<Void> checkpoint(String room, long epoch, long seq, List<ChatRecord> retained) {
+    return checkpoint(room, epoch, seq, retained, true);
+  }
+
+  /**
    * Records a room's seq and epoch (also for a room without messages) and completes once that and
    * everything queued before it is committed: what a room that goes to sleep leaves on disk. If an
-   * earlier write of the room failed, its {@code retained} history is written again with it.
+   * earlier write of the room failed, its {@code retained} history is written again with it. When
+   * {@code clean} (every seq the activation handed out is in what was queued before), the
+   * activation's reservation is given back, so the room wakes at its next seq.
    */
-  public CompletableFuture<Void> checkpoint(String room, long epoch, long seq, List<ChatRecord> retained) {
-    return enqueue(new Pending(Kind.CHECKPOINT, room, epoch, seq, retained, new CompletableFuture<>()));
+  public CompletableFuture<Void> checkpoint(String room, long epoch, long seq, List<ChatRecord> retained,
+                                            boolean clean) {
+    return enqueue(new Pending(Kind.CHECKPOINT, room, epoch, seq, retained, clean, new CompletableFuture<>()));
   }
 
   /**
@@ -158,7 +177,10 @@ public final class RoomArchive implements AutoCloseable {
     onThreadDeath.accept(thread.getName(), e);
   }
 
-  /** The room as stored, or null if it was never stored. */
+  /**
+   * The room as stored, or null if it was never stored; its seq is past its reservation, if one is
+   * left (its last activation did not end cleanly, and may have handed out seqs the store lacks).
+   */
   public RoomState load(String room) {
     return reader.load(room);
   }

@@ -86,13 +86,21 @@ final class StoreSql {
     }
   }
 
-  /** Creates the store's tables where they are missing (in the connection's transaction; SQL that H2, PostgreSQL and SQLite share). */
+  /**
+   * Creates the store's tables where they are missing (in the connection's transaction; SQL that H2,
+   * PostgreSQL and SQLite share): rooms_state, rooms_chunks and rooms_reserved (the seq up to which
+   * an activation may have handed out numbers; see {@link RoomArchive#reserve}).
+   */
   static void createTables(Connection c) throws SQLException {
     try (Statement st = c.createStatement()) {
       st.execute("CREATE TABLE IF NOT EXISTS rooms_state (room VARCHAR(64) PRIMARY KEY, seq BIGINT NOT NULL, "
           + "epoch BIGINT NOT NULL)");
       st.execute("CREATE TABLE IF NOT EXISTS rooms_chunks (room VARCHAR(64) NOT NULL, first_seq BIGINT NOT NULL, "
           + "last_seq BIGINT NOT NULL, records VARCHAR(10000000) NOT NULL, PRIMARY KEY (room, first_seq))");
+      // a table of its own rather than a column of rooms_state: stores of earlier versions gain it
+      // with CREATE TABLE IF NOT EXISTS, which all three databases share (ADD COLUMN IF NOT EXISTS they do not)
+      st.execute("CREATE TABLE IF NOT EXISTS rooms_reserved (room VARCHAR(64) PRIMARY KEY, seq BIGINT NOT NULL, "
+          + "epoch BIGINT NOT NULL)");
     }
   }
 }

@@ -135,6 +135,48 @@ class RoomArchiveTest {
   }
 
   @Test
+  @DisplayName("a room whose journaled reservation outlived its newest messages loads after every seq it reserved")
+  void reservationOutlivesLostMessages() throws Exception {
+    Path dead = journals.resolve("lost-tail");
+    try (Journal journal = Journal.create(dead)) { // a process that reserved 1..1000, journaled 1..3, then died
+      journal.write(List.of(Journal.Entry.reservation("r11", 1, 1000), new Journal.Entry("r11", 1, records(1, 3))));
+      journal.write(List.of(Journal.Entry.reservation("r12", 1, 1000))); // its messages never reached the journal
+    }
+    try (RoomArchive next = RoomArchive.open(url, "", "", 100, dead)) {
+      RoomState r11 = next.load("r11");
+      assertEquals(1000, r11.seq(), "the next seq is past every seq that may have been handed out");
+      assertEquals(List.of(1L, 2L, 3L), seqs(r11), "what was stored stays retained");
+      RoomState r12 = next.load("r12");
+      assertEquals(1000, r12.seq(), "a room none of whose messages were stored is still known, past its reservation");
+      assertEquals(List.of(), seqs(r12));
+    }
+  }
+
+  @Test
+  @DisplayName("a clean checkpoint gives the reservation back: the room wakes at its next seq")
+  void cleanCheckpointGivesReservationBack() throws Exception {
+    await(archive.reserve("r13", 1, 1000));
+    await(archive.append("r13", 1, records(1, 4)));
+    await(archive.flush());
+    assertEquals(1000, archive.load("r13").seq(), "while active, the room would restart past its reservation");
+    await(archive.checkpoint("r13", 1, 4, records(1, 4)));
+    assertEquals(4, archive.load("r13").seq());
+  }
+
+  @Test
+  @DisplayName("an unclean checkpoint, or a stale activation's, leaves the reservation in place")
+  void reservationStaysUnlessGivenBackCleanly() throws Exception {
+    await(archive.reserve("r14", 1, 1000));
+    await(archive.append("r14", 1, records(1, 2)));
+    await(archive.checkpoint("r14", 1, 2, records(1, 2), false));
+    assertEquals(1000, archive.load("r14").seq(), "a room that broke down may have handed out seqs it did not store");
+    await(archive.reserve("r14", 3, 2003));
+    await(archive.reserve("r14", 2, 1500)); // an older activation's reservation, committed later, lowers nothing
+    await(archive.checkpoint("r14", 2, 2, records(1, 2))); // the older activation stops cleanly
+    assertEquals(2003, archive.load("r14").seq(), "the newer activation's reservation stays");
+  }
+
+  @Test
   @DisplayName("a journal cut off in the middle of a write replays up to the last whole entry")
   void tornJournal() throws Exception {
     Path dead = journals.resolve("torn");
