@@ -101,7 +101,8 @@ class SeveralHostsTest {
       processes.set(i, NodeProcess.start(env.get("ROOMS_CLUSTER_NAME").substring(6, 14) + "-" + HOSTS.get(i) + "-" + run, env));
     }
     for (int i : which) {
-      processes.get(i).awaitReady();
+      // three JVMs starting together on a 2-core CI machine that runs other builds took 70 s once
+      processes.get(i).awaitReady(120_000);
     }
     TestNodes.eventually(30_000, "the three nodes form one cluster",
         () -> processes.stream().allMatch(p -> p.nodesSeen() == HOSTS.size()));

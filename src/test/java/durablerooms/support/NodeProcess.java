@@ -93,7 +93,12 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   public void awaitReady() {
-    TestNodes.eventually(60_000, name + " ready (see " + log + ")", () -> {
+    awaitReady(60_000);
+  }
+
+  /** Waits up to {@code ms} for /ready: longer where several JVMs start at once on a small machine. */
+  public void awaitReady(long ms) {
+    TestNodes.eventually(ms, name + " ready (see " + log + ")", () -> {
       if (!process.isAlive()) {
         throw new AssertionError(name + " exited; see " + log);
       }
