@@ -528,10 +528,10 @@ public final class Node {
 
   /**
    * Hazelcast takes ROOMS_CLUSTER_HOST as its address, as the event bus does: the cluster file's
-   * {@code <interfaces>} can only pick among the addresses of the machine's network interfaces
-   * (127.0.0.2 is none, nor is an address a container is reached at through NAT), while this
-   * property names the address itself, and with bind-any off Hazelcast listens there alone. A
-   * cluster file that sets the property (or a -D of it) keeps its choice.
+   * {@code <interfaces>} can only pick among the addresses the network interfaces list (Linux
+   * answers all of 127/8 on loopback but lists 127.0.0.1 alone, so 127.0.0.2 is not found), while
+   * this property names the address itself, and with bind-any off Hazelcast listens there alone.
+   * A cluster file that sets the property (or a -D of it) keeps its choice.
    */
   private static void bindToTheClusterHost(Config hz, String host) {
     if (hz.getProperty(LOCAL_ADDRESS) == null) {
@@ -545,7 +545,7 @@ public final class Node {
    * (each address it returns, on ROOMS_CLUSTER_PORT) with every other join switched off, as
    * Hazelcast refuses two join methods at once.
    */
-  static void join(JoinConfig join, ServerConfig config) {
+  private static void join(JoinConfig join, ServerConfig config) {
     if (config.clusterDiscovery().equals("kubernetes")) {
       join.getMulticastConfig().setEnabled(false);
       join.getAutoDetectionConfig().setEnabled(false);
