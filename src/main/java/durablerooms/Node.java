@@ -3,6 +3,7 @@ package durablerooms;
 import com.hazelcast.config.ClasspathXmlConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;
+import com.hazelcast.config.JoinConfig;
 import com.hazelcast.core.HazelcastInstance;
 import durablerooms.cluster.Membership;
 import durablerooms.cluster.PauseWatchdog;
@@ -515,10 +516,49 @@ public final class Node {
     hz.setClusterName(config.clusterName());
     hz.getNetworkConfig().setPort(config.clusterPort());
     bindToTheConfiguredInterface(hz);
+    bindToTheClusterHost(hz, config.clusterHost());
+    join(hz.getNetworkConfig().getJoin(), config);
     if (hz.getSerializationConfig().getJavaSerializationFilterConfig() == null) {
       hz.getSerializationConfig().setJavaSerializationFilterConfig(DeserializationFilter.config());
     }
     return hz;
+  }
+
+  private static final String LOCAL_ADDRESS = "hazelcast.local.localAddress";
+
+  /**
+   * Hazelcast takes ROOMS_CLUSTER_HOST as its address, as the event bus does: the cluster file's
+   * {@code <interfaces>} can only pick among the addresses the network interfaces list (Linux
+   * answers all of 127/8 on loopback but lists 127.0.0.1 alone, so 127.0.0.2 is not found), while
+   * this property names the address itself, and with bind-any off Hazelcast listens there alone.
+   * A cluster file that sets the property (or a -D of it) keeps its choice.
+   */
+  private static void bindToTheClusterHost(Config hz, String host) {
+    if (hz.getProperty(LOCAL_ADDRESS) == null) {
+      hz.setProperty(LOCAL_ADDRESS, host);
+    }
+  }
+
+  /**
+   * How the node finds the others: the cluster file's join, with ROOMS_CLUSTER_MEMBERS as its TCP-IP
+   * member list when set, or Hazelcast's Kubernetes discovery by DNS lookup of the headless service
+   * (each address it returns, on ROOMS_CLUSTER_PORT) with every other join switched off, as
+   * Hazelcast refuses two join methods at once.
+   */
+  private static void join(JoinConfig join, ServerConfig config) {
+    if (config.clusterDiscovery().equals("kubernetes")) {
+      join.getMulticastConfig().setEnabled(false);
+      join.getAutoDetectionConfig().setEnabled(false);
+      join.getTcpIpConfig().setEnabled(false);
+      join.getKubernetesConfig().setEnabled(true)
+          .setProperty("service-dns", config.kubernetesServiceDns())
+          .setProperty("service-port", String.valueOf(config.clusterPort()));
+    } else if (!config.clusterMembers().isEmpty()) {
+      join.getMulticastConfig().setEnabled(false);
+      join.getAutoDetectionConfig().setEnabled(false);
+      join.getKubernetesConfig().setEnabled(false);
+      join.getTcpIpConfig().setEnabled(true).setMembers(config.clusterMembers());
+    }
   }
 
   private static final String BIND_ANY = "hazelcast.socket.bind.any";

@@ -26,6 +26,9 @@ public record ServerConfig(
     String clusterHost,
     String clusterConfig,
     int clusterPort,
+    List<String> clusterMembers,
+    String clusterDiscovery,
+    String kubernetesServiceDns,
     long idleTimeoutMs,
     int historyLimit,
     long requestTimeoutMs,
@@ -76,9 +79,16 @@ public record ServerConfig(
       new Setting("ROOMS_HTTP_HOST", "httpHost", "127.0.0.1", "interface the HTTP/WebSocket server binds to"),
       new Setting("ROOMS_HTTP_PORT", "httpPort", "8080", "HTTP/WebSocket port"),
       new Setting("ROOMS_CLUSTER_NAME", "clusterName", "durable-rooms", "Hazelcast cluster name; nodes with the same name join"),
-      new Setting("ROOMS_CLUSTER_HOST", "clusterHost", "127.0.0.1", "interface of the clustered event bus"),
+      new Setting("ROOMS_CLUSTER_HOST", "clusterHost", "127.0.0.1",
+          "address the node's Hazelcast and clustered event bus bind to and other nodes reach it at (not a wildcard)"),
       new Setting("ROOMS_CLUSTER_CONFIG", "clusterConfig", "conf/cluster.xml", "Hazelcast XML (falls back to the copy in the jar)"),
       new Setting("ROOMS_CLUSTER_PORT", "clusterPort", "5701", "first Hazelcast port; the next free one up to +19 is taken"),
+      new Setting("ROOMS_CLUSTER_MEMBERS", "clusterMembers", "",
+          "other nodes to join, comma-separated host or host:port (Hazelcast's TCP-IP member list); empty = the cluster file's"),
+      new Setting("ROOMS_CLUSTER_DISCOVERY", "clusterDiscovery", "tcp",
+          "how nodes find each other: tcp (the member list) or kubernetes (Hazelcast's DNS lookup of a headless service)"),
+      new Setting("ROOMS_KUBERNETES_SERVICE_DNS", "kubernetesServiceDns", "",
+          "with ROOMS_CLUSTER_DISCOVERY=kubernetes: DNS name of the headless service of the nodes"),
       new Setting("ROOMS_IDLE_TIMEOUT_MS", "idleTimeoutMs", "30000", "ms without events before a room hibernates"),
       new Setting("ROOMS_HISTORY_LIMIT", "historyLimit", "1000", "messages kept per room"),
       new Setting("ROOMS_REQUEST_TIMEOUT_MS", "requestTimeoutMs", "5000", "ms a gateway waits for a room to answer (a room waits a quarter of it for its replica)"),
@@ -234,9 +244,12 @@ public record ServerConfig(
         v.get("ROOMS_HTTP_HOST"),
         intValue(v, "ROOMS_HTTP_PORT", 0, 65535),
         text(v, "ROOMS_CLUSTER_NAME"),
-        text(v, "ROOMS_CLUSTER_HOST"),
+        clusterHost(v, "ROOMS_CLUSTER_HOST"),
         text(v, "ROOMS_CLUSTER_CONFIG"),
         intValue(v, "ROOMS_CLUSTER_PORT", 1, 65535),
+        members(v, "ROOMS_CLUSTER_MEMBERS"),
+        oneOf(v, "ROOMS_CLUSTER_DISCOVERY", "tcp", "kubernetes"),
+        hostOrEmpty(v, "ROOMS_KUBERNETES_SERVICE_DNS"),
         intValue(v, "ROOMS_IDLE_TIMEOUT_MS", 50, Integer.MAX_VALUE),
         intValue(v, "ROOMS_HISTORY_LIMIT", 1, 1_000_000),
         intValue(v, "ROOMS_REQUEST_TIMEOUT_MS", 100, 600_000),
@@ -276,6 +289,16 @@ public record ServerConfig(
         v.get("ROOMS_WEBHOOK_SECRET") == null ? "" : v.get("ROOMS_WEBHOOK_SECRET"),
         intValue(v, "ROOMS_WEBHOOK_MAX_PENDING", 1, 100_000_000),
         oneOf(v, "ROOMS_LOG_FORMAT", "text", "json"));
+    if (c.clusterDiscovery().equals("kubernetes")) {
+      if (c.kubernetesServiceDns().isEmpty()) {
+        throw new ConfigException(v.name("ROOMS_CLUSTER_DISCOVERY") + "=kubernetes: " + v.name("ROOMS_KUBERNETES_SERVICE_DNS")
+            + " must name the headless service of the nodes (e.g. rooms-cluster.default.svc.cluster.local)");
+      }
+      if (!c.clusterMembers().isEmpty()) {
+        throw new ConfigException(v.name("ROOMS_CLUSTER_MEMBERS") + " is set, but " + v.name("ROOMS_CLUSTER_DISCOVERY")
+            + "=kubernetes finds the members by DNS: set one of the two");
+      }
+    }
     if (!c.privateRooms().isEmpty() && c.jwtSecret().isEmpty()) {
       throw new ConfigException(v.name("ROOMS_PRIVATE_ROOMS") + " is set: " + v.name("ROOMS_JWT_SECRET")
           + " must be set too");
@@ -305,6 +328,89 @@ public record ServerConfig(
       throw v.bad(key, "must not be empty");
     }
     return s.trim();
+  }
+
+  /**
+   * The address other nodes reach this one at: a wildcard would bind every interface, and the
+   * event bus would advertise an address that no other node can connect to.
+   */
+  private static String clusterHost(Values v, String key) {
+    String s = text(v, key);
+    if (s.equals("0.0.0.0") || s.equals("::") || s.equals("[::]") || s.equals("*")) {
+      throw v.bad(key, "must be this node's own address (other nodes connect to it), not a wildcard");
+    }
+    if (!HOST.matcher(s).matches() && !IPV6.matcher(s).matches()) {
+      throw v.bad(key, "not a host name or IP address");
+    }
+    // an address to bind, not a URL: Hazelcast and Vert.x take an IPv6 address without brackets
+    return s.startsWith("[") && s.endsWith("]") ? s.substring(1, s.length() - 1) : s;
+  }
+
+  /** A host name or IPv4 address (letters, digits, dots, dashes); an IPv6 address (two colons at least), in brackets or bare. */
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]{0,252}[A-Za-z0-9_])?");
+  private static final Pattern IPV6 = Pattern.compile("\\[?[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*]?");
+
+  private static String hostOrEmpty(Values v, String key) {
+    String s = v.get(key) == null ? "" : v.get(key).trim();
+    if (!s.isEmpty() && !HOST.matcher(s).matches()) {
+      throw v.bad(key, "not a DNS name");
+    }
+    return s;
+  }
+
+  /**
+   * The comma-separated member list: each entry a host (Hazelcast tries the cluster port and the
+   * next ones) or host:port, an IPv6 address in brackets when it has a port. A mistyped entry is
+   * refused at start rather than left to time out as a member that never answers.
+   */
+  private static List<String> members(Values v, String key) {
+    String s = v.get(key) == null ? "" : v.get(key).trim();
+    if (s.isEmpty()) {
+      return List.of();
+    }
+    List<String> members = new java.util.ArrayList<>();
+    for (String entry : s.split(",", -1)) {
+      String e = entry.trim();
+      if (e.isEmpty()) {
+        throw new ConfigException(v.name(key) + "=" + s + ": an empty entry (two commas, or one at an end)");
+      }
+      String host = e;
+      String port = null;
+      if (e.startsWith("[")) {
+        int close = e.indexOf(']');
+        if (close < 0) {
+          throw new ConfigException(v.name(key) + ": '" + e + "' opens an IPv6 address with [ but does not close it");
+        }
+        host = e.substring(0, close + 1);
+        if (close + 1 < e.length()) {
+          if (e.charAt(close + 1) != ':') {
+            throw new ConfigException(v.name(key) + ": '" + e + "' is not [ipv6] or [ipv6]:port");
+          }
+          port = e.substring(close + 2);
+        }
+      } else if (e.indexOf(':') >= 0 && e.indexOf(':') == e.lastIndexOf(':')) {
+        host = e.substring(0, e.indexOf(':'));
+        port = e.substring(e.indexOf(':') + 1);
+      }
+      boolean hostOk = host.startsWith("[") ? IPV6.matcher(host).matches()
+          : HOST.matcher(host).matches() || (host.indexOf(':') >= 0 && IPV6.matcher(host).matches());
+      if (!hostOk) {
+        throw new ConfigException(v.name(key) + ": '" + e + "' is not a host name or IP address, with an optional :port");
+      }
+      if (port != null) {
+        int n;
+        try {
+          n = Integer.parseInt(port);
+        } catch (NumberFormatException nan) {
+          n = -1;
+        }
+        if (n < 1 || n > 65535) {
+          throw new ConfigException(v.name(key) + ": '" + e + "' has no port between 1 and 65535 after its ':'");
+        }
+      }
+      members.add(e);
+    }
+    return List.copyOf(members);
   }
 
   private static String oneOf(Values v, String key, String... allowed) {

@@ -26,9 +26,7 @@ final class ArchiveSchema {
 
   /** Creates the tables the store lacks and moves an earlier version's message rows into chunks. */
   static void create(Connection c) throws SQLException {
-    begin(c);
-    StoreSql.createTables(c);
-    commit(c);
+    StoreSql.createSchema(c, StoreSql::createTables);
     migrateMessageRows(c);
   }
 

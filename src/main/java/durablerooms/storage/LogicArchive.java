@@ -111,9 +111,7 @@ public final class LogicArchive implements AutoCloseable {
     // SQLite: transactions are begun explicitly, as the chat archive's (see RoomArchive.begin)
     c.setAutoCommit(EmbeddedStore.isSqlite(url));
     try {
-      RoomArchive.begin(c);
-      createTables(c);
-      RoomArchive.commit(c);
+      StoreSql.createSchema(c, LogicArchive::createTables);
     } catch (SQLException e) {
       c.close();
       throw e;

@@ -86,6 +86,42 @@ final class StoreSql {
     }
   }
 
+  /** Statements run in one transaction by {@link #createSchema}. */
+  @FunctionalInterface
+  interface SchemaStep {
+    void run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code create} (CREATE ... IF NOT EXISTS statements) in a transaction of its own, and again
+   * after a rollback if it fails. PostgreSQL lets two transactions create the same table at once:
+   * the second does not see the first's uncommitted table, and fails on the catalog's unique index
+   * ("duplicate key value violates unique constraint pg_type_typname_nsp_index") instead of finding
+   * it there; nodes started together on an empty database do exactly that. Run again, it finds the
+   * tables. A refused login is final at once.
+   */
+  static void createSchema(Connection c, SchemaStep create) throws SQLException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        begin(c);
+        create.run(c);
+        commit(c);
+        return;
+      } catch (SQLException e) {
+        rollback(c);
+        if (attempt >= 5 || refusedLogin(e)) {
+          throw e;
+        }
+        try {
+          Thread.sleep(100L * attempt + (long) (Math.random() * 100)); // on the thread that opens the store
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
   /**
    * Creates the store's tables where they are missing (in the connection's transaction; SQL that H2,
    * PostgreSQL and SQLite share): rooms_state, rooms_chunks and rooms_reserved (the seq up to which

@@ -155,4 +155,47 @@ class ServerConfigTest {
     Files.writeString(file, "{not json");
     assertThrows(ConfigException.class, () -> ServerConfig.load(file, Map.of()));
   }
+
+  @Test
+  void theClusterMembersAreAListOfHostsWithOptionalPorts() {
+    assertEquals(java.util.List.of(), ServerConfig.of(Map.of()).clusterMembers(), "empty: the cluster file's members");
+    assertEquals(java.util.List.of("10.0.0.5", "10.0.0.6:5702", "node-3.example.internal", "[fd00::7]:5701"),
+        ServerConfig.of(Map.of("ROOMS_CLUSTER_MEMBERS", " 10.0.0.5, 10.0.0.6:5702,node-3.example.internal,[fd00::7]:5701"))
+            .clusterMembers());
+    for (String bad : java.util.List.of("10.0.0.5,,10.0.0.6", "10.0.0.5,", "10.0.0.5:0", "10.0.0.5:port",
+        "10.0.0.5:70000", "http://10.0.0.5", "10.0.0.5 10.0.0.6", "[fd00::7", "[fd00::7]5701", "host/path")) {
+      ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_CLUSTER_MEMBERS", bad)),
+          bad);
+      assertTrue(e.getMessage().startsWith("ROOMS_CLUSTER_MEMBERS"), e.getMessage());
+    }
+  }
+
+  @Test
+  void theClusterHostIsAnAddressOfThisNodeNotAWildcard() {
+    assertEquals("127.0.0.1", ServerConfig.of(Map.of()).clusterHost());
+    assertEquals("10.0.1.11", ServerConfig.of(Map.of("ROOMS_CLUSTER_HOST", "10.0.1.11")).clusterHost());
+    assertEquals("fd00::7", ServerConfig.of(Map.of("ROOMS_CLUSTER_HOST", "[fd00::7]")).clusterHost());
+    for (String bad : java.util.List.of("0.0.0.0", "::", "", "10.0.1.11:5701", "a host")) {
+      ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_CLUSTER_HOST", bad)), bad);
+      assertTrue(e.getMessage().startsWith("ROOMS_CLUSTER_HOST"), e.getMessage());
+    }
+  }
+
+  @Test
+  void kubernetesDiscoveryNeedsTheServiceNameAndNoMemberList() {
+    assertEquals("tcp", ServerConfig.of(Map.of()).clusterDiscovery());
+    ServerConfig k8s = ServerConfig.of(Map.of("ROOMS_CLUSTER_DISCOVERY", "kubernetes",
+        "ROOMS_KUBERNETES_SERVICE_DNS", "rooms-cluster.rooms.svc.cluster.local"));
+    assertEquals("rooms-cluster.rooms.svc.cluster.local", k8s.kubernetesServiceDns());
+    ConfigException noName = assertThrows(ConfigException.class,
+        () -> ServerConfig.of(Map.of("ROOMS_CLUSTER_DISCOVERY", "kubernetes")));
+    assertTrue(noName.getMessage().contains("ROOMS_KUBERNETES_SERVICE_DNS"), noName.getMessage());
+    ConfigException both = assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of(
+        "ROOMS_CLUSTER_DISCOVERY", "kubernetes", "ROOMS_KUBERNETES_SERVICE_DNS", "rooms-cluster",
+        "ROOMS_CLUSTER_MEMBERS", "10.0.0.5")));
+    assertTrue(both.getMessage().contains("ROOMS_CLUSTER_MEMBERS"), both.getMessage());
+    assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_CLUSTER_DISCOVERY", "multicast")));
+    assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_CLUSTER_DISCOVERY", "kubernetes",
+        "ROOMS_KUBERNETES_SERVICE_DNS", "http://rooms-cluster")));
+  }
 }

@@ -8,6 +8,7 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -25,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 public final class ChatMember {
   public final String name;
   private final String room;
-  private final List<Integer> ports;
+  private final List<InetSocketAddress> nodes;
   private final Vertx vertx;
   private final Context context;
   private final WebSocketClient client;
@@ -47,11 +48,20 @@ public final class ChatMember {
   private String myNode;
 
   public ChatMember(Vertx vertx, String name, String room, List<Integer> ports) {
+    this(ports.stream().map(p -> InetSocketAddress.createUnresolved("127.0.0.1", p)).toList(), vertx, name, room);
+  }
+
+  /** A member that connects to nodes on addresses of their own (not 127.0.0.1), trying them in the given order. */
+  public static ChatMember onNodes(Vertx vertx, String name, String room, List<InetSocketAddress> nodes) {
+    return new ChatMember(nodes, vertx, name, room);
+  }
+
+  private ChatMember(List<InetSocketAddress> nodes, Vertx vertx, String name, String room) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.name = name;
     this.room = room;
-    this.ports = ports;
+    this.nodes = nodes;
     this.client = vertx.createWebSocketClient();
   }
 
@@ -93,14 +103,14 @@ public final class ChatMember {
     if (stopped) {
       return;
     }
-    int port = ports.get(portIndex % ports.size());
+    InetSocketAddress node = nodes.get(portIndex % nodes.size());
     String uri = "/chat/" + room + "?name=" + name + "&client=" + name
         + "&since=" + (held.isEmpty() ? 0 : held.lastKey()); // the whole retained history on the first join
     ClientWebSocket socket = client.webSocket();
     socket.textMessageHandler(t -> onFrame(new JsonObject(t)));
     socket.closeHandler(v -> reconnectSoon());
     ws = socket;
-    socket.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri).addSubProtocol(Protocol.SUBPROTOCOL))
+    socket.connect(new WebSocketConnectOptions().setHost(node.getHostString()).setPort(node.getPort()).setURI(uri).addSubProtocol(Protocol.SUBPROTOCOL))
         .onFailure(err -> reconnectSoon());
   }
 

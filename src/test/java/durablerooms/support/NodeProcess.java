@@ -23,12 +23,15 @@ public final class NodeProcess implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   public final String name;
+  /** The address its HTTP server answers on: ROOMS_HTTP_HOST, or 127.0.0.1 for the default or a wildcard. */
+  public final String httpHost;
   public final int httpPort;
   public final Process process;
   public final Path log;
 
-  private NodeProcess(String name, int httpPort, Process process, Path log) {
+  private NodeProcess(String name, String httpHost, int httpPort, Process process, Path log) {
     this.name = name;
+    this.httpHost = httpHost;
     this.httpPort = httpPort;
     this.process = process;
     this.log = log;
@@ -55,7 +58,8 @@ public final class NodeProcess implements AutoCloseable {
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
       pb.environment().putAll(settings);
       int port = Integer.parseInt(settings.get("ROOMS_HTTP_PORT"));
-      return new NodeProcess(name, port, pb.start(), log);
+      String host = settings.getOrDefault("ROOMS_HTTP_HOST", "127.0.0.1");
+      return new NodeProcess(name, host.equals("0.0.0.0") ? "127.0.0.1" : host, port, pb.start(), log);
     } catch (IOException e) {
       throw new AssertionError("could not start " + name, e);
     }
@@ -77,7 +81,7 @@ public final class NodeProcess implements AutoCloseable {
 
   public boolean ready() {
     try {
-      HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready"))
+      HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/ready"))
           .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
       return r.statusCode() == 200;
     } catch (IOException e) {
@@ -89,7 +93,12 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   public void awaitReady() {
-    TestNodes.eventually(60_000, name + " ready (see " + log + ")", () -> {
+    awaitReady(60_000);
+  }
+
+  /** Waits up to {@code ms} for /ready: longer where several JVMs start at once on a small machine. */
+  public void awaitReady(long ms) {
+    TestNodes.eventually(ms, name + " ready (see " + log + ")", () -> {
       if (!process.isAlive()) {
         throw new AssertionError(name + " exited; see " + log);
       }
@@ -147,7 +156,7 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   public String url() {
-    return "http://127.0.0.1:" + httpPort;
+    return "http://" + httpHost + ":" + httpPort;
   }
 
   @Override

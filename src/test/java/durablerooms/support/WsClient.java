@@ -39,9 +39,18 @@ public final class WsClient implements AutoCloseable {
 
   /** A client of the full protocol ({@code durable-rooms.v1}), or of the seed's (no subprotocol). */
   public static WsClient connect(Vertx vertx, int port, String uri, boolean fullProtocol) {
+    return connect(vertx, "127.0.0.1", port, uri, fullProtocol);
+  }
+
+  /** A client of the full protocol to a node that serves on {@code host} (not 127.0.0.1). */
+  public static WsClient connect(Vertx vertx, String host, int port, String uri) {
+    return connect(vertx, host, port, uri, true);
+  }
+
+  private static WsClient connect(Vertx vertx, String host, int port, String uri, boolean fullProtocol) {
     WebSocketClient client = vertx.createWebSocketClient();
     WebSocketConnectOptions options = new WebSocketConnectOptions()
-        .setHost("127.0.0.1").setPort(port).setURI(uri);
+        .setHost(host).setPort(port).setURI(uri);
     if (fullProtocol) {
       options.addSubProtocol(Protocol.SUBPROTOCOL);
     }
