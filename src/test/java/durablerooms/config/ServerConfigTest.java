@@ -1,5 +1,6 @@
 package durablerooms.config;
 
+import io.vertx.core.net.SelfSignedCertificate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -154,5 +156,83 @@ class ServerConfigTest {
     Path file = dir.resolve("config.json");
     Files.writeString(file, "{not json");
     assertThrows(ConfigException.class, () -> ServerConfig.load(file, Map.of()));
+  }
+
+  @Test
+  void tlsIsOffUnlessBothFilesAreSet() {
+    ServerConfig c = ServerConfig.of(Map.of());
+    assertFalse(c.tls());
+    assertEquals("", c.tlsCert());
+    assertEquals("", c.tlsKey());
+  }
+
+  @Test
+  void aTlsCertificateWithoutItsKeyNamesTheMissingOne() {
+    ConfigException noKey = assertThrows(ConfigException.class,
+        () -> ServerConfig.of(Map.of("ROOMS_TLS_CERT", "/etc/rooms/cert.pem")));
+    assertEquals("ROOMS_TLS_CERT is set: ROOMS_TLS_KEY must be set too", noKey.getMessage());
+    ConfigException noCert = assertThrows(ConfigException.class,
+        () -> ServerConfig.of(Map.of("ROOMS_TLS_KEY", "/etc/rooms/key.pem")));
+    assertEquals("ROOMS_TLS_KEY is set: ROOMS_TLS_CERT must be set too", noCert.getMessage());
+  }
+
+  @Test
+  void aTlsKeyInTheFileWithoutACertificateNamesTheFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("config.json");
+    Files.writeString(file, "{\"tlsKey\": \"/etc/rooms/key.pem\"}");
+    ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.load(file, Map.of()));
+    assertEquals(file + ": tlsKey is set: ROOMS_TLS_CERT must be set too", e.getMessage());
+  }
+
+  @Test
+  void aReadableCertificateAndItsKeyTurnTlsOn() {
+    SelfSignedCertificate pair = SelfSignedCertificate.create("localhost");
+    try {
+      ServerConfig c = ServerConfig.of(Map.of("ROOMS_TLS_CERT", pair.certificatePath(),
+          "ROOMS_TLS_KEY", pair.privateKeyPath()));
+      assertTrue(c.tls());
+      assertEquals(pair.certificatePath(), c.tlsCert());
+    } finally {
+      pair.delete();
+    }
+  }
+
+  @Test
+  void missingOrInvalidTlsFilesAreOneLineNamingTheSetting(@TempDir Path dir) throws Exception {
+    SelfSignedCertificate pair = SelfSignedCertificate.create("localhost");
+    SelfSignedCertificate other = SelfSignedCertificate.create("localhost");
+    try {
+      String cert = pair.certificatePath();
+      String key = pair.privateKeyPath();
+      Path missing = dir.resolve("missing.pem");
+      Path junk = dir.resolve("junk.pem");
+      Files.writeString(junk, "not a certificate\n");
+
+      assertEquals("ROOMS_TLS_CERT=" + missing + ": no such file",
+          tlsError(missing.toString(), key));
+      assertEquals("ROOMS_TLS_KEY=" + missing + ": no such file",
+          tlsError(cert, missing.toString()));
+      assertEquals("ROOMS_TLS_CERT=" + dir + ": cannot be read (Is a directory)",
+          tlsError(dir.toString(), key));
+      assertTrue(tlsError(junk.toString(), key).startsWith("ROOMS_TLS_CERT=" + junk + ": "),
+          "a file without a certificate is named");
+      assertTrue(tlsError(key, key).startsWith("ROOMS_TLS_CERT=" + key + ": "),
+          "a key given as the certificate is named");
+      String certAsKey = tlsError(cert, cert);
+      assertTrue(certAsKey.startsWith("ROOMS_TLS_KEY=" + cert + ": not an unencrypted PEM private key"), certAsKey);
+      assertEquals("ROOMS_TLS_KEY=" + other.privateKeyPath() + ": is not the private key of the certificate in "
+          + "ROOMS_TLS_CERT=" + cert, tlsError(cert, other.privateKeyPath()));
+      for (String line : new String[] {tlsError(junk.toString(), key), certAsKey}) {
+        assertFalse(line.contains("\n"), "one line: " + line);
+      }
+    } finally {
+      pair.delete();
+      other.delete();
+    }
+  }
+
+  private static String tlsError(String cert, String key) {
+    return assertThrows(ConfigException.class,
+        () -> ServerConfig.of(Map.of("ROOMS_TLS_CERT", cert, "ROOMS_TLS_KEY", key))).getMessage();
   }
 }
