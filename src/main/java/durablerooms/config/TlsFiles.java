@@ -43,7 +43,11 @@ final class TlsFiles {
       store = pair.loadKeyStore(null);
       keys = (X509KeyManager) pair.getKeyManagerFactory(null).getKeyManagers()[0];
     } catch (Exception e) {
-      // the certificate parsed above: what Vert.x rejects now is the key
+      // the certificate parsed above: what Vert.x rejects now is the key, or the pair (an EC key
+      // with an RSA certificate fails here, in the JDK's KeyStore, rather than in belongTogether)
+      if (String.valueOf(e.getMessage()).contains("does not match")) {
+        throw notItsKey(cert, certName, key, keyName);
+      }
       throw new ConfigException(keyName + "=" + key + ": not an unencrypted PEM private key ("
           + firstLine(e.getMessage()) + ")");
     }
@@ -56,9 +60,13 @@ final class TlsFiles {
     PrivateKey privateKey = keys.getPrivateKey(alias);
     PublicKey publicKey = keys.getCertificateChain(alias)[0].getPublicKey();
     if (!belongTogether(privateKey, publicKey)) {
-      throw new ConfigException(keyName + "=" + key + ": is not the private key of the certificate in "
-          + certName + "=" + cert);
+      throw notItsKey(cert, certName, key, keyName);
     }
+  }
+
+  private static ConfigException notItsKey(Path cert, String certName, Path key, String keyName) {
+    return new ConfigException(keyName + "=" + key + ": is not the private key of the certificate in "
+        + certName + "=" + cert);
   }
 
   private static byte[] read(Path file, String name) {

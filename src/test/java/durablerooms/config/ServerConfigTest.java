@@ -222,6 +222,17 @@ class ServerConfigTest {
       assertTrue(certAsKey.startsWith("ROOMS_TLS_KEY=" + cert + ": not an unencrypted PEM private key"), certAsKey);
       assertEquals("ROOMS_TLS_KEY=" + other.privateKeyPath() + ": is not the private key of the certificate in "
           + "ROOMS_TLS_CERT=" + cert, tlsError(cert, other.privateKeyPath()));
+      Path ecKey = dir.resolve("ec-key.pem");
+      java.security.KeyPairGenerator ec = java.security.KeyPairGenerator.getInstance("EC");
+      Files.writeString(ecKey, "-----BEGIN PRIVATE KEY-----\n"
+          + java.util.Base64.getMimeEncoder().encodeToString(ec.generateKeyPair().getPrivate().getEncoded())
+          + "\n-----END PRIVATE KEY-----\n");
+      assertEquals("ROOMS_TLS_KEY=" + ecKey + ": is not the private key of the certificate in ROOMS_TLS_CERT=" + cert,
+          tlsError(cert, ecKey.toString()), "a key of another type");
+      Path encrypted = dir.resolve("encrypted-key.pem");
+      Files.writeString(encrypted, "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n");
+      assertTrue(tlsError(cert, encrypted.toString()).startsWith("ROOMS_TLS_KEY=" + encrypted
+          + ": not an unencrypted PEM private key"), "a key with a passphrase is refused by name");
       for (String line : new String[] {tlsError(junk.toString(), key), certAsKey}) {
         assertFalse(line.contains("\n"), "one line: " + line);
       }
