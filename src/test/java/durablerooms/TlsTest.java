@@ -22,6 +22,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +37,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TlsTest {
   private static final TestCertificate CERT =
       TestCertificate.create(Path.of("target", "test-data", "tls-" + UUID.randomUUID()));
+  private static final long HANDSHAKE_TIMEOUT_MS = 1000;
   @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.with(CERT.settings());
+  static final NodeExtension NODE = NodeExtension.with(withHandshakeTimeout(CERT.settings()));
+
+  private static Map<String, String> withHandshakeTimeout(Map<String, String> settings) {
+    Map<String, String> all = new HashMap<>(settings);
+    all.put("ROOMS_HANDSHAKE_TIMEOUT_MS", String.valueOf(HANDSHAKE_TIMEOUT_MS));
+    return all;
+  }
 
   private static final HttpClient HTTPS = HttpClient.newBuilder().sslContext(CERT.sslContext()).build();
 
@@ -85,6 +94,15 @@ class TlsTest {
       RawHttp.send(s, "GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
       String answer = readUntilClosed(s);
       assertFalse(answer.startsWith("HTTP/"), "no HTTP in clear: " + answer);
+    }
+  }
+
+  @Test
+  @DisplayName("a connection that never starts its TLS handshake is closed after ROOMS_HANDSHAKE_TIMEOUT_MS")
+  void silentConnectionIsClosed() throws IOException {
+    try (Socket s = RawHttp.connect(NODE.port(), null)) {
+      // Vert.x's own TLS handshake timeout is 10 s: closed well before, it is the setting's
+      assertTrue(RawHttp.closedWithin(s, HANDSHAKE_TIMEOUT_MS + 4000), "closed by the handshake timeout");
     }
   }
 
