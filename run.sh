@@ -104,7 +104,9 @@ case "${1:-run}" in
         sleep 0.1
         waited=$((waited + 1))
       done
-      echo "node $i: http://127.0.0.1:$((base + i))/  (pid $pid, log $log)"
+      # the address as the node prints it: https:// when it serves TLS (ROOMS_TLS_CERT, or tlsCert in the file)
+      url=$(grep -o "Durable Rooms serving [^ ]*" "$log" | head -n 1)
+      echo "node $i: ${url#Durable Rooms serving }  (pid $pid, log $log)"
     done
     echo "Ctrl-C stops all nodes"
     wait

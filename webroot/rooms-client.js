@@ -429,7 +429,10 @@ export class RoomClient extends EventTarget {
         });
         if (!res.ok) continue;
         const { nodes } = await res.json();
-        const list = (nodes || []).filter((n) => typeof n.http === 'string' && /^https?:\/\//.test(n.http));
+        // a page loaded over https: may not open ws: nor fetch http: (mixed content): behind a TLS
+        // proxy, the nodes' own http: addresses would only lead it away from the proxy for good
+        const scheme = new URL(this.base).protocol === 'https:' ? /^https:\/\// : /^https?:\/\//;
+        const list = (nodes || []).filter((n) => typeof n.http === 'string' && scheme.test(n.http));
         if (list.length === 0) continue;
         this.nodes = list.map((n) => ({ id: String(n.id), http: n.http.replace(/\/+$/, '') }));
         if (!this.nodes.some((n) => n.http === this.base) && this.nodeId) {

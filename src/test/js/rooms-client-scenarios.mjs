@@ -193,6 +193,25 @@ const scenarios = {
     fake.close();
   },
 
+  /** A client on https: keeps to the https: nodes of /api/nodes (a browser blocks ws: and http: from a secure page). */
+  async secureNodes() {
+    const answer = { nodes: [{ id: 'a', http: 'http://10.0.1.11:8080' }, { id: 'b', http: 'https://b.example:8443/' }] };
+    const fetchNodes = async () => ({ ok: true, json: async () => answer });
+    const secure = client({ origin: 'https://proxy.example', fetch: fetchNodes });
+    assert.equal(await secure.refreshNodes(), true);
+    assert.deepEqual(secure.nodes.map((n) => n.http), ['https://b.example:8443']);
+    answer.nodes = [{ id: 'a', http: 'http://10.0.1.11:8080' }];
+    assert.equal(await secure.refreshNodes(), false, 'no node that a secure page may use');
+    assert.deepEqual(secure.nodes.map((n) => n.http), ['https://b.example:8443'], 'the list it had is kept');
+    const alone = client({ origin: 'https://proxy.example', fetch: fetchNodes });
+    alone.bad.set('https://proxy.example', Date.now() + 60000); // as after a close 1012
+    assert.equal(await alone.pickNode(), 'https://proxy.example', 'with no https: node to go to, it stays with its own');
+
+    const plain = client({ origin: 'http://127.0.0.1:8080', fetch: fetchNodes });
+    assert.equal(await plain.refreshNodes(), true);
+    assert.deepEqual(plain.nodes.map((n) => n.http), ['http://10.0.1.11:8080'], 'an http: page takes http: nodes');
+  },
+
   /** After a silence the client pings, and the platform answers without the room's logic. */
   async ping() {
     const c = client({ pingEveryMs: 300 });

@@ -179,8 +179,9 @@ public final class Main {
   static String help() {
     return "Usage: java -jar durable-rooms.jar [-conf FILE] [--help]\n"
         + "\n"
-        + "Starts a Durable Rooms node: http://HOST:PORT/ serves the chat page, /chat/{room} (WebSocket),\n"
-        + "/api/..., /health, /ready and /metrics (Prometheus). The settings are read from\n"
+        + "Starts a Durable Rooms node: http://HOST:PORT/ (https:// with ROOMS_TLS_CERT and ROOMS_TLS_KEY)\n"
+        + "serves the chat page, /chat/{room} (WebSocket), /api/..., /health, /ready and /metrics\n"
+        + "(Prometheus). The settings are read from\n"
         + ServerConfig.DEFAULT_FILE + " in the working folder if it exists (or from the file named by -conf),\n"
         + "and each one is overridden by its environment variable.\n"
         + "\n"

@@ -294,7 +294,7 @@ public final class Node {
   /** The base URL clients reach this node at. */
   public String httpUrl() {
     String host = "0.0.0.0".equals(config.httpHost()) ? config.clusterHost() : config.httpHost();
-    return "http://" + host + ":" + config.httpPort();
+    return (config.tls() ? "https://" : "http://") + host + ":" + config.httpPort();
   }
 
   /** A node joined: rooms active here bring their cluster copies up to date (it may take them over from those). */

@@ -103,6 +103,12 @@ class RoomsClientTest {
   }
 
   @Test
+  @DisplayName("a client on an https page keeps to the https nodes that /api/nodes lists")
+  void aSecurePageKeepsToHttpsNodes() throws Exception {
+    scenario("secureNodes");
+  }
+
+  @Test
   @DisplayName("after a silence the client pings and the platform answers PONG")
   void aSilenceIsPinged() throws Exception {
     scenario("ping");

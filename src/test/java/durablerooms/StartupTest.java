@@ -1,6 +1,7 @@
 package durablerooms;
 
 import durablerooms.support.NodeProcess;
+import durablerooms.support.TestCertificate;
 import durablerooms.support.TestNodes;
 
 import durablerooms.config.ServerConfig;
@@ -101,6 +102,18 @@ class StartupTest {
     Run r = run(Map.of("ROOMS_HTTP_PORT", "eighty"), dir);
     assertEquals(2, r.exit());
     assertEquals(List.of("durable-rooms: configuration error: ROOMS_HTTP_PORT=eighty: not a whole number"), r.err());
+    assertEquals(List.of(), r.out());
+  }
+
+  @Test
+  @DisplayName("a TLS key that is not the certificate's stops the start with one line naming both settings and exit status 2")
+  void aTlsKeyOfAnotherCertificateIsOneLine(@TempDir Path dir) throws Exception {
+    TestCertificate mine = TestCertificate.create(dir.resolve("mine"));
+    TestCertificate other = TestCertificate.create(dir.resolve("other"));
+    Run r = run(Map.of("ROOMS_TLS_CERT", mine.certFile.toString(), "ROOMS_TLS_KEY", other.keyFile.toString()), dir);
+    assertEquals(2, r.exit());
+    assertEquals(List.of("durable-rooms: configuration error: ROOMS_TLS_KEY=" + other.keyFile
+        + ": is not the private key of the certificate in ROOMS_TLS_CERT=" + mine.certFile), r.err());
     assertEquals(List.of(), r.out());
   }
 

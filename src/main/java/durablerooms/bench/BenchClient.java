@@ -55,7 +55,8 @@ final class BenchClient {
     ws.exceptionHandler(err -> m.countError("socket: " + err.getClass().getSimpleName()));
     connectStart = System.nanoTime();
     String uri = "/chat/" + opts.roomName(room) + "?name=b" + index + "&client=" + opts.roomPrefix() + "-" + index;
-    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(url.getHost()).setPort(url.getPort()).setURI(uri);
+    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(url.getHost()).setPort(url.getPort()).setURI(uri)
+        .setSsl(BenchOptions.tls(url));
     if (protocol == Protocol.ROOMS) {
       // only then: a seed server (the baseline) names no subprotocol in its answer, and a client
       // that asked for one refuses such an upgrade

@@ -96,7 +96,7 @@ public record BenchOptions(
 
   public static final String USAGE = String.join("\n",
       "usage: ./run.sh bench [--scenario fanout|bigroom|idle|cold|wake|alarms|webhooks|capacity] [options]",
-      "  --url ws://127.0.0.1:8080[,ws://127.0.0.1:8081...]  nodes; clients are spread over them",
+      "  --url ws://127.0.0.1:8080[,ws://127.0.0.1:8081...]  nodes (wss:// for a node with TLS); clients are spread over them",
       "  --protocol auto|seed|rooms   joined = after SYSTEM (seed) or PRESENCE (rooms); auto asks GET /health",
       "  --rooms N --members N        clients = rooms x members",
       "  --rate R                     messages/s per member (open loop, evenly spaced, random phase)",
@@ -231,7 +231,15 @@ public record BenchOptions(
         intIn(v, "awake", 0, MAX_CLIENTS));
   }
 
-  /** Parses the comma-separated node URLs; ws://, http:// (or no scheme) on a loopback host only. */
+  /** Whether a node URL of {@link #urls} is reached over TLS. */
+  static boolean tls(URI url) {
+    return "wss".equals(url.getScheme());
+  }
+
+  /**
+   * Parses the comma-separated node URLs on a loopback host only: ws://, http:// (or no scheme)
+   * become ws://host:port, wss:// and https:// (a node with ROOMS_TLS_CERT) become wss://host:port.
+   */
   static List<URI> urls(String raw) throws UsageException {
     List<URI> out = new ArrayList<>();
     for (String part : raw.split(",")) {
@@ -249,14 +257,15 @@ public record BenchOptions(
         throw new UsageException("--url " + part + ": " + e.getMessage());
       }
       String scheme = u.getScheme().toLowerCase(Locale.ROOT);
-      if (!Set.of("ws", "http").contains(scheme)) {
-        throw new UsageException("--url " + part + ": use ws:// or http:// (TLS is not supported)");
+      if (!Set.of("ws", "http", "wss", "https").contains(scheme)) {
+        throw new UsageException("--url " + part + ": use ws://, wss://, http:// or https://");
       }
+      boolean tls = scheme.equals("wss") || scheme.equals("https");
       if (u.getHost() == null || !LOOPBACK.contains(u.getHost().toLowerCase(Locale.ROOT))) {
         throw new UsageException("--url " + part + ": only loopback targets (127.0.0.1, localhost)");
       }
-      int port = u.getPort() < 0 ? 80 : u.getPort();
-      out.add(URI.create("ws://" + u.getHost() + ":" + port));
+      int port = u.getPort() >= 0 ? u.getPort() : tls ? 443 : 80;
+      out.add(URI.create((tls ? "wss://" : "ws://") + u.getHost() + ":" + port));
     }
     if (out.isEmpty()) {
       throw new UsageException("--url: at least one node URL");

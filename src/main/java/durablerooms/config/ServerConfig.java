@@ -22,6 +22,8 @@ import java.util.regex.PatternSyntaxException;
 public record ServerConfig(
     String httpHost,
     int httpPort,
+    String tlsCert,
+    String tlsKey,
     String clusterName,
     String clusterHost,
     String clusterConfig,
@@ -78,6 +80,9 @@ public record ServerConfig(
   public static final List<Setting> SETTINGS = List.of(
       new Setting("ROOMS_HTTP_HOST", "httpHost", "127.0.0.1", "interface the HTTP/WebSocket server binds to"),
       new Setting("ROOMS_HTTP_PORT", "httpPort", "8080", "HTTP/WebSocket port"),
+      new Setting("ROOMS_TLS_CERT", "tlsCert", "",
+          "PEM file of the certificate (chain) that makes the HTTP port serve https:// and wss://; empty = plain HTTP; needs ROOMS_TLS_KEY"),
+      new Setting("ROOMS_TLS_KEY", "tlsKey", "", "PEM file of that certificate's private key, unencrypted; needs ROOMS_TLS_CERT"),
       new Setting("ROOMS_CLUSTER_NAME", "clusterName", "durable-rooms", "Hazelcast cluster name; nodes with the same name join"),
       new Setting("ROOMS_CLUSTER_HOST", "clusterHost", "127.0.0.1",
           "address the node's Hazelcast and clustered event bus bind to and other nodes reach it at (not a wildcard)"),
@@ -243,6 +248,8 @@ public record ServerConfig(
     ServerConfig c = new ServerConfig(
         v.get("ROOMS_HTTP_HOST"),
         intValue(v, "ROOMS_HTTP_PORT", 0, 65535),
+        optional(v, "ROOMS_TLS_CERT"),
+        optional(v, "ROOMS_TLS_KEY"),
         text(v, "ROOMS_CLUSTER_NAME"),
         clusterHost(v, "ROOMS_CLUSTER_HOST"),
         text(v, "ROOMS_CLUSTER_CONFIG"),
@@ -318,6 +325,15 @@ public record ServerConfig(
     }
     if (!c.apiKey().isEmpty() && c.apiKey().length() < 16) {
       throw new ConfigException(v.name("ROOMS_API_KEY") + ": must have at least 16 characters");
+    }
+    if (c.tlsCert().isEmpty() != c.tlsKey().isEmpty()) {
+      String set = c.tlsCert().isEmpty() ? "ROOMS_TLS_KEY" : "ROOMS_TLS_CERT";
+      String missing = c.tlsCert().isEmpty() ? "ROOMS_TLS_CERT" : "ROOMS_TLS_KEY";
+      throw new ConfigException(v.name(set) + " is set: " + v.name(missing) + " must be set too");
+    }
+    if (c.tls()) {
+      // read now, so that a bad file stops the start with its name instead of failing every handshake
+      TlsFiles.check(Path.of(c.tlsCert()), v.name("ROOMS_TLS_CERT"), Path.of(c.tlsKey()), v.name("ROOMS_TLS_KEY"));
     }
     return c;
   }
@@ -413,6 +429,11 @@ public record ServerConfig(
     return List.copyOf(members);
   }
 
+  /** A value that may be empty (trimmed). */
+  private static String optional(Values v, String key) {
+    return v.get(key) == null ? "" : v.get(key).trim();
+  }
+
   private static String oneOf(Values v, String key, String... allowed) {
     String s = v.get(key).trim().toLowerCase(java.util.Locale.ROOT);
     if (!List.of(allowed).contains(s)) {
@@ -432,6 +453,11 @@ public record ServerConfig(
       }
     }
     return s;
+  }
+
+  /** Whether the HTTP port serves TLS (https:// and wss://) with {@link #tlsCert()} and {@link #tlsKey()}. */
+  public boolean tls() {
+    return !tlsCert.isEmpty();
   }
 
   /** The JDBC URL of the room store: the configured one, or the embedded SQLite file in the data folder. */

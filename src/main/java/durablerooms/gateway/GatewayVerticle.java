@@ -29,6 +29,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.internal.http.WebSocketInternal;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -156,7 +157,7 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private HttpServerOptions serverOptions() {
-    return new HttpServerOptions()
+    HttpServerOptions options = new HttpServerOptions()
         .setHost(config.httpHost())
         .setPort(config.httpPort())
         // no permessage-deflate: Vert.x 5 offers it by default, with no bound on the inflated size (a compression bomb)
@@ -177,6 +178,16 @@ public final class GatewayVerticle extends VerticleBase {
         // HTTP/1.1 only: with h2c on, Vert.x creates the connection (and calls connectionHandler,
         // which starts the handshake timer) only once a whole request has arrived
         .setHttp2ClearTextEnabled(false);
+    if (config.tls()) {
+      // HTTP/1.1 over TLS too (no ALPN, Vert.x's default), for the same reason. The connection
+      // handler runs once the TLS handshake is done: a client that never finishes one is cut by
+      // the TLS handshake timeout, set to the same budget as a first request
+      options.setSsl(true)
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(config.tlsCert()).setKeyPath(config.tlsKey()))
+          .setSslHandshakeTimeout(config.handshakeTimeoutMs())
+          .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
+    }
+    return options;
   }
 
   private static void pageHeaders(RoutingContext ctx) {

@@ -46,9 +46,19 @@ class BenchOptionsTest {
   }
 
   @Test
+  void tlsUrlsStayTls() throws Exception {
+    BenchOptions o = parse("--url", "wss://127.0.0.1:8443,https://localhost,ws://127.0.0.1:8080");
+    assertEquals(List.of(URI.create("wss://127.0.0.1:8443"), URI.create("wss://localhost:443"),
+        URI.create("ws://127.0.0.1:8080")), o.urls());
+    assertTrue(BenchOptions.tls(o.urls().get(0)));
+    assertFalse(BenchOptions.tls(o.urls().get(2)));
+  }
+
+  @Test
   void onlyLoopbackTargetsAreAccepted() {
     assertThrows(UsageException.class, () -> parse("--url", "ws://10.0.0.5:8080"));
-    assertThrows(UsageException.class, () -> parse("--url", "wss://127.0.0.1:8080"));
+    assertThrows(UsageException.class, () -> parse("--url", "wss://10.0.0.5:8443"));
+    assertThrows(UsageException.class, () -> parse("--url", "ftp://127.0.0.1:8080"));
     assertThrows(UsageException.class, () -> parse("--url", ""));
   }
 

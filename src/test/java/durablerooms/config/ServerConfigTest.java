@@ -1,5 +1,6 @@
 package durablerooms.config;
 
+import io.vertx.core.net.SelfSignedCertificate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -171,6 +173,45 @@ class ServerConfigTest {
   }
 
   @Test
+  void tlsIsOffUnlessBothFilesAreSet() {
+    ServerConfig c = ServerConfig.of(Map.of());
+    assertFalse(c.tls());
+    assertEquals("", c.tlsCert());
+    assertEquals("", c.tlsKey());
+  }
+
+  @Test
+  void aTlsCertificateWithoutItsKeyNamesTheMissingOne() {
+    ConfigException noKey = assertThrows(ConfigException.class,
+        () -> ServerConfig.of(Map.of("ROOMS_TLS_CERT", "/etc/rooms/cert.pem")));
+    assertEquals("ROOMS_TLS_CERT is set: ROOMS_TLS_KEY must be set too", noKey.getMessage());
+    ConfigException noCert = assertThrows(ConfigException.class,
+        () -> ServerConfig.of(Map.of("ROOMS_TLS_KEY", "/etc/rooms/key.pem")));
+    assertEquals("ROOMS_TLS_KEY is set: ROOMS_TLS_CERT must be set too", noCert.getMessage());
+  }
+
+  @Test
+  void aTlsKeyInTheFileWithoutACertificateNamesTheFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("config.json");
+    Files.writeString(file, "{\"tlsKey\": \"/etc/rooms/key.pem\"}");
+    ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.load(file, Map.of()));
+    assertEquals(file + ": tlsKey is set: ROOMS_TLS_CERT must be set too", e.getMessage());
+  }
+
+  @Test
+  void aReadableCertificateAndItsKeyTurnTlsOn() {
+    SelfSignedCertificate pair = SelfSignedCertificate.create("localhost");
+    try {
+      ServerConfig c = ServerConfig.of(Map.of("ROOMS_TLS_CERT", pair.certificatePath(),
+          "ROOMS_TLS_KEY", pair.privateKeyPath()));
+      assertTrue(c.tls());
+      assertEquals(pair.certificatePath(), c.tlsCert());
+    } finally {
+      pair.delete();
+    }
+  }
+
+  @Test
   void theClusterHostIsAnAddressOfThisNodeNotAWildcard() {
     assertEquals("127.0.0.1", ServerConfig.of(Map.of()).clusterHost());
     assertEquals("10.0.1.11", ServerConfig.of(Map.of("ROOMS_CLUSTER_HOST", "10.0.1.11")).clusterHost());
@@ -197,5 +238,55 @@ class ServerConfigTest {
     assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_CLUSTER_DISCOVERY", "multicast")));
     assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_CLUSTER_DISCOVERY", "kubernetes",
         "ROOMS_KUBERNETES_SERVICE_DNS", "http://rooms-cluster")));
+  }
+
+  @Test
+  void missingOrInvalidTlsFilesAreOneLineNamingTheSetting(@TempDir Path dir) throws Exception {
+    SelfSignedCertificate pair = SelfSignedCertificate.create("localhost");
+    SelfSignedCertificate other = SelfSignedCertificate.create("localhost");
+    try {
+      String cert = pair.certificatePath();
+      String key = pair.privateKeyPath();
+      Path missing = dir.resolve("missing.pem");
+      Path junk = dir.resolve("junk.pem");
+      Files.writeString(junk, "not a certificate\n");
+
+      assertEquals("ROOMS_TLS_CERT=" + missing + ": no such file",
+          tlsError(missing.toString(), key));
+      assertEquals("ROOMS_TLS_KEY=" + missing + ": no such file",
+          tlsError(cert, missing.toString()));
+      assertEquals("ROOMS_TLS_CERT=" + dir + ": cannot be read (Is a directory)",
+          tlsError(dir.toString(), key));
+      assertTrue(tlsError(junk.toString(), key).startsWith("ROOMS_TLS_CERT=" + junk + ": "),
+          "a file without a certificate is named");
+      assertTrue(tlsError(key, key).startsWith("ROOMS_TLS_CERT=" + key + ": "),
+          "a key given as the certificate is named");
+      String certAsKey = tlsError(cert, cert);
+      assertTrue(certAsKey.startsWith("ROOMS_TLS_KEY=" + cert + ": not an unencrypted PEM private key"), certAsKey);
+      assertEquals("ROOMS_TLS_KEY=" + other.privateKeyPath() + ": is not the private key of the certificate in "
+          + "ROOMS_TLS_CERT=" + cert, tlsError(cert, other.privateKeyPath()));
+      Path ecKey = dir.resolve("ec-key.pem");
+      java.security.KeyPairGenerator ec = java.security.KeyPairGenerator.getInstance("EC");
+      Files.writeString(ecKey, "-----BEGIN PRIVATE KEY-----\n"
+          + java.util.Base64.getMimeEncoder().encodeToString(ec.generateKeyPair().getPrivate().getEncoded())
+          + "\n-----END PRIVATE KEY-----\n");
+      assertEquals("ROOMS_TLS_KEY=" + ecKey + ": is not the private key of the certificate in ROOMS_TLS_CERT=" + cert,
+          tlsError(cert, ecKey.toString()), "a key of another type");
+      Path encrypted = dir.resolve("encrypted-key.pem");
+      Files.writeString(encrypted, "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n");
+      assertTrue(tlsError(cert, encrypted.toString()).startsWith("ROOMS_TLS_KEY=" + encrypted
+          + ": not an unencrypted PEM private key"), "a key with a passphrase is refused by name");
+      for (String line : new String[] {tlsError(junk.toString(), key), certAsKey}) {
+        assertFalse(line.contains("\n"), "one line: " + line);
+      }
+    } finally {
+      pair.delete();
+      other.delete();
+    }
+  }
+
+  private static String tlsError(String cert, String key) {
+    return assertThrows(ConfigException.class,
+        () -> ServerConfig.of(Map.of("ROOMS_TLS_CERT", cert, "ROOMS_TLS_KEY", key))).getMessage();
   }
 }

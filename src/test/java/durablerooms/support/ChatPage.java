@@ -40,7 +40,8 @@ public final class ChatPage {
     this.profile = profile;
   }
 
-  public static ChatPage start(String label) {
+  /** A page whose browser gets {@code chromiumArguments} too (e.g. to accept a test certificate). */
+  public static ChatPage start(String label, String... chromiumArguments) {
     Path profile;
     try {
       profile = Files.createTempDirectory("rooms-chromium-");
@@ -48,7 +49,7 @@ public final class ChatPage {
       throw new AssertionError("no temporary profile folder: " + e, e);
     }
     try {
-      return new ChatPage(label, Chromium.start(profile), profile);
+      return new ChatPage(label, Chromium.start(profile, chromiumArguments), profile);
     } catch (RuntimeException | AssertionError e) {
       Chromium.quit(null, profile);
       throw e;
@@ -56,9 +57,9 @@ public final class ChatPage {
   }
 
   /** Starts a browser in the background (while the test starts its nodes); {@link #quit(CompletableFuture[])} ends it. */
-  public static CompletableFuture<ChatPage> startAsync(String label) {
+  public static CompletableFuture<ChatPage> startAsync(String label, String... chromiumArguments) {
     Chromium.requireInstalled();
-    return CompletableFuture.supplyAsync(() -> start(label));
+    return CompletableFuture.supplyAsync(() -> start(label, chromiumArguments));
   }
 
   /** The started page, or the reason it did not start. */

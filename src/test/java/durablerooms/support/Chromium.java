@@ -38,8 +38,8 @@ public final class Chromium {
     }
   }
 
-  /** A fresh browser with its own profile folder, its window 1280x800. */
-  public static ChromeDriver start(Path profile) {
+  /** A fresh browser with its own profile folder, its window 1280x800, and {@code extraArguments} on its command line. */
+  public static ChromeDriver start(Path profile, String... extraArguments) {
     requireInstalled();
     // a driver path given explicitly keeps Selenium Manager from looking for (and downloading) one
     System.setProperty("webdriver.chrome.driver", DRIVER.toString());
@@ -52,6 +52,7 @@ public final class Chromium {
             // two pages side by side must both keep their timers running
             "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
             "--disable-backgrounding-occluded-windows");
+    options.addArguments(extraArguments);
     options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL")); // the page's console, for the tests
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(DRIVER.toFile())

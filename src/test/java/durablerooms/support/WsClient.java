@@ -5,8 +5,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -39,16 +41,30 @@ public final class WsClient implements AutoCloseable {
 
   /** A client of the full protocol ({@code durable-rooms.v1}), or of the seed's (no subprotocol). */
   public static WsClient connect(Vertx vertx, int port, String uri, boolean fullProtocol) {
-    return connect(vertx, "127.0.0.1", port, uri, fullProtocol);
+    return connect(vertx, new WebSocketClientOptions(), "127.0.0.1", port, uri, fullProtocol);
   }
 
   /** A client of the full protocol to a node that serves on {@code host} (not 127.0.0.1). */
   public static WsClient connect(Vertx vertx, String host, int port, String uri) {
-    return connect(vertx, host, port, uri, true);
+    return connect(vertx, new WebSocketClientOptions(), host, port, uri, true);
   }
 
-  private static WsClient connect(Vertx vertx, String host, int port, String uri, boolean fullProtocol) {
-    WebSocketClient client = vertx.createWebSocketClient();
+  /** A {@code wss://} client of the full protocol that trusts {@code trust} (and verifies the host name). */
+  public static WsClient connectTls(Vertx vertx, PemTrustOptions trust, int port, String uri) {
+    return connect(vertx, new WebSocketClientOptions().setSsl(true).setTrustOptions(trust), "127.0.0.1", port, uri, true);
+  }
+
+  /** {@link #connectTls}, then waits for the welcome and the PRESENCE: the client is then a member. */
+  public static WsClient joinTls(Vertx vertx, PemTrustOptions trust, int port, String uri) {
+    WsClient c = connectTls(vertx, trust, port, uri);
+    c.next("SYSTEM");
+    c.next("PRESENCE");
+    return c;
+  }
+
+  private static WsClient connect(Vertx vertx, WebSocketClientOptions clientOptions, String host, int port, String uri,
+                                  boolean fullProtocol) {
+    WebSocketClient client = vertx.createWebSocketClient(clientOptions);
     WebSocketConnectOptions options = new WebSocketConnectOptions()
         .setHost(host).setPort(port).setURI(uri);
     if (fullProtocol) {
