@@ -214,7 +214,8 @@ public final class Node {
   private Future<Void> deploy() {
     WireCodec.register(vertx.eventBus());
     // creating Hazelcast proxies and listeners is cluster work: not on an event loop
-    return vertx.executeBlocking(() -> new RoomStore(vertx, cluster.getHazelcastInstance(), archive, logicArchive), false)
+    return vertx.executeBlocking(() -> new RoomStore(vertx, cluster.getHazelcastInstance(), archive, logicArchive,
+        durablerooms.storage.MessageTtl.of(config.messageTtlMs())), false)
         .compose(this::deploy);
   }
 
@@ -494,6 +495,11 @@ public final class Node {
 
   public RoomHost host() {
     return host;
+  }
+
+  /** This node's chat archive (for tests: what the store holds). */
+  RoomArchive archive() {
+    return archive;
   }
 
   public Connections connections() {

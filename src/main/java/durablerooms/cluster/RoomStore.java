@@ -7,6 +7,7 @@ import durablerooms.room.Member;
 import durablerooms.storage.ChatRecord;
 import durablerooms.storage.HeldLeases;
 import durablerooms.storage.HistorySlice;
+import durablerooms.storage.MessageTtl;
 import durablerooms.storage.Lease;
 import durablerooms.storage.LogicArchive;
 import durablerooms.storage.MemberSet;
@@ -62,6 +63,7 @@ public final class RoomStore {
   public record RoomInfo(String room, Lease lease, int memberCount) {}
 
   private final Vertx vertx;
+  private final MessageTtl ttl;
   private final IMap<String, Lease> owners;
   private final IMap<String, RoomState> states;
   private final IMap<String, MemberSet> members;
@@ -74,6 +76,12 @@ public final class RoomStore {
 
   /** With {@code logicArchive}, the store of rooms of users' types (null: the node serves chat alone). */
   public RoomStore(Vertx vertx, HazelcastInstance hz, RoomArchive archive, LogicArchive logicArchive) {
+    this(vertx, hz, archive, logicArchive, MessageTtl.OFF);
+  }
+
+  /** With {@code ttl}: chat messages older than it are left out of every history read here. */
+  public RoomStore(Vertx vertx, HazelcastInstance hz, RoomArchive archive, LogicArchive logicArchive, MessageTtl ttl) {
+    this.ttl = ttl;
     this.vertx = vertx;
     this.archive = archive;
     this.logicArchive = logicArchive;
@@ -258,11 +266,25 @@ public final class RoomStore {
     return await(members.submitToKey(room, new Processors.ReadMembers()));
   }
 
-  /** Messages after {@code since}, from the cluster or (a sleeping room) the archive; null when the room was never seen. */
+  /**
+   * Messages after {@code since}, from the cluster or (a sleeping room) the archive, without those
+   * older than ROOMS_MESSAGE_TTL; null when the room was never seen.
+   */
   public Future<HistorySlice> history(String room, long since, int limit) {
     return await(states.submitToKey(room, new Processors.ReadHistory(since, limit)))
         .compose(slice -> slice != null ? Future.succeededFuture(slice)
-            : stored(room).map(state -> state == null ? null : HistorySlice.after(state, since, limit)));
+            : stored(room).map(state -> state == null ? null : HistorySlice.after(state, since, limit)))
+        .map(slice -> slice == null ? null : slice.unexpired(ttl.notBefore()));
+  }
+
+  /** How old a chat message may be and still be served (ROOMS_MESSAGE_TTL). */
+  public MessageTtl messageTtl() {
+    return ttl;
+  }
+
+  /** Deletes the room's stored messages up to {@code upTo}, which expired. */
+  public Future<Void> expire(String room, long epoch, long upTo) {
+    return await(archive.expire(room, epoch, upTo));
   }
 
   /** The room as the archive holds it (null if never stored), read on a worker thread. */

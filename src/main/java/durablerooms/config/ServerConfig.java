@@ -33,6 +33,7 @@ public record ServerConfig(
     String kubernetesServiceDns,
     long idleTimeoutMs,
     int historyLimit,
+    long messageTtlMs,
     long requestTimeoutMs,
     int gatewayInstances,
     int eventLoops,
@@ -96,6 +97,8 @@ public record ServerConfig(
           "with ROOMS_CLUSTER_DISCOVERY=kubernetes: DNS name of the headless service of the nodes"),
       new Setting("ROOMS_IDLE_TIMEOUT_MS", "idleTimeoutMs", "30000", "ms without events before a room hibernates"),
       new Setting("ROOMS_HISTORY_LIMIT", "historyLimit", "1000", "messages kept per room"),
+      new Setting("ROOMS_MESSAGE_TTL", "messageTtl", "0",
+          "how long a chat message is kept: 0 = until ROOMS_HISTORY_LIMIT newer ones push it out; else e.g. 90s, 30m, 24h, 7d"),
       new Setting("ROOMS_REQUEST_TIMEOUT_MS", "requestTimeoutMs", "5000", "ms a gateway waits for a room to answer (a room waits a quarter of it for its replica)"),
       new Setting("ROOMS_GATEWAY_INSTANCES", "gatewayInstances", "0", "gateway verticles; 0 = one per core (at most one per event loop)"),
       new Setting("ROOMS_EVENT_LOOPS", "eventLoops", "0",
@@ -259,6 +262,7 @@ public record ServerConfig(
         hostOrEmpty(v, "ROOMS_KUBERNETES_SERVICE_DNS"),
         intValue(v, "ROOMS_IDLE_TIMEOUT_MS", 50, Integer.MAX_VALUE),
         intValue(v, "ROOMS_HISTORY_LIMIT", 1, 1_000_000),
+        duration(v, "ROOMS_MESSAGE_TTL"),
         intValue(v, "ROOMS_REQUEST_TIMEOUT_MS", 100, 600_000),
         intValue(v, "ROOMS_GATEWAY_INSTANCES", 0, 256),
         intValue(v, "ROOMS_EVENT_LOOPS", 0, 1024),
@@ -474,6 +478,26 @@ public record ServerConfig(
       throw new ConfigException(v.name(key) + ": not a regular expression (" + e.getDescription() + ")");
     }
     return s;
+  }
+
+  /** A duration in ms from a whole number with a unit (s, m, h, d; no unit: seconds), 0 = off; at most 10 years. */
+  private static long duration(Values v, String key) {
+    String s = v.get(key).trim().toLowerCase(java.util.Locale.ROOT);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})([smhd]?)").matcher(s);
+    if (!m.matches()) {
+      throw v.bad(key, "a whole number with s, m, h or d (seconds, minutes, hours, days), or 0 for none");
+    }
+    long unit = switch (m.group(2)) {
+      case "m" -> 60_000L;
+      case "h" -> 3_600_000L;
+      case "d" -> 86_400_000L;
+      default -> 1_000L;
+    };
+    long ms = Long.parseLong(m.group(1)) * unit;
+    if (ms > 3650 * 86_400_000L) {
+      throw v.bad(key, "at most 3650d");
+    }
+    return ms;
   }
 
   private static int intValue(Values v, String key, int min, int max) {

@@ -4,6 +4,7 @@ import durablerooms.storage.ChatRecord;
 import durablerooms.storage.History;
 import durablerooms.storage.HistorySlice;
 import durablerooms.storage.MemberSet;
+import durablerooms.storage.MessageTtl;
 import durablerooms.storage.RoomState;
 
 import java.util.Collection;
@@ -27,12 +28,20 @@ public final class Room {
   /** Members per node, kept up to date on join and leave: read on every broadcast. */
   private final Map<String, Integer> perNode = new HashMap<>();
   private final int historyLimit;
+  private final MessageTtl ttl;
+  /** The seq of the newest message this room dropped as expired (0: none). */
+  private long expiredUpTo;
 
   public Room(String name, RoomState state, MemberSet members, int historyLimit) {
+    this(name, state, members, historyLimit, MessageTtl.OFF);
+  }
+
+  public Room(String name, RoomState state, MemberSet members, int historyLimit, MessageTtl ttl) {
     this.name = name;
     this.state = state;
     this.members = new LinkedHashMap<>(members.members());
     this.historyLimit = historyLimit;
+    this.ttl = ttl;
     History history = state.history();
     for (int i = 0; i < history.size(); i++) {
       if (history.hasKey(i)) {
@@ -40,6 +49,25 @@ public final class Room {
       }
     }
     this.members.values().forEach(m -> perNode.merge(m.node(), 1, Integer::sum));
+    expire(); // a copy from the store or the cluster may hold messages that expired meanwhile
+  }
+
+  /**
+   * Drops the messages older than ROOMS_MESSAGE_TTL from the history (and their ids from the
+   * dedupe index: a message id is remembered as long as its message); before every read of the
+   * history and every new message, so that an expired message is never served.
+   */
+  public long expire() {
+    if (ttl.on()) {
+      long upTo = state.expire(ttl.notBefore(), unindex);
+      expiredUpTo = Math.max(expiredUpTo, upTo);
+    }
+    return expiredUpTo;
+  }
+
+  /** The seq of the newest message dropped as expired (0: none). */
+  public long expiredUpTo() {
+    return expiredUpTo;
   }
 
   public String name() {
@@ -96,6 +124,7 @@ public final class Room {
    * the first record, not fresh; otherwise it gets the next seq.
    */
   public Said say(Member from, String clientKey, String text, String id, long ts) {
+    expire();
     String key = id == null ? null : clientKey + "\n" + id;
     if (key != null) {
       long seen = seen(key);
@@ -119,10 +148,12 @@ public final class Room {
 
   /** Messages after {@code since} for a reconnecting client (all retained ones, at most the retention). */
   public HistorySlice since(long since) {
+    expire();
     return HistorySlice.after(state, since, historyLimit);
   }
 
   public HistorySlice page(long before, int limit) {
+    expire();
     return HistorySlice.before(state, before, limit);
   }
 

@@ -106,6 +106,11 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
    * start of a node has a new one), so a node named here cannot come back; one id per death.
    */
   private final Set<String> departed = new HashSet<>();
+  /** A busy room deletes its expired messages from the store at most this often (a sleeping one as it goes to sleep). */
+  private static final long EXPIRE_STORED_EVERY_NANOS = 10_000_000_000L;
+  /** The newest expired message deleted from the store (asked for), and when. */
+  private long expiredStoredUpTo;
+  private long expiredStoredAt = System.nanoTime() - EXPIRE_STORED_EVERY_NANOS;
   /** Set when the host stops the room: commands go back to the host from then on. */
   private boolean stopping;
   private Promise<Void> drained;
@@ -118,7 +123,7 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
                       Consumer<RoomVerticle> onBroken, Webhooks webhooks) {
     this.webhooks = webhooks;
     this.healthy = healthy;
-    this.room = new Room(name, snapshot.state(), snapshot.members(), historyLimit);
+    this.room = new Room(name, snapshot.state(), snapshot.members(), historyLimit, store.messageTtl());
     this.lease = snapshot.lease();
     this.epoch = snapshot.state().epoch();
     this.committedSeq = snapshot.state().seq();
@@ -183,13 +188,27 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     }
     return drained()
         .compose(v -> leavesNothing() ? store.forget(room.name(), lease, epoch)
-            : store.hibernate(room.name(), lease, epoch, committedSeq, List.copyOf(room.since(0).messages()), !broken))
+            : expireStored().compose(x -> store.hibernate(room.name(), lease, epoch, committedSeq, List.copyOf(room.since(0).messages()), !broken)))
         .onSuccess(v -> {
           if (!broken && clusterSeq == committedSeq) {
             replicas.drop(room.name(), epoch); // the cluster copy and the disk hold everything
           }
         })
         .otherwiseEmpty();
+  }
+
+  /**
+   * Deletes from the store the messages this room dropped as expired since it last did; a failure
+   * leaves them stored (every read leaves them out), and is not the room's concern.
+   */
+  private Future<Void> expireStored() {
+    long upTo = room.expire();
+    if (upTo <= expiredStoredUpTo) {
+      return Future.succeededFuture();
+    }
+    expiredStoredUpTo = upTo;
+    expiredStoredAt = System.nanoTime();
+    return store.expire(room.name(), epoch, upTo).otherwiseEmpty();
   }
 
   /**
@@ -379,6 +398,9 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
       return Future.failedFuture(RoomFailure.notMember());
     }
     Room.Said said = room.say(from, s.clientKey(), s.text(), s.id(), System.currentTimeMillis());
+    if (room.expiredUpTo() > expiredStoredUpTo && System.nanoTime() - expiredStoredAt > EXPIRE_STORED_EVERY_NANOS) {
+      expireStored();
+    }
     ChatRecord r = said.record();
     if (said.fresh()) {
       write(r, null);

@@ -243,9 +243,16 @@ final class ArchiveWriter {
         long epoch = 0;
         boolean checkpoint = false;
         long storedUpTo = -1; // read when the room's first append needs it
+        long expiredUpTo = 0;
+        boolean onlyExpired = true; // a deletion alone changes nothing of the room's state row
         List<ChatRecord> appended = new ArrayList<>();
         for (Pending p : e.getValue()) {
           epoch = Math.max(epoch, p.epoch());
+          if (p.kind() == Kind.EXPIRE) {
+            expiredUpTo = Math.max(expiredUpTo, p.seq());
+            continue;
+          }
+          onlyExpired = false;
           if (p.kind() == Kind.RESERVE) {
             // at once, not batched: a checkpoint's give-back in this transaction must come after it
             ArchiveRows.reserve(c, room, p.seq(), p.epoch());
@@ -285,9 +292,11 @@ final class ArchiveWriter {
           storedUpTo = p.records().get(p.records().size() - 1).seq();
         }
         addChunks(insert, room, appended);
-        state.raise(room, seq, epoch);
-        long keepAfter = seq - historyLimit;
-        if (checkpoint || keepAfter - prunedUpTo.getOrDefault(room, 0L) >= pruneStep) {
+        if (!onlyExpired) {
+          state.raise(room, seq, epoch);
+        }
+        long keepAfter = Math.max(seq - historyLimit, expiredUpTo);
+        if (checkpoint || expiredUpTo > 0 || keepAfter - prunedUpTo.getOrDefault(room, 0L) >= pruneStep) {
           retain.setString(1, room);
           retain.setLong(2, keepAfter);
           retain.setLong(3, keepAfter);

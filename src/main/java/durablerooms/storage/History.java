@@ -76,6 +76,11 @@ public final class History implements Serializable {
     return seqs[slot(i)];
   }
 
+  /** The time (ms since the epoch) of the {@code i}-th retained record, 0 the oldest. */
+  public long time(int i) {
+    return times[slot(i)];
+  }
+
   /** Whether the {@code i}-th retained record has a dedupe key. */
   public boolean hasKey(int i) {
     return ChatRecord.hasKey(bytes, offsets[slot(i)]);

@@ -38,6 +38,19 @@ public record HistorySlice(List<ChatRecord> messages, long seq, boolean gap) imp
     return first > since + 1 || last - first + 1 != out.size() || (whole && last < seq);
   }
 
+  /**
+   * This slice without the messages sent before {@code notBefore} (see {@link MessageTtl}): for a
+   * copy of a room's history that its room did not expire itself (the cluster's, the store's). A
+   * message left out is one the reader asked for and will not get: a gap.
+   */
+  public HistorySlice unexpired(long notBefore) {
+    if (messages.isEmpty() || messages.get(0).ts() >= notBefore) {
+      return this;
+    }
+    List<ChatRecord> kept = messages.stream().filter(r -> r.ts() >= notBefore).toList();
+    return new HistorySlice(kept, seq, true);
+  }
+
   /** Up to {@code limit} messages with seq < {@code before} (0 = after the last), oldest first. */
   public static HistorySlice before(RoomState state, long before, int limit) {
     long end = before <= 0 ? state.seq() + 1 : before;

@@ -139,6 +139,15 @@ public final class RoomArchive implements AutoCloseable {
   }
 
   /**
+   * Deletes the room's stored messages up to {@code upTo}, which expired (ROOMS_MESSAGE_TTL); not
+   * journaled: if the process dies first, they stay stored until the next one, and no reader is
+   * served them meanwhile (every read leaves expired messages out).
+   */
+  public CompletableFuture<Void> expire(String room, long epoch, long upTo) {
+    return enqueue(new Pending(Kind.EXPIRE, room, epoch, upTo, List.of(), new CompletableFuture<>()));
+  }
+
+  /**
    * Completes once the database has taken (or refused) everything queued before it, not only the
    * journal: a barrier for tests and for a clean stop.
    */

@@ -96,6 +96,19 @@ public final class RoomState implements Serializable {
     }
   }
 
+  /**
+   * Drops the oldest records sent before {@code notBefore} (ms since the epoch), telling {@code onDrop}
+   * (may be null) of each that had a dedupe key; returns the seq of the last one dropped, or 0.
+   */
+  public long expire(long notBefore, History.KeyDropped onDrop) {
+    long upTo = 0;
+    while (!history.isEmpty() && history.time(0) < notBefore) {
+      upTo = history.seq(0);
+      history.removeFirst(onDrop);
+    }
+    return upTo;
+  }
+
   /** The seq of the oldest retained message, or seq + 1 when none is retained. */
   public long firstRetainedSeq() {
     return history.isEmpty() ? seq + 1 : history.seq(0);

@@ -289,4 +289,17 @@ class ServerConfigTest {
     return assertThrows(ConfigException.class,
         () -> ServerConfig.of(Map.of("ROOMS_TLS_CERT", cert, "ROOMS_TLS_KEY", key))).getMessage();
   }
+
+  @Test
+  void theMessageTtlIsADurationWithAUnitOrZero() {
+    assertEquals(0, ServerConfig.of(Map.of()).messageTtlMs(), "off by default");
+    assertEquals(90_000, ServerConfig.of(Map.of("ROOMS_MESSAGE_TTL", "90")).messageTtlMs(), "no unit: seconds");
+    assertEquals(30 * 60_000, ServerConfig.of(Map.of("ROOMS_MESSAGE_TTL", "30m")).messageTtlMs());
+    assertEquals(24 * 3_600_000, ServerConfig.of(Map.of("ROOMS_MESSAGE_TTL", "24h")).messageTtlMs());
+    assertEquals(7 * 86_400_000L, ServerConfig.of(Map.of("ROOMS_MESSAGE_TTL", "7D")).messageTtlMs());
+    for (String bad : java.util.List.of("-1", "1.5h", "h", "10w", "3651d", "1 h")) {
+      ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of("ROOMS_MESSAGE_TTL", bad)), bad);
+      assertTrue(e.getMessage().startsWith("ROOMS_MESSAGE_TTL"), e.getMessage());
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package durablerooms.room;
 
+import durablerooms.storage.MessageTtl;
 import durablerooms.storage.ChatRecord;
 import durablerooms.storage.HistorySlice;
 import durablerooms.storage.MemberSet;
@@ -99,5 +100,34 @@ class RoomTest {
     assertEquals(java.util.Map.of("n1", 1, "n2", 1), r.membersPerNode());
     r.join(new Member("c3", "cy", "n1")); // the same connection id again, now on n1
     assertEquals(java.util.Map.of("n1", 2), r.membersPerNode());
+  }
+
+  @Test
+  void withAMessageTtlOlderMessagesLeaveTheHistoryAndTheirIdsAreForgotten() {
+    long[] now = {10_000};
+    Room r = new Room("r", RoomState.empty(), MemberSet.empty(), 100, new MessageTtl(5_000, () -> now[0]));
+    r.join(ann);
+    r.say(ann, "k", "old", "m1", 4_000);
+    r.say(ann, "k", "new", "m2", 9_000);
+    HistorySlice all = r.since(0);
+    assertEquals(List.of(2L), all.messages().stream().map(ChatRecord::seq).toList(), "seq 1 was sent 6 s ago");
+    assertTrue(all.gap(), "a client that asks from 0 is told it misses messages");
+    assertFalse(r.since(1).gap(), "one that has seq 1 misses nothing");
+    assertEquals(1, r.expiredUpTo());
+    assertTrue(r.say(ann, "k", "old", "m1", 10_000).fresh(), "an expired message's id is forgotten with it");
+    now[0] = 20_000;
+    assertTrue(r.page(0, 10).messages().isEmpty(), "everything has expired");
+    assertEquals(3, r.seq(), "the seq goes on");
+  }
+
+  @Test
+  void aRoomMadeFromAStoredCopyDropsWhatExpiredMeanwhile() {
+    RoomState stored = RoomState.empty();
+    Room before = new Room("r", stored, MemberSet.empty(), 100);
+    before.say(ann, "k", "a", null, 1_000);
+    before.say(ann, "k", "b", null, 8_000);
+    Room after = new Room("r", stored.copy(), MemberSet.empty(), 100, new MessageTtl(5_000, () -> 10_000L));
+    assertEquals(1, after.expiredUpTo());
+    assertEquals(List.of(2L), after.since(0).messages().stream().map(ChatRecord::seq).toList());
   }
 }

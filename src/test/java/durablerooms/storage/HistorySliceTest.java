@@ -58,4 +58,17 @@ class HistorySliceTest {
     assertFalse(HistorySlice.before(state, 0, 2).gap());
     assertTrue(HistorySlice.before(state, 1002, 3).gap());
   }
+
+  @Test
+  void aCopyLeavesOutExpiredMessagesAsAGap() {
+    RoomState s = RoomState.empty();
+    s.append(new ChatRecord(1, 1_000, "ann", "c1", "a", null, null), 10, null);
+    s.append(new ChatRecord(2, 9_000, "ann", "c1", "b", null, null), 10, null);
+    HistorySlice slice = HistorySlice.after(s, 0, 10).unexpired(5_000);
+    assertEquals(1, slice.messages().size());
+    assertEquals(2, slice.messages().get(0).seq());
+    assertTrue(slice.gap());
+    HistorySlice fresh = HistorySlice.after(s, 1, 10).unexpired(5_000);
+    assertFalse(fresh.gap(), "nothing the reader asked for expired");
+  }
 }

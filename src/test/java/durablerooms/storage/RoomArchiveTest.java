@@ -330,4 +330,21 @@ class RoomArchiveTest {
       return files.filter(f -> f.toString().endsWith(".log")).count();
     }
   }
+
+  @Test
+  @DisplayName("expired messages leave the store: the chunks up to the expired seq are deleted, the room's seq stays")
+  void expiredMessagesAreDeleted() throws Exception {
+    // a flush after each: one stored row each (records stored in one commit share a row, which goes as a whole)
+    await(archive.append("r9", 1, records(1, 2)));
+    await(archive.flush());
+    await(archive.append("r9", 1, records(3, 4)));
+    await(archive.flush());
+    await(archive.append("r9", 1, records(5, 5)));
+    await(archive.flush());
+    await(archive.expire("r9", 1, 4));
+    await(archive.checkpoint("r9", 1, 5, records(5, 5)));
+    RoomState state = archive.load("r9");
+    assertEquals(5, state.seq(), "the seq goes on from where it was");
+    assertEquals(List.of(5L), seqs(state));
+  }
 }

@@ -1,0 +1,76 @@
+package durablerooms;
+
+import durablerooms.support.NodeExtension;
+import durablerooms.support.TestNodes;
+import durablerooms.support.WsClient;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** ROOMS_MESSAGE_TTL: a chat message older than it is served to nobody, awake or asleep, and leaves the store. */
+class MessageTtlTest {
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.with(Map.of("ROOMS_MESSAGE_TTL", "2s", "ROOMS_IDLE_TIMEOUT_MS", "400"));
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private JsonObject messages(String room) throws Exception {
+    return new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + NODE.port()
+        + "/api/rooms/" + room + "/messages?since=0")).build(), HttpResponse.BodyHandlers.ofString()).body());
+  }
+
+  private static List<Long> seqs(JsonArray messages) {
+    List<Long> out = new ArrayList<>();
+    messages.forEach(m -> out.add(((JsonObject) m).getLong("seq")));
+    return out;
+  }
+
+  @Test
+  @DisplayName("messages older than the TTL leave the history: not in a resume, not in the HTTP API while the room "
+      + "sleeps, not in the store; the seq goes on")
+  void expiredMessagesAreServedToNobody() throws Exception {
+    String room = "ttl-" + UUID.randomUUID().toString().substring(0, 8);
+    try (WsClient a = WsClient.join(NODE.client(), NODE.port(), "/chat/" + room + "?name=ann")) {
+      a.say("old 1", "m1");
+      a.nextOfType("ACK");
+      a.say("old 2", "m2");
+      a.nextOfType("ACK");
+      Thread.sleep(2_300); // the two are older than the TTL now
+      a.say("new", "m3");
+      assertEquals(3L, a.nextOfType("ACK").getLong("seq"));
+      try (WsClient late = WsClient.connect(NODE.client(), NODE.port(), "/chat/" + room + "?name=bob&since=0")) {
+        late.next("SYSTEM");
+        late.next("PRESENCE");
+        JsonObject history = late.next("HISTORY");
+        assertEquals(List.of(3L), seqs(history.getJsonArray("messages")));
+        assertTrue(history.getBoolean("gap"), "the resume from 0 is told it misses messages");
+      }
+    }
+    TestNodes.eventually(10_000, "the room sleeps", () -> !NODE.node().host().isActive(room));
+    JsonObject asleep = messages(room);
+    assertEquals(List.of(3L), seqs(asleep.getJsonArray("messages")), asleep.encode());
+    assertEquals(3L, asleep.getLong("seq"));
+    TestNodes.eventually(10_000, "the store deleted the two expired ones as the room went to sleep", () ->
+        NODE.node().archive().load(room).history().records().stream().noneMatch(r -> r.seq() < 3));
+    Thread.sleep(2_100);
+    assertEquals(List.of(), seqs(messages(room).getJsonArray("messages")), "the last one expired too, asleep");
+    try (WsClient a = WsClient.join(NODE.client(), NODE.port(), "/chat/" + room + "?name=ann")) {
+      a.say("after", "m4");
+      assertEquals(4L, a.nextOfType("ACK").getLong("seq"), "the seq goes on after everything expired");
+    }
+  }
+}
