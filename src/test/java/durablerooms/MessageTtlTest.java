@@ -21,7 +21,10 @@ import java.util.UUID;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** ROOMS_MESSAGE_TTL: a chat message older than it is served to nobody, awake or asleep, and leaves the store. */
+/**
+ * ROOMS_MESSAGE_TTL: a chat message older than it is served to nobody, awake or asleep, and leaves
+ * the store, also from a room that sleeps (its expiry alarm wakes it).
+ */
 class MessageTtlTest {
   @RegisterExtension
   static final NodeExtension NODE = NodeExtension.with(Map.of("ROOMS_MESSAGE_TTL", "2s", "ROOMS_IDLE_TIMEOUT_MS", "400"));
@@ -41,7 +44,7 @@ class MessageTtlTest {
 
   @Test
   @DisplayName("messages older than the TTL leave the history: not in a resume, not in the HTTP API while the room "
-      + "sleeps, not in the store; the seq goes on")
+      + "sleeps, not in the store, where the room's alarm wakes it to delete them; the seq goes on")
   void expiredMessagesAreServedToNobody() throws Exception {
     String room = "ttl-" + UUID.randomUUID().toString().substring(0, 8);
     try (WsClient a = WsClient.join(NODE.client(), NODE.port(), "/chat/" + room + "?name=ann")) {
@@ -68,6 +71,9 @@ class MessageTtlTest {
         NODE.node().archive().load(room).history().records().stream().noneMatch(r -> r.seq() < 3));
     Thread.sleep(2_100);
     assertEquals(List.of(), seqs(messages(room).getJsonArray("messages")), "the last one expired too, asleep");
+    TestNodes.eventually(10_000, "the sleeping room was woken by its expiry alarm and deleted the last one from the store",
+        () -> NODE.node().archive().load(room).history().isEmpty());
+    TestNodes.eventually(10_000, "and went back to sleep", () -> !NODE.node().host().isActive(room));
     try (WsClient a = WsClient.join(NODE.client(), NODE.port(), "/chat/" + room + "?name=ann")) {
       a.say("after", "m4");
       assertEquals(4L, a.nextOfType("ACK").getLong("seq"), "the seq goes on after everything expired");

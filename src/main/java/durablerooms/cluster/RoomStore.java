@@ -23,6 +23,7 @@ import io.vertx.core.Vertx;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -280,6 +281,20 @@ public final class RoomStore {
   /** How old a chat message may be and still be served (ROOMS_MESSAGE_TTL). */
   public MessageTtl messageTtl() {
     return ttl;
+  }
+
+  /**
+   * Sets alarm {@code name} of a chat room to {@code due} (ms since the epoch; null removes it): when
+   * it is due, the oldest node wakes the room with a {@link Wire.Wake}, as it wakes rooms of users'
+   * types for theirs. Nothing without the store of room types.
+   */
+  public Future<Void> setAlarm(String room, String name, Long due) {
+    if (logicArchive == null) {
+      return Future.succeededFuture();
+    }
+    LinkedHashMap<String, Long> alarms = new LinkedHashMap<>();
+    alarms.put(name, due);
+    return await(logicArchive.commit(LogicArchive.Change.alarmsOf(room, alarms)));
   }
 
   /** Deletes the room's stored messages up to {@code upTo}, which expired. */

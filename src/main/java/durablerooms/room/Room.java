@@ -65,6 +65,12 @@ public final class Room {
     return expiredUpTo;
   }
 
+  /** When the oldest retained message was sent (ms since the epoch), or -1 when none is retained. */
+  public long oldestTime() {
+    History history = state.history();
+    return history.isEmpty() ? -1 : history.time(0);
+  }
+
   /** The seq of the newest message dropped as expired (0: none). */
   public long expiredUpTo() {
     return expiredUpTo;

@@ -9,6 +9,7 @@ import durablerooms.protocol.Protocol;
 import durablerooms.protocol.ServerFrames;
 import durablerooms.storage.ChatRecord;
 import durablerooms.storage.HistorySlice;
+import durablerooms.storage.MessageTtl;
 import durablerooms.storage.Lease;
 import durablerooms.storage.Processors.MemberChange;
 import io.vertx.core.Context;
@@ -106,6 +107,8 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
    * start of a node has a new one), so a node named here cannot come back; one id per death.
    */
   private final Set<String> departed = new HashSet<>();
+  /** The name of a chat room's alarm for its next expiring message. */
+  static final String EXPIRY_ALARM = "rooms.expire";
   /** A busy room deletes its expired messages from the store at most this often (a sleeping one as it goes to sleep). */
   private static final long EXPIRE_STORED_EVERY_NANOS = 10_000_000_000L;
   /** The newest expired message deleted from the store (asked for), and when. */
@@ -188,13 +191,28 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     }
     return drained()
         .compose(v -> leavesNothing() ? store.forget(room.name(), lease, epoch)
-            : expireStored().compose(x -> store.hibernate(room.name(), lease, epoch, committedSeq, List.copyOf(room.since(0).messages()), !broken)))
+            : expireStored().compose(x -> armExpiryAlarm()).compose(x -> store.hibernate(room.name(), lease, epoch, committedSeq, List.copyOf(room.since(0).messages()), !broken)))
         .onSuccess(v -> {
           if (!broken && clusterSeq == committedSeq) {
             replicas.drop(room.name(), epoch); // the cluster copy and the disk hold everything
           }
         })
         .otherwiseEmpty();
+  }
+
+  /**
+   * With ROOMS_MESSAGE_TTL, a room that goes to sleep sets its alarm for when its oldest message
+   * expires (or removes it, holding none): the oldest node wakes it then (a Wake), and it deletes
+   * what expired and sets the alarm for the next. So a room that sleeps for good still loses its
+   * expired messages from the store. The alarm lives in the store of room types, like theirs.
+   */
+  private Future<Void> armExpiryAlarm() {
+    MessageTtl ttl = store.messageTtl();
+    if (!ttl.on()) {
+      return Future.succeededFuture();
+    }
+    long oldest = room.oldestTime();
+    return store.setAlarm(room.name(), EXPIRY_ALARM, oldest < 0 ? null : oldest + ttl.millis() + 1).otherwiseEmpty();
   }
 
   /**
@@ -318,6 +336,8 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
       return page(p);
     } else if (command instanceof Wire.Purge p) {
       return purgeGhosts(p.node());
+    } else if (command instanceof Wire.Wake) {
+      return expireStored().compose(v -> armExpiryAlarm()); // its expiry alarm: see armExpiryAlarm
     }
     return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "unknown command"));
   }

@@ -37,6 +37,9 @@ public final class LogicArchive implements AutoCloseable {
    */
   public record Change(String room, long epoch, LinkedHashMap<String, String> values, List<Event> events,
                        List<Ack> acks, long seq, LinkedHashMap<String, Long> alarms, List<WebhookOutbox.Hook> hooks) {
+    /** The epoch of {@link #alarmsOf}: no activation of the room's type to fence. */
+    static final long UNFENCED = -1;
+
     public Change(String room, long epoch, LinkedHashMap<String, String> values, List<Event> events, List<Ack> acks,
                   long seq) {
       this(room, epoch, values, events, acks, seq, new LinkedHashMap<>(), List.of());
@@ -45,6 +48,14 @@ public final class LogicArchive implements AutoCloseable {
     /** Webhooks alone, outside any room's transaction (those of chat rooms): no epoch is checked. */
     public static Change hooksOnly(List<WebhookOutbox.Hook> hooks) {
       return new Change(null, 0, new LinkedHashMap<>(), List.of(), List.of(), 0, new LinkedHashMap<>(), hooks);
+    }
+
+    /**
+     * Alarms of a room that is not of a user's type (a chat room, whose other writes are in the chat
+     * archive): no epoch to fence with; a null time removes the alarm.
+     */
+    public static Change alarmsOf(String room, LinkedHashMap<String, Long> alarms) {
+      return new Change(room, UNFENCED, new LinkedHashMap<>(), List.of(), List.of(), 0, alarms, List.of());
     }
 
     public boolean isEmpty() {
@@ -354,7 +365,13 @@ public final class LogicArchive implements AutoCloseable {
 
   /** Applies one room's change if its epoch is current; false when fenced (nothing applied). */
   private boolean apply(Change ch) throws SQLException {
-    return ch.room() == null || LogicRows.apply(db, ch, historyLimit); // no room: webhooks alone
+    if (ch.room() == null) {
+      return true; // webhooks alone
+    } else if (ch.epoch() == Change.UNFENCED) {
+      LogicRows.setAlarms(db, ch.room(), ch.alarms());
+      return true;
+    }
+    return LogicRows.apply(db, ch, historyLimit);
   }
 
   private void rollback() {

@@ -149,6 +149,11 @@ final class LogicRows {
    * Replaces rows of a table keyed by (room, k): each key's row is deleted, then inserted with its
    * value unless that is null; a value is one column's, or a long[] for several ({@code columns}).
    */
+  /** Sets (or, with a null time, removes) alarms of {@code room} outside a room's transaction. */
+  static void setAlarms(Connection c, String room, Map<String, Long> alarms) throws SQLException {
+    replace(c, "logic_alarms", "due", room, alarms);
+  }
+
   private static void replace(Connection c, String table, String columns, String room, Map<String, ?> rows)
       throws SQLException {
     if (rows.isEmpty()) {
