@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.LongAdder;
  * the room's wake when the room slept (a server idle timeout shorter than the turn time), the
  * alarm scan, the handler's commit and the delivery.
  */
-final class AlarmBench {
+final class AlarmBench implements Scenarios.RoomScenario {
   /** How long after the last deadline a game's timeout still counts as arrived (later: missing). */
   private static final long GRACE_MS = 15_000;
 
@@ -48,7 +48,8 @@ final class AlarmBench {
     this.client = g.wsClient();
   }
 
-  int run() throws Exception {
+  @Override
+  public int run() throws Exception {
     long start = System.nanoTime();
     for (int i = 0; i < opts.rooms(); i++) {
       int game = i;
@@ -124,7 +125,8 @@ final class AlarmBench {
   }
 
   /** The summary line and its JSON. */
-  String human() {
+  @Override
+  public String human() {
     synchronized (lateness) {
       return String.format(Locale.ROOT, "alarms: %d games armed (turn %d s), %d timed out, %d missing, %d duplicate, "
               + "%d not armed; lateness p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms",
@@ -133,7 +135,8 @@ final class AlarmBench {
     }
   }
 
-  JsonObject json() {
+  @Override
+  public JsonObject json() {
     synchronized (lateness) {
       return new JsonObject().put("scenario", "alarms").put("games", opts.rooms()).put("armed", armed.get())
           .put("turnSeconds", opts.turnSeconds()).put("timedOut", fired.get()).put("missing", missing())

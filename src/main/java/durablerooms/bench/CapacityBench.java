@@ -27,7 +27,7 @@ import java.util.function.IntFunction;
  * by a message each (send to ACK: the wake time) and kept awake for --duration seconds by a message
  * every 2 s, and the heap is read once more. Run it at 200 rooms and at 100,000 to compare the wake.
  */
-final class CapacityBench {
+final class CapacityBench implements Scenarios.RoomScenario {
   private static final int MAX_IN_FLIGHT = 64; // under the node's 100 connections per IP still in their handshake
   private static final double KEEP_AWAKE_EVERY_SEC = 2;
 
@@ -49,7 +49,8 @@ final class CapacityBench {
     this.node = opts.urls().get(0);
   }
 
-  int run() throws Exception {
+  @Override
+  public int run() throws Exception {
     int rooms = opts.rooms();
     int connections = Math.min(opts.idleConnections(), rooms);
     int awake = Math.min(opts.awakeRooms(), connections);
@@ -227,7 +228,8 @@ final class CapacityBench {
     }
   }
 
-  String human() {
+  @Override
+  public String human() {
     return String.format(Locale.ROOT, "capacity: %d rooms asleep (%d messages each): heap %,d bytes and RSS %,d bytes "
             + "per room%s; %d idle connections: heap %,d bytes, RSS %,d bytes each; %d rooms woken: send to ACK p50 %.2f ms, "
             + "p99 %.2f ms, max %.2f ms; heap %d MB with them awake; %d failures; node %s at the end",
@@ -239,12 +241,14 @@ final class CapacityBench {
         result.getInteger("failures"), result.getBoolean("serverHealthyAtEnd") ? "healthy" : "NOT answering");
   }
 
-  JsonObject json() {
+  @Override
+  public JsonObject json() {
     return result;
   }
 
   /** Closes the idle connections. */
-  void close() throws Exception {
+  @Override
+  public void close() throws Exception {
     List<Future<Void>> closing = new ArrayList<>();
     synchronized (idle) {
       idle.forEach(s -> closing.add(s.close()));

@@ -232,46 +232,44 @@ final class Scenarios {
 
   /** Alarm lateness: tic-tac-toe games whose turn clock runs out ({@link AlarmBench}). */
   private int alarms() throws Exception {
-    if (!roomsServer("alarms")) {
-      return 2;
-    }
-    AlarmBench bench = new AlarmBench(g);
-    int code = bench.run();
-    g.report(bench.human(), bench.json());
-    return code;
+    return roomScenario("alarms", new AlarmBench(g));
   }
 
   /** Webhook throughput: this generator receives the webhooks of rooms it makes ({@link WebhookBench}). */
   private int webhooks() throws Exception {
-    if (!roomsServer("webhooks")) {
-      return 2;
-    }
-    WebhookBench bench = new WebhookBench(g);
-    int code = bench.run();
-    g.report(bench.human(), bench.json());
-    return code;
+    return roomScenario("webhooks", new WebhookBench(g));
   }
 
   /** What sleeping rooms and idle connections cost the node, and the wake among 100,000 ({@link CapacityBench}). */
   private int capacity() throws Exception {
-    if (!roomsServer("capacity")) {
-      return 2;
-    }
-    CapacityBench bench = new CapacityBench(g);
-    try {
-      int code = bench.run();
-      g.report(bench.human(), bench.json());
-      return code;
-    } finally {
-      bench.close();
+    return roomScenario("capacity", new CapacityBench(g));
+  }
+
+  /** A scenario that talks to rooms frame by frame ({@link RoomSocket}) rather than at a rate. */
+  interface RoomScenario {
+    int run() throws Exception;
+
+    String human();
+
+    JsonObject json();
+
+    /** Closes what the run left open. */
+    default void close() throws Exception {
     }
   }
 
-  private boolean roomsServer(String scenario) {
+  /** Runs {@code scenario} against a Durable Rooms server and reports it. */
+  private int roomScenario(String name, RoomScenario scenario) throws Exception {
     if (g.protocols().values().stream().anyMatch(p -> p != Protocol.ROOMS)) {
-      log.println("bench: " + scenario + " needs a Durable Rooms server");
-      return false;
+      log.println("bench: " + name + " needs a Durable Rooms server");
+      return 2;
     }
-    return true;
+    try {
+      int code = scenario.run();
+      g.report(scenario.human(), scenario.json());
+      return code;
+    } finally {
+      scenario.close();
+    }
   }
 }

@@ -31,7 +31,7 @@ import java.util.function.Supplier;
  * --hook-secret) and reports the events delivered per second, over the whole run and over the
  * backlog left once every room was made.
  */
-final class WebhookBench {
+final class WebhookBench implements Scenarios.RoomScenario {
   /** No new event for this long: the node has delivered what it will. */
   private static final long QUIET_MS = 15_000;
 
@@ -61,7 +61,8 @@ final class WebhookBench {
     this.client = g.wsClient();
   }
 
-  int run() throws Exception {
+  @Override
+  public int run() throws Exception {
     HttpServer receiver = vertx.createHttpServer().requestHandler(this::onRequest);
     receiver.listen(opts.hookPort(), "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     log.printf(Locale.ROOT, "  receiving webhooks on http://127.0.0.1:%d/ (the node's ROOMS_WEBHOOK_URL)%n", opts.hookPort());
@@ -172,7 +173,8 @@ final class WebhookBench {
         signature.getBytes(StandardCharsets.UTF_8));
   }
 
-  String human() {
+  @Override
+  public String human() {
     return onReceiver(() -> String.format(Locale.ROOT, "webhooks: %d rooms made (%d not), %d of %d lifecycle webhooks "
             + "received, %d duplicate, %d out of order, %d badly signed%s; %.0f webhooks/s over the run, %.0f webhooks/s "
             + "draining the backlog of the last %d; delay from event to receipt p50 %.0f ms, p99 %.0f ms, max %.0f ms",
@@ -181,7 +183,8 @@ final class WebhookBench {
         perSec(madeAt, ours - receivedAfterMade), ours - receivedAfterMade, ms(50), ms(99), delay.getMaxValue() / 1000.0));
   }
 
-  JsonObject json() {
+  @Override
+  public JsonObject json() {
     return onReceiver(() -> new JsonObject().put("scenario", "webhooks").put("rooms", made.get())
         .put("notMade", notMade.get()).put("expected", 2 * made.get()).put("received", ours)
         .put("duplicates", duplicates).put("outOfOrder", outOfOrder).put("badSignatures", badSignatures)
