@@ -220,6 +220,63 @@ class FailoverTest {
   }
 
   @Test
+  @DisplayName("a pause of one node: the rooms that the other nodes run keep their latency meanwhile")
+  void roomsOfHealthyNodesKeepTheirLatencyWhileAnotherNodeIsPaused(Vertx vertx) throws Exception {
+    startCluster(3, "60000");
+    NodeProcess paused = processes.get(2);
+    List<WsClient[]> rooms = new ArrayList<>(); // sender on the first node (which runs the room), receiver on the second
+    try {
+      for (int i = 0; i < 8; i++) {
+        String room = "healthy-" + i + "-" + UUID.randomUUID().toString().substring(0, 6);
+        WsClient sender = WsClient.join(vertx, processes.get(0).httpPort, "/chat/" + room + "?name=s");
+        WsClient receiver = WsClient.join(vertx, processes.get(1).httpPort, "/chat/" + room + "?name=r");
+        rooms.add(new WsClient[] {sender, receiver});
+      }
+      List<Long> before = roundOfMessages(rooms, "warm", 3_000);
+      paused.signal("STOP");
+      List<Long> during;
+      try {
+        during = roundOfMessages(rooms, "paused", 3_000); // shorter than the failure timeout: nobody leaves
+      } finally {
+        paused.signal("CONT");
+      }
+      long worstBefore = before.stream().mapToLong(Long::longValue).max().orElseThrow();
+      List<Long> sorted = during.stream().sorted().toList();
+      long p99 = sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1);
+      long worst = sorted.get(sorted.size() - 1);
+      // the first write after the pause began waits for the paused node's answer (a quarter of the
+      // request timeout, 2 s here) before its replica goes to another node: that one message, once
+      assertTrue(worst < 1_000, "a message of a healthy node's room took " + worst + " ms while another node was paused "
+          + "(before the pause at most " + worstBefore + " ms); all: " + during);
+      assertTrue(p99 < 100, "p99 " + p99 + " ms of " + during.size() + " messages while another node was paused");
+      System.out.printf("rooms of healthy nodes while another is paused: %d messages, p99 %d ms, max %d ms%n",
+          during.size(), p99, worst);
+    } finally {
+      rooms.forEach(r -> {
+        r[0].close();
+        r[1].close();
+      });
+    }
+  }
+
+  /** Each room's sender says one message after another for {@code ms}; the ms each took to reach the room's receiver. */
+  private static List<Long> roundOfMessages(List<WsClient[]> rooms, String label, long ms) {
+    List<Long> took = new ArrayList<>();
+    long end = System.nanoTime() + ms * 1_000_000;
+    int n = 0;
+    while (System.nanoTime() < end) {
+      for (WsClient[] r : rooms) {
+        String text = label + "-" + n++;
+        long start = System.nanoTime();
+        r[0].say(text);
+        r[1].nextMatching(f -> "MESSAGE".equals(f.getString("type")) && text.equals(f.getString("message")), text);
+        took.add((System.nanoTime() - start) / 1_000_000);
+      }
+    }
+    return took;
+  }
+
+  @Test
   @DisplayName("a pause of a node shorter than the failure timeout: its clients are closed, and their leaves reach the room once it has rejoined")
   void leavesAfterAShortPause(Vertx vertx) throws Exception {
     startCluster(3, "60000");

@@ -12,8 +12,12 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -41,6 +45,7 @@ import java.util.function.Supplier;
  * event loops, one batcher per loop thread.
  */
 public final class Replicas extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(Replicas.class);
   /** A room's records that this node holds for another node's activation of it (oldest first). */
   private static final class Replica {
     long epoch;
@@ -91,6 +96,9 @@ public final class Replicas extends VerticleBase {
       vertx.eventBus().<Wire.Fenced>request(Addresses.replicas(node), new Wire.Replicate(writes), options)
           .onComplete(ar -> {
             out.inFlight = false;
+            if (ar.failed() && ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT) {
+              unresponsive(node);
+            }
             Set<String> fenced = ar.succeeded() ? Set.copyOf(ar.result().body().rooms()) : Set.of();
             for (Pending p : batch) {
               p.context().runOnContext(v -> {
@@ -118,7 +126,13 @@ public final class Replicas extends VerticleBase {
   /** The epoch below which a room's replica here refuses writes, set by a takeover (holder context only). */
   private final Map<String, Long> fences = new HashMap<>();
   private Set<String> ringOf;
-  private String next;
+  /** The other live nodes in the order they are asked to hold replicas: the next ids after this node's first. */
+  private List<String> ring = List.of();
+  /** Nodes that let a replica write time out, and until when (nanoTime) they are passed over. */
+  private final Map<String, Long> unresponsiveUntil = new HashMap<>();
+  static final long UNRESPONSIVE_MS = 10_000;
+  /** The room of the message that makes this node's event bus look up another node's replica address (none has it). */
+  private static final String WARM_UP = "";
 
   /** {@code limit}: the most records a replica keeps of one room (the rooms' history limit). */
   public Replicas(String nodeId, Supplier<Set<String>> liveNodes, int limit, long timeoutMs) {
@@ -210,18 +224,37 @@ public final class Replicas extends VerticleBase {
     return p.future();
   }
 
-  /** The node that holds this node's replicas: the next one in the ring of live node ids, or null when alone. */
+  /**
+   * The node that holds this node's replicas: the next one in the ring of live node ids after this
+   * one that has not let a replica write time out in the last {@value #UNRESPONSIVE_MS} ms, or null
+   * when alone (or when every other node has). A node that hangs (a long GC pause, SIGSTOP) is still
+   * a member until the failure timeout: passing it over keeps the rooms of this node from waiting
+   * for it at every write meanwhile (they wait once, for the write that timed out).
+   */
   public synchronized String holderNode() {
     Set<String> live = liveNodes.get();
     if (live != ringOf) {
       ringOf = live;
-      List<String> ring = new ArrayList<>(live);
+      ring = new ArrayList<>(live);
       ring.remove(nodeId);
       ring.sort(null);
-      next = ring.stream().filter(n -> n.compareTo(nodeId) > 0).findFirst()
-          .orElse(ring.isEmpty() ? null : ring.get(0));
+      int after = (int) ring.stream().filter(n -> n.compareTo(nodeId) < 0).count();
+      Collections.rotate(ring, -after); // the next ids after this node's first, then from the lowest
+      // the event bus looks a new address up in Hazelcast before its first send, on whichever node
+      // owns that entry: a lookup made only once a holder hangs could wait for the hanging node
+      ring.forEach(n -> vertx.eventBus().send(Addresses.replicas(n), new Wire.DropReplica(WARM_UP, 0)));
     }
-    return next;
+    long now = System.nanoTime();
+    unresponsiveUntil.values().removeIf(until -> until - now <= 0);
+    return ring.stream().filter(n -> !unresponsiveUntil.containsKey(n)).findFirst().orElse(null);
+  }
+
+  /** A replica write to {@code node} got no answer in time: another node holds the replicas for a while. */
+  private synchronized void unresponsive(String node) {
+    if (unresponsiveUntil.put(node, System.nanoTime() + UNRESPONSIVE_MS * 1_000_000) == null) {
+      LOG.info("node {} did not answer a replica write in time; replicas go to another node for {} s", node,
+          UNRESPONSIVE_MS / 1000);
+    }
   }
 
   // --- the holder side ---------------------------------------------------------------------------

@@ -107,6 +107,8 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
    * start of a node has a new one), so a node named here cannot come back; one id per death.
    */
   private final Set<String> departed = new HashSet<>();
+  /** How long a room's output waits for a catch-up of its cluster copy (see catchUpBriefly). */
+  static final long CATCH_UP_WAIT_MS = 100;
   /** The name of a chat room's alarm for its next expiring message. */
   static final String EXPIRY_ALARM = "rooms.expire";
   /** A busy room deletes its expired messages from the store at most this often (a sleeping one as it goes to sleep). */
@@ -633,15 +635,55 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
   private Future<Long> copy(List<ChatRecord> batch, boolean catchUp, int nodes) {
     String holder = nodes > 1 ? replicas.holderNode() : null;
     boolean newHolder = holder != null && !holder.equals(replicaHolder);
-    if (holder == null || (catchUp && !newHolder)) {
+    if (holder == null) {
       return catchUp || nodes > 1 ? toCluster(batch) : Future.succeededFuture(clusterSeq);
     }
-    Future<Void> replicated = replicas.replicate(holder, room.name(), epoch, newHolder ? retainedTail(batch) : batch)
-        .andThen(ar -> replicaHolder = ar.succeeded() ? holder : null);
+    Future<Void> replicated = batch.isEmpty() && !newHolder ? Future.succeededFuture()
+        : replicas.replicate(holder, room.name(), epoch, newHolder ? retainedTail(batch) : batch)
+            .andThen(ar -> replicaHolder = ar.succeeded() ? holder : null);
     if (catchUp) {
-      return replicated.recover(err -> unlessFenced(err, Future::succeededFuture)).compose(v -> toCluster(batch));
+      return replicated.transform(ar -> ar.succeeded() ? catchUpBriefly(batch)
+          : unlessFenced(ar.cause(), () -> toCluster(batch)));
     }
-    return replicated.map(v -> clusterSeq).recover(err -> unlessFenced(err, () -> toCluster(batch)));
+    return replicated.map(v -> clusterSeq).recover(err -> unlessFenced(err, () -> elsewhere(holder, batch)));
+  }
+
+  /**
+   * A catch-up of the cluster copy once the records are in a replica, waited for at most
+   * {@value #CATCH_UP_WAIT_MS} ms: the Hazelcast write waits for the nodes that own and back up the
+   * room's entry, and one that hangs (a long GC pause) is a member until the failure timeout. The
+   * room's output does not wait for it that long: what it sends is in the replica, which a takeover
+   * reads. A copy not written in time is written again at the next catch-up (an append skips the
+   * seqs it holds).
+   */
+  private Future<Long> catchUpBriefly(List<ChatRecord> batch) {
+    Promise<Long> done = Promise.promise();
+    long timer = vertx.setTimer(CATCH_UP_WAIT_MS, t -> done.tryComplete(clusterSeq));
+    toCluster(batch).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        done.tryComplete(ar.result());
+      } else {
+        done.tryFail(ar.cause());
+      }
+    });
+    return done.future();
+  }
+
+  /**
+   * The replica write to {@code failed} got no answer: the whole retained tail to the node that holds
+   * replicas now (a node that hangs is passed over for a while: see Replicas.holderNode), else the
+   * cluster copy, whose Hazelcast write may itself wait for the hanging node (a backup it holds).
+   */
+  private Future<Long> elsewhere(String failed, List<ChatRecord> batch) {
+    String next = replicas.holderNode();
+    if (next == null || next.equals(failed)) {
+      return toCluster(batch);
+    }
+    return replicas.replicate(next, room.name(), epoch, retainedTail(batch))
+        .andThen(ar -> replicaHolder = ar.succeeded() ? next : null)
+        .map(v -> clusterSeq)
+        .recover(err -> unlessFenced(err, () -> toCluster(batch)));
   }
 
   /** A replica write's failure: a newer activation stays a failure; anything else (no reply) falls back to {@code instead}. */
