@@ -244,6 +244,9 @@ public final class Replicas extends VerticleBase {
       // owns that entry: a lookup made only once a holder hangs could wait for the hanging node
       ring.forEach(n -> vertx.eventBus().send(Addresses.replicas(n), new Wire.DropReplica(WARM_UP, 0)));
     }
+    if (unresponsiveUntil.isEmpty()) {
+      return ring.isEmpty() ? null : ring.get(0); // every batch asks: the common case does no more
+    }
     long now = System.nanoTime();
     unresponsiveUntil.values().removeIf(until -> until - now <= 0);
     return ring.stream().filter(n -> !unresponsiveUntil.containsKey(n)).findFirst().orElse(null);
