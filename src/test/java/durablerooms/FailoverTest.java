@@ -63,8 +63,10 @@ class FailoverTest {
     int clusterPort = TestNodes.clusterPort();
     List<Map<String, String>> envs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
+      // senders say one message after another as fast as the room answers, several hundred a second
+      // on a fast machine: the per-connection rate limit is not what these tests look at
       envs.add(TestNodes.settings(cluster, clusterPort, Map.of(
-          "ROOMS_REQUEST_TIMEOUT_MS", "2000", "ROOMS_RATE_PER_SEC", "200", "ROOMS_RATE_BURST", "200",
+          "ROOMS_REQUEST_TIMEOUT_MS", "2000", "ROOMS_RATE_PER_SEC", "5000", "ROOMS_RATE_BURST", "5000",
           "ROOMS_IDLE_TIMEOUT_MS", idleTimeoutMs)));
     }
     return envs;
