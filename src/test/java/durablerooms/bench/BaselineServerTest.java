@@ -38,6 +38,16 @@ class BaselineServerTest {
     Member bob = new Member("/chat/relay");
     Member carol = new Member("/chat/elsewhere");
     Member dave = new Member("/chat/elsewhere");
+    try {
+      relay(alice, bob, carol, dave);
+    } finally {
+      for (Member m : new Member[] {alice, bob, carol, dave}) {
+        m.close();
+      }
+    }
+  }
+
+  private static void relay(Member alice, Member bob, Member carol, Member dave) throws Exception {
     for (Member m : new Member[] {alice, bob, carol, dave}) {
       assertEquals(new JsonObject(BaselineServer.WELCOME), m.next(), "the seed's welcome frame comes first");
     }
@@ -53,10 +63,11 @@ class BaselineServerTest {
   /** A WebSocket client that queues the frames it receives. */
   private static final class Member {
     private final LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+    private final WebSocketClient client;
     private final ClientWebSocket ws;
 
     Member(String uri, String... subProtocols) throws Exception {
-      WebSocketClient client = vertx.createWebSocketClient();
+      client = vertx.createWebSocketClient();
       ws = client.webSocket();
       ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
       WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri);
@@ -64,6 +75,15 @@ class BaselineServerTest {
         options.addSubProtocol(p);
       }
       ws.connect(options).toCompletionStage().toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Closes the socket and its client: a server that stops waits for its open WebSockets (up to
+     * its shutdown timeout), so the test leaves none open.
+     */
+    void close() throws Exception {
+      ws.close().compose(v -> client.close()).toCompletionStage().toCompletableFuture()
+          .get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
     }
 
     void say(String text) {
