@@ -5,7 +5,6 @@ import durablerooms.api.RoomException;
 import durablerooms.api.RoomLogic;
 import durablerooms.api.RoomType;
 import durablerooms.api.StorageFullException;
-import durablerooms.cluster.Addresses;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
@@ -15,10 +14,8 @@ import durablerooms.storage.Lease;
 import durablerooms.storage.LogicArchive;
 import durablerooms.storage.MemberSet;
 import durablerooms.storage.Processors.MemberChange;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +34,7 @@ import java.util.function.Supplier;
  * through the {@link OutputGate} once their writes are durable: storage, events and ACKs in the
  * store of room types, membership and attachments in the cluster's member set.
  */
-public final class LogicRoomVerticle extends VerticleBase implements HostedRoom {
+public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.Write> {
   private static final Logger LOG = LoggerFactory.getLogger(LogicRoomVerticle.class);
   /** After a takeover, the newest events are sent again: the dead owner may have committed them without sending them. */
   static final int TAKEOVER_REPLAY = 200;
@@ -55,18 +52,11 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
   private final LogicArchive archive;
   private final int maxMembers;
   private final Supplier<Set<String>> liveNodes;
-  private final Consumer<LogicRoomVerticle> onBroken;
-  private final OutputGate<Write> gate;
   private final RoomMetrics metrics;
   private final Webhooks webhooks;
   /** Whether the room was active before (its store epoch was raised before this activation). */
   private final boolean woken;
   private RoomLogic logic;
-  private boolean stopping;
-  /** Nodes the room was told have left: their node ids never come back (a node gets a new one at each start). */
-  private final Set<String> departed = new java.util.HashSet<>();
-  private volatile int inProgress;
-  private volatile long lastActive = System.nanoTime();
   /** The alarm timer of this activation (-1: none armed). */
   private long alarmTimer = -1;
   /** Alarms whose handler threw: how many times, and when each runs again. */
@@ -78,7 +68,8 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
   public LogicRoomVerticle(String key, RoomType type, LogicArchive.Loaded loaded, MemberSet members, Lease lease,
                            boolean takeover, RoomStore store, LogicArchive archive, LogicState.Limits limits,
                            int maxMembers, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
-                           Consumer<LogicRoomVerticle> onBroken, RoomMetrics metrics, Webhooks webhooks) {
+                           Consumer<HostedRoom> onBroken, RoomMetrics metrics, Webhooks webhooks) {
+    super(healthy, onBroken);
     this.metrics = metrics;
     this.webhooks = webhooks;
     this.woken = loaded.epoch() > 1;
@@ -92,8 +83,6 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
     this.archive = archive;
     this.maxMembers = maxMembers;
     this.liveNodes = liveNodes;
-    this.onBroken = onBroken;
-    this.gate = new OutputGate<>(this::commit, healthy, this::breakDown);
   }
 
   @Override
@@ -131,41 +120,14 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
         .otherwiseEmpty();
   }
 
-  @Override
-  public Future<Void> submit(Wire.RoomCommand command, Context replyContext) {
-    Promise<Void> reply = Promise.promise();
-    context.runOnContext(v -> run(command).onComplete(ar -> replyContext.runOnContext(x -> reply.handle(ar))));
-    return reply.future();
-  }
-
   /** A room stays awake while an alarm of it waits to be retried: the count of its failures is kept in memory. */
   @Override
-  public long idleNanos(long now) {
-    return inProgress > 0 || retrying ? 0 : now - lastActive;
+  protected boolean busy() {
+    return retrying;
   }
 
-  private Future<Void> run(Wire.RoomCommand command) {
-    if (stopping) {
-      return Future.failedFuture(RoomFailure.notOwner(""));
-    }
-    if (gate.broken()) {
-      return Future.failedFuture(RoomFailure.unavailable("room is moving"));
-    }
-    inProgress++;
-    Future<Void> done;
-    try {
-      done = dispatch(command);
-    } catch (RuntimeException e) {
-      LOG.error("room {}: a command failed", key, e);
-      done = Future.failedFuture(RoomFailure.unavailable("room unavailable"));
-    }
-    return done.andThen(ar -> {
-      inProgress--;
-      lastActive = System.nanoTime();
-    });
-  }
-
-  private Future<Void> dispatch(Wire.RoomCommand command) {
+  @Override
+  protected Future<Void> dispatch(Wire.RoomCommand command) {
     if (command instanceof Wire.Join j) {
       return join(j);
     } else if (command instanceof Wire.Leave l) {
@@ -336,11 +298,7 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
     alarmTimer = vertx.setTimer(Math.max(1, next - System.currentTimeMillis()), t -> {
       alarmTimer = -1;
       if (!stopping && !gate.broken()) {
-        inProgress++;
-        fireDueAlarms().onComplete(ar -> {
-          inProgress--;
-          lastActive = System.nanoTime();
-        });
+        tracked(this::fireDueAlarms);
       }
     });
   }
@@ -356,34 +314,17 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
     return RoomFailure.client(ErrorCode.ROOM_ERROR, "the room's logic failed: nothing of it was kept");
   }
 
-  @Override
-  public Future<String> call(Wire.Call call, Context replyContext) {
-    Promise<String> reply = Promise.promise();
-    context.runOnContext(v -> runCall(call).onComplete(ar -> replyContext.runOnContext(x -> reply.handle(ar))));
-    return reply.future();
-  }
-
   /** A call from outside: onRequest as a transaction; its answer once its writes are durable. */
-  private Future<String> runCall(Wire.Call call) {
-    if (stopping) {
-      return Future.failedFuture(RoomFailure.notOwner(""));
-    }
-    if (gate.broken()) {
-      return Future.failedFuture(RoomFailure.unavailable("room is moving"));
-    }
-    inProgress++;
+  @Override
+  protected Future<String> answer(Wire.Call call) {
     JsonObject body = new JsonObject(call.json());
     String[] answer = {null};
     Handled h = handle("onRequest", (ctx, tx) -> {
       JsonObject out = logic.onRequest(ctx, body);
       answer[0] = out == null ? "{}" : out.encode();
     });
-    Future<String> done = h.failure() == null ? h.output().map(v -> answer[0])
+    return h.failure() == null ? h.output().map(v -> answer[0])
         : h.output().compose(v -> Future.failedFuture(failure(h.failure())));
-    return done.andThen(ar -> {
-      inProgress--;
-      lastActive = System.nanoTime();
-    });
   }
 
   private static String ack(String id, long seq) {
@@ -432,13 +373,14 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
   }
 
   /** The gate's sink: one commit to the store of room types and one write of the member set, for a batch of handlers. */
-  private Future<Void> commit(List<Write> batch) {
+  @Override
+  protected Future<Void> commit(List<Write> batch) {
     LogicArchive.Change merged = LogicTransaction.merge(key, state.epoch(), batch.stream().map(Write::change).toList());
     List<MemberChange> members = new ArrayList<>();
     batch.forEach(w -> members.addAll(w.members()));
     Future<Void> sql = merged == null ? Future.succeededFuture() : fromStage(archive.commit(merged));
     Future<Void> set = members.isEmpty() ? Future.succeededFuture() : store.changeMembers(key, memberEpoch, members);
-    return Future.all(sql, set).mapEmpty();
+    return Future.join(sql, set).mapEmpty();
   }
 
   private Future<Void> fromStage(java.util.concurrent.CompletableFuture<Void> stage) {
@@ -453,11 +395,6 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
     return p.future();
   }
 
-  private void breakDown(Throwable cause) {
-    LOG.info("room {}: a write failed ({}); the room is dropped and activates afresh", key, cause.toString());
-    onBroken.accept(this);
-  }
-
   // --- delivery ---------------------------------------------------------------------------------
 
   /** Sends a frame the logic made: to one member, or to all but one (null: all). */
@@ -469,13 +406,13 @@ public final class LogicRoomVerticle extends VerticleBase implements HostedRoom 
     }
   }
 
-  private void sendTo(Member m, String frame, byte kind, long seq) {
-    vertx.eventBus().publish(Addresses.delivery(m.node()), new Wire.Delivery(key, m.id(), null, frame, kind, seq));
+  @Override
+  protected Member member(String id) {
+    return state.member(id);
   }
 
-  private void broadcast(String frame, String except, byte kind, long seq) {
-    for (Map.Entry<String, Integer> e : state.membersPerNode().entrySet()) {
-      vertx.eventBus().publish(Addresses.delivery(e.getKey()), new Wire.Delivery(key, null, except, frame, kind, seq));
-    }
+  @Override
+  protected Map<String, Integer> membersPerNode() {
+    return state.membersPerNode();
   }
 }

@@ -76,9 +76,13 @@ public final class OutputGate<W> {
     return broken;
   }
 
-  /** Completes once no write is in flight or queued and every output has gone out (or the gate broke). */
+  /**
+   * Completes once no write is in flight or queued and every output has gone out, or the gate broke
+   * and no write is in flight any more (a room that stops then knows no write of it is still
+   * under way).
+   */
   public Future<Void> drained() {
-    if (broken || (!writing && writes.isEmpty() && outbox.isEmpty())) {
+    if (isDrained()) {
       return Future.succeededFuture();
     }
     if (drained == null) {
@@ -110,6 +114,7 @@ public final class OutputGate<W> {
       writing = false;
       if (ar.failed()) {
         fail(ar.cause());
+        signalDrained(); // the gate may have broken while this write was in flight
         return;
       }
       committed = ticket;
@@ -134,8 +139,12 @@ public final class OutputGate<W> {
     signalDrained();
   }
 
+  private boolean isDrained() {
+    return !writing && (broken || (writes.isEmpty() && outbox.isEmpty()));
+  }
+
   private void signalDrained() {
-    if (drained != null && !writing && writes.isEmpty() && outbox.isEmpty()) {
+    if (drained != null && isDrained()) {
       drained.tryComplete();
     }
   }
@@ -150,9 +159,7 @@ public final class OutputGate<W> {
     while ((o = outbox.pollFirst()) != null) {
       o.done().fail(RoomFailure.unavailable("room is moving"));
     }
-    if (drained != null) {
-      drained.tryComplete();
-    }
+    signalDrained();
     onFailure.accept(cause);
   }
 }

@@ -1,6 +1,5 @@
 package durablerooms.room;
 
-import durablerooms.cluster.Addresses;
 import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
@@ -15,12 +14,9 @@ import durablerooms.storage.Processors.MemberChange;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,12 +25,11 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Hosts one active room on one event loop. Commands change the {@link Room} at once, but their
- * output (frames, the command's reply) waits until the state writes before it have completed:
- * the output gate. Writes are batched while one is in flight (group commit).
+ * Hosts one active chat room on one event loop. Commands change the {@link Room} at once, but their
+ * output (frames, the command's reply) waits in the {@link OutputGate} until the writes queued
+ * before it have completed.
  */
-public final class RoomVerticle extends VerticleBase implements HostedRoom {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RoomVerticle.class);
+public final class RoomVerticle extends RoomVerticleBase<RoomVerticle.Write> {
   private final Room room;
   private final Lease lease;
   /** This activation's fencing token: writes carry it and are refused once a newer activation exists. */
@@ -44,7 +39,6 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
   private final Replicas replicas;
   private final int historyLimit;
   private final int maxMembers;
-  private final Consumer<RoomVerticle> onBroken;
   private final Supplier<Set<String>> liveNodes;
   private final BooleanSupplier healthy;
   private final boolean takeover;
@@ -59,22 +53,13 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
    */
   static final long SEQ_BLOCK = 1000;
 
-  /**
-   * A write waiting to be sent, with its ticket: a chat record, a member change, or (both null) a
-   * catch-up of the cluster copy.
-   */
-  private record PendingWrite(long ticket, ChatRecord record, MemberChange change) {}
+  /** What one command writes: a chat record, a member change, or (both null) a catch-up of the cluster copy. */
+  record Write(ChatRecord record, MemberChange change) {}
 
-  /** A command's output, released once the write with {@code ticket} has completed. */
-  private record Output(long ticket, Runnable release, Promise<Void> done) {}
+  private static final Write CATCH_UP = new Write(null, null);
 
-  private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
-  private final ArrayDeque<Output> outbox = new ArrayDeque<>();
-  private long issued;
-  private long committed;
   /** The last seq whose record is stored (the working Room may be ahead while a write is in flight). */
   private long committedSeq;
-  private boolean writing;
   /**
    * The last seq in the cluster's copy of the room. A room alone in a one-node cluster writes its
    * messages to disk only: there the journal is what an ACK waits for (no second node could hold
@@ -100,13 +85,6 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
   private String replicaHolder;
   /** Whether the cluster copy lacks written messages (read by the host's sweep). */
   private volatile boolean clusterBehind;
-  private boolean broken;
-  /**
-   * Nodes this room was told have left the cluster: their members are removed and a join from one
-   * (sent before it died, arriving after the purge) is refused. A node id is never reused (each
-   * start of a node has a new one), so a node named here cannot come back; one id per death.
-   */
-  private final Set<String> departed = new HashSet<>();
   /** How long a room's output waits for a catch-up of its cluster copy (see catchUpBriefly). */
   static final long CATCH_UP_WAIT_MS = 100;
   /** The name of a chat room's alarm for its next expiring message. */
@@ -116,16 +94,10 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
   /** The newest expired message deleted from the store (asked for), and when. */
   private long expiredStoredUpTo;
   private long expiredStoredAt = System.nanoTime() - EXPIRE_STORED_EVERY_NANOS;
-  /** Set when the host stops the room: commands go back to the host from then on. */
-  private boolean stopping;
-  private Promise<Void> drained;
-  /** Commands being handled, and when the last one ended: the host's idle check reads them. */
-  private volatile int inProgress;
-  private volatile long lastActive = System.nanoTime();
-
   public RoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, Replicas replicas, int historyLimit,
                       int maxMembers, Durability durability, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
-                      Consumer<RoomVerticle> onBroken, Webhooks webhooks) {
+                      Consumer<HostedRoom> onBroken, Webhooks webhooks) {
+    super(healthy, onBroken);
     this.webhooks = webhooks;
     this.healthy = healthy;
     this.room = new Room(name, snapshot.state(), snapshot.members(), historyLimit, store.messageTtl());
@@ -138,7 +110,6 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     this.replicas = replicas;
     this.historyLimit = historyLimit;
     this.maxMembers = maxMembers;
-    this.onBroken = onBroken;
     this.liveNodes = liveNodes;
     this.takeover = snapshot.takeover();
     // what a room starts from was handed out under an earlier activation's reservation, or is
@@ -165,10 +136,10 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
       store.persistAgain(room.name(), epoch, room.since(0).messages());
       // what came from the replicas goes to the cluster copy (and this room's tail to its replica
       // node) before anything goes out
-      write(null, null);
+      gate.write(CATCH_UP);
       for (ChatRecord r : room.since(Math.max(0, room.seq() - TAKEOVER_REPLAY)).messages()) {
         String frame = ServerFrames.message(r);
-        output(() -> broadcast(null, frame, Wire.Delivery.MESSAGE, r.seq()));
+        gate.output(() -> broadcast(frame, null, Wire.Delivery.MESSAGE, r.seq()));
       }
     }
     purgeGhosts(null);
@@ -182,20 +153,24 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
    * Hibernation (the host stops rooms that were idle): commands that arrive from now on are sent
    * back to the host, the writes still in flight complete and the cluster copy catches up (if the
    * checkpoint below fails, the state stays in the cluster's memory, and the next activation starts
-   * from it), then state to disk and the lease back.
+   * from it), then state to disk and the lease back. A room whose gate broke still brings the
+   * cluster copy up to what it committed: the checkpoint may fail for the same reason its write did.
    */
   @Override
   public Future<?> stop() {
     stopping = true;
-    write(null, null);
-    if (!broken) {
+    boolean wasBroken = gate.broken();
+    gate.write(CATCH_UP);
+    if (!wasBroken) {
       webhooks.record(room.name(), Webhooks.HIBERNATED, room.members().size());
     }
-    return drained()
+    return gate.drained()
+        .compose(v -> wasBroken ? toCluster(List.of()).<Void>mapEmpty().otherwiseEmpty() : Future.succeededFuture())
         .compose(v -> leavesNothing() ? store.forget(room.name(), lease, epoch)
-            : expireStored().compose(x -> armExpiryAlarm()).compose(x -> store.hibernate(room.name(), lease, epoch, committedSeq, List.copyOf(room.since(0).messages()), !broken)))
+            : expireStored().compose(x -> armExpiryAlarm()).compose(x -> store.hibernate(room.name(), lease, epoch,
+                committedSeq, List.copyOf(room.since(0).messages()), !gate.broken())))
         .onSuccess(v -> {
-          if (!broken && clusterSeq == committedSeq) {
+          if (!gate.broken() && clusterSeq == committedSeq) {
             replicas.drop(room.name(), epoch); // the cluster copy and the disk hold everything
           }
         })
@@ -238,19 +213,7 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
    * never written in then cost nothing once asleep.
    */
   private boolean leavesNothing() {
-    return !broken && committedSeq == 0 && room.seq() == 0 && epoch == 1 && lease.epoch() == 1;
-  }
-
-  /**
-   * Runs {@code command} on this room's event loop; the future completes on {@code replyContext}
-   * once the command's output has been released. Gateways of this node call it directly for a room
-   * active here; a command that arrives once the room is stopping fails with NOT_OWNER and no
-   * owner, so the caller asks the host, which wakes the room again.
-   */
-  public Future<Void> submit(Wire.RoomCommand command, Context replyContext) {
-    Promise<Void> reply = Promise.promise();
-    context.runOnContext(v -> run(command).onComplete(ar -> replyContext.runOnContext(x -> reply.handle(ar))));
-    return reply.future();
+    return !gate.broken() && committedSeq == 0 && room.seq() == 0 && epoch == 1 && lease.epoch() == 1;
   }
 
   /**
@@ -260,8 +223,8 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
    */
   public void catchUpCluster() {
     context.runOnContext(v -> {
-      if (!stopping && !broken) {
-        write(null, null);
+      if (!stopping && !gate.broken()) {
+        gate.write(CATCH_UP);
       }
     });
   }
@@ -293,37 +256,8 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     return clusterBehind;
   }
 
-  /** How long this room has had no command in progress, in nanoseconds (0 while one is); any thread. */
-  public long idleNanos(long now) {
-    return inProgress > 0 ? 0 : now - lastActive;
-  }
-
-  private Future<Void> run(Wire.RoomCommand command) {
-    if (stopping) {
-      return Future.failedFuture(RoomFailure.notOwner(""));
-    }
-    inProgress++;
-    return handle(command).andThen(ar -> {
-      inProgress--;
-      lastActive = System.nanoTime();
-    });
-  }
-
-  /** Completes once no write is in flight and every output has gone out (on this room's loop). */
-  private Future<Void> drained() {
-    if (!writing && writes.isEmpty() && outbox.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    if (drained == null) {
-      drained = Promise.promise();
-    }
-    return drained.future();
-  }
-
-  private Future<Void> handle(Wire.RoomCommand command) {
-    if (broken) {
-      return Future.failedFuture(RoomFailure.unavailable("room is moving"));
-    }
+  @Override
+  protected Future<Void> dispatch(Wire.RoomCommand command) {
     if (command instanceof Wire.Join j) {
       return join(j);
     } else if (command instanceof Wire.Leave l) {
@@ -353,17 +287,17 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     }
     boolean first = room.members().isEmpty();
     Member m = room.join(j.member());
-    write(null, new MemberChange(m, false));
+    gate.write(new Write(null, new MemberChange(m, false)));
     long seq = room.seq();
     String presence = ServerFrames.presence(room.members(), m, seq);
     String history = j.since() < 0 ? null : historyFrame(j.since());
     String joined = ServerFrames.presenceChange("JOIN", m);
-    return output(() -> {
+    return gate.output(() -> {
       sendTo(m, presence, Wire.Delivery.ADMIT, seq);
       if (history != null) {
         sendTo(m, history, Wire.Delivery.PLAIN, 0);
       }
-      broadcast(m.id(), joined, Wire.Delivery.PLAIN, 0);
+      broadcast(joined, m.id(), Wire.Delivery.PLAIN, 0);
       if (first) {
         webhooks.record(room.name(), Webhooks.OCCUPIED, 1);
       }
@@ -373,13 +307,13 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
   private Future<Void> leave(Wire.Leave l) {
     Member m = room.leave(l.connId());
     if (m == null) {
-      return output(() -> {});
+      return gate.output(() -> {});
     }
-    write(null, new MemberChange(m, true));
+    gate.write(new Write(null, new MemberChange(m, true)));
     String left = ServerFrames.presenceChange("LEAVE", m);
     boolean last = room.members().isEmpty();
-    return output(() -> {
-      broadcast(m.id(), left, Wire.Delivery.PLAIN, 0);
+    return gate.output(() -> {
+      broadcast(left, m.id(), Wire.Delivery.PLAIN, 0);
       if (last) {
         webhooks.record(room.name(), Webhooks.VACATED, 0);
       }
@@ -402,12 +336,12 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
         .filter(m -> !live.contains(m.node()) || departed.contains(m.node())).toList();
     for (Member g : ghosts) {
       room.leave(g.id());
-      write(null, new MemberChange(g, true));
+      gate.write(new Write(null, new MemberChange(g, true)));
     }
     List<String> leaves = ghosts.stream().map(g -> ServerFrames.presenceChange("LEAVE", g)).toList();
     boolean vacated = !ghosts.isEmpty() && room.members().isEmpty();
-    return output(() -> {
-      leaves.forEach(leave -> broadcast(null, leave, Wire.Delivery.PLAIN, 0));
+    return gate.output(() -> {
+      leaves.forEach(leave -> broadcast(leave, null, Wire.Delivery.PLAIN, 0));
       if (vacated) {
         webhooks.record(room.name(), Webhooks.VACATED, 0);
       }
@@ -425,39 +359,18 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     }
     ChatRecord r = said.record();
     if (said.fresh()) {
-      write(r, null);
+      gate.write(new Write(r, null));
       String message = ServerFrames.message(r);
       String ack = r.hasId() ? ServerFrames.ack(r) : null;
-      return output(() -> {
-        broadcast(from.id(), message, Wire.Delivery.MESSAGE, r.seq());
+      return gate.output(() -> {
+        broadcast(message, from.id(), Wire.Delivery.MESSAGE, r.seq());
         if (ack != null) {
           sendTo(from, ack, Wire.Delivery.ACK, r.seq());
         }
       });
     }
     String ack = ServerFrames.ack(r);
-    return output(() -> sendTo(from, ack, Wire.Delivery.ACK, r.seq()));
-  }
-
-  @Override
-  public Future<String> call(Wire.Call call, Context replyContext) {
-    Promise<String> reply = Promise.promise();
-    context.runOnContext(v -> {
-      Future<String> done;
-      if (stopping) {
-        done = Future.failedFuture(RoomFailure.notOwner(""));
-      } else if (broken) {
-        done = Future.failedFuture(RoomFailure.unavailable("room is moving"));
-      } else {
-        inProgress++;
-        done = publish(new JsonObject(call.json())).andThen(ar -> {
-          inProgress--;
-          lastActive = System.nanoTime();
-        });
-      }
-      done.onComplete(ar -> replyContext.runOnContext(x -> reply.handle(ar)));
-    });
-    return reply.future();
+    return gate.output(() -> sendTo(from, ack, Wire.Delivery.ACK, r.seq()));
   }
 
   /**
@@ -466,18 +379,20 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
    * {@code id}, a retry gets the first message's seq (ids of calls are deduplicated apart from
    * those of clients).
    */
-  private Future<String> publish(JsonObject body) {
+  @Override
+  protected Future<String> answer(Wire.Call call) {
+    JsonObject body = new JsonObject(call.json());
     Member server = new Member(SERVER_MEMBER, body.getString("user"), "");
     Room.Said said = room.say(server, SERVER_MEMBER, body.getString("message"), body.getString("id"),
         System.currentTimeMillis());
     ChatRecord r = said.record();
     String answer = new JsonObject().put("seq", r.seq()).put("ts", r.ts()).encode();
     if (!said.fresh()) {
-      return output(() -> {}).map(answer);
+      return gate.output(() -> {}).map(answer);
     }
-    write(r, null);
+    gate.write(new Write(r, null));
     String message = ServerFrames.message(r);
-    return output(() -> broadcast(null, message, Wire.Delivery.MESSAGE, r.seq())).map(answer);
+    return gate.output(() -> broadcast(message, null, Wire.Delivery.MESSAGE, r.seq())).map(answer);
   }
 
   private Future<Void> rename(Wire.Rename r) {
@@ -485,9 +400,9 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     if (renamed == null) {
       return Future.failedFuture(RoomFailure.notMember());
     }
-    write(null, new MemberChange(renamed, false));
+    gate.write(new Write(null, new MemberChange(renamed, false)));
     String frame = ServerFrames.presenceChange("RENAME", renamed);
-    return output(() -> broadcast(null, frame, Wire.Delivery.PLAIN, 0));
+    return gate.output(() -> broadcast(frame, null, Wire.Delivery.PLAIN, 0));
   }
 
   private Future<Void> typing(Wire.Typing t) {
@@ -496,7 +411,7 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
       return Future.failedFuture(RoomFailure.notMember());
     }
     String frame = ServerFrames.typing(m);
-    return output(() -> broadcast(m.id(), frame, Wire.Delivery.PLAIN, 0));
+    return gate.output(() -> broadcast(frame, m.id(), Wire.Delivery.PLAIN, 0));
   }
 
   private Future<Void> page(Wire.Page p) {
@@ -507,7 +422,7 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     HistorySlice slice = room.page(p.before(), p.limit());
     long empty = Math.max(0, p.before());
     String frame = ServerFrames.history(slice.messages(), empty, empty, slice.gap(), Protocol.MAX_HISTORY_FRAME_BYTES);
-    return output(() -> sendTo(m, frame, Wire.Delivery.PLAIN, 0));
+    return gate.output(() -> sendTo(m, frame, Wire.Delivery.PLAIN, 0));
   }
 
   /**
@@ -525,7 +440,7 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     return ServerFrames.history(slice.messages(), since + 1, since, slice.gap(), Protocol.MAX_HISTORY_FRAME_BYTES);
   }
 
-  // --- the output gate -------------------------------------------------------------------------
+  // --- writes: the second copy, the disk, seq reservations ------------------------------------
 
   /**
    * Asks for the next block of seqs once fewer than half a block are reserved past {@code seq}: the
@@ -551,76 +466,53 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     return upTo <= reservedTo ? Future.succeededFuture() : reservation;
   }
 
-  private void write(ChatRecord record, MemberChange change) {
-    writes.addLast(new PendingWrite(++issued, record, change));
-    flush();
-  }
-
-  private Future<Void> output(Runnable release) {
-    Promise<Void> done = Promise.promise();
-    outbox.addLast(new Output(issued, release, done));
-    releaseCommitted();
-    return done.future();
-  }
-
   /**
-   * Sends the writes queued meanwhile as one: member changes, or chat records (with any catch-up
-   * of the cluster copy). Records get their second copy first (see {@link #copy}), then go to disk;
-   * records written behind the disk (ROOMS_DURABILITY=memory, two or more nodes) count as written
-   * once their seqs are reserved too (see {@link #reserveAhead}).
+   * The output gate's sink: the batch's chat records (with any catch-up of the cluster copy) and its
+   * member changes, side by side; it has committed once both have.
    */
-  private void flush() {
-    if (writing || writes.isEmpty()) {
-      return;
-    }
-    boolean records = writes.peekFirst().change() == null;
-    List<ChatRecord> batch = new ArrayList<>();
+  @Override
+  protected Future<Void> commit(List<Write> batch) {
+    List<ChatRecord> records = new ArrayList<>();
     List<MemberChange> changes = new ArrayList<>();
     boolean catchUp = false;
-    long last = 0;
-    while (!writes.isEmpty() && (writes.peekFirst().change() == null) == records) {
-      PendingWrite w = writes.removeFirst();
-      last = w.ticket();
+    for (Write w : batch) {
       if (w.change() != null) {
         changes.add(w.change());
       } else if (w.record() != null) {
-        batch.add(w.record());
+        records.add(w.record());
       } else {
         catchUp = true;
       }
     }
-    long ticket = last;
-    writing = true;
+    Future<Void> recordsWritten = records.isEmpty() && !catchUp ? Future.succeededFuture()
+        : writeRecords(records, catchUp);
+    Future<Void> changesWritten = changes.isEmpty() ? Future.succeededFuture()
+        : store.changeMembers(room.name(), epoch, changes);
+    return Future.join(recordsWritten, changesWritten).mapEmpty();
+  }
+
+  /**
+   * Records get their second copy first (see {@link #copy}), then go to disk; records written behind
+   * the disk (ROOMS_DURABILITY=memory, two or more nodes) count as written once their seqs are
+   * reserved too (see {@link #reserveAhead}).
+   */
+  private Future<Void> writeRecords(List<ChatRecord> batch, boolean catchUp) {
     int nodes = liveNodes.get().size();
     boolean toDisk = durability.waitForDisk(nodes);
     long upTo = batch.isEmpty() ? room.seq() : batch.get(batch.size() - 1).seq();
-    if (records && !toDisk && !batch.isEmpty()) {
+    if (!toDisk && !batch.isEmpty()) {
       reserveAhead(upTo); // these records go out before they are on disk
     }
-    Future<Long> copied = records ? copy(batch, catchUp, nodes) : Future.succeededFuture(clusterSeq);
-    Future<Void> write = records
-        ? copied.compose(v -> store.appendToDisk(room.name(), epoch, batch, toDisk, healthy))
-            .compose(v -> reserved(upTo))
-        : store.changeMembers(room.name(), epoch, changes);
-    write.onComplete(ar -> {
-      writing = false;
-      if (ar.failed()) {
-        if (broken) {
-          signalDrained(); // the catch-up of a room already dropped
-        } else {
-          breakDown(ar.cause());
-        }
-        return;
-      }
-      committed = ticket;
-      if (!batch.isEmpty()) {
-        committedSeq = batch.get(batch.size() - 1).seq();
-      }
-      clusterSeq = Math.max(clusterSeq, copied.result());
-      clusterBehind = clusterSeq < committedSeq;
-      releaseCommitted();
-      flush();
-    }).otherwiseEmpty(); // completion is handled above; nothing else observes this future
+    Future<Long> copied = copy(batch, catchUp, nodes);
+    return copied.compose(v -> store.appendToDisk(room.name(), epoch, batch, toDisk, healthy))
+        .compose(v -> reserved(upTo))
+        .onSuccess(v -> {
+          if (!batch.isEmpty()) {
+            committedSeq = batch.get(batch.size() - 1).seq();
+          }
+          clusterSeq = Math.max(clusterSeq, copied.result());
+          clusterBehind = clusterSeq < committedSeq;
+        });
   }
 
   /**
@@ -734,55 +626,13 @@ public final class RoomVerticle extends VerticleBase implements HostedRoom {
     return retained(clusterSeq, upTo);
   }
 
-  private void releaseCommitted() {
-    if (!outbox.isEmpty() && outbox.peekFirst().ticket() <= committed && !healthy.getAsBoolean()) {
-      // this process was paused: the room may have moved meanwhile, so nothing goes out
-      breakDown(new IllegalStateException("paused"));
-      return;
-    }
-    while (!outbox.isEmpty() && outbox.peekFirst().ticket() <= committed) {
-      Output o = outbox.removeFirst();
-      o.release().run();
-      o.done().complete();
-    }
-    signalDrained();
+  @Override
+  protected Member member(String id) {
+    return room.member(id);
   }
 
-  private void signalDrained() {
-    if (drained != null && !writing && writes.isEmpty() && outbox.isEmpty()) {
-      drained.tryComplete();
-    }
-  }
-
-  /** A write failed (fenced, or the store is gone): nothing more goes out; the host drops the room. */
-  private void breakDown(Throwable cause) {
-    LOG.info("room {}: a write failed ({}); the room is dropped and activates afresh", room.name(), cause.toString());
-    broken = true;
-    writes.clear();
-    Output o;
-    while ((o = outbox.pollFirst()) != null) {
-      o.done().fail(RoomFailure.unavailable("room is moving"));
-    }
-    if (drained != null) {
-      drained.tryComplete();
-    }
-    onBroken.accept(this);
-  }
-
-  // --- delivery: one event-bus message per node (published to each of its gateway loops) ----------
-
-  private void sendTo(Member m, String frame, byte kind, long seq) {
-    vertx.eventBus().publish(Addresses.delivery(m.node()), new Wire.Delivery(room.name(), m.id(), null, frame, kind, seq));
-  }
-
-  private void broadcast(String exclude, String frame, byte kind, long seq) {
-    Member excluded = exclude == null ? null : room.member(exclude);
-    for (Map.Entry<String, Integer> e : room.membersPerNode().entrySet()) {
-      String node = e.getKey();
-      if (e.getValue() == 1 && excluded != null && excluded.node().equals(node) && kind != Wire.Delivery.MESSAGE) {
-        continue; // only the excluded member is there (a MESSAGE still goes: its seq counts as seen)
-      }
-      vertx.eventBus().publish(Addresses.delivery(node), new Wire.Delivery(room.name(), null, exclude, frame, kind, seq));
-    }
+  @Override
+  protected Map<String, Integer> membersPerNode() {
+    return room.membersPerNode();
   }
 }

@@ -1,0 +1,154 @@
+package durablerooms.room;
+
+import durablerooms.cluster.Addresses;
+import durablerooms.cluster.Wire;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * What every active room shares, whatever its type: commands run one at a time on the room's event
+ * loop, their output waits in the {@link OutputGate} for the writes queued before it, a room that
+ * stops sends commands back to its host and one whose write failed takes none, the host reads how
+ * long the room has been idle, and frames go out as one event-bus message per node.
+ *
+ * @param <W> what one command writes
+ */
+abstract class RoomVerticleBase<W> extends VerticleBase implements HostedRoom {
+  private static final Logger LOG = LoggerFactory.getLogger(RoomVerticleBase.class);
+  protected final OutputGate<W> gate;
+  private final Consumer<HostedRoom> onBroken;
+  /**
+   * Nodes this room was told have left the cluster: their members are removed and a join from one
+   * (sent before it died, arriving after the purge) is refused. A node id is never reused (each
+   * start of a node has a new one), so a node named here cannot come back; one id per death.
+   */
+  protected final Set<String> departed = new HashSet<>();
+  /** Set when the host stops the room: commands go back to the host from then on. */
+  protected boolean stopping;
+  /** Commands being handled, and when the last one ended: the host's idle check reads them. */
+  private volatile int inProgress;
+  private volatile long lastActive = System.nanoTime();
+
+  /**
+   * @param healthy false once this process was paused: nothing more goes out (the room may have moved)
+   * @param onBroken told once, when a write fails: the host drops the room, which activates afresh
+   */
+  protected RoomVerticleBase(BooleanSupplier healthy, Consumer<HostedRoom> onBroken) {
+    this.onBroken = onBroken;
+    this.gate = new OutputGate<>(this::commit, healthy, this::breakDown);
+  }
+
+  /** The output gate's sink: writes one batch of what commands wrote; completes once it is durable. */
+  protected abstract Future<Void> commit(List<W> batch);
+
+  /** Handles one command on the room's loop; completes once its output went out. */
+  protected abstract Future<Void> dispatch(Wire.RoomCommand command);
+
+  /** Answers a call from outside on the room's loop (JSON text), once its output went out. */
+  protected abstract Future<String> answer(Wire.Call call);
+
+  /** Whether the room stays awake although no command is in progress (a room of a user's type retrying an alarm). */
+  protected boolean busy() {
+    return false;
+  }
+
+  @Override
+  public final Future<Void> submit(Wire.RoomCommand command, Context replyContext) {
+    Promise<Void> reply = Promise.promise();
+    context.runOnContext(v -> guarded(() -> dispatch(command))
+        .onComplete(ar -> replyContext.runOnContext(x -> reply.handle(ar))));
+    return reply.future();
+  }
+
+  @Override
+  public final Future<String> call(Wire.Call call, Context replyContext) {
+    Promise<String> reply = Promise.promise();
+    context.runOnContext(v -> guarded(() -> answer(call))
+        .onComplete(ar -> replyContext.runOnContext(x -> reply.handle(ar))));
+    return reply.future();
+  }
+
+  @Override
+  public final long idleNanos(long now) {
+    return inProgress > 0 || busy() ? 0 : now - lastActive;
+  }
+
+  /**
+   * Runs work that the room started itself (an alarm's timer) as a command in progress: the room
+   * does not go idle under it.
+   */
+  protected final <T> Future<T> tracked(Supplier<Future<T>> work) {
+    inProgress++;
+    Future<T> done;
+    try {
+      done = work.get();
+    } catch (RuntimeException e) {
+      LOG.error("room {}: a command failed", name(), e);
+      done = Future.failedFuture(RoomFailure.unavailable("room unavailable"));
+    }
+    return done.andThen(ar -> {
+      inProgress--;
+      lastActive = System.nanoTime();
+    });
+  }
+
+  /**
+   * A command or call: one that arrives once the room is stopping fails with NOT_OWNER and no owner,
+   * so the caller asks the host, which wakes the room again; one that arrives after a write failed
+   * is told the room is moving.
+   */
+  private <T> Future<T> guarded(Supplier<Future<T>> work) {
+    if (stopping) {
+      return Future.failedFuture(RoomFailure.notOwner(""));
+    }
+    if (gate.broken()) {
+      return Future.failedFuture(RoomFailure.unavailable("room is moving"));
+    }
+    return tracked(work);
+  }
+
+  /** A write failed (fenced, or the store is gone): nothing more goes out; the host drops the room. */
+  private void breakDown(Throwable cause) {
+    LOG.info("room {}: a write failed ({}); the room is dropped and activates afresh", name(), cause.toString());
+    onBroken.accept(this);
+  }
+
+  // --- delivery: one event-bus message per node (published to each of its gateway loops) ----------
+
+  protected final void sendTo(Member m, String frame, byte kind, long seq) {
+    vertx.eventBus().publish(Addresses.delivery(m.node()), new Wire.Delivery(name(), m.id(), null, frame, kind, seq));
+  }
+
+  /**
+   * Sends {@code frame} to every member but the one with id {@code except} (null: none). A node
+   * where that member is alone gets no message, unless it is a MESSAGE: its seq counts as seen there.
+   */
+  protected final void broadcast(String frame, String except, byte kind, long seq) {
+    Member excepted = except == null ? null : member(except);
+    for (Map.Entry<String, Integer> e : membersPerNode().entrySet()) {
+      String node = e.getKey();
+      if (e.getValue() == 1 && excepted != null && excepted.node().equals(node) && kind != Wire.Delivery.MESSAGE) {
+        continue;
+      }
+      vertx.eventBus().publish(Addresses.delivery(node), new Wire.Delivery(name(), null, except, frame, kind, seq));
+    }
+  }
+
+  /** The member with connection id {@code id}, or null. */
+  protected abstract Member member(String id);
+
+  /** How many members the room has on each node, by node id. */
+  protected abstract Map<String, Integer> membersPerNode();
+}
