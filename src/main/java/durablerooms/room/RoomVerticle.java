@@ -484,11 +484,14 @@ public final class RoomVerticle extends RoomVerticleBase<RoomVerticle.Write> {
         catchUp = true;
       }
     }
-    Future<Void> recordsWritten = records.isEmpty() && !catchUp ? Future.succeededFuture()
-        : writeRecords(records, catchUp);
-    Future<Void> changesWritten = changes.isEmpty() ? Future.succeededFuture()
-        : store.changeMembers(room.name(), epoch, changes);
-    return Future.join(recordsWritten, changesWritten).mapEmpty();
+    if (changes.isEmpty()) {
+      return writeRecords(records, catchUp); // a flowing room's batch: nothing to wait for beside it
+    }
+    Future<Void> changesWritten = store.changeMembers(room.name(), epoch, changes);
+    if (records.isEmpty() && !catchUp) {
+      return changesWritten;
+    }
+    return Future.join(writeRecords(records, catchUp), changesWritten).mapEmpty();
   }
 
   /**
