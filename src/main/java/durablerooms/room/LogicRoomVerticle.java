@@ -407,12 +407,7 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   }
 
   @Override
-  protected Member member(String id) {
-    return state.member(id);
-  }
-
-  @Override
-  protected Map<String, Integer> membersPerNode() {
-    return state.membersPerNode();
+  protected Roster roster() {
+    return state;
   }
 }

@@ -21,7 +21,7 @@ import java.util.TreeMap;
  * (decoded, with their size), the next seq, the retained events, the ACKs of recent client frames
  * and the members. Owned by the room's event loop; no Vert.x, no I/O.
  */
-final class LogicState {
+final class LogicState implements Roster {
   /** The limits a room's logic writes within. */
   record Limits(int historyLimit, long storageMaxBytes, int maxValueBytes, int maxAttachmentBytes, int maxKeyChars) {
     static Limits of(int historyLimit, long storageMaxBytes) {
@@ -213,7 +213,8 @@ final class LogicState {
 
   // --- members ----------------------------------------------------------------------------------
 
-  Member member(String id) {
+  @Override
+  public Member member(String id) {
     return members.get(id);
   }
 
@@ -260,7 +261,8 @@ final class LogicState {
     return members.values().stream().filter(m -> !liveNodes.contains(m.node())).toList();
   }
 
-  Map<String, Integer> membersPerNode() {
+  @Override
+  public Map<String, Integer> membersPerNode() {
     return perNode;
   }
 }

@@ -16,7 +16,7 @@ import java.util.Map;
  * One room as a pure state machine: members, the next seq, retained history and the dedupe
  * index of client message ids. Owned by one event loop; no Vert.x, no I/O.
  */
-public final class Room {
+public final class Room implements Roster {
   /** The result of a chat message: the record that stands for it, and whether it is new. */
   public record Said(ChatRecord record, boolean fresh) {}
 
@@ -88,6 +88,7 @@ public final class Room {
     return members.values();
   }
 
+  @Override
   public Member member(String connId) {
     return members.get(connId);
   }
@@ -164,6 +165,7 @@ public final class Room {
   }
 
   /** How many members each node holds: the fan-out targets (a read-only view). */
+  @Override
   public Map<String, Integer> membersPerNode() {
     return java.util.Collections.unmodifiableMap(perNode);
   }

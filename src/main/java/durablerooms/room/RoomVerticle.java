@@ -18,7 +18,6 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -630,12 +629,7 @@ public final class RoomVerticle extends RoomVerticleBase<RoomVerticle.Write> {
   }
 
   @Override
-  protected Member member(String id) {
-    return room.member(id);
-  }
-
-  @Override
-  protected Map<String, Integer> membersPerNode() {
-    return room.membersPerNode();
+  protected Roster roster() {
+    return room;
   }
 }

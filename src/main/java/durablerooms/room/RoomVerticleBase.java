@@ -66,17 +66,18 @@ abstract class RoomVerticleBase<W> extends VerticleBase implements HostedRoom {
 
   @Override
   public final Future<Void> submit(Wire.RoomCommand command, Context replyContext) {
-    Promise<Void> reply = Promise.promise();
-    context.runOnContext(v -> guarded(() -> dispatch(command))
-        .onComplete(ar -> replyContext.runOnContext(x -> reply.handle(ar))));
-    return reply.future();
+    return onRoomLoop(() -> dispatch(command), replyContext);
   }
 
   @Override
   public final Future<String> call(Wire.Call call, Context replyContext) {
-    Promise<String> reply = Promise.promise();
-    context.runOnContext(v -> guarded(() -> answer(call))
-        .onComplete(ar -> replyContext.runOnContext(x -> reply.handle(ar))));
+    return onRoomLoop(() -> answer(call), replyContext);
+  }
+
+  /** Runs {@code work} on this room's loop as a command; completes on {@code replyContext}. */
+  private <T> Future<T> onRoomLoop(Supplier<Future<T>> work, Context replyContext) {
+    Promise<T> reply = Promise.promise();
+    context.runOnContext(v -> guarded(work).onComplete(ar -> replyContext.runOnContext(x -> reply.handle(ar))));
     return reply.future();
   }
 
@@ -136,8 +137,9 @@ abstract class RoomVerticleBase<W> extends VerticleBase implements HostedRoom {
    * where that member is alone gets no message, unless it is a MESSAGE: its seq counts as seen there.
    */
   protected final void broadcast(String frame, String except, byte kind, long seq) {
-    Member excepted = except == null ? null : member(except);
-    for (Map.Entry<String, Integer> e : membersPerNode().entrySet()) {
+    Roster roster = roster();
+    Member excepted = except == null ? null : roster.member(except);
+    for (Map.Entry<String, Integer> e : roster.membersPerNode().entrySet()) {
       String node = e.getKey();
       if (e.getValue() == 1 && excepted != null && excepted.node().equals(node) && kind != Wire.Delivery.MESSAGE) {
         continue;
@@ -146,9 +148,6 @@ abstract class RoomVerticleBase<W> extends VerticleBase implements HostedRoom {
     }
   }
 
-  /** The member with connection id {@code id}, or null. */
-  protected abstract Member member(String id);
-
-  /** How many members the room has on each node, by node id. */
-  protected abstract Map<String, Integer> membersPerNode();
+  /** The room's members as they are now. */
+  protected abstract Roster roster();
 }
