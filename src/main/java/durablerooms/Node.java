@@ -5,45 +5,45 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.core.HazelcastInstance;
+import durablerooms.cluster.Addresses;
+import durablerooms.cluster.DeserializationFilter;
 import durablerooms.cluster.Membership;
 import durablerooms.cluster.PauseWatchdog;
 import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
+import durablerooms.cluster.WebhookSender;
 import durablerooms.cluster.Wire;
 import durablerooms.cluster.WireCodec;
 import durablerooms.config.ConfigException;
 import durablerooms.config.ServerConfig;
 import durablerooms.gateway.Connections;
-import durablerooms.protocol.CloseCode;
 import durablerooms.gateway.GatewayContext;
 import durablerooms.gateway.GatewayVerticle;
 import durablerooms.gateway.IpRateLimiter;
 import durablerooms.gateway.NodeInfoVerticle;
 import durablerooms.gateway.RoomClient;
 import durablerooms.metrics.RoomMetrics;
+import durablerooms.protocol.CloseCode;
 import durablerooms.room.Durability;
 import durablerooms.room.RoomHost;
 import durablerooms.room.RoomTypes;
 import durablerooms.room.Webhooks;
-import durablerooms.cluster.WebhookSender;
 import durablerooms.storage.DataFolder;
 import durablerooms.storage.EmbeddedStore;
 import durablerooms.storage.LogicArchive;
 import durablerooms.storage.RoomArchive;
-import durablerooms.cluster.Addresses;
-import durablerooms.cluster.DeserializationFilter;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.spi.observability.HttpRequest;
-import io.micrometer.core.instrument.Tag;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -215,7 +215,7 @@ public final class Node {
     WireCodec.register(vertx.eventBus());
     // creating Hazelcast proxies and listeners is cluster work: not on an event loop
     return vertx.executeBlocking(() -> new RoomStore(vertx, cluster.getHazelcastInstance(), archive, logicArchive,
-        durablerooms.storage.MessageTtl.of(config.messageTtlMs())), false)
+        durablerooms.state.MessageTtl.of(config.messageTtlMs())), false)
         .compose(this::deploy);
   }
 

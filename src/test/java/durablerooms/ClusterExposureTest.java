@@ -1,20 +1,19 @@
 package durablerooms;
 
-import durablerooms.support.TestNodes;
-
 import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.spi.impl.SerializationServiceSupport;
+import durablerooms.cluster.HeldLeases;
+import durablerooms.cluster.Processors;
 import durablerooms.config.ServerConfig;
-import durablerooms.room.Member;
-import durablerooms.storage.ChatRecord;
-import durablerooms.storage.HeldLeases;
-import durablerooms.storage.HistorySlice;
-import durablerooms.storage.Lease;
-import durablerooms.storage.MemberSet;
-import durablerooms.storage.Processors;
-import durablerooms.storage.RoomState;
+import durablerooms.state.ChatRecord;
+import durablerooms.state.HistorySlice;
+import durablerooms.state.Lease;
+import durablerooms.state.Member;
+import durablerooms.state.MemberSet;
+import durablerooms.state.RoomState;
+import durablerooms.support.TestNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;

@@ -1,7 +1,5 @@
 package durablerooms;
 
-import durablerooms.support.TestNodes;
-
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import durablerooms.cluster.Addresses;
@@ -11,11 +9,12 @@ import durablerooms.cluster.Wire;
 import durablerooms.cluster.WireCodec;
 import durablerooms.metrics.RoomMetrics;
 import durablerooms.room.Durability;
-import durablerooms.room.Member;
 import durablerooms.room.RoomHost;
 import durablerooms.room.RoomTypes;
+import durablerooms.state.Member;
 import durablerooms.storage.EmbeddedStore;
 import durablerooms.storage.RoomArchive;
+import durablerooms.support.TestNodes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;

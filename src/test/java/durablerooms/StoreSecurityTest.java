@@ -1,13 +1,11 @@
 package durablerooms;
 
-import durablerooms.support.WsClient;
-
-import durablerooms.support.TestNodes;
-
 import durablerooms.config.ServerConfig;
-import durablerooms.storage.ChatRecord;
+import durablerooms.state.ChatRecord;
 import durablerooms.storage.EmbeddedStore;
 import durablerooms.storage.RoomArchive;
+import durablerooms.support.TestNodes;
+import durablerooms.support.WsClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -36,9 +34,9 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;

@@ -1,6 +1,6 @@
 package durablerooms.cluster;
 
-import durablerooms.storage.ChatRecord;
+import durablerooms.state.ChatRecord;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -11,7 +11,6 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -3,23 +3,21 @@ package durablerooms.cluster;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicates;
-import durablerooms.room.Member;
-import durablerooms.storage.ChatRecord;
-import durablerooms.storage.HeldLeases;
-import durablerooms.storage.HistorySlice;
-import durablerooms.storage.MessageTtl;
-import durablerooms.storage.Lease;
+import durablerooms.state.ChatRecord;
+import durablerooms.state.HistorySlice;
+import durablerooms.state.Lease;
+import durablerooms.state.Member;
+import durablerooms.state.MemberSet;
+import durablerooms.state.MessageTtl;
+import durablerooms.state.RoomState;
 import durablerooms.storage.LogicArchive;
-import durablerooms.storage.MemberSet;
-import durablerooms.storage.Processors;
 import durablerooms.storage.RoomArchive;
-import durablerooms.storage.RoomState;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -30,8 +28,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
 
 /**
  * The rooms' shared truth in Hazelcast (leases in rooms.owners, state in rooms.state, members in

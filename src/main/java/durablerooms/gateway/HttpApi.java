@@ -1,13 +1,13 @@
 package durablerooms.gateway;
 
-import durablerooms.protocol.Protocol;
-import durablerooms.protocol.ServerFrames;
-import durablerooms.room.Member;
-import durablerooms.storage.ChatRecord;
-import durablerooms.storage.HistorySlice;
-import durablerooms.storage.Lease;
 import durablerooms.cluster.Addresses;
 import durablerooms.cluster.Wire;
+import durablerooms.protocol.Protocol;
+import durablerooms.protocol.ServerFrames;
+import durablerooms.state.ChatRecord;
+import durablerooms.state.HistorySlice;
+import durablerooms.state.Lease;
+import durablerooms.state.Member;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

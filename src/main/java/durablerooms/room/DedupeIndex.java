@@ -5,7 +5,7 @@ import java.util.function.LongPredicate;
 /**
  * A room's retained records by dedupe key (client identity and message id): the seq of each, in
  * open addressing with linear probing over two arrays, no object per entry, so that the index adds
- * nothing per record for the young collections to copy (see {@link durablerooms.storage.History}).
+ * nothing per record for the young collections to copy (see {@link durablerooms.state.History}).
  * A key's hash is kept beside its seq; its text, which the history holds, is compared only when
  * the hashes match. Seqs start at 1, so 0 marks a free slot. Owned by one event loop.
  */

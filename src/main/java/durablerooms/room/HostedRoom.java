@@ -1,7 +1,7 @@
 package durablerooms.room;
 
 import durablerooms.cluster.Wire;
-import durablerooms.storage.HistorySlice;
+import durablerooms.state.HistorySlice;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 

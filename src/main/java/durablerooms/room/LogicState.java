@@ -1,8 +1,9 @@
 package durablerooms.room;
 
 import durablerooms.protocol.Protocol;
+import durablerooms.state.Member;
+import durablerooms.state.MemberSet;
 import durablerooms.storage.LogicArchive;
-import durablerooms.storage.MemberSet;
 import io.vertx.core.json.Json;
 
 import java.util.ArrayDeque;

@@ -3,9 +3,10 @@ package durablerooms.room;
 import durablerooms.api.Connection;
 import durablerooms.api.RoomContext;
 import durablerooms.api.Storage;
+import durablerooms.cluster.Processors.MemberChange;
 import durablerooms.cluster.Wire;
+import durablerooms.state.Member;
 import durablerooms.storage.LogicArchive;
-import durablerooms.storage.Processors.MemberChange;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;

@@ -1,11 +1,12 @@
 package durablerooms.room;
 
-import durablerooms.storage.ChatRecord;
-import durablerooms.storage.History;
-import durablerooms.storage.HistorySlice;
-import durablerooms.storage.MemberSet;
-import durablerooms.storage.MessageTtl;
-import durablerooms.storage.RoomState;
+import durablerooms.state.ChatRecord;
+import durablerooms.state.History;
+import durablerooms.state.HistorySlice;
+import durablerooms.state.Member;
+import durablerooms.state.MemberSet;
+import durablerooms.state.MessageTtl;
+import durablerooms.state.RoomState;
 
 import java.util.Collection;
 import java.util.HashMap;

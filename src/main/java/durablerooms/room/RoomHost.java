@@ -5,7 +5,7 @@ import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
-import durablerooms.storage.HistorySlice;
+import durablerooms.state.HistorySlice;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -285,7 +285,7 @@ public final class RoomHost extends VerticleBase {
           if (!nodeId.equals(claim.lease().owner())) {
             return Future.failedFuture(RoomFailure.notOwner(claim.lease().owner()));
           }
-          Future<durablerooms.storage.MemberSet> members = store.activateMembers(room, claim.lease().epoch());
+          Future<durablerooms.state.MemberSet> members = store.activateMembers(room, claim.lease().epoch());
           return members
               .compose(set -> awaitStage(logicArchive.activate(room))
                   .compose(loaded -> {

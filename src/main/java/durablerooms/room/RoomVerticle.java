@@ -1,16 +1,17 @@
 package durablerooms.room;
 
+import durablerooms.cluster.Processors.MemberChange;
 import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.protocol.ErrorCode;
 import durablerooms.protocol.Protocol;
 import durablerooms.protocol.ServerFrames;
-import durablerooms.storage.ChatRecord;
-import durablerooms.storage.HistorySlice;
-import durablerooms.storage.MessageTtl;
-import durablerooms.storage.Lease;
-import durablerooms.storage.Processors.MemberChange;
+import durablerooms.state.ChatRecord;
+import durablerooms.state.HistorySlice;
+import durablerooms.state.Lease;
+import durablerooms.state.Member;
+import durablerooms.state.MessageTtl;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

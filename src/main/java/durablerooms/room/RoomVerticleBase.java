@@ -2,6 +2,7 @@ package durablerooms.room;
 
 import durablerooms.cluster.Addresses;
 import durablerooms.cluster.Wire;
+import durablerooms.state.Member;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,5 +1,7 @@
 package durablerooms.room;
 
+import durablerooms.state.Member;
+
 import java.util.Map;
 
 /** Who is in a room, as its deliveries need it: a member by connection id, and how many are on each node. */

@@ -1,5 +1,8 @@
 package durablerooms.storage;
 
+import durablerooms.state.ChatRecord;
+import durablerooms.state.RoomState;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,5 +1,7 @@
 package durablerooms.storage;
 
+import durablerooms.state.ChatRecord;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,5 +1,6 @@
 package durablerooms.storage;
 
+import durablerooms.state.ChatRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,7 @@
 package durablerooms.storage;
 
+import durablerooms.state.ChatRecord;
+
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package durablerooms.storage;
 
+import durablerooms.state.ChatRecord;
+
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 

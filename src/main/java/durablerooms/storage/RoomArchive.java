@@ -1,5 +1,7 @@
 package durablerooms.storage;
 
+import durablerooms.state.ChatRecord;
+import durablerooms.state.RoomState;
 import durablerooms.storage.Pending.Kind;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,6 +1,6 @@
 package durablerooms.cluster;
 
-import durablerooms.storage.ChatRecord;
+import durablerooms.state.ChatRecord;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

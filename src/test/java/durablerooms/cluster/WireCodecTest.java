@@ -1,7 +1,7 @@
 package durablerooms.cluster;
 
-import durablerooms.room.Member;
-import durablerooms.storage.ChatRecord;
+import durablerooms.state.ChatRecord;
+import durablerooms.state.Member;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
 package durablerooms.gateway;
 
-import durablerooms.storage.ChatRecord;
-import durablerooms.storage.HistorySlice;
+import durablerooms.state.ChatRecord;
+import durablerooms.state.HistorySlice;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 

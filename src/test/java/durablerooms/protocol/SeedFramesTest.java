@@ -1,7 +1,7 @@
 package durablerooms.protocol;
 
-import durablerooms.room.Member;
-import durablerooms.storage.ChatRecord;
+import durablerooms.state.ChatRecord;
+import durablerooms.state.Member;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,11 @@
 package durablerooms.room;
 
-import durablerooms.storage.MessageTtl;
-import durablerooms.storage.ChatRecord;
-import durablerooms.storage.HistorySlice;
-import durablerooms.storage.MemberSet;
-import durablerooms.storage.RoomState;
+import durablerooms.state.ChatRecord;
+import durablerooms.state.HistorySlice;
+import durablerooms.state.Member;
+import durablerooms.state.MemberSet;
+import durablerooms.state.MessageTtl;
+import durablerooms.state.RoomState;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

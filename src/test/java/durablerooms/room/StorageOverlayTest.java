@@ -1,8 +1,8 @@
 package durablerooms.room;
 
 import durablerooms.api.StorageFullException;
+import durablerooms.state.MemberSet;
 import durablerooms.storage.LogicArchive;
-import durablerooms.storage.MemberSet;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;

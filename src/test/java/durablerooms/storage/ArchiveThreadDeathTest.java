@@ -1,5 +1,6 @@
 package durablerooms.storage;
 
+import durablerooms.state.ChatRecord;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,7 @@
 package durablerooms.storage;
 
+import durablerooms.state.ChatRecord;
+import durablerooms.state.RoomState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;

@@ -1,8 +1,10 @@
-package durablerooms.storage;
+package durablerooms.cluster;
 
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder;
+import durablerooms.state.ChatRecord;
+import durablerooms.state.RoomState;
 import org.junit.jupiter.api.Test;
 
 import java.util.AbstractMap;

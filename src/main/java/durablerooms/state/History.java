@@ -1,4 +1,4 @@
-package durablerooms.storage;
+package durablerooms.state;
 
 import java.io.IOException;
 import java.io.ObjectInputStream;

@@ -1,4 +1,4 @@
-package durablerooms.storage;
+package durablerooms.state;
 
 import java.io.Serializable;
 import java.util.List;

@@ -1,6 +1,7 @@
-package durablerooms.storage;
+package durablerooms.cluster;
 
 import com.hazelcast.aggregation.Aggregator;
+import durablerooms.state.Lease;
 
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package durablerooms.room;
+package durablerooms.state;
 
 import java.io.Serializable;
 

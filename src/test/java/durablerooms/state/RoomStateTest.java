@@ -1,4 +1,4 @@
-package durablerooms.storage;
+package durablerooms.state;
 
 import org.junit.jupiter.api.Test;
 

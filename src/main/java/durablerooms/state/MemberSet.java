@@ -1,6 +1,5 @@
-package durablerooms.storage;
+package durablerooms.state;
 
-import durablerooms.room.Member;
 
 import java.io.Serializable;
 import java.util.LinkedHashMap;

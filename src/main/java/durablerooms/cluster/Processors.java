@@ -1,8 +1,13 @@
-package durablerooms.storage;
+package durablerooms.cluster;
 
 import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
-import durablerooms.room.Member;
+import durablerooms.state.ChatRecord;
+import durablerooms.state.HistorySlice;
+import durablerooms.state.Lease;
+import durablerooms.state.Member;
+import durablerooms.state.MemberSet;
+import durablerooms.state.RoomState;
 
 import java.util.ArrayList;
 import java.util.List;
