@@ -1,5 +1,6 @@
 package durablerooms.room;
 
+import durablerooms.chat.ChatRoomVerticle;
 import durablerooms.cluster.Addresses;
 import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
@@ -181,7 +182,7 @@ public final class RoomHost extends VerticleBase {
 
   /**
    * A room's written history from its verticle when it is active on this node (the cluster copy
-   * may lag there: see RoomVerticle.clusterSeq); null when it is not active here.
+   * may lag there: see ChatRoomVerticle.clusterSeq); null when it is not active here.
    */
   public Future<HistorySlice> history(String room, long since, int limit, Context replyContext) {
     HostedRoom v = active.get(room);
@@ -311,7 +312,7 @@ public final class RoomHost extends VerticleBase {
   }
 
   private Future<HostedRoom> deploy(String room, RoomStore.Snapshot snapshot, Entry e) {
-    RoomVerticle v = new RoomVerticle(snapshot, room, store, replicas, historyLimit, maxMembers, durability, liveNodes,
+    ChatRoomVerticle v = new ChatRoomVerticle(snapshot, room, store, replicas, historyLimit, maxMembers, durability, liveNodes,
         healthy, this::broken, webhooks);
     return deployed(room, v, e, snapshot.lease().epoch() > 1 || snapshot.state().epoch() > 1, snapshot.takeover(),
         snapshot.state().epoch());

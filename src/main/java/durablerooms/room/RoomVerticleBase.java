@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  *
  * @param <W> what one command writes
  */
-abstract class RoomVerticleBase<W> extends VerticleBase implements HostedRoom {
+public abstract class RoomVerticleBase<W> extends VerticleBase implements HostedRoom {
   private static final Logger LOG = LoggerFactory.getLogger(RoomVerticleBase.class);
   protected final OutputGate<W> gate;
   private final Consumer<HostedRoom> onBroken;

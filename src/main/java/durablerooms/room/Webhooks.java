@@ -44,7 +44,7 @@ public final class Webhooks {
   }
 
   /** Stores a lifecycle event of a chat room (outside any transaction of the room's own). */
-  void record(String key, String type, int members) {
+  public void record(String key, String type, int members) {
     if (!on) {
       return;
     }

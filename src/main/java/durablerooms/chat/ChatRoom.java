@@ -1,5 +1,6 @@
-package durablerooms.room;
+package durablerooms.chat;
 
+import durablerooms.room.Roster;
 import durablerooms.state.ChatRecord;
 import durablerooms.state.History;
 import durablerooms.state.HistorySlice;
@@ -17,7 +18,7 @@ import java.util.Map;
  * One room as a pure state machine: members, the next seq, retained history and the dedupe
  * index of client message ids. Owned by one event loop; no Vert.x, no I/O.
  */
-public final class Room implements Roster {
+public final class ChatRoom implements Roster {
   /** The result of a chat message: the record that stands for it, and whether it is new. */
   public record Said(ChatRecord record, boolean fresh) {}
 
@@ -33,11 +34,11 @@ public final class Room implements Roster {
   /** The seq of the newest message this room dropped as expired (0: none). */
   private long expiredUpTo;
 
-  public Room(String name, RoomState state, MemberSet members, int historyLimit) {
+  public ChatRoom(String name, RoomState state, MemberSet members, int historyLimit) {
     this(name, state, members, historyLimit, MessageTtl.OFF);
   }
 
-  public Room(String name, RoomState state, MemberSet members, int historyLimit, MessageTtl ttl) {
+  public ChatRoom(String name, RoomState state, MemberSet members, int historyLimit, MessageTtl ttl) {
     this.name = name;
     this.state = state;
     this.members = new LinkedHashMap<>(members.members());

@@ -1,4 +1,4 @@
-package durablerooms.room;
+package durablerooms.chat;
 
 import durablerooms.cluster.Processors.MemberChange;
 import durablerooms.cluster.Replicas;
@@ -7,6 +7,12 @@ import durablerooms.cluster.Wire;
 import durablerooms.protocol.ErrorCode;
 import durablerooms.protocol.Protocol;
 import durablerooms.protocol.ServerFrames;
+import durablerooms.room.Durability;
+import durablerooms.room.HostedRoom;
+import durablerooms.room.RoomFailure;
+import durablerooms.room.RoomVerticleBase;
+import durablerooms.room.Roster;
+import durablerooms.room.Webhooks;
 import durablerooms.state.ChatRecord;
 import durablerooms.state.HistorySlice;
 import durablerooms.state.Lease;
@@ -25,12 +31,12 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Hosts one active chat room on one event loop. Commands change the {@link Room} at once, but their
+ * Hosts one active chat room on one event loop. Commands change the {@link ChatRoom} at once, but their
  * output (frames, the command's reply) waits in the {@link OutputGate} until the writes queued
  * before it have completed.
  */
-public final class RoomVerticle extends RoomVerticleBase<RoomVerticle.Write> {
-  private final Room room;
+public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Write> {
+  private final ChatRoom room;
   private final Lease lease;
   /** This activation's fencing token: writes carry it and are refused once a newer activation exists. */
   private final long epoch;
@@ -58,7 +64,7 @@ public final class RoomVerticle extends RoomVerticleBase<RoomVerticle.Write> {
 
   private static final Write CATCH_UP = new Write(null, null);
 
-  /** The last seq whose record is stored (the working Room may be ahead while a write is in flight). */
+  /** The last seq whose record is stored (the working ChatRoom may be ahead while a write is in flight). */
   private long committedSeq;
   /**
    * The last seq in the cluster's copy of the room. A room alone in a one-node cluster writes its
@@ -94,13 +100,13 @@ public final class RoomVerticle extends RoomVerticleBase<RoomVerticle.Write> {
   /** The newest expired message deleted from the store (asked for), and when. */
   private long expiredStoredUpTo;
   private long expiredStoredAt = System.nanoTime() - EXPIRE_STORED_EVERY_NANOS;
-  public RoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, Replicas replicas, int historyLimit,
+  public ChatRoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, Replicas replicas, int historyLimit,
                       int maxMembers, Durability durability, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
                       Consumer<HostedRoom> onBroken, Webhooks webhooks) {
     super(healthy, onBroken);
     this.webhooks = webhooks;
     this.healthy = healthy;
-    this.room = new Room(name, snapshot.state(), snapshot.members(), historyLimit, store.messageTtl());
+    this.room = new ChatRoom(name, snapshot.state(), snapshot.members(), historyLimit, store.messageTtl());
     this.lease = snapshot.lease();
     this.epoch = snapshot.state().epoch();
     this.committedSeq = snapshot.state().seq();
@@ -353,7 +359,7 @@ public final class RoomVerticle extends RoomVerticleBase<RoomVerticle.Write> {
     if (from == null) {
       return Future.failedFuture(RoomFailure.notMember());
     }
-    Room.Said said = room.say(from, s.clientKey(), s.text(), s.id(), System.currentTimeMillis());
+    ChatRoom.Said said = room.say(from, s.clientKey(), s.text(), s.id(), System.currentTimeMillis());
     if (room.expiredUpTo() > expiredStoredUpTo && System.nanoTime() - expiredStoredAt > EXPIRE_STORED_EVERY_NANOS) {
       expireStored();
     }
@@ -383,7 +389,7 @@ public final class RoomVerticle extends RoomVerticleBase<RoomVerticle.Write> {
   protected Future<String> answer(Wire.Call call) {
     JsonObject body = new JsonObject(call.json());
     Member server = new Member(SERVER_MEMBER, body.getString("user"), "");
-    Room.Said said = room.say(server, SERVER_MEMBER, body.getString("message"), body.getString("id"),
+    ChatRoom.Said said = room.say(server, SERVER_MEMBER, body.getString("message"), body.getString("id"),
         System.currentTimeMillis());
     ChatRecord r = said.record();
     String answer = new JsonObject().put("seq", r.seq()).put("ts", r.ts()).encode();

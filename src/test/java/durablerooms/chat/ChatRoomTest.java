@@ -1,4 +1,4 @@
-package durablerooms.room;
+package durablerooms.chat;
 
 import durablerooms.state.ChatRecord;
 import durablerooms.state.HistorySlice;
@@ -15,17 +15,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class RoomTest {
+class ChatRoomTest {
   private final Member ann = new Member("c1", "ann", "n1");
   private final Member bob = new Member("c2", "bob", "n2");
 
-  private Room room(int limit) {
-    return new Room("r", RoomState.empty(), MemberSet.empty(), limit);
+  private ChatRoom room(int limit) {
+    return new ChatRoom("r", RoomState.empty(), MemberSet.empty(), limit);
   }
 
   @Test
   void messagesGetConsecutiveSeqsStartingAtOne() {
-    Room r = room(10);
+    ChatRoom r = room(10);
     r.join(ann);
     assertEquals(1, r.say(ann, "k", "a", null, 1).record().seq());
     assertEquals(2, r.say(ann, "k", "b", null, 2).record().seq());
@@ -34,9 +34,9 @@ class RoomTest {
 
   @Test
   void aRetriedIdFromTheSameClientReturnsTheFirstRecordAndTakesNoSeq() {
-    Room r = room(10);
-    Room.Said first = r.say(ann, "client-a", "hi", "m1", 1);
-    Room.Said retry = r.say(ann, "client-a", "hi", "m1", 2);
+    ChatRoom r = room(10);
+    ChatRoom.Said first = r.say(ann, "client-a", "hi", "m1", 1);
+    ChatRoom.Said retry = r.say(ann, "client-a", "hi", "m1", 2);
     assertTrue(first.fresh());
     assertFalse(retry.fresh());
     assertEquals(first.record(), retry.record());
@@ -45,14 +45,14 @@ class RoomTest {
 
   @Test
   void theSameIdFromAnotherClientIsAnotherMessage() {
-    Room r = room(10);
+    ChatRoom r = room(10);
     r.say(ann, "client-a", "hi", "m1", 1);
     assertTrue(r.say(bob, "client-b", "hi", "m1", 2).fresh());
   }
 
   @Test
   void retentionKeepsTheLastMessagesAndForgetsTheirDedupeIds() {
-    Room r = room(3);
+    ChatRoom r = room(3);
     for (int i = 1; i <= 5; i++) {
       r.say(ann, "k", "m" + i, "id" + i, i);
     }
@@ -67,16 +67,16 @@ class RoomTest {
   @Test
   void dedupeIdsSurviveAReloadFromState() {
     RoomState state = RoomState.empty();
-    Room r = new Room("r", state, MemberSet.empty(), 10);
+    ChatRoom r = new ChatRoom("r", state, MemberSet.empty(), 10);
     r.say(ann, "k", "hi", "m1", 1);
-    Room reloaded = new Room("r", state.copy(), MemberSet.empty(), 10);
+    ChatRoom reloaded = new ChatRoom("r", state.copy(), MemberSet.empty(), 10);
     assertFalse(reloaded.say(ann, "k", "hi", "m1", 2).fresh());
     assertEquals(1, reloaded.seq());
   }
 
   @Test
   void historyPagesGoBackwardsFromBefore() {
-    Room r = room(100);
+    ChatRoom r = room(100);
     for (int i = 1; i <= 10; i++) {
       r.say(ann, "k", "m" + i, null, i);
     }
@@ -88,7 +88,7 @@ class RoomTest {
 
   @Test
   void membersJoinRenameLeaveAndAreCountedPerNode() {
-    Room r = room(10);
+    ChatRoom r = room(10);
     r.join(ann);
     r.join(bob);
     r.join(new Member("c3", "cy", "n2"));
@@ -106,7 +106,7 @@ class RoomTest {
   @Test
   void withAMessageTtlOlderMessagesLeaveTheHistoryAndTheirIdsAreForgotten() {
     long[] now = {10_000};
-    Room r = new Room("r", RoomState.empty(), MemberSet.empty(), 100, new MessageTtl(5_000, () -> now[0]));
+    ChatRoom r = new ChatRoom("r", RoomState.empty(), MemberSet.empty(), 100, new MessageTtl(5_000, () -> now[0]));
     r.join(ann);
     r.say(ann, "k", "old", "m1", 4_000);
     r.say(ann, "k", "new", "m2", 9_000);
@@ -124,10 +124,10 @@ class RoomTest {
   @Test
   void aRoomMadeFromAStoredCopyDropsWhatExpiredMeanwhile() {
     RoomState stored = RoomState.empty();
-    Room before = new Room("r", stored, MemberSet.empty(), 100);
+    ChatRoom before = new ChatRoom("r", stored, MemberSet.empty(), 100);
     before.say(ann, "k", "a", null, 1_000);
     before.say(ann, "k", "b", null, 8_000);
-    Room after = new Room("r", stored.copy(), MemberSet.empty(), 100, new MessageTtl(5_000, () -> 10_000L));
+    ChatRoom after = new ChatRoom("r", stored.copy(), MemberSet.empty(), 100, new MessageTtl(5_000, () -> 10_000L));
     assertEquals(1, after.expiredUpTo());
     assertEquals(List.of(2L), after.since(0).messages().stream().map(ChatRecord::seq).toList());
   }

@@ -1,4 +1,4 @@
-package durablerooms.room;
+package durablerooms.chat;
 
 import java.util.function.LongPredicate;
 
