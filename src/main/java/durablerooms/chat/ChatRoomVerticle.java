@@ -263,12 +263,8 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
   }
 
   @Override
-  protected Future<Void> dispatch(Wire.RoomCommand command) {
-    if (command instanceof Wire.Join j) {
-      return join(j);
-    } else if (command instanceof Wire.Leave l) {
-      return leave(l);
-    } else if (command instanceof Wire.Say s) {
+  protected Future<Void> command(Wire.RoomCommand command) {
+    if (command instanceof Wire.Say s) {
       return say(s);
     } else if (command instanceof Wire.Rename r) {
       return rename(r);
@@ -276,15 +272,18 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
       return typing(t);
     } else if (command instanceof Wire.Page p) {
       return page(p);
-    } else if (command instanceof Wire.Purge p) {
-      return purgeGhosts(p.node());
-    } else if (command instanceof Wire.Wake) {
-      return expireStored().compose(v -> armExpiryAlarm()); // its expiry alarm: see armExpiryAlarm
     }
     return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "unknown command"));
   }
 
-  private Future<Void> join(Wire.Join j) {
+  /** Its expiry alarm (see armExpiryAlarm): chat rooms set no other. */
+  @Override
+  protected Future<Void> wake() {
+    return expireStored().compose(v -> armExpiryAlarm());
+  }
+
+  @Override
+  protected Future<Void> join(Wire.Join j) {
     if (departed.contains(j.member().node())) {
       return Future.failedFuture(RoomFailure.unavailable("node " + j.member().node() + " left the cluster"));
     }
@@ -310,7 +309,8 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
     });
   }
 
-  private Future<Void> leave(Wire.Leave l) {
+  @Override
+  protected Future<Void> leave(Wire.Leave l) {
     Member m = room.leave(l.connId());
     if (m == null) {
       return gate.output(() -> {});
@@ -333,7 +333,8 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
    * right after it must not find them listed (if the write fails, the next activation removes them
    * again and says it then).
    */
-  private Future<Void> purgeGhosts(String left) {
+  @Override
+  protected Future<Void> purgeGhosts(String left) {
     if (left != null) {
       departed.add(left);
     }

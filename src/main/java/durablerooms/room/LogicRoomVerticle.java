@@ -128,22 +128,15 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   }
 
   @Override
-  protected Future<Void> dispatch(Wire.RoomCommand command) {
-    if (command instanceof Wire.Join j) {
-      return join(j);
-    } else if (command instanceof Wire.Leave l) {
-      return leave(l);
-    } else if (command instanceof Wire.Custom c) {
+  protected Future<Void> command(Wire.RoomCommand command) {
+    if (command instanceof Wire.Custom c) {
       return message(c);
-    } else if (command instanceof Wire.Purge p) {
-      return purgeGhosts(p.node());
-    } else if (command instanceof Wire.Wake) {
-      return fireDueAlarms();
     }
     return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "not a frame for a room of type " + type.name()));
   }
 
-  private Future<Void> join(Wire.Join j) {
+  @Override
+  protected Future<Void> join(Wire.Join j) {
     Member m = j.member();
     if (departed.contains(m.node())) { // a join that was in flight from a node that has died since
       return Future.failedFuture(RoomFailure.unavailable("its node has left the cluster"));
@@ -169,7 +162,8 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     return handle("onConnect", (ctx, tx) -> logic.onConnect(ctx, tx.connection(m.id()))).output();
   }
 
-  private Future<Void> leave(Wire.Leave l) {
+  @Override
+  protected Future<Void> leave(Wire.Leave l) {
     Member m = state.leave(l.connId());
     if (m == null) {
       return gate.output(() -> {});
@@ -193,7 +187,8 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
    * Removes members whose node is no longer in the cluster, or is {@code left} (a node the sweep
    * names as gone, which this node's view may still list), each with its onClose.
    */
-  private Future<Void> purgeGhosts(String left) {
+  @Override
+  protected Future<Void> purgeGhosts(String left) {
     if (left != null) {
       departed.add(left);
     }
@@ -238,6 +233,11 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   }
 
   // --- alarms -----------------------------------------------------------------------------------
+
+  @Override
+  protected Future<Void> wake() {
+    return fireDueAlarms();
+  }
 
   /**
    * Runs onAlarm for each alarm that is due (and not waiting to be retried), each in its own

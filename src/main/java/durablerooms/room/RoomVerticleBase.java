@@ -54,8 +54,34 @@ public abstract class RoomVerticleBase<W> extends VerticleBase implements Hosted
   /** The output gate's sink: writes one batch of what commands wrote; completes once it is durable. */
   protected abstract Future<Void> commit(List<W> batch);
 
+  /** A member joins (or joins again, with what it missed since {@code since}). */
+  protected abstract Future<Void> join(Wire.Join join);
+
+  /** A member's connection closed. */
+  protected abstract Future<Void> leave(Wire.Leave leave);
+
+  /** Members of nodes that left the cluster, or of {@code node} (null: none named), are removed. */
+  protected abstract Future<Void> purgeGhosts(String node);
+
+  /** The room was woken for its alarms (the store's alarm scan found one due). */
+  protected abstract Future<Void> wake();
+
+  /** A command of the room's own kind (a chat message, a frame for a user's type). */
+  protected abstract Future<Void> command(Wire.RoomCommand command);
+
   /** Handles one command on the room's loop; completes once its output went out. */
-  protected abstract Future<Void> dispatch(Wire.RoomCommand command);
+  private Future<Void> dispatch(Wire.RoomCommand command) {
+    if (command instanceof Wire.Join j) {
+      return join(j);
+    } else if (command instanceof Wire.Leave l) {
+      return leave(l);
+    } else if (command instanceof Wire.Purge p) {
+      return purgeGhosts(p.node());
+    } else if (command instanceof Wire.Wake) {
+      return wake();
+    }
+    return command(command);
+  }
 
   /** Answers a call from outside on the room's loop (JSON text), once its output went out. */
   protected abstract Future<String> answer(Wire.Call call);
