@@ -1,12 +1,9 @@
 package durablerooms.bench;
 
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
 
-import java.io.PrintStream;
 import java.net.URI;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -26,14 +23,10 @@ import java.util.concurrent.atomic.LongAdder;
  * the room's wake when the room slept (a server idle timeout shorter than the turn time), the
  * alarm scan, the handler's commit and the delivery.
  */
-final class AlarmBench implements Scenarios.RoomScenario {
+final class AlarmBench extends Scenarios.RoomScenario {
   /** How long after the last deadline a game's timeout still counts as arrived (later: missing). */
   private static final long GRACE_MS = 15_000;
 
-  private final BenchOptions opts;
-  private final PrintStream log;
-  private final Vertx vertx;
-  private final WebSocketClient client;
   private final Histogram lateness = new Histogram(Measurements.MAX_LATENCY_MICROS, 3);
   private final AtomicInteger armed = new AtomicInteger();
   private final AtomicInteger fired = new AtomicInteger();
@@ -42,14 +35,11 @@ final class AlarmBench implements Scenarios.RoomScenario {
   private final List<RoomSocket> sockets = new ArrayList<>();
 
   AlarmBench(LoadGenerator g) {
-    this.opts = g.opts();
-    this.log = g.log();
-    this.vertx = g.vertx();
-    this.client = g.wsClient();
+    super(g);
   }
 
   @Override
-  public int run() throws Exception {
+  int run() throws Exception {
     long start = System.nanoTime();
     for (int i = 0; i < opts.rooms(); i++) {
       int game = i;
@@ -126,7 +116,7 @@ final class AlarmBench implements Scenarios.RoomScenario {
 
   /** The summary line and its JSON. */
   @Override
-  public String human() {
+  String human() {
     synchronized (lateness) {
       return String.format(Locale.ROOT, "alarms: %d games armed (turn %d s), %d timed out, %d missing, %d duplicate, "
               + "%d not armed; lateness p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms",
@@ -136,7 +126,7 @@ final class AlarmBench implements Scenarios.RoomScenario {
   }
 
   @Override
-  public JsonObject json() {
+  JsonObject json() {
     synchronized (lateness) {
       return new JsonObject().put("scenario", "alarms").put("games", opts.rooms()).put("armed", armed.get())
           .put("turnSeconds", opts.turnSeconds()).put("timedOut", fired.get()).put("missing", missing())

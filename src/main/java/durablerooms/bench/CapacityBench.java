@@ -1,15 +1,12 @@
 package durablerooms.bench;
 
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
 
-import java.io.PrintStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,14 +24,10 @@ import java.util.function.IntFunction;
  * by a message each (send to ACK: the wake time) and kept awake for --duration seconds by a message
  * every 2 s, and the heap is read once more. Run it at 200 rooms and at 100,000 to compare the wake.
  */
-final class CapacityBench implements Scenarios.RoomScenario {
+final class CapacityBench extends Scenarios.RoomScenario {
   private static final int MAX_IN_FLIGHT = 64; // under the node's 100 connections per IP still in their handshake
   private static final double KEEP_AWAKE_EVERY_SEC = 2;
 
-  private final BenchOptions opts;
-  private final PrintStream log;
-  private final Vertx vertx;
-  private final WebSocketClient client;
   private final URI node;
   private final Histogram wake = new Histogram(Measurements.MAX_LATENCY_MICROS, 3);
   private final List<RoomSocket> idle = new ArrayList<>();
@@ -42,15 +35,12 @@ final class CapacityBench implements Scenarios.RoomScenario {
   private final JsonObject result = new JsonObject().put("scenario", "capacity");
 
   CapacityBench(LoadGenerator g) {
-    this.opts = g.opts();
-    this.log = g.log();
-    this.vertx = g.vertx();
-    this.client = g.wsClient();
+    super(g);
     this.node = opts.urls().get(0);
   }
 
   @Override
-  public int run() throws Exception {
+  int run() throws Exception {
     int rooms = opts.rooms();
     int connections = Math.min(opts.idleConnections(), rooms);
     int awake = Math.min(opts.awakeRooms(), connections);
@@ -229,7 +219,7 @@ final class CapacityBench implements Scenarios.RoomScenario {
   }
 
   @Override
-  public String human() {
+  String human() {
     return String.format(Locale.ROOT, "capacity: %d rooms asleep (%d messages each): heap %,d bytes and RSS %,d bytes "
             + "per room%s; %d idle connections: heap %,d bytes, RSS %,d bytes each; %d rooms woken: send to ACK p50 %.2f ms, "
             + "p99 %.2f ms, max %.2f ms; heap %d MB with them awake; %d failures; node %s at the end",
@@ -242,13 +232,13 @@ final class CapacityBench implements Scenarios.RoomScenario {
   }
 
   @Override
-  public JsonObject json() {
+  JsonObject json() {
     return result;
   }
 
   /** Closes the idle connections. */
   @Override
-  public void close() throws Exception {
+  void close() throws Exception {
     List<Future<Void>> closing = new ArrayList<>();
     synchronized (idle) {
       idle.forEach(s -> closing.add(s.close()));

@@ -2,6 +2,8 @@ package durablerooms.bench;
 
 import durablerooms.bench.BenchOptions.Protocol;
 import durablerooms.bench.BenchOptions.Scenario;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -245,16 +247,31 @@ final class Scenarios {
     return roomScenario("capacity", new CapacityBench(g));
   }
 
-  /** A scenario that talks to rooms frame by frame ({@link RoomSocket}) rather than at a rate. */
-  interface RoomScenario {
-    int run() throws Exception;
+  /**
+   * A scenario that talks to rooms frame by frame ({@link RoomSocket}) rather than at a rate, with
+   * the generator's options, log, Vert.x and WebSocket client.
+   */
+  abstract static class RoomScenario {
+    protected final BenchOptions opts;
+    protected final PrintStream log;
+    protected final Vertx vertx;
+    protected final WebSocketClient client;
 
-    String human();
+    RoomScenario(LoadGenerator g) {
+      this.opts = g.opts();
+      this.log = g.log();
+      this.vertx = g.vertx();
+      this.client = g.wsClient();
+    }
 
-    JsonObject json();
+    abstract int run() throws Exception;
+
+    abstract String human();
+
+    abstract JsonObject json();
 
     /** Closes what the run left open. */
-    default void close() throws Exception {
+    void close() throws Exception {
     }
   }
 

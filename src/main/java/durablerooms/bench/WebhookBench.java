@@ -1,15 +1,12 @@
 package durablerooms.bench;
 
 import durablerooms.cluster.WebhookSender;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
 
-import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -31,14 +28,10 @@ import java.util.function.Supplier;
  * --hook-secret) and reports the events delivered per second, over the whole run and over the
  * backlog left once every room was made.
  */
-final class WebhookBench implements Scenarios.RoomScenario {
+final class WebhookBench extends Scenarios.RoomScenario {
   /** No new event for this long: the node has delivered what it will. */
   private static final long QUIET_MS = 15_000;
 
-  private final BenchOptions opts;
-  private final PrintStream log;
-  private final Vertx vertx;
-  private final WebSocketClient client;
   private final AtomicInteger made = new AtomicInteger();
   private final AtomicInteger notMade = new AtomicInteger();
   // the receiver's counts, guarded by this
@@ -55,14 +48,11 @@ final class WebhookBench implements Scenarios.RoomScenario {
   private long madeAt;
 
   WebhookBench(LoadGenerator g) {
-    this.opts = g.opts();
-    this.log = g.log();
-    this.vertx = g.vertx();
-    this.client = g.wsClient();
+    super(g);
   }
 
   @Override
-  public int run() throws Exception {
+  int run() throws Exception {
     HttpServer receiver = vertx.createHttpServer().requestHandler(this::onRequest);
     receiver.listen(opts.hookPort(), "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     log.printf(Locale.ROOT, "  receiving webhooks on http://127.0.0.1:%d/ (the node's ROOMS_WEBHOOK_URL)%n", opts.hookPort());
@@ -174,7 +164,7 @@ final class WebhookBench implements Scenarios.RoomScenario {
   }
 
   @Override
-  public String human() {
+  String human() {
     return onReceiver(() -> String.format(Locale.ROOT, "webhooks: %d rooms made (%d not), %d of %d lifecycle webhooks "
             + "received, %d duplicate, %d out of order, %d badly signed%s; %.0f webhooks/s over the run, %.0f webhooks/s "
             + "draining the backlog of the last %d; delay from event to receipt p50 %.0f ms, p99 %.0f ms, max %.0f ms",
@@ -184,7 +174,7 @@ final class WebhookBench implements Scenarios.RoomScenario {
   }
 
   @Override
-  public JsonObject json() {
+  JsonObject json() {
     return onReceiver(() -> new JsonObject().put("scenario", "webhooks").put("rooms", made.get())
         .put("notMade", notMade.get()).put("expected", 2 * made.get()).put("received", ours)
         .put("duplicates", duplicates).put("outOfOrder", outOfOrder).put("badSignatures", badSignatures)
