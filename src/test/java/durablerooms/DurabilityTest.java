@@ -113,13 +113,7 @@ class DurabilityTest {
       TestNodes.eventually(30_000, "the nodes form one cluster", () -> first.nodesSeen() == 2);
       try (WsClient reader = WsClient.join(vertx, first.httpPort, path + "?name=reader");
            WsClient writer = WsClient.join(vertx, first.httpPort, path + "?name=writer&client=w")) {
-        for (int i = 0; i < 6; i++) {
-          writer.say("before #" + i, "b" + i);
-        }
-        for (int i = 0; i < 6; i++) {
-          JsonObject ack = writer.nextOfType("ACK");
-          JsonObject message = reader.nextOfType("MESSAGE");
-          assertEquals(ack.getLong("seq"), message.getLong("seq"));
+        for (JsonObject message : sayAndReceive(writer, reader, "before #", "b", 6)) {
           seen.put(message.getLong("seq"), message.getString("message"));
         }
         lastSeen = Collections.max(seen.keySet());
@@ -139,13 +133,7 @@ class DurabilityTest {
         JsonObject history = back.next("HISTORY");
         assertTrue(history.getBoolean("gap"), "the lost messages are a gap: " + history);
         assertFalse(history.getBoolean("reset", false));
-        for (int i = 0; i < 3; i++) {
-          writer.say("after #" + i, "a" + i);
-        }
-        for (int i = 0; i < 3; i++) {
-          JsonObject ack = writer.nextOfType("ACK");
-          JsonObject message = back.nextOfType("MESSAGE");
-          assertEquals(ack.getLong("seq"), message.getLong("seq"));
+        for (JsonObject message : sayAndReceive(writer, back, "after #", "a", 3)) {
           String before = seen.put(message.getLong("seq"), message.getString("message"));
           assertTrue(before == null, "seq " + message.getLong("seq") + " was \"" + before + "\" and is now \""
               + message.getString("message") + "\"");
@@ -171,6 +159,24 @@ class DurabilityTest {
    * newest stored run of messages and lowering its stored seq to match, with no node holding the
    * room; the rest of what the dead node wrote to disk stays. Returns the seqs deleted.
    */
+  /**
+   * {@code writer} says {@code n} messages with ids, then each one's ACK and its delivery to
+   * {@code reader} must carry the same seq; the delivered MESSAGE frames, in order.
+   */
+  private static List<JsonObject> sayAndReceive(WsClient writer, WsClient reader, String text, String idPrefix, int n) {
+    for (int i = 0; i < n; i++) {
+      writer.say(text + i, idPrefix + i);
+    }
+    List<JsonObject> messages = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      JsonObject ack = writer.nextOfType("ACK");
+      JsonObject message = reader.nextOfType("MESSAGE");
+      assertEquals(ack.getLong("seq"), message.getLong("seq"));
+      messages.add(message);
+    }
+    return messages;
+  }
+
   private static List<Long> loseStoredTail(Path dataDir, String room) throws SQLException {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("rooms.db"));
          Statement st = c.createStatement()) {
