@@ -56,8 +56,12 @@ class MessageTtlTest {
       a.nextOfType("ACK");
       a.say("old 2", "m2");
       a.nextOfType("ACK");
+      long expiredAt = System.currentTimeMillis() + 2_000; // both were stamped before their ACK came
+      // the API is asked only once the TTL has passed: a read as the room went to sleep was once
+      // seen to list none of its messages before the TTL (an open question of the read path, not
+      // of expiry), which would pass this check for another reason
       TestNodes.eventually(10_000, "the two are older than the TTL: the HTTP API leaves them out",
-          () -> seqs(messages(room).getJsonArray("messages")).isEmpty());
+          () -> System.currentTimeMillis() > expiredAt && seqs(messages(room).getJsonArray("messages")).isEmpty());
       a.say("new", "m3");
       assertEquals(3L, a.nextOfType("ACK").getLong("seq"));
       try (WsClient late = WsClient.connect(NODE.client(), NODE.port(), "/chat/" + room + "?name=bob&since=0")) {
