@@ -50,10 +50,10 @@ public final class RoomStore {
    * takeover recovered newer ones from replicas).
    */
   public record Snapshot(Lease lease, boolean takeover, RoomState state, MemberSet members, long clusterSeq) {
-    /** This snapshot with {@code records} (a takeover's, from the replicas) appended where they are newer. */
+    /** This snapshot with {@code records} (a takeover's, from the replicas) taken in where it lacks them (RoomState.recover). */
     public Snapshot withRecovered(List<ChatRecord> records, int limit) {
       RoomState recovered = state.copy();
-      recovered.append(records, true, limit);
+      recovered.recover(records, limit);
       return new Snapshot(lease, takeover, recovered, members, clusterSeq);
     }
   }

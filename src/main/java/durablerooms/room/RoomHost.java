@@ -255,16 +255,18 @@ public final class RoomHost extends VerticleBase {
 
   /**
    * A takeover adds what the replicas hold of the room beyond its cluster copy: messages the
-   * previous owner ACKed once they were in a replica, before its copy was written behind.
+   * previous owner ACKed once they were in a replica, before its copy was written behind (or before
+   * the store had them, when the copy was lost with a node and the state came from the store).
    */
   private Future<RoomStore.Snapshot> recover(String room, RoomStore.Snapshot snapshot) {
     if (!snapshot.takeover()) {
       return Future.succeededFuture(snapshot);
     }
     return replicas.collect(room, snapshot.state().epoch()).map(records -> {
-      if (!records.isEmpty() && records.get(records.size() - 1).seq() > snapshot.state().seq()) {
-        LOG.info("room {}: {} messages after seq {} recovered from replicas", room,
-            records.get(records.size() - 1).seq() - snapshot.state().seq(), snapshot.state().seq());
+      long newest = snapshot.state().lastRetainedSeq();
+      if (!records.isEmpty() && records.get(records.size() - 1).seq() > newest) {
+        LOG.info("room {}: messages after seq {} up to {} recovered from replicas (its seq was {})", room, newest,
+            records.get(records.size() - 1).seq(), snapshot.state().seq());
       }
       return snapshot.withRecovered(records, historyLimit);
     });

@@ -82,6 +82,26 @@ public final class RoomState implements Serializable {
   }
 
   /**
+   * Takes in a takeover's records from the replicas (the room's retained tail, in seq order): those
+   * past seq as {@link #append(List, boolean, int)} with a gap, and those at or below seq that are
+   * newer than the newest retained record. A state read from the store (the cluster's copy was lost
+   * with a node) has its seq past the store's reservation, and may lack the newest ACKed messages,
+   * which the store was still being given when their owner was lost: the replicas hold them.
+   */
+  public void recover(List<ChatRecord> records, int limit) {
+    for (ChatRecord r : records) {
+      if (r.seq() > seq) {
+        append(List.of(r), true, limit);
+      } else if (r.seq() > lastRetainedSeq()) {
+        history.add(r);
+        while (history.size() > limit) {
+          history.removeFirst(null);
+        }
+      }
+    }
+  }
+
+  /**
    * Appends one record, exactly one past the last, and drops the oldest ones beyond {@code limit},
    * telling {@code onDrop} (may be null) of each that had a dedupe key.
    */
@@ -107,6 +127,11 @@ public final class RoomState implements Serializable {
       history.removeFirst(onDrop);
     }
     return upTo;
+  }
+
+  /** The seq of the newest retained message, or 0 when none is retained. */
+  public long lastRetainedSeq() {
+    return history.isEmpty() ? 0 : history.seq(history.size() - 1);
   }
 
   /** The seq of the oldest retained message, or seq + 1 when none is retained. */

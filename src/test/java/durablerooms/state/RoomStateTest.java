@@ -46,4 +46,27 @@ class RoomStateTest {
     state.append(records(2, 6), true, 10);
     assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), state.history().records().stream().map(ChatRecord::seq).toList());
   }
+
+  @Test
+  void aTakeoverFromTheStoreTakesInTheReplicasNewestMessagesBelowItsReservation() {
+    // the cluster's copy was lost: the store had 1..52 and a reservation up to 1001; the replicas 1..84
+    RoomState stored = new RoomState(2, 1001, records(1, 52));
+    stored.recover(records(1, 84), 100);
+    assertEquals(1001, stored.seq(), "seqs up to the reservation are never handed out again");
+    assertEquals(84, stored.lastRetainedSeq());
+    assertEquals(records(1, 84).stream().map(ChatRecord::seq).toList(),
+        stored.history().records().stream().map(ChatRecord::seq).toList());
+    stored.append(List.of(new ChatRecord(1002, 1002, "ann", "c1", "next", null, null)), 100);
+    assertEquals(1002, stored.lastRetainedSeq());
+  }
+
+  @Test
+  void aTakeoverFromTheClusterCopyAppendsTheReplicasTailOnly() {
+    RoomState copy = RoomState.empty();
+    copy.append(records(1, 40), 30);
+    copy.recover(records(20, 60), 30);
+    assertEquals(60, copy.seq());
+    assertEquals(31, copy.firstRetainedSeq(), "the retention holds");
+    assertEquals(60, copy.lastRetainedSeq());
+  }
 }
