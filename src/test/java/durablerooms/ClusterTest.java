@@ -106,8 +106,10 @@ class ClusterTest {
         info.getJsonArray("members").forEach(m -> memberNodes.add(((JsonObject) m).getString("node")));
         assertEquals(Set.of(nodes.get(0).nodeId(), nodes.get(1).nodeId(), nodes.get(2).nodeId()), memberNodes);
       }
-      JsonArray listed = get(1, "/api/nodes").getJsonArray("nodes");
+      JsonObject nodesInfo = get(1, "/api/nodes");
+      JsonArray listed = nodesInfo.getJsonArray("nodes");
       assertEquals(3, listed.size());
+      assertEquals(true, nodesInfo.getBoolean("safe"), "the partitions of a settled cluster are safe");
       JsonObject first = listed.stream().map(o -> (JsonObject) o)
           .filter(o -> o.getString("id").equals(nodes.get(0).nodeId())).findFirst().orElseThrow();
       assertEquals("http://127.0.0.1:" + nodes.get(0).httpPort(), first.getString("http"));

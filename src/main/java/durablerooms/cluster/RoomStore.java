@@ -1,6 +1,7 @@
 package durablerooms.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.partition.PartitionService;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicates;
 import durablerooms.state.ChatRecord;
@@ -68,6 +69,7 @@ public final class RoomStore {
   private final IMap<String, MemberSet> members;
   private final RoomArchive archive;
   private final LogicArchive logicArchive;
+  private final PartitionService partitions;
 
   public RoomStore(Vertx vertx, HazelcastInstance hz, RoomArchive archive) {
     this(vertx, hz, archive, null);
@@ -87,6 +89,16 @@ public final class RoomStore {
     this.owners = hz.getMap(Addresses.OWNERS_MAP);
     this.states = hz.getMap(Addresses.STATE_MAP);
     this.members = hz.getMap(Addresses.MEMBERS_MAP);
+    this.partitions = hz.getPartitionService();
+  }
+
+  /**
+   * Whether every partition of the cluster's maps has its backup in sync and none is migrating:
+   * until then, right after a node joined or left, losing one more node can lose the cluster's copy
+   * of the rooms whose partitions it held alone. Asks every member, on a worker thread.
+   */
+  public Future<Boolean> partitionsSafe() {
+    return vertx.executeBlocking(partitions::isClusterSafe, false);
   }
 
   public Future<Processors.Claim> claim(String room, String node, Set<String> liveNodes) {

@@ -60,7 +60,10 @@ final class HttpApi {
     return !access.isPrivate(room) || (grant != null && grant.covers(room));
   }
 
-  /** Every live node of the cluster, each asked over the event bus (a node that does not answer is left out). */
+  /**
+   * Every live node of the cluster, each asked over the event bus (a node that does not answer is
+   * left out), and whether the cluster's partitions are safe (see RoomStore.partitionsSafe).
+   */
   void nodes(RoutingContext ctx) {
     List<Future<JsonObject>> answers = node.liveNodes().get().stream()
         .sorted()
@@ -69,10 +72,11 @@ final class HttpApi {
             .map(Message::body)
             .otherwiseEmpty())
         .toList();
-    Future.join(answers).onComplete(ar -> {
+    Future<Boolean> safe = node.store().partitionsSafe().otherwise(false);
+    Future.join(Future.join(answers), safe).onComplete(ar -> {
       JsonArray list = new JsonArray();
       answers.stream().map(f -> f.result()).filter(o -> o != null).forEach(list::add);
-      ctx.json(new JsonObject().put("nodes", list));
+      ctx.json(new JsonObject().put("nodes", list).put("safe", safe.result()));
     });
   }
 

@@ -79,6 +79,23 @@ public final class NodeProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether this node's /api/nodes says the cluster's partitions are safe (every backup in sync):
+   * a test that stops a node before then can lose the cluster's copy of rooms with it.
+   */
+  public boolean partitionsSafe() {
+    try {
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/api/nodes"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 && new io.vertx.core.json.JsonObject(r.body()).getBoolean("safe", false);
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   public boolean ready() {
     try {
       HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/ready"))
