@@ -151,6 +151,33 @@ class SingleNodeTest {
   }
 
   @Test
+  @DisplayName("the HTTP API lists every message of a room read as it falls asleep and after")
+  void historyReadWhileTheRoomFallsAsleep(Vertx vertx) throws Exception {
+    String room = freshRoom();
+    try (WsClient alice = join(vertx, room, "alice")) {
+      for (int i = 1; i <= 3; i++) {
+        alice.say("m" + i, "id" + i);
+        alice.nextOfType("ACK");
+      }
+      // read over and over from just before the idle timeout until well after the room stopped:
+      // some reads fall while it stops, when its state is neither in the room nor yet in the store
+      Thread.sleep(IDLE_MS / 2);
+      long until = System.currentTimeMillis() + IDLE_MS * 10;
+      int reads = 0;
+      boolean sawItAsleep = false;
+      while (System.currentTimeMillis() < until && !(sawItAsleep && reads > 50)) {
+        JsonObject page = new JsonObject(get("/api/rooms/" + room + "/messages?since=0").body());
+        List<Long> seqs = page.getJsonArray("messages").stream().map(m -> ((JsonObject) m).getLong("seq")).toList();
+        assertEquals(List.of(1L, 2L, 3L), seqs, "read " + reads + ": " + page.encode());
+        assertEquals(3L, page.getLong("seq"));
+        reads++;
+        sawItAsleep |= !NODE.node().host().knows(room);
+      }
+      assertTrue(sawItAsleep, "the room fell asleep during the reads");
+    }
+  }
+
+  @Test
   @DisplayName("three senders at once: the observer gets every message once, seq strictly consecutive")
   void concurrentSenders(Vertx vertx) {
     String room = freshRoom();

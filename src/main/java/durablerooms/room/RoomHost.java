@@ -63,6 +63,8 @@ public final class RoomHost extends VerticleBase {
   private final Map<String, Entry> rooms = new HashMap<>();
   /** The rooms active here and not closing, for the gateways' direct path (read from any thread). */
   private final ConcurrentHashMap<String, HostedRoom> active = new ConcurrentHashMap<>();
+  /** The rooms closing here, until they have (read from any thread): see {@link #history}. */
+  private final ConcurrentHashMap<String, Future<Void>> stopping = new ConcurrentHashMap<>();
   /** This host's context (set once started; read by the cluster's event thread too). */
   private volatile Context host;
 
@@ -106,7 +108,13 @@ public final class RoomHost extends VerticleBase {
       msg.fail(RoomFailure.NOT_OWNER, "");
       return;
     }
-    slice.onSuccess(s -> msg.reply(new Wire.Slice(s.seq(), s.gap(), List.copyOf(s.messages()))));
+    slice.onComplete(ar -> {
+      if (ar.succeeded() && ar.result() != null) {
+        msg.reply(new Wire.Slice(ar.result().seq(), ar.result().gap(), List.copyOf(ar.result().messages())));
+      } else {
+        msg.fail(RoomFailure.NOT_OWNER, ""); // the asker reads the store itself
+      }
+    });
   }
 
   /** The room types this node serves. */
@@ -182,11 +190,17 @@ public final class RoomHost extends VerticleBase {
 
   /**
    * A room's written history from its verticle when it is active on this node (the cluster copy
-   * may lag there: see ChatRoomVerticle.clusterSeq); null when it is not active here.
+   * may lag there: see ChatRoomVerticle.clusterSeq), or from the store once it has stopped when it
+   * is stopping here (until then neither the store nor the cluster copy need hold its newest
+   * messages); null when it is neither. The slice is null for a room that keeps no chat history.
    */
   public Future<HistorySlice> history(String room, long since, int limit, Context replyContext) {
     HostedRoom v = active.get(room);
-    return v == null ? null : v.history(since, limit, replyContext);
+    if (v != null) {
+      return v.history(since, limit, replyContext);
+    }
+    Future<Void> stopped = stopping.get(room);
+    return stopped == null ? null : stopped.compose(x -> store.history(room, since, limit));
   }
 
   /** A node joined the cluster: every room deployed here brings its cluster copy up to date; any thread. */
@@ -366,9 +380,11 @@ public final class RoomHost extends VerticleBase {
   private void close(String room, Entry e, String why) {
     Promise<Void> closed = Promise.promise();
     e.closed = closed.future();
+    stopping.put(room, e.closed);
     active.remove(room, e.verticle);
     vertx.undeploy(e.deploymentId).onComplete(ar -> {
       rooms.remove(room, e);
+      stopping.remove(room, e.closed);
       LOG.info("room {} {}", room, why);
       closed.complete();
     });
