@@ -1,17 +1,15 @@
 package durablerooms;
 
-import durablerooms.support.TestNodes;
 import durablerooms.support.WsClient;
 
+import durablerooms.support.BrowserNode;
 import durablerooms.support.ChatPage;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
@@ -25,7 +23,6 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,38 +33,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The chat page in headless Chromium against one real node: two people in a room, history, safety, the seed client. */
 @Tag("browser")
 class BrowserChatTest {
-  private static Node node;
-  private static String origin;
-  private static CompletableFuture<ChatPage> startingAlice;
-  private static CompletableFuture<ChatPage> startingBob;
-  private static ChatPage alice;
-  private static ChatPage bob;
-
-  @BeforeAll
-  static void start() {
-    startingAlice = ChatPage.startAsync("alice"); // the browsers start while the node does
-    startingBob = ChatPage.startAsync("bob");
-    node = TestNodes.start(TestNodes.config(Map.of()));
-    origin = "http://127.0.0.1:" + node.httpPort();
-    alice = ChatPage.await(startingAlice);
-    bob = ChatPage.await(startingBob);
-  }
-
-  @AfterAll
-  static void stop() {
-    try {
-      ChatPage.quit(startingAlice, startingBob);
-    } finally {
-      TestNodes.stop(node);
-    }
-  }
-
-  @AfterEach
-  void noScriptErrors() {
-    for (ChatPage p : new ChatPage[] {alice, bob}) {
-      assertEquals(List.of(), p.consoleErrors(), p.label + "'s console: no script errors, no CSP violations");
-    }
-  }
+  @RegisterExtension
+  static final BrowserNode BROWSERS = BrowserNode.with(Map.of(), "alice", "bob");
+  private final ChatPage alice = BROWSERS.page("alice");
+  private final ChatPage bob = BROWSERS.page("bob");
+  private final String origin = BROWSERS.origin();
 
   private static String freshRoom() {
     return "r-" + UUID.randomUUID().toString().substring(0, 8);
@@ -116,7 +86,7 @@ class BrowserChatTest {
   void historyOnJoinScrollAndReload() {
     String room = freshRoom();
     for (int batch = 0; batch < 4; batch++) { // four writers of 20 each: well within any per-connection rate limit
-      try (WsClient carol = WsClient.join(node.vertx(), node.httpPort(), "/chat/" + room + "?name=carol")) {
+      try (WsClient carol = WsClient.join(BROWSERS.node().vertx(), BROWSERS.node().httpPort(), "/chat/" + room + "?name=carol")) {
         for (int i = batch * 20 + 1; i <= batch * 20 + 20; i++) {
           carol.say("old " + i, "id-" + i);
         }
@@ -137,7 +107,7 @@ class BrowserChatTest {
     alice.waitUntil("the start of the room is marked",
         () -> alice.driver.findElement(By.id("history-status")).getText().contains("beginning"));
 
-    try (WsClient dave = WsClient.join(node.vertx(), node.httpPort(), "/chat/" + room + "?name=dave")) {
+    try (WsClient dave = WsClient.join(BROWSERS.node().vertx(), BROWSERS.node().httpPort(), "/chat/" + room + "?name=dave")) {
       alice.js("document.getElementById('chat-scroll').scrollTop = 0");
       dave.say("a new message while alice reads old ones");
       alice.waitUntil("the new message arrives", () -> alice.count("a new message while alice reads old ones") == 1);
@@ -256,7 +226,7 @@ class BrowserChatTest {
   }
 
   @SuppressWarnings("unchecked")
-  private static List<String> seedLines() {
+  private List<String> seedLines() {
     return (List<String>) bob.js("return [...document.querySelectorAll('#chat-messages li')].map(e => e.textContent)");
   }
 

@@ -1,19 +1,16 @@
 package durablerooms;
 
+import durablerooms.support.BrowserNode;
 import durablerooms.support.ChatPage;
-import durablerooms.support.TestNodes;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,38 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag("browser")
 class BrowserDashboardTest {
   private static final String API_KEY = "browser-dash-key-0123456789";
-  private static Node node;
-  private static String origin;
-  private static CompletableFuture<ChatPage> startingAlice;
-  private static CompletableFuture<ChatPage> startingBob;
-  private static ChatPage alice;
-  private static ChatPage bob;
-
-  @BeforeAll
-  static void start() {
-    startingAlice = ChatPage.startAsync("alice");
-    startingBob = ChatPage.startAsync("bob");
-    node = TestNodes.start(TestNodes.config(Map.of("ROOMS_API_KEY", API_KEY)));
-    origin = "http://127.0.0.1:" + node.httpPort();
-    alice = ChatPage.await(startingAlice);
-    bob = ChatPage.await(startingBob);
-  }
-
-  @AfterAll
-  static void stop() {
-    try {
-      ChatPage.quit(startingAlice, startingBob);
-    } finally {
-      TestNodes.stop(node);
-    }
-  }
-
-  @AfterEach
-  void noScriptErrors() {
-    for (ChatPage p : new ChatPage[] {alice, bob}) {
-      assertEquals(List.of(), p.consoleErrors(), p.label + "'s console: no script errors, no CSP violations");
-    }
-  }
+  @RegisterExtension
+  static final BrowserNode BROWSERS = BrowserNode.with(Map.of("ROOMS_API_KEY", API_KEY), "alice", "bob");
+  private final ChatPage alice = BROWSERS.page("alice");
+  private final ChatPage bob = BROWSERS.page("bob");
+  private final String origin = BROWSERS.origin();
 
   /** The figures a page shows, by name, as "name=value" in the order of its tiles. */
   @SuppressWarnings("unchecked")
@@ -68,7 +38,7 @@ class BrowserDashboardTest {
 
   private static void push(String room, String figure, Object value) {
     try {
-      var r = DashboardTest.push(node.httpPort(), API_KEY, room,
+      var r = DashboardTest.push(BROWSERS.node().httpPort(), API_KEY, room,
           "{\"figure\":\"" + figure + "\",\"value\":" + value + "}");
       assertEquals(200, r.statusCode(), r.body());
     } catch (Exception e) {

@@ -1,21 +1,20 @@
 package durablerooms;
 
+import durablerooms.support.BrowserNode;
 import durablerooms.support.ChatPage;
 import durablerooms.support.TestNodes;
 
-import durablerooms.config.ServerConfig;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,29 +22,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The page when its node goes away and comes back, and when the server tells it not to come back. */
 @Tag("browser")
 class BrowserReconnectTest {
-  private static Map<String, String> settings;
-  private static Node node;
-  private static String origin;
-  private static CompletableFuture<ChatPage> startingAlice;
-  private static ChatPage alice;
+  @RegisterExtension
+  static final BrowserNode BROWSERS = BrowserNode.with(Map.of(), "alice").withoutConsoleChecks();
+  private final ChatPage alice = BROWSERS.page("alice");
+  private final String origin = BROWSERS.origin();
 
   @BeforeAll
-  static void start() {
-    startingAlice = ChatPage.startAsync("alice");
-    settings = TestNodes.settings("test-" + UUID.randomUUID(), TestNodes.clusterPort(), Map.of());
-    node = TestNodes.start(ServerConfig.of(settings));
-    origin = "http://127.0.0.1:" + node.httpPort();
-    alice = ChatPage.await(startingAlice);
-    alice.recordSockets();
-  }
-
-  @AfterAll
-  static void stop() {
-    try {
-      ChatPage.quit(startingAlice);
-    } finally {
-      TestNodes.stop(node);
-    }
+  static void recordSockets() {
+    BROWSERS.page("alice").recordSockets();
   }
 
   private static String freshRoom() {
@@ -61,10 +45,10 @@ class BrowserReconnectTest {
         + "new MutationObserver(() => window.__waits.push(wait.textContent))"
         + ".observe(wait, {childList: true, characterData: true, subtree: true});");
     long before = alice.socketsOpened();
-    TestNodes.stop(node);
+    BROWSERS.stopNode();
     // seven tries: with a backoff doubling from 0.5 s, the wait after them is past 5 s unless capped
     TestNodes.eventually(60_000, "the page has tried seven times", () -> alice.socketsOpened() >= before + 7);
-    node = TestNodes.start(ServerConfig.of(settings));
+    BROWSERS.startNode();
     long ready = System.nanoTime();
     TestNodes.eventually(6_000, "the page is live again", () -> "live".equals(alice.state()));
     long tookMs = (System.nanoTime() - ready) / 1_000_000;

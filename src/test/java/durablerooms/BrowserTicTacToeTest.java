@@ -1,22 +1,18 @@
 package durablerooms;
 
+import durablerooms.support.BrowserNode;
 import durablerooms.support.ChatPage;
-import durablerooms.support.TestNodes;
 
-import durablerooms.config.ServerConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,40 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Tag("browser")
 class BrowserTicTacToeTest {
-  private static Map<String, String> settings;
-  private static Node node;
-  private static String origin;
-  private static CompletableFuture<ChatPage> startingAlice;
-  private static CompletableFuture<ChatPage> startingBob;
-  private static ChatPage alice;
-  private static ChatPage bob;
-
-  @BeforeAll
-  static void start() {
-    startingAlice = ChatPage.startAsync("alice");
-    startingBob = ChatPage.startAsync("bob");
-    settings = TestNodes.settings("test-" + UUID.randomUUID(), TestNodes.clusterPort(), Map.of());
-    node = TestNodes.start(ServerConfig.of(settings));
-    origin = "http://127.0.0.1:" + node.httpPort();
-    alice = ChatPage.await(startingAlice);
-    bob = ChatPage.await(startingBob);
-  }
-
-  @AfterAll
-  static void stop() {
-    try {
-      ChatPage.quit(startingAlice, startingBob);
-    } finally {
-      TestNodes.stop(node);
-    }
-  }
-
-  @AfterEach
-  void noScriptErrors() {
-    for (ChatPage p : new ChatPage[] {alice, bob}) {
-      assertEquals(List.of(), p.consoleErrors(), p.label + "'s console: no script errors, no CSP violations");
-    }
-  }
+  @RegisterExtension
+  static final BrowserNode BROWSERS = BrowserNode.with(Map.of(), "alice", "bob");
+  private final ChatPage alice = BROWSERS.page("alice");
+  private final ChatPage bob = BROWSERS.page("bob");
+  private final String origin = BROWSERS.origin();
 
   private static String mark(ChatPage p, int cell) {
     return (String) p.js("return document.querySelector('.cell[data-cell=\"" + cell + "\"]').textContent");
@@ -119,8 +86,8 @@ class BrowserTicTacToeTest {
     play(bob, alice, 7, "O");
 
     alice.recordStates();
-    TestNodes.stop(node);
-    node = TestNodes.start(ServerConfig.of(settings)); // same data folder, same port
+    BROWSERS.stopNode();
+    BROWSERS.startNode(); // same data folder, same port
     alice.waitUntil("alice's page went through reconnecting", () -> alice.recordedStates().contains("reconnecting"));
     alice.waitLive();
     bob.waitLive();
@@ -141,7 +108,7 @@ class BrowserTicTacToeTest {
         "return [...document.querySelectorAll('.cell')].every(c => c.textContent === '')"));
   }
 
-  private static void screenshots() {
+  private void screenshots() {
     try {
       alice.viewport(1280, 800, false);
       alice.screenshot("tictactoe-desktop");

@@ -1,22 +1,19 @@
 package durablerooms;
 
+import durablerooms.support.BrowserNode;
 import durablerooms.support.ChatPage;
 import durablerooms.support.TestCertificate;
-import durablerooms.support.TestNodes;
 import durablerooms.support.WsClient;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,35 +22,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The chat page loaded over https:// from a node with its own certificate: it connects with wss:// and chats. */
 @Tag("browser")
 class BrowserTlsTest {
-  private static TestCertificate cert;
-  private static Node node;
-  private static String origin;
-  private static CompletableFuture<ChatPage> startingAlice;
-  private static ChatPage alice;
-
-  @BeforeAll
-  static void start() {
-    // the certificate is self-signed: this browser accepts it as a user would after a warning
-    startingAlice = ChatPage.startAsync("alice", "--ignore-certificate-errors");
-    cert = TestCertificate.create(Path.of("target", "test-data", "browser-tls-" + UUID.randomUUID()));
-    node = TestNodes.start(TestNodes.config(cert.settings()));
-    origin = "https://127.0.0.1:" + node.httpPort();
-    alice = ChatPage.await(startingAlice);
-  }
-
-  @AfterAll
-  static void stop() {
-    try {
-      ChatPage.quit(startingAlice);
-    } finally {
-      TestNodes.stop(node);
-    }
-  }
-
-  @AfterEach
-  void noScriptErrors() {
-    assertEquals(List.of(), alice.consoleErrors(), "alice's console: no script errors, no blocked content");
-  }
+  private static final TestCertificate CERT =
+      TestCertificate.create(Path.of("target", "test-data", "browser-tls-" + UUID.randomUUID()));
+  // the certificate is self-signed: this browser accepts it as a user would after a warning
+  @RegisterExtension
+  static final BrowserNode BROWSERS = BrowserNode.with(CERT.settings(), "alice")
+      .chromiumArguments("--ignore-certificate-errors").https();
+  private final ChatPage alice = BROWSERS.page("alice");
+  private final String origin = BROWSERS.origin();
+  private final Node node = BROWSERS.node();
 
   @Test
   @DisplayName("the page over https:// joins with wss:// and chats with a wss:// client")
@@ -63,7 +40,7 @@ class BrowserTlsTest {
     alice.open(origin, "/#/room/" + room, "alice").waitLive();
     assertTrue(alice.driver.getCurrentUrl().startsWith(origin + "/"), alice.driver.getCurrentUrl());
 
-    try (WsClient bob = WsClient.joinTls(node.vertx(), cert.trustOptions(), node.httpPort(), "/chat/" + room + "?name=bob")) {
+    try (WsClient bob = WsClient.joinTls(node.vertx(), CERT.trustOptions(), node.httpPort(), "/chat/" + room + "?name=bob")) {
       alice.waitUntil("alice sees bob in the room", () -> alice.presence().containsAll(List.of("alice", "bob")));
       bob.say("Hi Alice, over TLS");
       alice.waitUntil("alice gets bob's message", () -> alice.count("Hi Alice, over TLS") == 1);

@@ -1,14 +1,12 @@
 package durablerooms;
 
+import durablerooms.support.BrowserNode;
 import durablerooms.support.ChatPage;
-import durablerooms.support.TestNodes;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.interactions.Actions;
@@ -16,7 +14,6 @@ import org.openqa.selenium.interactions.Actions;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -29,42 +26,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Tag("browser")
 class BrowserWhiteboardTest {
-  private static Node node;
-  private static String origin;
-  private static CompletableFuture<ChatPage> startingAlice;
-  private static CompletableFuture<ChatPage> startingBob;
-  private static CompletableFuture<ChatPage> startingCarol;
-  private static ChatPage alice;
-  private static ChatPage bob;
-  private static ChatPage carol;
-
-  @BeforeAll
-  static void start() {
-    startingAlice = ChatPage.startAsync("alice");
-    startingBob = ChatPage.startAsync("bob");
-    startingCarol = ChatPage.startAsync("carol");
-    node = TestNodes.start(TestNodes.config(Map.of()));
-    origin = "http://127.0.0.1:" + node.httpPort();
-    alice = ChatPage.await(startingAlice);
-    bob = ChatPage.await(startingBob);
-    carol = ChatPage.await(startingCarol);
-  }
-
-  @AfterAll
-  static void stop() {
-    try {
-      ChatPage.quit(startingAlice, startingBob, startingCarol);
-    } finally {
-      TestNodes.stop(node);
-    }
-  }
-
-  @AfterEach
-  void noScriptErrors() {
-    for (ChatPage p : new ChatPage[] {alice, bob, carol}) {
-      assertEquals(List.of(), p.consoleErrors(), p.label + "'s console: no script errors, no CSP violations");
-    }
-  }
+  @RegisterExtension
+  static final BrowserNode BROWSERS = BrowserNode.with(Map.of(), "alice", "bob", "carol");
+  private final ChatPage alice = BROWSERS.page("alice");
+  private final ChatPage bob = BROWSERS.page("bob");
+  private final ChatPage carol = BROWSERS.page("carol");
+  private final String origin = BROWSERS.origin();
 
   /** The strokes of the room a page shows, and its own still on their way. */
   private static long strokes(ChatPage p) {
