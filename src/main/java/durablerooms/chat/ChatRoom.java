@@ -10,25 +10,20 @@ import durablerooms.state.MessageTtl;
 import durablerooms.state.RoomState;
 
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * One room as a pure state machine: members, the next seq, retained history and the dedupe
  * index of client message ids. Owned by one event loop; no Vert.x, no I/O.
  */
-public final class ChatRoom implements Roster {
+public final class ChatRoom {
   /** The result of a chat message: the record that stands for it, and whether it is new. */
   public record Said(ChatRecord record, boolean fresh) {}
 
   private final String name;
   private final RoomState state;
-  private final LinkedHashMap<String, Member> members;
+  private final Roster roster;
   private final DedupeIndex byDedupeKey = new DedupeIndex();
   private final History.KeyDropped unindex = byDedupeKey::remove;
-  /** Members per node, kept up to date on join and leave: read on every broadcast. */
-  private final Map<String, Integer> perNode = new HashMap<>();
   private final int historyLimit;
   private final MessageTtl ttl;
   /** The seq of the newest message this room dropped as expired (0: none). */
@@ -41,7 +36,7 @@ public final class ChatRoom implements Roster {
   public ChatRoom(String name, RoomState state, MemberSet members, int historyLimit, MessageTtl ttl) {
     this.name = name;
     this.state = state;
-    this.members = new LinkedHashMap<>(members.members());
+    this.roster = new Roster(members.members());
     this.historyLimit = historyLimit;
     this.ttl = ttl;
     History history = state.history();
@@ -50,7 +45,6 @@ public final class ChatRoom implements Roster {
         byDedupeKey.put(history.keyHash(i), history.seq(i));
       }
     }
-    this.members.values().forEach(m -> perNode.merge(m.node(), 1, Integer::sum));
     expire(); // a copy from the store or the cluster may hold messages that expired meanwhile
   }
 
@@ -86,46 +80,32 @@ public final class ChatRoom implements Roster {
     return state.seq();
   }
 
-  public Collection<Member> members() {
-    return members.values();
+  /** Who is in the room (the engine's deliveries read it too). */
+  public Roster roster() {
+    return roster;
   }
 
-  @Override
+  public Collection<Member> members() {
+    return roster.members();
+  }
+
   public Member member(String connId) {
-    return members.get(connId);
+    return roster.member(connId);
   }
 
   public Member join(Member m) {
-    Member before = members.put(m.id(), m);
-    if (before != null) {
-      uncount(before);
-    }
-    perNode.merge(m.node(), 1, Integer::sum);
-    return m;
+    return roster.join(m);
   }
 
   /** Removes a member; null if it was not one. */
   public Member leave(String connId) {
-    Member m = members.remove(connId);
-    if (m != null) {
-      uncount(m);
-    }
-    return m;
-  }
-
-  private void uncount(Member m) {
-    perNode.computeIfPresent(m.node(), (node, n) -> n == 1 ? null : n - 1);
+    return roster.leave(connId);
   }
 
   /** Renames a member; null if it is not one. */
   public Member rename(String connId, String newName) {
-    Member m = members.get(connId);
-    if (m == null) {
-      return null;
-    }
-    Member renamed = m.withUser(newName);
-    members.put(connId, renamed);
-    return renamed;
+    Member m = roster.member(connId);
+    return m == null ? null : roster.join(m.withUser(newName));
   }
 
   /**
@@ -164,11 +144,5 @@ public final class ChatRoom implements Roster {
   public HistorySlice page(long before, int limit) {
     expire();
     return HistorySlice.before(state, before, limit);
-  }
-
-  /** How many members each node holds: the fan-out targets (a read-only view). */
-  @Override
-  public Map<String, Integer> membersPerNode() {
-    return java.util.Collections.unmodifiableMap(perNode);
   }
 }

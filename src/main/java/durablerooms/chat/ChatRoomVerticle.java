@@ -44,8 +44,6 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
   private final RoomStore store;
   private final Replicas replicas;
   private final int historyLimit;
-  private final int maxMembers;
-  private final Supplier<Set<String>> liveNodes;
   private final BooleanSupplier healthy;
   private final boolean takeover;
   private final Webhooks webhooks;
@@ -103,7 +101,7 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
   public ChatRoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, Replicas replicas, int historyLimit,
                       int maxMembers, Durability durability, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
                       Consumer<HostedRoom> onBroken, Webhooks webhooks) {
-    super(healthy, onBroken);
+    super(healthy, onBroken, liveNodes, maxMembers);
     this.webhooks = webhooks;
     this.healthy = healthy;
     this.room = new ChatRoom(name, snapshot.state(), snapshot.members(), historyLimit, store.messageTtl());
@@ -115,8 +113,6 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
     this.store = store;
     this.replicas = replicas;
     this.historyLimit = historyLimit;
-    this.maxMembers = maxMembers;
-    this.liveNodes = liveNodes;
     this.takeover = snapshot.takeover();
     // what a room starts from was handed out under an earlier activation's reservation, or is
     // stored; after a takeover it may hold records from the replicas that no completed reservation
@@ -283,25 +279,20 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
   }
 
   @Override
-  protected Future<Void> join(Wire.Join j) {
-    if (departed.contains(j.member().node())) {
-      return Future.failedFuture(RoomFailure.unavailable("node " + j.member().node() + " left the cluster"));
-    }
-    if (room.member(j.member().id()) == null && room.members().size() >= maxMembers) {
-      return Future.failedFuture(RoomFailure.client(ErrorCode.ROOM_FULL, "room is full"));
-    }
-    boolean first = room.members().isEmpty();
-    Member m = room.join(j.member());
-    gate.write(new Write(null, new MemberChange(m, false)));
-    long seq = room.seq();
-    String presence = ServerFrames.presence(room.members(), m, seq);
-    String history = j.since() < 0 ? null : historyFrame(j.since());
+  protected Write memberWrite(Member m, boolean left) {
+    return new Write(null, new MemberChange(m, left));
+  }
+
+  @Override
+  protected long seq() {
+    return room.seq();
+  }
+
+  /** The others hear of a member who joined with a JOIN (the webhook: the room is occupied). */
+  @Override
+  protected Future<Void> joined(Member m, boolean first) {
     String joined = ServerFrames.presenceChange("JOIN", m);
     return gate.output(() -> {
-      sendTo(m, presence, Wire.Delivery.ADMIT, seq);
-      if (history != null) {
-        sendTo(m, history, Wire.Delivery.PLAIN, 0);
-      }
       broadcast(joined, m.id(), Wire.Delivery.PLAIN, 0);
       if (first) {
         webhooks.record(room.name(), Webhooks.OCCUPIED, 1);
@@ -309,47 +300,13 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
     });
   }
 
+  /** The others hear of a member who left with a LEAVE (the webhook: the room is vacated). */
   @Override
-  protected Future<Void> leave(Wire.Leave l) {
-    Member m = room.leave(l.connId());
-    if (m == null) {
-      return gate.output(() -> {});
-    }
-    gate.write(new Write(null, new MemberChange(m, true)));
+  protected Future<Void> left(Member m, boolean last) {
     String left = ServerFrames.presenceChange("LEAVE", m);
-    boolean last = room.members().isEmpty();
     return gate.output(() -> {
       broadcast(left, m.id(), Wire.Delivery.PLAIN, 0);
       if (last) {
-        webhooks.record(room.name(), Webhooks.VACATED, 0);
-      }
-    });
-  }
-
-  /**
-   * Removes members whose node is no longer in the cluster, or is {@code left} (a node that left,
-   * which this node's view may still list), with a LEAVE to the others. Like every frame, the
-   * LEAVE goes out once the write that removes them has committed: a client that asks the HTTP API
-   * right after it must not find them listed (if the write fails, the next activation removes them
-   * again and says it then).
-   */
-  @Override
-  protected Future<Void> purgeGhosts(String left) {
-    if (left != null) {
-      departed.add(left);
-    }
-    Set<String> live = liveNodes.get();
-    List<Member> ghosts = room.members().stream()
-        .filter(m -> !live.contains(m.node()) || departed.contains(m.node())).toList();
-    for (Member g : ghosts) {
-      room.leave(g.id());
-      gate.write(new Write(null, new MemberChange(g, true)));
-    }
-    List<String> leaves = ghosts.stream().map(g -> ServerFrames.presenceChange("LEAVE", g)).toList();
-    boolean vacated = !ghosts.isEmpty() && room.members().isEmpty();
-    return gate.output(() -> {
-      leaves.forEach(leave -> broadcast(leave, null, Wire.Delivery.PLAIN, 0));
-      if (vacated) {
         webhooks.record(room.name(), Webhooks.VACATED, 0);
       }
     });
@@ -438,7 +395,8 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
    * replaced): the member is told to reset, with what a member without any gets, rather than be
    * given, without a word, seqs it holds for other messages.
    */
-  private String historyFrame(long since) {
+  @Override
+  protected String historyFrame(long since) {
     if (since > room.seq()) {
       HistorySlice all = room.since(0);
       return ServerFrames.history(all.messages(), room.seq() + 1, room.seq(), true, true, Protocol.MAX_HISTORY_FRAME_BYTES);
@@ -638,6 +596,6 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
 
   @Override
   protected Roster roster() {
-    return room;
+    return room.roster();
   }
 }

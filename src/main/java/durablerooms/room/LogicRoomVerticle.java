@@ -51,8 +51,6 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   private final boolean takeover;
   private final RoomStore store;
   private final LogicArchive archive;
-  private final int maxMembers;
-  private final Supplier<Set<String>> liveNodes;
   private final RoomMetrics metrics;
   private final Webhooks webhooks;
   /** Whether the room was active before (its store epoch was raised before this activation). */
@@ -70,7 +68,7 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
                            boolean takeover, RoomStore store, LogicArchive archive, LogicState.Limits limits,
                            int maxMembers, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
                            Consumer<HostedRoom> onBroken, RoomMetrics metrics, Webhooks webhooks) {
-    super(healthy, onBroken);
+    super(healthy, onBroken, liveNodes, maxMembers);
     this.metrics = metrics;
     this.webhooks = webhooks;
     this.woken = loaded.epoch() > 1;
@@ -82,8 +80,6 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     this.takeover = takeover;
     this.store = store;
     this.archive = archive;
-    this.maxMembers = maxMembers;
-    this.liveNodes = liveNodes;
   }
 
   @Override
@@ -136,40 +132,33 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   }
 
   @Override
-  protected Future<Void> join(Wire.Join j) {
-    Member m = j.member();
-    if (departed.contains(m.node())) { // a join that was in flight from a node that has died since
-      return Future.failedFuture(RoomFailure.unavailable("its node has left the cluster"));
-    }
-    if (state.member(m.id()) == null && state.memberCount() >= maxMembers) {
-      return Future.failedFuture(RoomFailure.client(ErrorCode.ROOM_FULL, "room is full"));
-    }
-    boolean first = state.memberCount() == 0;
-    state.join(m);
-    gate.write(new Write(null, List.of(new MemberChange(m, false))));
-    if (first) {
-      lifecycle(Webhooks.OCCUPIED);
-    }
-    long seq = state.seq();
-    String presence = ServerFrames.presence(state.members(), m, seq);
-    String history = j.since() < 0 ? null : state.historyFrame(j.since());
-    gate.output(() -> {
-      sendTo(m, presence, Wire.Delivery.ADMIT, seq);
-      if (history != null) {
-        sendTo(m, history, Wire.Delivery.PLAIN, 0);
-      }
-    });
-    return handle("onConnect", (ctx, tx) -> logic.onConnect(ctx, tx.connection(m.id()))).output();
+  protected Write memberWrite(Member m, boolean left) {
+    return new Write(null, List.of(new MemberChange(m, left)));
   }
 
   @Override
-  protected Future<Void> leave(Wire.Leave l) {
-    Member m = state.leave(l.connId());
-    if (m == null) {
-      return gate.output(() -> {});
+  protected long seq() {
+    return state.seq();
+  }
+
+  @Override
+  protected String historyFrame(long since) {
+    return state.historyFrame(since);
+  }
+
+  /** The logic's onConnect runs for a member who joined (the webhook: the room is occupied). */
+  @Override
+  protected Future<Void> joined(Member m, boolean first) {
+    if (first) {
+      lifecycle(Webhooks.OCCUPIED);
     }
-    gate.write(new Write(null, List.of(new MemberChange(m, true))));
-    if (state.memberCount() == 0) {
+    return handle("onConnect", (ctx, tx) -> logic.onConnect(ctx, tx.connection(m.id()))).output();
+  }
+
+  /** The logic's onClose runs for a member who left (the webhook: the room is vacated). */
+  @Override
+  protected Future<Void> left(Member m, boolean last) {
+    if (last) {
       lifecycle(Webhooks.VACATED);
     }
     return handle("onClose", (ctx, tx) -> logic.onClose(ctx, tx.gone(m))).output();
@@ -182,30 +171,6 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
       handle(event, (ctx, tx) -> tx.hook(event, Webhooks.lifecycle(key, members)));
     }
   }
-
-  /**
-   * Removes members whose node is no longer in the cluster, or is {@code left} (a node the sweep
-   * names as gone, which this node's view may still list), each with its onClose.
-   */
-  @Override
-  protected Future<Void> purgeGhosts(String left) {
-    if (left != null) {
-      departed.add(left);
-    }
-    Set<String> live = new java.util.HashSet<>(liveNodes.get());
-    live.removeAll(departed);
-    Future<Void> last = gate.output(() -> {});
-    for (Member g : state.membersNotOn(live)) {
-      state.leave(g.id());
-      gate.write(new Write(null, List.of(new MemberChange(g, true))));
-      if (state.memberCount() == 0) {
-        lifecycle(Webhooks.VACATED);
-      }
-      last = handle("onClose", (ctx, tx) -> logic.onClose(ctx, tx.gone(g))).output();
-    }
-    return last;
-  }
-
   private Future<Void> message(Wire.Custom c) {
     Member from = state.member(c.connId());
     if (from == null) {
@@ -409,6 +374,6 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
 
   @Override
   protected Roster roster() {
-    return state;
+    return state.roster();
   }
 }

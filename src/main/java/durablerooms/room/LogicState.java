@@ -14,7 +14,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -22,7 +21,7 @@ import java.util.TreeMap;
  * (decoded, with their size), the next seq, the retained events, the ACKs of recent client frames
  * and the members. Owned by the room's event loop; no Vert.x, no I/O.
  */
-final class LogicState implements Roster {
+final class LogicState {
   /** The limits a room's logic writes within. */
   record Limits(int historyLimit, long storageMaxBytes, int maxValueBytes, int maxAttachmentBytes, int maxKeyChars) {
     static Limits of(int historyLimit, long storageMaxBytes) {
@@ -42,10 +41,9 @@ final class LogicState implements Roster {
   private long seq;
   private final ArrayDeque<Event> events = new ArrayDeque<>();
   private final LinkedHashMap<String, Long> acks;
-  private final LinkedHashMap<String, Member> members;
+  private final Roster roster;
   /** Alarms by name: their time in ms since the epoch. */
   private final TreeMap<String, Long> alarms;
-  private final Map<String, Integer> perNode = new HashMap<>();
 
   LogicState(String key, LogicArchive.Loaded loaded, MemberSet memberSet, Limits limits) {
     this.key = key;
@@ -61,8 +59,7 @@ final class LogicState implements Roster {
     loaded.events().forEach(e -> events.add(new Event(e.seq(), e.body())));
     this.acks = new LinkedHashMap<>(loaded.acks());
     this.alarms = new TreeMap<>(loaded.alarms());
-    this.members = new LinkedHashMap<>(memberSet.members());
-    members.values().forEach(m -> perNode.merge(m.node(), 1, Integer::sum));
+    this.roster = new Roster(memberSet.members());
   }
 
   /** What a key and its value (JSON text) count against the room's storage. */
@@ -214,56 +211,25 @@ final class LogicState implements Roster {
 
   // --- members ----------------------------------------------------------------------------------
 
-  @Override
-  public Member member(String id) {
-    return members.get(id);
+  Roster roster() {
+    return roster;
+  }
+
+  Member member(String id) {
+    return roster.member(id);
   }
 
   int memberCount() {
-    return members.size();
+    return roster.size();
   }
 
   Collection<Member> members() {
-    return members.values();
-  }
-
-  void join(Member m) {
-    Member before = members.put(m.id(), m);
-    if (before != null) {
-      uncount(before);
-    }
-    perNode.merge(m.node(), 1, Integer::sum);
-  }
-
-  Member leave(String id) {
-    Member m = members.remove(id);
-    if (m != null) {
-      uncount(m);
-    }
-    return m;
+    return roster.members();
   }
 
   /** Replaces a member's attachment (JSON text, null: none); false when it is not a member any more. */
   Member attach(String id, String attachment) {
-    Member m = members.get(id);
-    if (m == null) {
-      return null;
-    }
-    Member changed = m.withAttachment(attachment);
-    members.put(id, changed);
-    return changed;
-  }
-
-  private void uncount(Member m) {
-    perNode.computeIfPresent(m.node(), (node, n) -> n == 1 ? null : n - 1);
-  }
-
-  List<Member> membersNotOn(Set<String> liveNodes) {
-    return members.values().stream().filter(m -> !liveNodes.contains(m.node())).toList();
-  }
-
-  @Override
-  public Map<String, Integer> membersPerNode() {
-    return perNode;
+    Member m = roster.member(id);
+    return m == null ? null : roster.join(m.withAttachment(attachment));
   }
 }

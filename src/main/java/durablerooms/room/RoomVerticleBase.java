@@ -2,6 +2,8 @@ package durablerooms.room;
 
 import durablerooms.cluster.Addresses;
 import durablerooms.cluster.Wire;
+import durablerooms.protocol.ErrorCode;
+import durablerooms.protocol.ServerFrames;
 import durablerooms.state.Member;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -36,6 +38,9 @@ public abstract class RoomVerticleBase<W> extends VerticleBase implements Hosted
    * start of a node has a new one), so a node named here cannot come back; one id per death.
    */
   protected final Set<String> departed = new HashSet<>();
+  /** The nodes in the cluster now: members on any other are ghosts. */
+  protected final Supplier<Set<String>> liveNodes;
+  private final int maxMembers;
   /** Set when the host stops the room: commands go back to the host from then on. */
   protected boolean stopping;
   /** Commands being handled, and when the last one ended: the host's idle check reads them. */
@@ -45,23 +50,19 @@ public abstract class RoomVerticleBase<W> extends VerticleBase implements Hosted
   /**
    * @param healthy false once this process was paused: nothing more goes out (the room may have moved)
    * @param onBroken told once, when a write fails: the host drops the room, which activates afresh
+   * @param liveNodes the nodes in the cluster now
+   * @param maxMembers how many members the room takes (ROOMS_MAX_MEMBERS)
    */
-  protected RoomVerticleBase(BooleanSupplier healthy, Consumer<HostedRoom> onBroken) {
+  protected RoomVerticleBase(BooleanSupplier healthy, Consumer<HostedRoom> onBroken, Supplier<Set<String>> liveNodes,
+                             int maxMembers) {
     this.onBroken = onBroken;
+    this.liveNodes = liveNodes;
+    this.maxMembers = maxMembers;
     this.gate = new OutputGate<>(this::commit, healthy, this::breakDown);
   }
 
   /** The output gate's sink: writes one batch of what commands wrote; completes once it is durable. */
   protected abstract Future<Void> commit(List<W> batch);
-
-  /** A member joins (or joins again, with what it missed since {@code since}). */
-  protected abstract Future<Void> join(Wire.Join join);
-
-  /** A member's connection closed. */
-  protected abstract Future<Void> leave(Wire.Leave leave);
-
-  /** Members of nodes that left the cluster, or of {@code node} (null: none named), are removed. */
-  protected abstract Future<Void> purgeGhosts(String node);
 
   /** The room was woken for its alarms (the store's alarm scan found one due). */
   protected abstract Future<Void> wake();
@@ -81,6 +82,87 @@ public abstract class RoomVerticleBase<W> extends VerticleBase implements Hosted
       return wake();
     }
     return command(command);
+  }
+
+  // --- presence: who is in the room, the same for every type ------------------------------------
+
+  /** The write that stores a member's change: it joined, or left when {@code left}. */
+  protected abstract W memberWrite(Member m, boolean left);
+
+  /** The room's newest seq, which a joining member's PRESENCE names. */
+  protected abstract long seq();
+
+  /** The HISTORY frame for a member that has everything up to {@code since}. */
+  protected abstract String historyFrame(long since);
+
+  /**
+   * What the room's type does once a member joined (its PRESENCE and HISTORY are on their way):
+   * {@code first} when the room was empty before. Completes once that output went out.
+   */
+  protected abstract Future<Void> joined(Member m, boolean first);
+
+  /** What the room's type does once a member left (its removal is written): {@code last} when none is left. */
+  protected abstract Future<Void> left(Member m, boolean last);
+
+  /**
+   * A member joins (or joins again, with what it missed since {@code since}): refused from a node
+   * that left, or past ROOMS_MAX_MEMBERS; its PRESENCE (and HISTORY) go out once its membership is
+   * written, then the room's type hears of it.
+   */
+  private Future<Void> join(Wire.Join j) {
+    Member m = j.member();
+    if (departed.contains(m.node())) { // a join in flight from a node that has died since
+      return Future.failedFuture(RoomFailure.unavailable("node " + m.node() + " left the cluster"));
+    }
+    Roster roster = roster();
+    if (roster.member(m.id()) == null && roster.size() >= maxMembers) {
+      return Future.failedFuture(RoomFailure.client(ErrorCode.ROOM_FULL, "room is full"));
+    }
+    boolean first = roster.size() == 0;
+    roster.join(m);
+    gate.write(memberWrite(m, false));
+    long seq = seq();
+    String presence = ServerFrames.presence(roster.members(), m, seq);
+    String history = j.since() < 0 ? null : historyFrame(j.since());
+    gate.output(() -> {
+      sendTo(m, presence, Wire.Delivery.ADMIT, seq);
+      if (history != null) {
+        sendTo(m, history, Wire.Delivery.PLAIN, 0);
+      }
+    });
+    return joined(m, first);
+  }
+
+  /** A member's connection closed. */
+  private Future<Void> leave(Wire.Leave l) {
+    Roster roster = roster();
+    Member m = roster.leave(l.connId());
+    if (m == null) {
+      return gate.output(() -> {});
+    }
+    gate.write(memberWrite(m, true));
+    return left(m, roster.size() == 0);
+  }
+
+  /**
+   * Removes the members whose node is no longer in the cluster, or is {@code node} (a node the
+   * sweep names as gone, which this node's view may still list; null: none named). Like every
+   * leave, each one's output goes once the write that removes it has committed: a client that asks
+   * the HTTP API right after must not find it listed (if the write fails, the next activation
+   * removes it again).
+   */
+  protected final Future<Void> purgeGhosts(String node) {
+    if (node != null) {
+      departed.add(node);
+    }
+    Roster roster = roster();
+    Future<Void> last = gate.output(() -> {});
+    for (Member g : roster.notOn(liveNodes.get(), departed)) {
+      roster.leave(g.id());
+      gate.write(memberWrite(g, true));
+      last = left(g, roster.size() == 0);
+    }
+    return last;
   }
 
   /** Answers a call from outside on the room's loop (JSON text), once its output went out. */

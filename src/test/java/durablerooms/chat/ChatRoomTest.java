@@ -92,15 +92,15 @@ class ChatRoomTest {
     r.join(ann);
     r.join(bob);
     r.join(new Member("c3", "cy", "n2"));
-    assertEquals(2, r.membersPerNode().get("n2"));
+    assertEquals(2, r.roster().membersPerNode().get("n2"));
     assertEquals("annie", r.rename("c1", "annie").user());
     assertEquals(bob, r.leave("c2"));
     assertNull(r.leave("c2"));
     assertNull(r.rename("c2", "x"));
     assertEquals(2, r.members().size());
-    assertEquals(java.util.Map.of("n1", 1, "n2", 1), r.membersPerNode());
+    assertEquals(java.util.Map.of("n1", 1, "n2", 1), r.roster().membersPerNode());
     r.join(new Member("c3", "cy", "n1")); // the same connection id again, now on n1
-    assertEquals(java.util.Map.of("n1", 2), r.membersPerNode());
+    assertEquals(java.util.Map.of("n1", 2), r.roster().membersPerNode());
   }
 
   @Test
