@@ -54,6 +54,14 @@ class SingleNodeTest {
     return WsClient.join(vertx, NODE.port(), "/chat/" + room + "?name=" + name);
   }
 
+  /** Says m1..mN with ids id1..idN, each ACKed before the next. */
+  private static void sayAcked(WsClient c, int count) {
+    for (int i = 1; i <= count; i++) {
+      c.say("m" + i, "id" + i);
+      c.nextOfType("ACK");
+    }
+  }
+
   private HttpResponse<String> get(String path) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + NODE.port() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
@@ -155,10 +163,7 @@ class SingleNodeTest {
   void historyReadWhileTheRoomFallsAsleep(Vertx vertx) throws Exception {
     String room = freshRoom();
     try (WsClient alice = join(vertx, room, "alice")) {
-      for (int i = 1; i <= 3; i++) {
-        alice.say("m" + i, "id" + i);
-        alice.nextOfType("ACK");
-      }
+      sayAcked(alice, 3);
       // read over and over from just before the idle timeout until well after the room stopped:
       // some reads fall while it stops, when its state is neither in the room nor yet in the store
       Thread.sleep(IDLE_MS / 2);
@@ -314,10 +319,7 @@ class SingleNodeTest {
   void resumeWithSince(Vertx vertx) throws Exception {
     String room = freshRoom();
     try (WsClient a = join(vertx, room, "a")) {
-      for (int i = 1; i <= 5; i++) {
-        a.say("m" + i, "id" + i);
-        a.nextOfType("ACK");
-      }
+      sayAcked(a, 5);
       try (WsClient late = WsClient.connect(vertx, NODE.port(), "/chat/" + room + "?name=late&since=2")) {
         late.next("SYSTEM");
         assertEquals(5L, late.next("PRESENCE").getLong("seq"));
