@@ -5,7 +5,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.core.HazelcastInstance;
-import durablerooms.cluster.Addresses;
+import durablerooms.chat.ChatActivator;
 import durablerooms.cluster.DeserializationFilter;
 import durablerooms.cluster.Membership;
 import durablerooms.cluster.PauseWatchdog;
@@ -25,6 +25,8 @@ import durablerooms.gateway.RoomClient;
 import durablerooms.metrics.RoomMetrics;
 import durablerooms.protocol.CloseCode;
 import durablerooms.room.Durability;
+import durablerooms.room.LogicActivator;
+import durablerooms.room.RoomActivator;
 import durablerooms.room.RoomHost;
 import durablerooms.room.RoomTypes;
 import durablerooms.room.Webhooks;
@@ -54,7 +56,9 @@ import java.io.FileNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -228,9 +232,14 @@ public final class Node {
     // room writes its cluster copy instead), so that the command still answers in time
     Replicas replicas = new Replicas(nodeId, this::liveNodes, config.historyLimit(),
         Math.max(100, config.requestTimeoutMs() / 4));
-    host = new RoomHost(nodeId, store, replicas, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), config.historyLimit(),
-        config.maxMembers(), Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)), metrics,
-        types, logicArchive, config.storageMaxBytes(), new Webhooks(logicArchive, !config.webhookUrl().isEmpty()));
+    Webhooks webhooks = new Webhooks(logicArchive, !config.webhookUrl().isEmpty());
+    Map<String, RoomActivator> activators = new HashMap<>(LogicActivator.forTypes(types, store, logicArchive,
+        config.historyLimit(), config.storageMaxBytes(), config.maxMembers(), this::liveNodes, watchdog::fresh, metrics,
+        webhooks));
+    activators.put(RoomTypes.CHAT, new ChatActivator(store, replicas, config.historyLimit(), config.maxMembers(),
+        Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)), this::liveNodes, watchdog::fresh,
+        webhooks));
+    host = new RoomHost(nodeId, store, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), metrics, types, activators);
     logicArchive.onHooksDropped(n -> {
       LOG.warn("{} webhooks dropped: more than ROOMS_WEBHOOK_MAX_PENDING={} waited for the receiver",
           n, config.webhookMaxPending());

@@ -2,6 +2,7 @@ package durablerooms;
 
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import durablerooms.chat.ChatActivator;
 import durablerooms.cluster.Addresses;
 import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
@@ -70,9 +71,10 @@ class GhostSweepTest {
     WireCodec.register(vertx.eventBus());
     store = new RoomStore(vertx, hz, archive);
     Replicas replicas = new Replicas(HERE, live::get, 100, 500);
-    host = new RoomHost(HERE, store, replicas, live::get, () -> true, 60_000, 100, 100, Durability.MEMORY,
-        new RoomMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), RoomTypes.of(List.of()), null,
-        1 << 20, durablerooms.room.Webhooks.off());
+    host = new RoomHost(HERE, store, live::get, () -> true, 60_000,
+        new RoomMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), RoomTypes.of(List.of()),
+        Map.of(RoomTypes.CHAT, new ChatActivator(store, replicas, 100, 100, Durability.MEMORY, live::get, () -> true,
+            durablerooms.room.Webhooks.off())));
     await(vertx.eventBus().<Wire.Delivery>consumer(Addresses.delivery(HERE), m -> delivered.add(m.body().frame()))
         .completion()
         .compose(v -> vertx.deployVerticle(replicas))

@@ -10,7 +10,6 @@ import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
 import durablerooms.protocol.ErrorCode;
-import durablerooms.protocol.ServerFrames;
 import durablerooms.state.Lease;
 import durablerooms.state.Member;
 import durablerooms.state.MemberSet;

@@ -1,8 +1,6 @@
 package durablerooms.room;
 
-import durablerooms.chat.ChatRoomVerticle;
 import durablerooms.cluster.Addresses;
-import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
@@ -48,18 +46,13 @@ public final class RoomHost extends VerticleBase {
 
   private final String nodeId;
   private final RoomStore store;
-  private final Replicas replicas;
   private final Supplier<Set<String>> liveNodes;
   private final BooleanSupplier healthy;
-  private final Durability durability;
   private final long idleTimeoutMs;
-  private final int historyLimit;
-  private final int maxMembers;
   private final RoomMetrics metrics;
   private final RoomTypes types;
-  private final durablerooms.storage.LogicArchive logicArchive;
-  private final LogicState.Limits logicLimits;
-  private final Webhooks webhooks;
+  /** How rooms of each type this node serves activate, by type name (chat's included). */
+  private final Map<String, RoomActivator> activators;
   private final Map<String, Entry> rooms = new HashMap<>();
   /** The rooms active here and not closing, for the gateways' direct path (read from any thread). */
   private final ConcurrentHashMap<String, HostedRoom> active = new ConcurrentHashMap<>();
@@ -68,24 +61,16 @@ public final class RoomHost extends VerticleBase {
   /** This host's context (set once started; read by the cluster's event thread too). */
   private volatile Context host;
 
-  public RoomHost(String nodeId, RoomStore store, Replicas replicas, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
-                  long idleTimeoutMs, int historyLimit, int maxMembers, Durability durability,
-                  RoomMetrics metrics, RoomTypes types, durablerooms.storage.LogicArchive logicArchive,
-                  long storageMaxBytes, Webhooks webhooks) {
-    this.webhooks = webhooks;
-    this.metrics = metrics;
-    this.types = types;
-    this.logicArchive = logicArchive;
-    this.logicLimits = LogicState.Limits.of(historyLimit, storageMaxBytes);
-    this.durability = durability;
-    this.healthy = healthy;
+  public RoomHost(String nodeId, RoomStore store, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
+                  long idleTimeoutMs, RoomMetrics metrics, RoomTypes types, Map<String, RoomActivator> activators) {
     this.nodeId = nodeId;
     this.store = store;
-    this.replicas = replicas;
     this.liveNodes = liveNodes;
+    this.healthy = healthy;
     this.idleTimeoutMs = idleTimeoutMs;
-    this.historyLimit = historyLimit;
-    this.maxMembers = maxMembers;
+    this.metrics = metrics;
+    this.types = types;
+    this.activators = Map.copyOf(activators);
   }
 
   @Override
@@ -190,7 +175,7 @@ public final class RoomHost extends VerticleBase {
 
   /**
    * A room's written history from its verticle when it is active on this node (the cluster copy
-   * may lag there: see ChatRoomVerticle.clusterSeq), or from the store once it has stopped when it
+   * may lag there: a chat room writes its cluster copy behind), or from the store once it has stopped when it
    * is stopping here (until then neither the store nor the cluster copy need hold its newest
    * messages); null when it is neither. The slice is null for a room that keeps no chat history.
    */
@@ -248,90 +233,30 @@ public final class RoomHost extends VerticleBase {
     return e.ready.compose(v -> submit(v, cmd, host, started));
   }
 
+  /**
+   * Activates a room on its first command here: the lease (when another node holds it, the command
+   * goes there), then the room's type loads it and makes its verticle, which is deployed. If that
+   * fails, the lease goes back (not clean after a takeover: the next activation replays).
+   */
   private Entry activate(String room) {
     Entry e = new Entry();
     rooms.put(room, e);
     String type = RoomTypes.typeOf(room);
-    if (!RoomTypes.CHAT.equals(type)) {
-      e.ready = activateLogic(room, type, e).onFailure(err -> rooms.remove(room, e));
+    RoomActivator activator = activators.get(type);
+    if (activator == null) {
+      e.ready = Future.failedFuture(RoomFailure.client(durablerooms.protocol.ErrorCode.BAD_REQUEST,
+          "no room type " + type + " on this node"));
+      rooms.remove(room, e);
       return e;
     }
     e.ready = store.claim(room, nodeId, liveNodes.get())
         .compose(claim -> nodeId.equals(claim.lease().owner())
-            ? store.activate(room, claim)
-                .compose(snapshot -> recover(room, snapshot))
-                .compose(snapshot -> deploy(room, snapshot, e))
+            ? activator.activate(room, claim, this::broken)
+                .compose(a -> deployed(room, a.verticle(), e, a.woken(), claim.takeover(), a.epoch()))
                 .onFailure(err -> store.release(room, claim.lease(), !claim.takeover()))
             : Future.failedFuture(RoomFailure.notOwner(claim.lease().owner())))
         .onFailure(err -> rooms.remove(room, e));
     return e;
-  }
-
-  /**
-   * A takeover adds what the replicas hold of the room beyond its cluster copy: messages the
-   * previous owner ACKed once they were in a replica, before its copy was written behind (or before
-   * the store had them, when the copy was lost with a node and the state came from the store).
-   */
-  private Future<RoomStore.Snapshot> recover(String room, RoomStore.Snapshot snapshot) {
-    if (!snapshot.takeover()) {
-      return Future.succeededFuture(snapshot);
-    }
-    return replicas.collect(room, snapshot.state().epoch()).map(records -> {
-      long newest = snapshot.state().lastRetainedSeq();
-      if (!records.isEmpty() && records.get(records.size() - 1).seq() > newest) {
-        LOG.info("room {}: messages after seq {} up to {} recovered from replicas (its seq was {})", room, newest,
-            records.get(records.size() - 1).seq(), snapshot.state().seq());
-      }
-      return snapshot.withRecovered(records, historyLimit);
-    });
-  }
-
-  /**
-   * Activates a room of a user's type: the lease, then the member set fenced to the lease's epoch
-   * and the room's own state from the store of room types (which raises the store's epoch for this
-   * activation), then its verticle.
-   */
-  private Future<HostedRoom> activateLogic(String room, String type, Entry e) {
-    durablerooms.api.RoomType roomType = types.get(type);
-    if (roomType == null) {
-      return Future.failedFuture(RoomFailure.client(durablerooms.protocol.ErrorCode.BAD_REQUEST,
-          "no room type " + type + " on this node"));
-    }
-    return store.claim(room, nodeId, liveNodes.get())
-        .compose(claim -> {
-          if (!nodeId.equals(claim.lease().owner())) {
-            return Future.failedFuture(RoomFailure.notOwner(claim.lease().owner()));
-          }
-          Future<durablerooms.state.MemberSet> members = store.activateMembers(room, claim.lease().epoch());
-          return members
-              .compose(set -> awaitStage(logicArchive.activate(room))
-                  .compose(loaded -> {
-                    LogicRoomVerticle v = new LogicRoomVerticle(room, roomType, loaded, set, claim.lease(),
-                        claim.takeover(), store, logicArchive, logicLimits, maxMembers, liveNodes, healthy,
-                        this::broken, metrics, webhooks);
-                    return deployed(room, v, e, claim.lease().epoch() > 1, claim.takeover(), claim.lease().epoch());
-                  }))
-              .onFailure(err -> store.release(room, claim.lease(), !claim.takeover()));
-        });
-  }
-
-  private <T> Future<T> awaitStage(java.util.concurrent.CompletionStage<T> stage) {
-    Promise<T> p = Promise.promise();
-    stage.whenComplete((v, err) -> host.runOnContext(x -> {
-      if (err != null) {
-        p.fail(err);
-      } else {
-        p.complete(v);
-      }
-    }));
-    return p.future();
-  }
-
-  private Future<HostedRoom> deploy(String room, RoomStore.Snapshot snapshot, Entry e) {
-    ChatRoomVerticle v = new ChatRoomVerticle(snapshot, room, store, replicas, historyLimit, maxMembers, durability, liveNodes,
-        healthy, this::broken, webhooks);
-    return deployed(room, v, e, snapshot.lease().epoch() > 1 || snapshot.state().epoch() > 1, snapshot.takeover(),
-        snapshot.state().epoch());
   }
 
   private Future<HostedRoom> deployed(String room, HostedRoom v, Entry e, boolean woken, boolean takeover, long epoch) {
