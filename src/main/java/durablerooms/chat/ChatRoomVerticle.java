@@ -291,26 +291,26 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
   /** The others hear of a member who joined with a JOIN (the webhook: the room is occupied). */
   @Override
   protected Future<Void> joined(Member m, boolean first) {
-    String joined = ServerFrames.presenceChange("JOIN", m);
-    return gate.output(() -> {
-      broadcast(joined, m.id(), Wire.Delivery.PLAIN, 0);
-      if (first) {
-        webhooks.record(room.name(), Webhooks.OCCUPIED, 1);
-      }
-    });
+    return announce("JOIN", m, first ? Webhooks.OCCUPIED : null, 1);
   }
 
   /** The others hear of a member who left with a LEAVE (the webhook: the room is vacated). */
   @Override
   protected Future<Void> left(Member m, boolean last) {
-    String left = ServerFrames.presenceChange("LEAVE", m);
+    return announce("LEAVE", m, last ? Webhooks.VACATED : null, 0);
+  }
+
+  /** Sends the others a presence change of {@code kind}, then records {@code hook} (null: none) with {@code members}. */
+  private Future<Void> announce(String kind, Member m, String hook, int members) {
+    String frame = ServerFrames.presenceChange(kind, m);
     return gate.output(() -> {
-      broadcast(left, m.id(), Wire.Delivery.PLAIN, 0);
-      if (last) {
-        webhooks.record(room.name(), Webhooks.VACATED, 0);
+      broadcast(frame, m.id(), Wire.Delivery.PLAIN, 0);
+      if (hook != null) {
+        webhooks.record(room.name(), hook, members);
       }
     });
   }
+
 
   private Future<Void> say(Wire.Say s) {
     Member from = room.member(s.connId());
