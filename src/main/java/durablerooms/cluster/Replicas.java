@@ -270,15 +270,15 @@ public final class Replicas extends VerticleBase {
           fenced.add(w.room());
         }
       }
-      msg.reply(new Wire.Fenced(fenced));
+      PeerSends.reply(msg, new Wire.Fenced(fenced));
     } else if (body instanceof Wire.Collect c) {
       fences.merge(c.room(), c.epoch(), Math::max);
       Replica replica = held.get(c.room());
-      msg.reply(replica == null ? new Wire.Held(0, List.of()) : new Wire.Held(replica.epoch, List.copyOf(replica.records)));
+      PeerSends.reply(msg, replica == null ? new Wire.Held(0, List.of()) : new Wire.Held(replica.epoch, List.copyOf(replica.records)));
     } else if (body instanceof Wire.DropReplica d) {
       dropHeld(d.room(), d.epoch());
     } else {
-      msg.fail(400, "unknown replica message");
+      PeerSends.fail(msg, 400, "unknown replica message");
     }
   }
 

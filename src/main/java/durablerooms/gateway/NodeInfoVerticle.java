@@ -1,6 +1,7 @@
 package durablerooms.gateway;
 
 import durablerooms.cluster.Addresses;
+import durablerooms.cluster.PeerSends;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -23,7 +24,7 @@ public final class NodeInfoVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.eventBus().<Void>consumer(Addresses.nodeInfo(nodeId), msg -> msg.reply(new JsonObject()
+    return vertx.eventBus().<Void>consumer(Addresses.nodeInfo(nodeId), msg -> PeerSends.reply(msg, new JsonObject()
             .put("id", nodeId)
             .put("http", httpUrl)
             .put("rooms", rooms.getAsInt())

@@ -1,6 +1,7 @@
 package durablerooms.room;
 
 import durablerooms.cluster.Addresses;
+import durablerooms.cluster.PeerSends;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
@@ -90,14 +91,14 @@ public final class RoomHost extends VerticleBase {
     Future<HistorySlice> slice = history(h.room(), h.since(), h.limit(), context);
     // a room of a user's type keeps no chat history: as if it were not active here
     if (slice == null) {
-      msg.fail(RoomFailure.NOT_OWNER, "");
+      PeerSends.fail(msg, RoomFailure.NOT_OWNER, "");
       return;
     }
     slice.onComplete(ar -> {
       if (ar.succeeded() && ar.result() != null) {
-        msg.reply(new Wire.Slice(ar.result().seq(), ar.result().gap(), List.copyOf(ar.result().messages())));
+        PeerSends.reply(msg, new Wire.Slice(ar.result().seq(), ar.result().gap(), List.copyOf(ar.result().messages())));
       } else {
-        msg.fail(RoomFailure.NOT_OWNER, ""); // the asker reads the store itself
+        PeerSends.fail(msg, RoomFailure.NOT_OWNER, ""); // the asker reads the store itself
       }
     });
   }
@@ -127,15 +128,15 @@ public final class RoomHost extends VerticleBase {
     String from = msg.headers().get(RoomFailure.FROM_HEADER);
     if (from != null && !from.equals(nodeId) && !rooms.containsKey(msg.body().room())) {
       // not active here (asleep, or never was): the sender's node activates it, for locality
-      msg.fail(RoomFailure.NOT_OWNER, "");
+      PeerSends.fail(msg, RoomFailure.NOT_OWNER, "");
       return;
     }
     dispatch(msg.body()).onComplete(ar -> {
       if (ar.succeeded()) {
-        msg.reply(ar.result()); // null, or a call's answer
+        PeerSends.reply(msg, ar.result()); // null, or a call's answer
       } else {
         ReplyException re = asRoomFailure(msg.body().room(), ar.cause());
-        msg.fail(re.failureCode(), re.getMessage());
+        PeerSends.fail(msg, re.failureCode(), re.getMessage());
       }
     });
   }

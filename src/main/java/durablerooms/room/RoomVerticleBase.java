@@ -1,6 +1,7 @@
 package durablerooms.room;
 
 import durablerooms.cluster.Addresses;
+import durablerooms.cluster.PeerSends;
 import durablerooms.cluster.Wire;
 import durablerooms.protocol.ErrorCode;
 import durablerooms.protocol.ServerFrames;
@@ -238,7 +239,7 @@ public abstract class RoomVerticleBase<W> extends VerticleBase implements Hosted
   // --- delivery: one event-bus message per node (published to each of its gateway loops) ----------
 
   protected final void sendTo(Member m, String frame, byte kind, long seq) {
-    vertx.eventBus().publish(Addresses.delivery(m.node()), new Wire.Delivery(name(), m.id(), null, frame, kind, seq));
+    PeerSends.publish(vertx.eventBus(), Addresses.delivery(m.node()), new Wire.Delivery(name(), m.id(), null, frame, kind, seq));
   }
 
   /**
@@ -253,7 +254,7 @@ public abstract class RoomVerticleBase<W> extends VerticleBase implements Hosted
       if (e.getValue() == 1 && excepted != null && excepted.node().equals(node) && kind != Wire.Delivery.MESSAGE) {
         continue;
       }
-      vertx.eventBus().publish(Addresses.delivery(node), new Wire.Delivery(name(), null, except, frame, kind, seq));
+      PeerSends.publish(vertx.eventBus(), Addresses.delivery(node), new Wire.Delivery(name(), null, except, frame, kind, seq));
     }
   }
 
