@@ -5,6 +5,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import durablerooms.chat.ChatActivator;
 import durablerooms.cluster.DeserializationFilter;
 import durablerooms.cluster.Membership;
@@ -264,6 +265,11 @@ public final class Node {
         .onSuccess(id -> {
           ready = true;
           watchdog.start();
+          cluster.getHazelcastInstance().getLifecycleService().addLifecycleListener(e -> {
+            if (e.getState() == LifecycleEvent.LifecycleState.MERGED) {
+              merged();
+            }
+          });
           vertx.setPeriodic(ALARM_SCAN_MS, t -> wakeRoomsWithDueAlarms(rooms));
           if (webhookSender != null) {
             webhookSender.start();
@@ -343,8 +349,27 @@ public final class Node {
    */
   private void paused() {
     LOG.warn("this node was paused; its clients are sent elsewhere until it has rejoined the cluster");
+    sendClientsAway("server paused, reconnect");
+  }
+
+  /**
+   * This node's side of a split cluster merged into the other side. That side had counted this
+   * node as gone and removed its members from the rooms, and the merge kept its copy: the clients
+   * here still have their sockets but are members of nothing. They are told to reconnect (1012),
+   * which makes them members again with what they missed, as after a pause. A node that is already
+   * recovering from a pause has done so.
+   */
+  private void merged() {
+    if (!ready) {
+      return;
+    }
+    LOG.warn("this node's side of a split cluster merged into the other; its clients are sent to reconnect");
+    sendClientsAway("cluster merged, reconnect");
+  }
+
+  private void sendClientsAway(String reason) {
     ready = false;
-    vertx.runOnContext(v -> connections.closeAll(CloseCode.RESTARTING, "server paused, reconnect")
+    vertx.runOnContext(v -> connections.closeAll(CloseCode.RESTARTING, reason)
         .compose(x -> host.closeAllRooms())
         .onComplete(x -> awaitRecovery()));
   }
