@@ -10,6 +10,7 @@ import durablerooms.protocol.ServerFrames;
 import durablerooms.room.Durability;
 import durablerooms.room.HostedRoom;
 import durablerooms.room.RoomFailure;
+import durablerooms.room.RoomLog;
 import durablerooms.room.RoomVerticleBase;
 import durablerooms.room.Roster;
 import durablerooms.room.Webhooks;
@@ -21,6 +22,7 @@ import durablerooms.state.MessageTtl;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
@@ -40,57 +42,28 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
   private final Lease lease;
   /** This activation's fencing token: writes carry it and are refused once a newer activation exists. */
   private final long epoch;
-  private final Durability durability;
   private final RoomStore store;
   private final Replicas replicas;
   private final int historyLimit;
+  private final Durability durability;
   private final BooleanSupplier healthy;
   private final boolean takeover;
   private final Webhooks webhooks;
+  /** The write path of the room's messages: made once the room has its Vert.x (init). */
+  private RoomLog log;
   /** After a takeover, the tail of history is sent again: the dead owner may have stored it without sending it. */
   static final int TAKEOVER_REPLAY = 200;
   /** The sender of messages published from outside the room: not a connection, never a member. */
   static final String SERVER_MEMBER = "api";
-  /**
-   * Seqs are reserved on disk this many ahead of the newest, a new reservation once half of that is
-   * used: one small journal write per few hundred messages, done while messages flow, so none waits.
-   */
-  static final long SEQ_BLOCK = 1000;
 
   /** What one command writes: a chat record, a member change, or (both null) a catch-up of the cluster copy. */
   record Write(ChatRecord record, MemberChange change) {}
 
   private static final Write CATCH_UP = new Write(null, null);
 
-  /** The last seq whose record is stored (the working ChatRoom may be ahead while a write is in flight). */
-  private long committedSeq;
-  /**
-   * The last seq in the cluster's copy of the room. A room alone in a one-node cluster writes its
-   * messages to disk only: there the journal is what an ACK waits for (no second node could hold
-   * a backup), and the copy has no reader while the room is active (the HTTP API asks the room).
-   * With two or more nodes, a write's second copy is the replica on another node (Replicas), and
-   * the cluster copy is written behind too. The copy catches up when a node joins (which could take
-   * the room over from it) or leaves (it may have held the replica), before the room sleeps, and
-   * every second from the host's sweep.
-   */
-  private long clusterSeq;
-  /**
-   * Seqs up to here are reserved on disk (RoomStore.reserve) or stored: a write of records that go
-   * out before the disk has them waits for {@link #reservation}. A room whose newest messages were
-   * lost (ROOMS_DURABILITY=memory, every node killed) starts after its reservation, never at a seq
-   * that members saw for another message.
-   */
-  private long reservedTo;
-  /** The highest reservation asked for. */
-  private long reservingTo;
-  /** The last reservation asked for: the journal completes reservations in order, so it covers the others. */
-  private Future<Void> reservation = Future.succeededFuture();
-  /** The node known to hold this room's retained tail as its replica (null: none yet, or a write to it failed). */
-  private String replicaHolder;
-  /** Whether the cluster copy lacks written messages (read by the host's sweep). */
-  private volatile boolean clusterBehind;
-  /** How long a room's output waits for a catch-up of its cluster copy (see catchUpBriefly). */
-  static final long CATCH_UP_WAIT_MS = 100;
+  /** Where the room starts: its seq as stored or in the cluster copy, and the cluster copy's. */
+  private final long startSeq;
+  private final long startClusterSeq;
   /** The name of a chat room's alarm for its next expiring message. */
   static final String EXPIRY_ALARM = "rooms.expire";
   /** A busy room deletes its expired messages from the store at most this often (a sleeping one as it goes to sleep). */
@@ -98,6 +71,7 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
   /** The newest expired message deleted from the store (asked for), and when. */
   private long expiredStoredUpTo;
   private long expiredStoredAt = System.nanoTime() - EXPIRE_STORED_EVERY_NANOS;
+
   public ChatRoomVerticle(RoomStore.Snapshot snapshot, String name, RoomStore store, Replicas replicas, int historyLimit,
                       int maxMembers, Durability durability, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
                       Consumer<HostedRoom> onBroken, Webhooks webhooks) {
@@ -107,18 +81,31 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
     this.room = new ChatRoom(name, snapshot.state(), snapshot.members(), historyLimit, store.messageTtl());
     this.lease = snapshot.lease();
     this.epoch = snapshot.state().epoch();
-    this.committedSeq = snapshot.state().seq();
-    this.clusterSeq = snapshot.clusterSeq();
+    this.startSeq = snapshot.state().seq();
+    this.startClusterSeq = snapshot.clusterSeq();
     this.durability = durability;
     this.store = store;
     this.replicas = replicas;
     this.historyLimit = historyLimit;
     this.takeover = snapshot.takeover();
-    // what a room starts from was handed out under an earlier activation's reservation, or is
-    // stored; after a takeover it may hold records from the replicas that no completed reservation
-    // covers, and they go out again: start() reserves past them first
-    this.reservedTo = takeover ? 0 : committedSeq;
-    this.reservingTo = reservedTo;
+  }
+
+  @Override
+  public void init(Vertx vertx, Context context) {
+    super.init(vertx, context);
+    RoomLog.Retained retained = new RoomLog.Retained() {
+      @Override
+      public long seq() {
+        return room.seq();
+      }
+
+      @Override
+      public List<ChatRecord> after(long after) {
+        return room.since(after).messages();
+      }
+    };
+    log = new RoomLog(RoomLog.copies(store, replicas, room.name(), epoch, historyLimit, healthy), retained, durability,
+        () -> liveNodes.get().size(), vertx, startSeq, startClusterSeq, takeover);
   }
 
   public String name() {
@@ -133,7 +120,7 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
   public Future<?> start() {
     if (takeover) {
       if (room.seq() > 0) {
-        reserveAhead(room.seq());
+        log.reserveAhead(room.seq());
       }
       store.persistAgain(room.name(), epoch, room.since(0).messages());
       // what came from the replicas goes to the cluster copy (and this room's tail to its replica
@@ -167,12 +154,12 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
       webhooks.record(room.name(), Webhooks.HIBERNATED, room.members().size());
     }
     return gate.drained()
-        .compose(v -> wasBroken ? toCluster(List.of()).<Void>mapEmpty().otherwiseEmpty() : Future.succeededFuture())
+        .compose(v -> wasBroken ? log.catchUpCluster().otherwiseEmpty() : Future.succeededFuture())
         .compose(v -> leavesNothing() ? store.forget(room.name(), lease, epoch)
             : expireStored().compose(x -> armExpiryAlarm()).compose(x -> store.hibernate(room.name(), lease, epoch,
-                committedSeq, List.copyOf(room.since(0).messages()), !gate.broken())))
+                log.committedSeq(), List.copyOf(room.since(0).messages()), !gate.broken())))
         .onSuccess(v -> {
-          if (!gate.broken() && clusterSeq == committedSeq) {
+          if (!gate.broken() && log.clusterComplete()) {
             replicas.drop(room.name(), epoch); // the cluster copy and the disk hold everything
           }
         })
@@ -215,7 +202,7 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
    * never written in then cost nothing once asleep.
    */
   private boolean leavesNothing() {
-    return !gate.broken() && committedSeq == 0 && room.seq() == 0 && epoch == 1 && lease.epoch() == 1;
+    return !gate.broken() && log.committedSeq() == 0 && room.seq() == 0 && epoch == 1 && lease.epoch() == 1;
   }
 
   /**
@@ -239,6 +226,7 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
   public Future<HistorySlice> history(long since, int limit, Context replyContext) {
     Promise<HistorySlice> reply = Promise.promise();
     context.runOnContext(v -> {
+      long committedSeq = log.committedSeq();
       HistorySlice all = room.since(since);
       List<ChatRecord> out = new ArrayList<>();
       for (ChatRecord r : all.messages()) {
@@ -255,7 +243,7 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
 
   /** Whether the cluster copy lacks messages written to disk; any thread. */
   public boolean clusterBehind() {
-    return clusterBehind;
+    return log.clusterBehind();
   }
 
   @Override
@@ -405,32 +393,6 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
     return ServerFrames.history(slice.messages(), since + 1, since, slice.gap(), Protocol.MAX_HISTORY_FRAME_BYTES);
   }
 
-  // --- writes: the second copy, the disk, seq reservations ------------------------------------
-
-  /**
-   * Asks for the next block of seqs once fewer than half a block are reserved past {@code seq}: the
-   * reservation's journal write runs beside the message's own writes, and in a flowing room it has
-   * completed long before a message needs it.
-   */
-  private void reserveAhead(long seq) {
-    if (seq + SEQ_BLOCK / 2 <= reservingTo) {
-      return;
-    }
-    long upTo = seq + SEQ_BLOCK;
-    reservingTo = upTo;
-    reservation = store.reserve(room.name(), epoch, upTo, healthy)
-        .onSuccess(v -> reservedTo = Math.max(reservedTo, upTo));
-  }
-
-  /**
-   * Completes once seqs up to {@code upTo} are reserved on disk (see {@link #reservedTo}), or once
-   * the last reservation asked for has: records that waited for the disk need none (what was
-   * journaled comes back when the journal is replayed), only those written behind do.
-   */
-  private Future<Void> reserved(long upTo) {
-    return upTo <= reservedTo ? Future.succeededFuture() : reservation;
-  }
-
   /**
    * The output gate's sink: the batch's chat records (with any catch-up of the cluster copy) and its
    * member changes, side by side; it has committed once both have.
@@ -450,148 +412,13 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
       }
     }
     if (changes.isEmpty()) {
-      return writeRecords(records, catchUp); // a flowing room's batch: nothing to wait for beside it
+      return log.write(records, catchUp); // a flowing room's batch: nothing to wait for beside it
     }
     Future<Void> changesWritten = store.changeMembers(room.name(), epoch, changes);
     if (records.isEmpty() && !catchUp) {
       return changesWritten;
     }
-    return Future.join(writeRecords(records, catchUp), changesWritten).mapEmpty();
-  }
-
-  /**
-   * Records get their second copy first (see {@link #copy}), then go to disk; records written behind
-   * the disk (ROOMS_DURABILITY=memory, two or more nodes) count as written once their seqs are
-   * reserved too (see {@link #reserveAhead}).
-   */
-  private Future<Void> writeRecords(List<ChatRecord> batch, boolean catchUp) {
-    int nodes = liveNodes.get().size();
-    boolean toDisk = durability.waitForDisk(nodes);
-    long upTo = batch.isEmpty() ? room.seq() : batch.get(batch.size() - 1).seq();
-    if (!toDisk && !batch.isEmpty()) {
-      reserveAhead(upTo); // these records go out before they are on disk
-    }
-    Future<Long> copied = copy(batch, catchUp, nodes);
-    return copied.compose(v -> store.appendToDisk(room.name(), epoch, batch, toDisk, healthy))
-        .compose(v -> reserved(upTo))
-        .onSuccess(v -> {
-          if (!batch.isEmpty()) {
-            committedSeq = batch.get(batch.size() - 1).seq();
-          }
-          clusterSeq = Math.max(clusterSeq, copied.result());
-          clusterBehind = clusterSeq < committedSeq;
-        });
-  }
-
-  /**
-   * The second copy of a batch of records, before it goes to disk; completes with how far the
-   * cluster copy then reaches. On a cluster of two or more nodes: in the memory of the replica node
-   * (one event-bus request for the writes of all rooms of this loop), the cluster copy written
-   * behind; if the replica cannot be reached, the cluster copy at once. A node that is new as this
-   * room's replica (a node joined or left, or the last write to it failed) gets the whole retained
-   * tail first. A room alone in a one-node cluster writes its messages to disk only (see
-   * clusterSeq). A catch-up writes the cluster copy.
-   */
-  private Future<Long> copy(List<ChatRecord> batch, boolean catchUp, int nodes) {
-    String holder = nodes > 1 ? replicas.holderNode() : null;
-    boolean newHolder = holder != null && !holder.equals(replicaHolder);
-    if (holder == null) {
-      return catchUp || nodes > 1 ? toCluster(batch) : Future.succeededFuture(clusterSeq);
-    }
-    Future<Void> replicated = batch.isEmpty() && !newHolder ? Future.succeededFuture()
-        : replicas.replicate(holder, room.name(), epoch, newHolder ? retainedTail(batch) : batch)
-            .andThen(ar -> replicaHolder = ar.succeeded() ? holder : null);
-    if (catchUp) {
-      return replicated.transform(ar -> ar.succeeded() ? catchUpBriefly(batch)
-          : unlessFenced(ar.cause(), () -> toCluster(batch)));
-    }
-    return replicated.map(v -> clusterSeq).recover(err -> unlessFenced(err, () -> elsewhere(holder, batch)));
-  }
-
-  /**
-   * A catch-up of the cluster copy once the records are in a replica, waited for at most
-   * {@value #CATCH_UP_WAIT_MS} ms: the Hazelcast write waits for the nodes that own and back up the
-   * room's entry, and one that hangs (a long GC pause) is a member until the failure timeout. The
-   * room's output does not wait for it that long: what it sends is in the replica, which a takeover
-   * reads. A copy not written in time is written again at the next catch-up (an append skips the
-   * seqs it holds).
-   */
-  private Future<Long> catchUpBriefly(List<ChatRecord> batch) {
-    Promise<Long> done = Promise.promise();
-    long timer = vertx.setTimer(CATCH_UP_WAIT_MS, t -> done.tryComplete(clusterSeq));
-    toCluster(batch).onComplete(ar -> {
-      vertx.cancelTimer(timer);
-      if (ar.succeeded()) {
-        done.tryComplete(ar.result());
-      } else {
-        done.tryFail(ar.cause());
-      }
-    });
-    return done.future();
-  }
-
-  /**
-   * The replica write to {@code failed} got no answer: the whole retained tail to the node that holds
-   * replicas now (a node that hangs is passed over for a while: see Replicas.holderNode), else the
-   * cluster copy, whose Hazelcast write may itself wait for the hanging node (a backup it holds).
-   */
-  private Future<Long> elsewhere(String failed, List<ChatRecord> batch) {
-    String next = replicas.holderNode();
-    if (next == null || next.equals(failed)) {
-      return toCluster(batch);
-    }
-    return replicas.replicate(next, room.name(), epoch, retainedTail(batch))
-        .andThen(ar -> replicaHolder = ar.succeeded() ? next : null)
-        .map(v -> clusterSeq)
-        .recover(err -> unlessFenced(err, () -> toCluster(batch)));
-  }
-
-  /** A replica write's failure: a newer activation stays a failure; anything else (no reply) falls back to {@code instead}. */
-  private static <T> Future<T> unlessFenced(Throwable err, Supplier<Future<T>> instead) {
-    return err instanceof RoomStore.FencedException ? Future.failedFuture(err) : instead.get();
-  }
-
-  /** The whole retained history up to the end of {@code batch} (or up to what is written), oldest first. */
-  private List<ChatRecord> retainedTail(List<ChatRecord> batch) {
-    return retained(0, batch.isEmpty() ? committedSeq : batch.get(batch.size() - 1).seq());
-  }
-
-  /** The retained records with {@code after < seq <= upTo}, oldest first. */
-  private List<ChatRecord> retained(long after, long upTo) {
-    List<ChatRecord> out = new ArrayList<>();
-    for (ChatRecord r : room.since(after).messages()) {
-      if (r.seq() > upTo) {
-        break;
-      }
-      out.add(r);
-    }
-    return out;
-  }
-
-  /** Writes what the cluster copy lacks up to the end of {@code batch} (or up to what is written). */
-  private Future<Long> toCluster(List<ChatRecord> batch) {
-    List<ChatRecord> backlog = clusterBacklog(batch);
-    if (backlog.isEmpty()) {
-      return Future.succeededFuture(clusterSeq);
-    }
-    boolean gap = backlog.get(0).seq() > clusterSeq + 1;
-    long upTo = backlog.get(backlog.size() - 1).seq();
-    return store.appendToCluster(room.name(), epoch, backlog, gap, historyLimit).map(upTo);
-  }
-
-  /**
-   * What the cluster copy lacks up to the end of {@code batch} (or, for a catch-up alone, up to
-   * what is written): the batch itself unless the copy was behind.
-   */
-  private List<ChatRecord> clusterBacklog(List<ChatRecord> batch) {
-    long upTo = batch.isEmpty() ? committedSeq : batch.get(batch.size() - 1).seq();
-    if (clusterSeq >= upTo) {
-      return List.of();
-    }
-    if (!batch.isEmpty() && batch.get(0).seq() == clusterSeq + 1) {
-      return batch;
-    }
-    return retained(clusterSeq, upTo);
+    return Future.join(log.write(records, catchUp), changesWritten).mapEmpty();
   }
 
   @Override
