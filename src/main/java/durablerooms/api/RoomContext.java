@@ -43,4 +43,15 @@ public interface RoomContext {
    * @return the event's seq
    */
   long publish(JsonObject event);
+
+  /**
+   * Reads back the room's log: the retained events with a seq below {@code before} (0 or less: up to
+   * the newest), the newest {@code limit} of them, oldest first, each as it was delivered (its fields
+   * plus {@code "seq"}) and as a copy; this handler's own events are included. Events older than the
+   * last {@code ROOMS_HISTORY_LIMIT} are gone: fewer come back than asked for, or none. For a client
+   * that scrolls back past the HISTORY it got on connecting.
+   *
+   * @throws IllegalArgumentException when {@code limit} is below 1
+   */
+  List<JsonObject> log(long before, int limit);
 }

@@ -173,6 +173,18 @@ final class LogicState {
     return acks.get(ackKey);
   }
 
+  /** The newest retained events with a seq below {@code end}, at most {@code limit}, newest first. */
+  List<Event> eventsBefore(long end, int limit) {
+    List<Event> out = new ArrayList<>(Math.min(limit, events.size()));
+    for (Iterator<Event> it = events.descendingIterator(); it.hasNext() && out.size() < limit; ) {
+      Event e = it.next();
+      if (e.seq() < end) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
   List<Event> eventsAfter(long since) {
     List<Event> out = new ArrayList<>();
     for (Event e : events) {

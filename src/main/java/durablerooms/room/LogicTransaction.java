@@ -208,6 +208,27 @@ final class LogicTransaction {
       frames.add(new Frame(null, null, frame, Wire.Delivery.MESSAGE, seq));
       return seq;
     }
+
+    @Override
+    public List<JsonObject> log(long before, int limit) {
+      check();
+      if (limit < 1) {
+        throw new IllegalArgumentException("a read of the log asks for at least one event, not " + limit);
+      }
+      long end = before <= 0 ? Long.MAX_VALUE : before;
+      List<LogicState.Event> newestFirst = new ArrayList<>();
+      for (int i = published.size() - 1; i >= 0 && newestFirst.size() < limit; i--) {
+        if (published.get(i).seq() < end) {
+          newestFirst.add(published.get(i));
+        }
+      }
+      newestFirst.addAll(state.eventsBefore(end, limit - newestFirst.size()));
+      JsonObject[] out = new JsonObject[newestFirst.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[out.length - 1 - i] = new JsonObject(newestFirst.get(i).frame());
+      }
+      return List.of(out);
+    }
   }
 
   /** Adds a webhook of the platform (a lifecycle event) to this transaction, if webhooks are on. */

@@ -1,0 +1,78 @@
+package durablerooms.room;
+
+import durablerooms.api.RoomContext;
+import durablerooms.state.MemberSet;
+import durablerooms.storage.LogicArchive;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** A handler's reads of the room's log, without Vert.x: what is retained, its own events, copies. */
+class LogicTransactionTest {
+  /** A room whose log retains at most 10 events and holds {@code events} of them, seq 1 to events. */
+  private static LogicState state(int events) {
+    List<LogicArchive.Event> logged = new ArrayList<>();
+    for (int seq = 1; seq <= events; seq++) {
+      logged.add(new LogicArchive.Event(seq, 0, new JsonObject().put("n", seq).put("seq", seq).encode()));
+    }
+    LogicArchive.Loaded loaded = new LogicArchive.Loaded(1, events, new TreeMap<>(), logged, new LinkedHashMap<>(),
+        new TreeMap<>());
+    return new LogicState("t/r", loaded, MemberSet.empty(), new LogicState.Limits(10, 10_000, 1000, 100, 20));
+  }
+
+  private static LogicTransaction tx(LogicState state) {
+    return new LogicTransaction(state, "t", f -> {}, false);
+  }
+
+  private static List<Long> seqs(List<JsonObject> events) {
+    return events.stream().map(e -> e.getLong("seq")).toList();
+  }
+
+  @Test
+  void theLogIsReadNewestFirstInPagesOldestFirstWithin() {
+    RoomContext room = tx(state(5)).context();
+    assertEquals(List.of(3L, 4L, 5L), seqs(room.log(0, 3)), "0: up to the newest");
+    assertEquals(List.of(1L, 2L), seqs(room.log(3, 10)), "before 3: what is left, fewer than asked for");
+    assertEquals(List.of(), room.log(1, 10));
+    assertEquals(3, room.log(4, 1).get(0).getInteger("n"), "each event as it was delivered");
+  }
+
+  @Test
+  void aHandlerReadsItsOwnEventsAndOnlyTheRetainedOnes() {
+    LogicState state = state(10);
+    LogicTransaction tx = tx(state);
+    RoomContext room = tx.context();
+    room.publish(new JsonObject().put("n", 11));
+    room.publish(new JsonObject().put("n", 12));
+    assertEquals(List.of(10L, 11L, 12L), seqs(room.log(0, 3)), "its own events, not yet committed, come first");
+    assertEquals(List.of(9L, 10L), seqs(room.log(11, 2)));
+    tx.commit(null, 0);
+    RoomContext next = tx(state).context();
+    assertEquals(List.of(3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L), seqs(next.log(0, 100)),
+        "10 are retained: seq 1 and 2 are gone");
+  }
+
+  @Test
+  void eventsReadBackAreCopies() {
+    LogicState state = state(1);
+    RoomContext room = tx(state).context();
+    room.log(0, 1).get(0).put("n", "changed");
+    assertEquals(1, room.log(0, 1).get(0).getInteger("n"));
+  }
+
+  @Test
+  void aReadAsksForAtLeastOneEventAndOnlyDuringItsHandler() {
+    LogicTransaction tx = tx(state(3));
+    RoomContext room = tx.context();
+    assertThrows(IllegalArgumentException.class, () -> room.log(0, 0));
+    tx.close();
+    assertThrows(IllegalStateException.class, () -> room.log(0, 1));
+  }
+}
