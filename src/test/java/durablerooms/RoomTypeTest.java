@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -100,6 +101,38 @@ class RoomTypeTest {
       assertEquals("big", error.getString("id"));
       a.send(op("put").put("key", "small").put("value", "x".repeat(1000)).put("id", "small"));
       assertEquals("small", a.nextOfType("ACK").getString("id"));
+    }
+  }
+
+  @Test
+  void aRenameShowsInTheMemberListOfLaterJoinsAlsoAfterHibernation() throws Exception {
+    String key = "ledger/names";
+    try (WsClient a = join("names", "?name=ann&client=n1")) {
+      a.send(op("rename").put("name", "  Ann   B ").put("id", "r1"));
+      assertEquals("Ann B", a.nextOfType("renamed").getString("name"));
+      a.nextOfType("ACK");
+      a.send(op("rename").put("name", "\u0007").put("id", "r2"));
+      assertEquals("room_error", a.nextOfType("ERROR").getString("code"), "not a display name: the handler fails");
+      TestNodes.eventually(10_000, "the room hibernated", () -> !NODE.node().host().isActive(key));
+      try (WsClient b = WsClient.connect(NODE.client(), NODE.port(), "/rooms/ledger/names?name=bob")) {
+        JsonArray members = b.next("PRESENCE").getJsonArray("members");
+        assertEquals("Ann B", members.getJsonObject(0).getString("user"));
+        assertEquals("bob", members.getJsonObject(1).getString("user"));
+      }
+    }
+  }
+
+  @Test
+  void theLogicReadsItsLogBackAPageAtATime() {
+    try (WsClient a = join("pages", "?client=pg")) {
+      for (int i = 1; i <= 5; i++) {
+        a.send(op("publish").put("text", "e" + i));
+        a.nextOfType("entry");
+      }
+      a.send(op("older").put("before", 4).put("limit", 2));
+      JsonArray events = a.nextOfType("older").getJsonArray("events");
+      assertEquals(List.of("e2", "e3"), events.stream().map(e -> ((JsonObject) e).getString("text")).toList());
+      assertEquals(2, events.getJsonObject(0).getLong("seq"));
     }
   }
 

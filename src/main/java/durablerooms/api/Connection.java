@@ -26,4 +26,18 @@ public interface Connection {
 
   /** Closes the connection (a WebSocket close code 1000 or 3000-4999) once the handler's commit is durable. */
   void close(int code, String reason);
+
+  /** The display name the room's member list shows for this connection: its {@code name} when it connected, or its last rename. */
+  String name();
+
+  /**
+   * Renames this connection, with the handler's commit: from then on the room's member list (the
+   * PRESENCE frame of a connection that joins, the HTTP API) shows the new name. The name is
+   * normalised as a connecting one is (white space runs made one space, trimmed, NFC).
+   *
+   * @return the name as normalised
+   * @throws IllegalArgumentException for a name that is empty, longer than 64 characters or holds
+   *     control or invisible characters
+   */
+  String rename(String name);
 }

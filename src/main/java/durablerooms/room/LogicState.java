@@ -239,6 +239,12 @@ final class LogicState {
     return roster.members();
   }
 
+  /** Renames a member; null when it is not a member any more. */
+  Member rename(String id, String name) {
+    Member m = roster.member(id);
+    return m == null ? null : roster.join(m.withUser(name));
+  }
+
   /** Replaces a member's attachment (JSON text, null: none); false when it is not a member any more. */
   Member attach(String id, String attachment) {
     Member m = roster.member(id);

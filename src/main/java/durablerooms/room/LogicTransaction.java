@@ -5,6 +5,8 @@ import durablerooms.api.RoomContext;
 import durablerooms.api.Storage;
 import durablerooms.cluster.Processors.MemberChange;
 import durablerooms.cluster.Wire;
+import durablerooms.protocol.Protocol;
+import durablerooms.protocol.ProtocolException;
 import durablerooms.state.Member;
 import durablerooms.storage.LogicArchive;
 import io.vertx.core.json.JsonObject;
@@ -38,6 +40,8 @@ final class LogicTransaction {
   private boolean open = true;
   private final List<LogicState.Event> published = new ArrayList<>();
   private final LinkedHashMap<String, String> attachments = new LinkedHashMap<>();
+  /** Members renamed by the handler: their new names. */
+  private final LinkedHashMap<String, String> names = new LinkedHashMap<>();
   /** Alarms set (their time, ms since the epoch) or cancelled (null), in order. */
   private final LinkedHashMap<String, Long> alarmWrites = new LinkedHashMap<>();
   private final TxAlarms alarms = new TxAlarms();
@@ -89,13 +93,21 @@ final class LogicTransaction {
       state.ack(ackKey, state.seq());
       acks.add(new LogicArchive.Ack(ackKey, state.seq()));
     }
-    List<MemberChange> members = new ArrayList<>();
+    LinkedHashMap<String, Member> changed = new LinkedHashMap<>();
     attachments.forEach((id, json) -> {
-      Member changed = state.attach(id, json);
-      if (changed != null) {
-        members.add(new MemberChange(changed, false));
+      Member m = state.attach(id, json);
+      if (m != null) {
+        changed.put(id, m);
       }
     });
+    names.forEach((id, name) -> {
+      Member m = state.rename(id, name);
+      if (m != null) {
+        changed.put(id, m);
+      }
+    });
+    List<MemberChange> members = new ArrayList<>(changed.size());
+    changed.values().forEach(m -> members.add(new MemberChange(m, false)));
     LogicArchive.Change change = storage.writtenText().isEmpty() && events.isEmpty() && acks.isEmpty() && alarmWrites.isEmpty()
         && hooks.isEmpty() ? null
         : new LogicArchive.Change(state.key(), state.epoch(), storage.writtenText(), events, acks, state.seq(), alarmWrites, hooks);
@@ -334,6 +346,28 @@ final class LogicTransaction {
       if (present) {
         attachments.put(member.id(), json);
       }
+    }
+
+    @Override
+    public String name() {
+      check();
+      String renamed = names.get(member.id());
+      return renamed != null ? renamed : current().user();
+    }
+
+    @Override
+    public String rename(String name) {
+      check();
+      String normalised;
+      try {
+        normalised = Protocol.displayName(name);
+      } catch (ProtocolException e) {
+        throw new IllegalArgumentException(e.getMessage());
+      }
+      if (present) {
+        names.put(member.id(), normalised);
+      }
+      return normalised;
     }
 
     @Override

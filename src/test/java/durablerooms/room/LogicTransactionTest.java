@@ -1,6 +1,9 @@
 package durablerooms.room;
 
+import durablerooms.api.Connection;
 import durablerooms.api.RoomContext;
+import durablerooms.cluster.Processors.MemberChange;
+import durablerooms.state.Member;
 import durablerooms.state.MemberSet;
 import durablerooms.storage.LogicArchive;
 import io.vertx.core.json.JsonObject;
@@ -12,19 +15,24 @@ import java.util.List;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** A handler's reads of the room's log, without Vert.x: what is retained, its own events, copies. */
 class LogicTransactionTest {
   /** A room whose log retains at most 10 events and holds {@code events} of them, seq 1 to events. */
   private static LogicState state(int events) {
+    return state(events, MemberSet.empty());
+  }
+
+  private static LogicState state(int events, MemberSet members) {
     List<LogicArchive.Event> logged = new ArrayList<>();
     for (int seq = 1; seq <= events; seq++) {
       logged.add(new LogicArchive.Event(seq, 0, new JsonObject().put("n", seq).put("seq", seq).encode()));
     }
     LogicArchive.Loaded loaded = new LogicArchive.Loaded(1, events, new TreeMap<>(), logged, new LinkedHashMap<>(),
         new TreeMap<>());
-    return new LogicState("t/r", loaded, MemberSet.empty(), new LogicState.Limits(10, 10_000, 1000, 100, 20));
+    return new LogicState("t/r", loaded, members, new LogicState.Limits(10, 10_000, 1000, 100, 20));
   }
 
   private static LogicTransaction tx(LogicState state) {
@@ -74,5 +82,47 @@ class LogicTransactionTest {
     assertThrows(IllegalArgumentException.class, () -> room.log(0, 0));
     tx.close();
     assertThrows(IllegalStateException.class, () -> room.log(0, 1));
+  }
+
+  private static MemberSet twoMembers() {
+    LinkedHashMap<String, Member> members = new LinkedHashMap<>();
+    members.put("c1", new Member("c1", "ann", "n1"));
+    members.put("c2", new Member("c2", "bob", "n1"));
+    return new MemberSet(1, members);
+  }
+
+  @Test
+  void aRenameIsNormalisedSeenByTheHandlerAndCommittedAsAMemberChange() {
+    LogicState state = state(0, twoMembers());
+    LogicTransaction tx = tx(state);
+    Connection ann = tx.connection("c1");
+    assertEquals("ann", ann.name());
+    assertEquals("Ann B", ann.rename("  Ann \t B "));
+    assertEquals("Ann B", ann.name(), "the handler sees its rename at once");
+    assertEquals("Ann B", tx.context().connections().get(0).name());
+    assertEquals("ann", state.member("c1").user(), "not before the commit");
+    ann.setAttachment(new JsonObject().put("score", 3));
+
+    List<MemberChange> changes = tx.commit(null, 0).members();
+    assertEquals(1, changes.size(), "a rename and an attachment of one member: one change");
+    assertEquals("Ann B", changes.get(0).member().user());
+    assertEquals("{\"score\":3}", changes.get(0).member().attachment());
+    assertEquals("Ann B", state.member("c1").user());
+    assertEquals("bob", state.member("c2").user());
+  }
+
+  @Test
+  void aNameThatIsNotADisplayNameFailsTheHandlerAndARenameOfOneWhoLeftIsDropped() {
+    LogicState state = state(0, twoMembers());
+    LogicTransaction tx = tx(state);
+    Connection ann = tx.connection("c1");
+    assertThrows(IllegalArgumentException.class, () -> ann.rename(" "));
+    assertThrows(IllegalArgumentException.class, () -> ann.rename("x".repeat(65)));
+    assertThrows(IllegalArgumentException.class, () -> ann.rename("a\u202Eb"), "a bidi override");
+    Connection gone = tx.gone(state.member("c2"));
+    gone.rename("robert");
+    assertEquals(List.of(), tx.commit(null, 0).members(), "bob has left: his rename changes no member");
+    assertNull(state.member("c2").attachment());
+    assertEquals("bob", state.member("c2").user());
   }
 }

@@ -60,6 +60,10 @@ public final class LedgerRoom implements RoomType {
               .put("names", new io.vertx.core.json.JsonArray(new java.util.ArrayList<>(room.alarms().list().keySet()))));
           case "cancel" -> room.alarms().cancel(message.getString("name"));
           case "emit" -> room.emit(message.getJsonObject("event"));
+          case "rename" -> from.send(new JsonObject().put("type", "renamed").put("name", from.rename(message.getString("name"))));
+          case "older" -> from.send(new JsonObject().put("type", "older")
+              .put("events", new io.vertx.core.json.JsonArray(new java.util.ArrayList<>(room.log(message.getLong("before"),
+                  message.getInteger("limit"))))));
           default -> from.send(new JsonObject().put("type", "unknown"));
         }
       }
