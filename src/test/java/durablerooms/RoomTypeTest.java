@@ -136,6 +136,61 @@ class RoomTypeTest {
     }
   }
 
+  private static java.net.http.HttpResponse<String> get(String path) throws Exception {
+    return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + NODE.port() + path))
+        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void theHttpApiShowsARoomOfAnyTypeAndPagesThroughItsLog() throws Exception {
+    try (WsClient a = join("readable", "?name=ann")) {
+      for (int i = 1; i <= 3; i++) {
+        a.send(op("publish").put("text", "e" + i));
+        a.nextOfType("entry");
+      }
+      var info = get("/api/types/ledger/rooms/readable");
+      assertEquals(200, info.statusCode());
+      JsonObject room = new JsonObject(info.body());
+      assertEquals("readable", room.getString("room"));
+      assertEquals("ledger", room.getString("type"));
+      assertEquals(3, room.getLong("seq"));
+      assertTrue(room.getBoolean("active"));
+      assertEquals("ann", room.getJsonArray("members").getJsonObject(0).getString("user"));
+
+      JsonObject page = new JsonObject(get("/api/types/ledger/rooms/readable/messages?since=1").body());
+      assertEquals(List.of("e2", "e3"), page.getJsonArray("messages").stream()
+          .map(e -> ((JsonObject) e).getString("text")).toList(), "each event as it was delivered");
+      assertEquals(3, page.getJsonArray("messages").getJsonObject(1).getLong("seq"));
+      assertEquals(3, page.getLong("seq"));
+      assertFalse(page.getBoolean("gap"));
+      JsonObject first = new JsonObject(get("/api/types/ledger/rooms/readable/messages?limit=1").body());
+      assertEquals("e1", first.getJsonArray("messages").getJsonObject(0).getString("text"));
+    }
+    assertEquals(404, get("/api/types/ledger/rooms/never-seen").statusCode());
+    assertEquals(404, get("/api/types/ledger/rooms/never-seen/messages").statusCode());
+    var unknown = get("/api/types/nosuch/rooms/readable");
+    assertEquals(404, unknown.statusCode());
+    assertEquals("unknown_type", new JsonObject(unknown.body()).getString("code"));
+    assertEquals(400, get("/api/types/ledger/rooms/readable/messages?limit=0").statusCode());
+    assertEquals(400, get("/api/types/ledger/rooms/bad%20name").statusCode());
+  }
+
+  @Test
+  void aChatRoomIsReadThroughTheSamePathsAsAnyType() throws Exception {
+    try (WsClient c = WsClient.connect(NODE.client(), NODE.port(), "/rooms/chat/talk?name=cat")) {
+      c.nextOfType("PRESENCE");
+      c.send(new JsonObject().put("type", "message").put("message", "hi").put("id", "m1"));
+      c.nextOfType("ACK");
+      JsonObject typed = new JsonObject(get("/api/types/chat/rooms/talk").body());
+      JsonObject plain = new JsonObject(get("/api/rooms/talk").body());
+      assertEquals(plain, typed);
+      assertEquals("chat", typed.getString("type"));
+      assertEquals(get("/api/rooms/talk/messages").body(), get("/api/types/chat/rooms/talk/messages").body());
+      assertEquals("hi", new JsonObject(get("/api/types/chat/rooms/talk/messages").body()).getJsonArray("messages")
+          .getJsonObject(0).getString("message"));
+    }
+  }
+
   @Test
   void storageAttachmentsAndTheLogOutliveHibernation() throws Exception {
     String key = "ledger/sleepy";

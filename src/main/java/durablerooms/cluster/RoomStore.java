@@ -288,6 +288,18 @@ public final class RoomStore {
         .map(slice -> slice == null ? null : slice.unexpired(ttl.notBefore()));
   }
 
+  /**
+   * The seq and up to {@code limit} retained events after {@code since} of a room of a user's type
+   * ({@code key}: type/room), as its store has committed them (every event delivered is); null when
+   * the store does not hold the room.
+   */
+  public Future<LogicArchive.LogPage> log(String key, long since, int limit) {
+    if (logicArchive == null) {
+      return Future.succeededFuture();
+    }
+    return await(logicArchive.log(key, since, limit));
+  }
+
   /** How old a chat message may be and still be served (ROOMS_MESSAGE_TTL). */
   public MessageTtl messageTtl() {
     return ttl;

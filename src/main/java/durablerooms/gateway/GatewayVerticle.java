@@ -143,11 +143,14 @@ public final class GatewayVerticle extends VerticleBase {
     router.getWithRegex("/api/(nodes|rooms)").handler(GatewayVerticle::allowAnyOrigin);
     router.route("/api/*").handler(this::apiRate);
     router.route("/api/rooms*").handler(this::servingRooms);
+    router.route("/api/types/:type/rooms*").handler(this::servingRooms);
     router.get("/api/nodes").handler(api::nodes);
     router.get("/api/types").handler(api::types);
     router.get("/api/rooms").handler(api::rooms);
     router.get("/api/rooms/:room").handler(api::room);
     router.get("/api/rooms/:room/messages").handler(api::messages);
+    router.get("/api/types/:type/rooms/:room").handler(api::typedRoom);
+    router.get("/api/types/:type/rooms/:room/messages").handler(api::typedMessages);
     router.post("/api/rooms/:type/:room").handler(BodyHandler.create(false).setBodyLimit(config.maxFrameBytes()))
         .handler(api::call);
     router.get("/*").handler(GatewayVerticle::pageHeaders);

@@ -3,11 +3,13 @@ package durablerooms.gateway;
 import durablerooms.cluster.Addresses;
 import durablerooms.cluster.Wire;
 import durablerooms.protocol.Protocol;
+import durablerooms.room.RoomTypes;
 import durablerooms.protocol.ServerFrames;
 import durablerooms.state.ChatRecord;
 import durablerooms.state.HistorySlice;
 import durablerooms.state.Lease;
 import durablerooms.state.Member;
+import durablerooms.storage.LogicArchive;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -22,6 +24,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /** The HTTP API: read-only views of the nodes, the room types, the rooms, their members and history. */
 final class HttpApi {
@@ -133,10 +137,42 @@ final class HttpApi {
     });
   }
 
-  private void roomVisible(RoutingContext ctx, String room) {
-    Future<Lease> lease = node.store().lease(room);
-    Future<List<Member>> members = node.store().members(room);
-    Future<HistorySlice> seq = history(room, Long.MAX_VALUE, 0);
+  /**
+   * {@code GET /api/types/{type}/rooms/{room}}: a room of any type, as {@code GET /api/rooms/{room}}
+   * shows a chat room.
+   */
+  void typedRoom(RoutingContext ctx) {
+    String key = typedKey(ctx);
+    if (key != null) {
+      grant(ctx).onComplete(g -> {
+        if (visible(key, g.result())) {
+          roomVisible(ctx, key);
+        } else {
+          notFound(ctx);
+        }
+      });
+    }
+  }
+
+  /** The room's key from {@code {type}} and {@code {room}}; null, answered, for a type not served here or a bad name. */
+  private String typedKey(RoutingContext ctx) {
+    String type = ctx.pathParam("type");
+    String room = ctx.pathParam("room");
+    if (!node.host().types().serves(type)) {
+      answer(ctx, 404, "unknown_type", "no room type is named so on this node; GET /api/types lists them");
+      return null;
+    }
+    if (!Protocol.validRoomName(room)) {
+      answer(ctx, 400, "bad_request", "invalid room name: use 1 to 64 of A-Z a-z 0-9 _ . -");
+      return null;
+    }
+    return RoomTypes.key(type, room);
+  }
+
+  private void roomVisible(RoutingContext ctx, String key) {
+    Future<Lease> lease = node.store().lease(key);
+    Future<List<Member>> members = node.store().members(key);
+    Future<Long> seq = seq(key);
     Future.all(lease, members, seq).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());
@@ -150,12 +186,24 @@ final class HttpApi {
       JsonArray list = new JsonArray();
       members.result().forEach(m -> list.add(ServerFrames.member(m)));
       ctx.json(new JsonObject()
-          .put("room", room)
+          .put("room", RoomTypes.nameOf(key))
+          .put("type", RoomTypes.typeOf(key))
           .put("active", current.held())
           .put("owner", current.owner())
-          .put("seq", seq.result() == null ? 0 : seq.result().seq())
+          .put("seq", seq.result() == null ? 0 : seq.result())
           .put("members", list));
     });
+  }
+
+  /**
+   * The room's newest seq (null: it was never seen): a chat room's as it has written it, a room of
+   * a user's type's as its store has committed it, which every delivered event is.
+   */
+  private Future<Long> seq(String key) {
+    if (RoomTypes.CHAT.equals(RoomTypes.typeOf(key))) {
+      return history(key, Long.MAX_VALUE, 0).map(slice -> slice == null ? null : slice.seq());
+    }
+    return node.store().log(key, Long.MAX_VALUE, 0).map(page -> page == null ? null : page.seq());
   }
 
   /**
@@ -182,6 +230,22 @@ final class HttpApi {
 
   void messages(RoutingContext ctx) {
     String room = ctx.pathParam("room");
+    if (!Protocol.validRoomName(room)) {
+      ctx.response().setStatusCode(400).end("bad room, since or limit (1.." + MAX_PAGE + ")\n");
+      return;
+    }
+    messagesOf(ctx, room);
+  }
+
+  /** {@code GET /api/types/{type}/rooms/{room}/messages}: the log of a room of any type, as chat's messages. */
+  void typedMessages(RoutingContext ctx) {
+    String key = typedKey(ctx);
+    if (key != null) {
+      messagesOf(ctx, key);
+    }
+  }
+
+  private void messagesOf(RoutingContext ctx, String key) {
     long since;
     int limit;
     try {
@@ -191,15 +255,33 @@ final class HttpApi {
       ctx.response().setStatusCode(400).end("since and limit must be whole numbers\n");
       return;
     }
-    if (!Protocol.validRoomName(room) || since < 0 || limit < 1 || limit > MAX_PAGE) {
+    if (since < 0 || limit < 1 || limit > MAX_PAGE) {
       ctx.response().setStatusCode(400).end("bad room, since or limit (1.." + MAX_PAGE + ")\n");
       return;
     }
     grant(ctx).onComplete(g -> {
-      if (visible(room, g.result())) {
-        messagesVisible(ctx, room, since, limit);
-      } else {
+      if (!visible(key, g.result())) {
         notFound(ctx);
+      } else if (RoomTypes.CHAT.equals(RoomTypes.typeOf(key))) {
+        messagesVisible(ctx, key, since, limit);
+      } else {
+        eventsVisible(ctx, key, since, limit);
+      }
+    });
+  }
+
+  /** A page of the log of a room of a user's type, from its store: each event as it was delivered. */
+  private void eventsVisible(RoutingContext ctx, String key, long since, int limit) {
+    node.store().log(key, since, limit).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, ar.cause());
+      } else if (ar.result() == null) {
+        notFound(ctx);
+      } else {
+        LogicArchive.LogPage log = ar.result();
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+            .end(page(RoomTypes.nameOf(key), log.seq(), log.gap(), log.events(), LogicArchive.Event::seq,
+                LogicArchive.Event::body, node.config().maxPageBytes()));
       }
     });
   }
@@ -220,28 +302,34 @@ final class HttpApi {
     });
   }
 
-  /**
-   * The answer's body: the slice's messages, oldest first, as many as fit in {@code maxBytes} (one
-   * at least, whatever its size); when some are left out, {@code next} is the seq to ask
-   * {@code since=} for the rest. Each message is encoded once, and the envelope spliced around them.
-   */
+  /** The answer's body for a slice of a chat room's history (see the generic page). */
   static Buffer page(String room, HistorySlice slice, int maxBytes) {
+    return page(room, slice.seq(), slice.gap(), slice.messages(), ChatRecord::seq, ServerFrames::message, maxBytes);
+  }
+
+  /**
+   * The answer's body: the {@code entries}, oldest first, as many as fit in {@code maxBytes} (one
+   * at least, whatever its size); when some are left out, {@code next} is the seq to ask
+   * {@code since=} for the rest. Each entry is encoded once, and the envelope spliced around them.
+   */
+  static <T> Buffer page(String room, long seq, boolean gap, List<T> entries, ToLongFunction<T> seqOf,
+                         Function<T, String> json, int maxBytes) {
     List<Buffer> encoded = new ArrayList<>();
     // the envelope with next at its largest, so that the page stays under the cap with it
-    int used = envelope(room, slice, Long.MAX_VALUE).length() + MESSAGES.length() + END.length();
+    int used = envelope(room, seq, gap, Long.MAX_VALUE).length() + MESSAGES.length() + END.length();
     long last = -1;
-    for (ChatRecord r : slice.messages()) {
-      Buffer m = Buffer.buffer(ServerFrames.message(r));
+    for (T entry : entries) {
+      Buffer m = Buffer.buffer(json.apply(entry));
       int cost = m.length() + (encoded.isEmpty() ? 0 : 1);
       if (!encoded.isEmpty() && used + cost > maxBytes) {
         break;
       }
       encoded.add(m);
       used += cost;
-      last = r.seq();
+      last = seqOf.applyAsLong(entry);
     }
-    boolean cut = encoded.size() < slice.messages().size();
-    String head = envelope(room, slice, cut ? last : null);
+    boolean cut = encoded.size() < entries.size();
+    String head = envelope(room, seq, gap, cut ? last : null);
     Buffer body = Buffer.buffer(used).appendString(head).appendString(MESSAGES);
     for (int i = 0; i < encoded.size(); i++) {
       if (i > 0) {
@@ -253,8 +341,8 @@ final class HttpApi {
   }
 
   /** {@code {"room","seq","gap"[,"next"]} without its closing brace. */
-  private static String envelope(String room, HistorySlice slice, Long next) {
-    JsonObject o = new JsonObject().put("room", room).put("seq", slice.seq()).put("gap", slice.gap());
+  private static String envelope(String room, long seq, boolean gap, Long next) {
+    JsonObject o = new JsonObject().put("room", room).put("seq", seq).put("gap", gap);
     if (next != null) {
       o.put("next", next);
     }

@@ -63,6 +63,9 @@ public final class LogicArchive implements AutoCloseable {
     }
   }
 
+  /** A page of a room's log: its seq, retained events after the page's start, and whether some between were dropped. */
+  public record LogPage(long seq, List<Event> events, boolean gap) {}
+
   /** Waiting webhooks (oldest first) and how many wait in all. */
   public record HookPage(List<WebhookOutbox.Stored> hooks, long pending) {}
 
@@ -84,6 +87,8 @@ public final class LogicArchive implements AutoCloseable {
   private record Commit(Change change, CompletableFuture<Void> done) implements Task {}
 
   private record Exists(String room, CompletableFuture<Boolean> done) implements Task {}
+
+  private record ReadLog(String room, long since, int limit, CompletableFuture<LogPage> done) implements Task {}
 
   private record Due(long upTo, int limit, CompletableFuture<List<String>> done) implements Task {}
 
@@ -179,6 +184,15 @@ public final class LogicArchive implements AutoCloseable {
     return submit(new Exists(room, new CompletableFuture<>()), Exists::done);
   }
 
+  /**
+   * The room's seq and up to {@code limit} of its retained events after {@code since}, as committed
+   * (every event delivered is); null for a room the store does not hold. Read by the writer thread,
+   * after the commits queued before it.
+   */
+  public CompletableFuture<LogPage> log(String room, long since, int limit) {
+    return submit(new ReadLog(room, since, limit, new CompletableFuture<>()), ReadLog::done);
+  }
+
   private <T extends Task, R> CompletableFuture<R> submit(T task, java.util.function.Function<T, CompletableFuture<R>> done) {
     if (!writer.isAlive()) {
       return CompletableFuture.failedFuture(new IllegalStateException("the store of room types is closed"));
@@ -223,6 +237,8 @@ public final class LogicArchive implements AutoCloseable {
               activate(a);
             } else if (t instanceof Exists e) {
               exists(e);
+            } else if (t instanceof ReadLog r) {
+              readLog(r);
             } else if (t instanceof Due d) {
               due(d);
             } else if (t instanceof ReadHooks r) {
@@ -253,6 +269,8 @@ public final class LogicArchive implements AutoCloseable {
         c.done().completeExceptionally(e);
       } else if (t instanceof Exists x) {
         x.done().completeExceptionally(e);
+      } else if (t instanceof ReadLog r) {
+        r.done().completeExceptionally(e);
       } else if (t instanceof Due d) {
         d.done().completeExceptionally(e);
       } else if (t instanceof ReadHooks r) {
@@ -287,6 +305,18 @@ public final class LogicArchive implements AutoCloseable {
     }
   }
 
+  private void readLog(ReadLog r) {
+    try {
+      LogPage page = LogicRows.log(db, r.room(), r.since(), r.limit(), historyLimit);
+      if (!db.getAutoCommit()) {
+        db.commit();
+      }
+      r.done().complete(page);
+    } catch (SQLException e) {
+      rollback();
+      r.done().completeExceptionally(e);
+    }
+  }
 
   private void due(Due d) {
     try {

@@ -211,6 +211,41 @@ final class LogicRows {
     return rooms;
   }
 
+  /**
+   * The room's seq and up to {@code limit} of its retained events after {@code since}, oldest first;
+   * null for a room the store does not hold. {@code gap} when some events after {@code since} are
+   * no longer retained.
+   */
+  static LogicArchive.LogPage log(Connection c, String room, long since, int limit, int historyLimit)
+      throws SQLException {
+    long seq;
+    try (PreparedStatement q = c.prepareStatement("SELECT seq FROM logic_rooms WHERE room = ?")) {
+      q.setString(1, room);
+      try (ResultSet rs = q.executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+        seq = rs.getLong(1);
+      }
+    }
+    List<LogicArchive.Event> events = new ArrayList<>();
+    if (limit > 0) {
+      try (PreparedStatement q = c.prepareStatement(
+          "SELECT seq, ts, body FROM logic_events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+        q.setString(1, room);
+        q.setLong(2, Math.max(since, seq - historyLimit));
+        q.setInt(3, limit);
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            events.add(new LogicArchive.Event(rs.getLong(1), rs.getLong(2), rs.getString(3)));
+          }
+        }
+      }
+    }
+    boolean gap = since < seq && limit > 0 && (events.isEmpty() || events.get(0).seq() > since + 1);
+    return new LogicArchive.LogPage(seq, events, gap);
+  }
+
   static boolean exists(Connection c, String room) throws SQLException {
     try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM logic_rooms WHERE room = ?")) {
       q.setString(1, room);
