@@ -51,8 +51,6 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
   private final Webhooks webhooks;
   /** The write path of the room's messages: made once the room has its Vert.x (init). */
   private RoomLog log;
-  /** After a takeover, the tail of history is sent again: the dead owner may have stored it without sending it. */
-  static final int TAKEOVER_REPLAY = 200;
   /** The sender of messages published from outside the room: not a connection, never a member. */
   static final String SERVER_MEMBER = "api";
 
@@ -126,10 +124,7 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
       // what came from the replicas goes to the cluster copy (and this room's tail to its replica
       // node) before anything goes out
       gate.write(CATCH_UP);
-      for (ChatRecord r : room.since(Math.max(0, room.seq() - TAKEOVER_REPLAY)).messages()) {
-        String frame = ServerFrames.message(r);
-        gate.output(() -> broadcast(frame, null, Wire.Delivery.MESSAGE, r.seq()));
-      }
+      replayNewest();
     }
     purgeGhosts(null);
     if (epoch > 1) {
@@ -258,6 +253,14 @@ public final class ChatRoomVerticle extends RoomVerticleBase<ChatRoomVerticle.Wr
       return page(p);
     }
     return Future.failedFuture(RoomFailure.client(ErrorCode.BAD_REQUEST, "unknown command"));
+  }
+
+  @Override
+  protected List<Logged> loggedAfter(long since) {
+    List<ChatRecord> records = room.since(since).messages();
+    List<Logged> out = new ArrayList<>(records.size());
+    records.forEach(r -> out.add(new Logged(r.seq(), ServerFrames.message(r))));
+    return out;
   }
 
   /** Its expiry alarm (see armExpiryAlarm): chat rooms set no other. */

@@ -36,9 +36,6 @@ import java.util.function.Supplier;
  */
 public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.Write> {
   private static final Logger LOG = LoggerFactory.getLogger(LogicRoomVerticle.class);
-  /** After a takeover, the newest events are sent again: the dead owner may have committed them without sending them. */
-  static final int TAKEOVER_REPLAY = 200;
-
   /** What one handler wrote: to the store of room types (null: nothing) and to the member set. */
   record Write(LogicArchive.Change change, List<MemberChange> members) {}
 
@@ -95,8 +92,7 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     }
     handle("onStart", (ctx, tx) -> logic.onStart(ctx));
     if (takeover) {
-      List<LogicState.Event> replay = state.eventsAfter(Math.max(0, state.seq() - TAKEOVER_REPLAY));
-      gate.output(() -> replay.forEach(e -> broadcast(e.frame(), null, Wire.Delivery.MESSAGE, e.seq())));
+      replayNewest();
     }
     purgeGhosts(null);
     fireDueAlarms();
@@ -143,6 +139,11 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   @Override
   protected String historyFrame(long since) {
     return state.historyFrame(since);
+  }
+
+  @Override
+  protected List<Logged> loggedAfter(long since) {
+    return state.eventsAfter(since).stream().map(e -> new Logged(e.seq(), e.frame())).toList();
   }
 
   /** The logic's onConnect runs for a member who joined (the webhook: the room is occupied). */

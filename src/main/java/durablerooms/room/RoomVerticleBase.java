@@ -96,6 +96,25 @@ public abstract class RoomVerticleBase<W> extends VerticleBase implements Hosted
   /** The HISTORY frame for a member that has everything up to {@code since}. */
   protected abstract String historyFrame(long since);
 
+  /** After a takeover, the newest this many logged frames go out again (see {@link #replayNewest}). */
+  protected static final int TAKEOVER_REPLAY = 200;
+
+  /** A frame of the room's log: its seq and its text as it was delivered. */
+  public record Logged(long seq, String frame) {}
+
+  /** The retained log after {@code since}, oldest first, each frame as it was delivered. */
+  protected abstract List<Logged> loggedAfter(long since);
+
+  /**
+   * After a takeover, the newest {@value #TAKEOVER_REPLAY} logged frames go out again, behind what
+   * is queued (each socket skips the seqs it has): the dead owner may have committed them without
+   * sending them.
+   */
+  protected final void replayNewest() {
+    List<Logged> tail = loggedAfter(Math.max(0, seq() - TAKEOVER_REPLAY));
+    gate.output(() -> tail.forEach(l -> broadcast(l.frame(), null, Wire.Delivery.MESSAGE, l.seq())));
+  }
+
   /**
    * What the room's type does once a member joined (its PRESENCE and HISTORY are on their way):
    * {@code first} when the room was empty before. Completes once that output went out.
