@@ -5,6 +5,7 @@ import com.hazelcast.partition.PartitionService;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicates;
 import durablerooms.state.ChatRecord;
+import durablerooms.state.EventSlice;
 import durablerooms.state.HistorySlice;
 import durablerooms.state.Lease;
 import durablerooms.state.Member;
@@ -293,7 +294,7 @@ public final class RoomStore {
    * ({@code key}: type/room), as its store has committed them (every event delivered is); null when
    * the store does not hold the room.
    */
-  public Future<LogicArchive.LogPage> log(String key, long since, int limit) {
+  public Future<EventSlice> log(String key, long since, int limit) {
     if (logicArchive == null) {
       return Future.succeededFuture();
     }

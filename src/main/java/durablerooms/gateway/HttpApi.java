@@ -6,10 +6,10 @@ import durablerooms.protocol.Protocol;
 import durablerooms.room.RoomTypes;
 import durablerooms.protocol.ServerFrames;
 import durablerooms.state.ChatRecord;
+import durablerooms.state.EventSlice;
 import durablerooms.state.HistorySlice;
 import durablerooms.state.Lease;
 import durablerooms.state.Member;
-import durablerooms.storage.LogicArchive;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -278,10 +278,10 @@ final class HttpApi {
       } else if (ar.result() == null) {
         notFound(ctx);
       } else {
-        LogicArchive.LogPage log = ar.result();
+        EventSlice log = ar.result();
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-            .end(page(RoomTypes.nameOf(key), log.seq(), log.gap(), log.events(), LogicArchive.Event::seq,
-                LogicArchive.Event::body, node.config().maxPageBytes()));
+            .end(page(RoomTypes.nameOf(key), log.seq(), log.gap(), log.events(), EventSlice.Entry::seq,
+                EventSlice.Entry::json, node.config().maxPageBytes()));
       }
     });
   }

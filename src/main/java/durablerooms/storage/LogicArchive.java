@@ -1,5 +1,7 @@
 package durablerooms.storage;
 
+import durablerooms.state.EventSlice;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,9 +65,6 @@ public final class LogicArchive implements AutoCloseable {
     }
   }
 
-  /** A page of a room's log: its seq, retained events after the page's start, and whether some between were dropped. */
-  public record LogPage(long seq, List<Event> events, boolean gap) {}
-
   /** Waiting webhooks (oldest first) and how many wait in all. */
   public record HookPage(List<WebhookOutbox.Stored> hooks, long pending) {}
 
@@ -88,7 +87,7 @@ public final class LogicArchive implements AutoCloseable {
 
   private record Exists(String room, CompletableFuture<Boolean> done) implements Task {}
 
-  private record ReadLog(String room, long since, int limit, CompletableFuture<LogPage> done) implements Task {}
+  private record ReadLog(String room, long since, int limit, CompletableFuture<EventSlice> done) implements Task {}
 
   private record Due(long upTo, int limit, CompletableFuture<List<String>> done) implements Task {}
 
@@ -189,7 +188,7 @@ public final class LogicArchive implements AutoCloseable {
    * (every event delivered is); null for a room the store does not hold. Read by the writer thread,
    * after the commits queued before it.
    */
-  public CompletableFuture<LogPage> log(String room, long since, int limit) {
+  public CompletableFuture<EventSlice> log(String room, long since, int limit) {
     return submit(new ReadLog(room, since, limit, new CompletableFuture<>()), ReadLog::done);
   }
 
@@ -307,7 +306,7 @@ public final class LogicArchive implements AutoCloseable {
 
   private void readLog(ReadLog r) {
     try {
-      LogPage page = LogicRows.log(db, r.room(), r.since(), r.limit(), historyLimit);
+      EventSlice page = LogicRows.log(db, r.room(), r.since(), r.limit(), historyLimit);
       if (!db.getAutoCommit()) {
         db.commit();
       }

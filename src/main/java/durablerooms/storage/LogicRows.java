@@ -1,5 +1,7 @@
 package durablerooms.storage;
 
+import durablerooms.state.EventSlice;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -216,7 +218,7 @@ final class LogicRows {
    * null for a room the store does not hold. {@code gap} when some events after {@code since} are
    * no longer retained.
    */
-  static LogicArchive.LogPage log(Connection c, String room, long since, int limit, int historyLimit)
+  static EventSlice log(Connection c, String room, long since, int limit, int historyLimit)
       throws SQLException {
     long seq;
     try (PreparedStatement q = c.prepareStatement("SELECT seq FROM logic_rooms WHERE room = ?")) {
@@ -228,22 +230,22 @@ final class LogicRows {
         seq = rs.getLong(1);
       }
     }
-    List<LogicArchive.Event> events = new ArrayList<>();
+    List<EventSlice.Entry> events = new ArrayList<>();
     if (limit > 0) {
       try (PreparedStatement q = c.prepareStatement(
-          "SELECT seq, ts, body FROM logic_events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+          "SELECT seq, body FROM logic_events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?")) {
         q.setString(1, room);
         q.setLong(2, Math.max(since, seq - historyLimit));
         q.setInt(3, limit);
         try (ResultSet rs = q.executeQuery()) {
           while (rs.next()) {
-            events.add(new LogicArchive.Event(rs.getLong(1), rs.getLong(2), rs.getString(3)));
+            events.add(new EventSlice.Entry(rs.getLong(1), rs.getString(2)));
           }
         }
       }
     }
     boolean gap = since < seq && limit > 0 && (events.isEmpty() || events.get(0).seq() > since + 1);
-    return new LogicArchive.LogPage(seq, events, gap);
+    return new EventSlice(seq, events, gap);
   }
 
   static boolean exists(Connection c, String room) throws SQLException {

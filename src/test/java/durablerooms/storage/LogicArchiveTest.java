@@ -119,4 +119,29 @@ class LogicArchiveTest {
       assertEquals(1000, get(a.activate("t/r50")).alarms().size());
     }
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "h2"})
+  void theLogIsReadInPagesWithAGapWhereRetentionDroppedEvents(String kind) throws Exception {
+    try (LogicArchive a = open(kind)) {
+      assertEquals(null, get(a.log("t/none", 0, 10)), "a room the store does not hold");
+      get(a.activate("t/r"));
+      for (long seq = 1; seq <= 8; seq++) {
+        get(a.commit(change("t/r", 1, seq, List.of(new LogicArchive.Event(seq, seq, "{\"seq\":" + seq + "}")),
+            List.of())));
+      }
+      durablerooms.state.EventSlice tail = get(a.log("t/r", 5, 2));
+      assertEquals(8, tail.seq());
+      assertEquals(List.of(6L, 7L), tail.events().stream().map(durablerooms.state.EventSlice.Entry::seq).toList());
+      assertEquals("{\"seq\":6}", tail.events().get(0).json());
+      assertFalse(tail.gap());
+      durablerooms.state.EventSlice all = get(a.log("t/r", 0, 100));
+      assertEquals(List.of(4L, 5L, 6L, 7L, 8L), all.events().stream().map(durablerooms.state.EventSlice.Entry::seq)
+          .toList(), HISTORY + " are retained");
+      assertTrue(all.gap(), "seq 1 to 3 are gone");
+      durablerooms.state.EventSlice none = get(a.log("t/r", 8, 100));
+      assertEquals(List.of(), none.events());
+      assertFalse(none.gap());
+    }
+  }
 }
