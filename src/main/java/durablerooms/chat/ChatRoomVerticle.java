@@ -9,6 +9,7 @@ import durablerooms.protocol.Protocol;
 import durablerooms.protocol.ServerFrames;
 import durablerooms.room.Durability;
 import durablerooms.room.HostedRoom;
+import durablerooms.room.Logged;
 import durablerooms.room.RoomFailure;
 import durablerooms.room.RoomLog;
 import durablerooms.room.RoomVerticleBase;

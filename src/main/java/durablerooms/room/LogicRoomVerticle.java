@@ -143,7 +143,7 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
 
   @Override
   protected List<Logged> loggedAfter(long since) {
-    return state.eventsAfter(since).stream().map(e -> new Logged(e.seq(), e.frame())).toList();
+    return state.eventsAfter(since);
   }
 
   /** The logic's onConnect runs for a member who joined (the webhook: the room is occupied). */

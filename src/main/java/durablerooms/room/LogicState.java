@@ -29,9 +29,6 @@ final class LogicState {
     }
   }
 
-  /** A retained event: its seq and its frame as sent (the event's fields and "seq"). */
-  record Event(long seq, String frame) {}
-
   private final String key;
   private final long epoch;
   private final Limits limits;
@@ -39,7 +36,7 @@ final class LogicState {
   private final Map<String, Integer> sizes = new HashMap<>();
   private long bytes;
   private long seq;
-  private final ArrayDeque<Event> events = new ArrayDeque<>();
+  private final ArrayDeque<Logged> events = new ArrayDeque<>();
   private final LinkedHashMap<String, Long> acks;
   private final Roster roster;
   /** Alarms by name: their time in ms since the epoch. */
@@ -56,7 +53,7 @@ final class LogicState {
       sizes.put(k, size);
       bytes += size;
     });
-    loaded.events().forEach(e -> events.add(new Event(e.seq(), e.body())));
+    loaded.events().forEach(e -> events.add(new Logged(e.seq(), e.body())));
     this.acks = new LinkedHashMap<>(loaded.acks());
     this.alarms = new TreeMap<>(loaded.alarms());
     this.roster = new Roster(memberSet.members());
@@ -105,7 +102,7 @@ final class LogicState {
   }
 
   /** Applies a committed handler's values (null: deleted; with their JSON text size) and events. */
-  void apply(Map<String, Object> written, Map<String, Integer> writtenSizes, List<Event> published) {
+  void apply(Map<String, Object> written, Map<String, Integer> writtenSizes, List<Logged> published) {
     written.forEach((k, v) -> {
       bytes -= sizes.getOrDefault(k, 0);
       if (v == null) {
@@ -118,7 +115,7 @@ final class LogicState {
         bytes += size;
       }
     });
-    for (Event e : published) {
+    for (Logged e : published) {
       if (e.seq() != seq + 1) {
         throw new IllegalStateException("seq " + e.seq() + " does not follow " + seq);
       }
@@ -174,10 +171,10 @@ final class LogicState {
   }
 
   /** The newest retained events with a seq below {@code end}, at most {@code limit}, newest first. */
-  List<Event> eventsBefore(long end, int limit) {
-    List<Event> out = new ArrayList<>(Math.min(limit, events.size()));
-    for (Iterator<Event> it = events.descendingIterator(); it.hasNext() && out.size() < limit; ) {
-      Event e = it.next();
+  List<Logged> eventsBefore(long end, int limit) {
+    List<Logged> out = new ArrayList<>(Math.min(limit, events.size()));
+    for (Iterator<Logged> it = events.descendingIterator(); it.hasNext() && out.size() < limit; ) {
+      Logged e = it.next();
       if (e.seq() < end) {
         out.add(e);
       }
@@ -185,9 +182,9 @@ final class LogicState {
     return out;
   }
 
-  List<Event> eventsAfter(long since) {
-    List<Event> out = new ArrayList<>();
-    for (Event e : events) {
+  List<Logged> eventsAfter(long since) {
+    List<Logged> out = new ArrayList<>();
+    for (Logged e : events) {
       if (e.seq() > since) {
         out.add(e);
       }
@@ -201,7 +198,7 @@ final class LogicState {
    * some after it are no longer retained and {@code more} when some were left out for size.
    */
   String historyFrame(long since) {
-    List<Event> after = eventsAfter(since);
+    List<Logged> after = eventsAfter(since);
     long firstRetained = events.isEmpty() ? seq + 1 : events.peekFirst().seq();
     boolean gap = since + 1 < firstRetained && since < seq;
     List<String> kept = new ArrayList<>();

@@ -38,7 +38,7 @@ final class LogicTransaction {
   /** Whether webhooks are on (ROOMS_WEBHOOK_URL): without them, emitted events go nowhere. */
   private final boolean webhooks;
   private boolean open = true;
-  private final List<LogicState.Event> published = new ArrayList<>();
+  private final List<Logged> published = new ArrayList<>();
   private final LinkedHashMap<String, String> attachments = new LinkedHashMap<>();
   /** Members renamed by the handler: their new names. */
   private final LinkedHashMap<String, String> names = new LinkedHashMap<>();
@@ -216,7 +216,7 @@ final class LogicTransaction {
         throw new IllegalArgumentException("an event may have at most " + state.limits().maxValueBytes()
             + " characters as JSON; this one has " + frame.length());
       }
-      published.add(new LogicState.Event(seq, frame));
+      published.add(new Logged(seq, frame));
       frames.add(new Frame(null, null, frame, Wire.Delivery.MESSAGE, seq));
       return seq;
     }
@@ -228,7 +228,7 @@ final class LogicTransaction {
         throw new IllegalArgumentException("a read of the log asks for at least one event, not " + limit);
       }
       long end = before <= 0 ? Long.MAX_VALUE : before;
-      List<LogicState.Event> newestFirst = new ArrayList<>();
+      List<Logged> newestFirst = new ArrayList<>();
       for (int i = published.size() - 1; i >= 0 && newestFirst.size() < limit; i--) {
         if (published.get(i).seq() < end) {
           newestFirst.add(published.get(i));

@@ -99,9 +99,6 @@ public abstract class RoomVerticleBase<W> extends VerticleBase implements Hosted
   /** After a takeover, the newest this many logged frames go out again (see {@link #replayNewest}). */
   protected static final int TAKEOVER_REPLAY = 200;
 
-  /** A frame of the room's log: its seq and its text as it was delivered. */
-  public record Logged(long seq, String frame) {}
-
   /** The retained log after {@code since}, oldest first, each frame as it was delivered. */
   protected abstract List<Logged> loggedAfter(long since);
 
