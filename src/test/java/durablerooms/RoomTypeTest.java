@@ -119,6 +119,8 @@ class RoomTypeTest {
         assertEquals("Ann B", members.getJsonObject(0).getString("user"));
         assertEquals("bob", members.getJsonObject(1).getString("user"));
       }
+      JsonObject shown = new JsonObject(get("/api/types/ledger/rooms/names").body());
+      assertEquals("Ann B", shown.getJsonArray("members").getJsonObject(0).getString("user"), "the HTTP API shows it too");
     }
   }
 
