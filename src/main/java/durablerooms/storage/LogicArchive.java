@@ -235,13 +235,14 @@ public final class LogicArchive implements AutoCloseable {
             if (t instanceof Activate a) {
               activate(a);
             } else if (t instanceof Exists e) {
-              exists(e);
+              read(e.done(), () -> LogicRows.exists(db, e.room()));
             } else if (t instanceof ReadLog r) {
-              readLog(r);
+              read(r.done(), () -> LogicRows.log(db, r.room(), r.since(), r.limit(), historyLimit));
             } else if (t instanceof Due d) {
-              due(d);
+              read(d.done(), () -> LogicRows.due(db, d.upTo(), d.limit()));
             } else if (t instanceof ReadHooks r) {
-              readHooks(r);
+              read(r.done(), () -> new HookPage(WebhookOutbox.after(db, r.afterId(), r.limit()),
+                  WebhookOutbox.pending(db)));
             } else if (t instanceof DeleteHooks d) {
               deleteHooks(d);
             }
@@ -292,54 +293,21 @@ public final class LogicArchive implements AutoCloseable {
     }
   }
 
-  private void exists(Exists x) {
-    try {
-      boolean found = LogicRows.exists(db, x.room());
-      if (!db.getAutoCommit()) {
-        db.commit();
-      }
-      x.done().complete(found);
-    } catch (SQLException e) {
-      x.done().completeExceptionally(e);
-    }
+  private interface Read<T> {
+    T run() throws SQLException;
   }
 
-  private void readLog(ReadLog r) {
+  /** A read outside any room's transaction: completes {@code done} with its answer, or its failure. */
+  private <T> void read(CompletableFuture<T> done, Read<T> read) {
     try {
-      EventSlice page = LogicRows.log(db, r.room(), r.since(), r.limit(), historyLimit);
+      T value = read.run();
       if (!db.getAutoCommit()) {
         db.commit();
       }
-      r.done().complete(page);
+      done.complete(value);
     } catch (SQLException e) {
       rollback();
-      r.done().completeExceptionally(e);
-    }
-  }
-
-  private void due(Due d) {
-    try {
-      List<String> rooms = LogicRows.due(db, d.upTo(), d.limit());
-      if (!db.getAutoCommit()) {
-        db.commit();
-      }
-      d.done().complete(rooms);
-    } catch (SQLException e) {
-      d.done().completeExceptionally(e);
-    }
-  }
-
-
-  private void readHooks(ReadHooks r) {
-    try {
-      HookPage page = new HookPage(WebhookOutbox.after(db, r.afterId(), r.limit()), WebhookOutbox.pending(db));
-      if (!db.getAutoCommit()) {
-        db.commit();
-      }
-      r.done().complete(page);
-    } catch (SQLException e) {
-      rollback();
-      r.done().completeExceptionally(e);
+      done.completeExceptionally(e);
     }
   }
 
