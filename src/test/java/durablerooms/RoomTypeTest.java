@@ -168,6 +168,12 @@ class RoomTypeTest {
       JsonObject first = new JsonObject(get("/api/types/ledger/rooms/readable/messages?limit=1").body());
       assertEquals("e1", first.getJsonArray("messages").getJsonObject(0).getString("text"));
     }
+    TestNodes.eventually(10_000, "the room hibernated", () -> !NODE.node().host().isActive("ledger/readable"));
+    JsonObject listed = new JsonObject(get("/api/rooms?limit=1&after=ledger/readabl").body()).getJsonArray("rooms")
+        .getJsonObject(0);
+    assertEquals("ledger/readable", listed.getString("room"), "a sleeping room of a user's type is listed, by its key");
+    assertEquals("ledger", listed.getString("type"));
+    assertFalse(listed.getBoolean("active"));
     assertEquals(404, get("/api/types/ledger/rooms/never-seen").statusCode());
     assertEquals(404, get("/api/types/ledger/rooms/never-seen/messages").statusCode());
     var unknown = get("/api/types/nosuch/rooms/readable");

@@ -31,6 +31,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -346,6 +347,9 @@ public final class RoomStore {
    * leases), so a list of a million rooms is never copied; hidden names are skipped, a round
    * more when a page of them was hidden.
    */
+  /** How long a page of the room list waits for the store of room types (its one writer may be busy with a commit). */
+  private static final long STORE_READ_SECONDS = 10;
+
   public Future<RoomPage> rooms(String after, int limit, java.util.function.Predicate<String> visible) {
     return vertx.executeBlocking(() -> {
       List<String> page = new ArrayList<>();
@@ -353,9 +357,12 @@ public final class RoomStore {
       String cursor = after;
       while (next == null) {
         List<String> stored = archive.roomsAfter(cursor, limit + 1);
+        List<String> typed = logicArchive == null ? List.of()
+            : logicArchive.roomsAfter(cursor, limit + 1).get(STORE_READ_SECONDS, TimeUnit.SECONDS);
         Set<String> active = owners.keySet(Predicates.pagingPredicate(new Processors.HeldAfter(cursor),
             new Processors.ByRoom(), limit + 1));
         TreeSet<String> names = new TreeSet<>(stored);
+        names.addAll(typed);
         names.addAll(active);
         List<String> batch = names.stream().limit(limit + 1L).toList();
         for (String name : batch) {
@@ -368,7 +375,7 @@ public final class RoomStore {
           }
           page.add(name);
         }
-        if (batch.isEmpty() || (stored.size() <= limit && active.size() <= limit)) {
+        if (batch.isEmpty() || (stored.size() <= limit && typed.size() <= limit && active.size() <= limit)) {
           break; // both sources ran out
         }
         cursor = batch.get(batch.size() - 1);

@@ -34,6 +34,8 @@ final class HttpApi {
   private static final String MESSAGES = ",\"messages\":[";
   private static final String END = "]}";
   private static final int DEFAULT_ROOMS_PAGE = 100;
+  /** The longest room key: a type's name (32), a slash and a room's name (64). */
+  private static final int MAX_KEY_CHARS = 97;
 
   private final GatewayContext node;
   private final RoomAccess access;
@@ -90,9 +92,10 @@ final class HttpApi {
   }
 
   /**
-   * A page of rooms in name order: {@code ?limit=} (default DEFAULT_ROOMS_PAGE, at most MAX_PAGE)
-   * after the name {@code ?after=}; {@code next} is the {@code after} of the next page, null on
-   * the last. Never the whole list: names cost nothing to create.
+   * A page of rooms of every type in key order (a chat room's key is its name, another's
+   * {@code type/name}): {@code ?limit=} (default DEFAULT_ROOMS_PAGE, at most MAX_PAGE) after the
+   * key {@code ?after=}; {@code next} is the {@code after} of the next page, null on the last.
+   * Never the whole list: names cost nothing to create.
    */
   void rooms(RoutingContext ctx) {
     String after = ctx.request().getParam("after", "");
@@ -102,8 +105,8 @@ final class HttpApi {
     } catch (NumberFormatException e) {
       limit = -1;
     }
-    if (limit < 1 || limit > MAX_PAGE || after.length() > 64) {
-      ctx.response().setStatusCode(400).end("limit must be 1.." + MAX_PAGE + ", after a room name\n");
+    if (limit < 1 || limit > MAX_PAGE || after.length() > MAX_KEY_CHARS) {
+      ctx.response().setStatusCode(400).end("limit must be 1.." + MAX_PAGE + ", after a room key\n");
       return;
     }
     int pageSize = limit;
@@ -116,6 +119,7 @@ final class HttpApi {
       JsonArray list = new JsonArray();
       ar.result().rooms().forEach(r -> list.add(new JsonObject()
           .put("room", r.room())
+          .put("type", RoomTypes.typeOf(r.room()))
           .put("active", r.lease().held())
           .put("members", r.memberCount())));
       ctx.json(new JsonObject().put("rooms", list).put("next", ar.result().next()));

@@ -10,7 +10,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -78,8 +77,7 @@ final class ArchiveReader implements AutoCloseable {
    */
   List<String> roomsAfter(String after, int limit) {
     return read(c -> {
-      String collate = c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres")
-          ? " COLLATE \"C\"" : "";
+      String collate = StoreSql.byCodePoint(c);
       List<String> names = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement("SELECT room FROM rooms_state WHERE room" + collate
           + " > ? ORDER BY room" + collate + " LIMIT ?")) {

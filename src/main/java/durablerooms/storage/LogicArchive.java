@@ -87,6 +87,8 @@ public final class LogicArchive implements AutoCloseable {
 
   private record Exists(String room, CompletableFuture<Boolean> done) implements Task {}
 
+  private record RoomsAfter(String after, int limit, CompletableFuture<List<String>> done) implements Task {}
+
   private record ReadLog(String room, long since, int limit, CompletableFuture<EventSlice> done) implements Task {}
 
   private record Due(long upTo, int limit, CompletableFuture<List<String>> done) implements Task {}
@@ -192,6 +194,11 @@ public final class LogicArchive implements AutoCloseable {
     return submit(new ReadLog(room, since, limit, new CompletableFuture<>()), ReadLog::done);
   }
 
+  /** Up to {@code limit} rooms the store holds with a key after {@code after}, in key order. */
+  public CompletableFuture<List<String>> roomsAfter(String after, int limit) {
+    return submit(new RoomsAfter(after, limit, new CompletableFuture<>()), RoomsAfter::done);
+  }
+
   private <T extends Task, R> CompletableFuture<R> submit(T task, java.util.function.Function<T, CompletableFuture<R>> done) {
     if (!writer.isAlive()) {
       return CompletableFuture.failedFuture(new IllegalStateException("the store of room types is closed"));
@@ -238,6 +245,8 @@ public final class LogicArchive implements AutoCloseable {
               read(e.done(), () -> LogicRows.exists(db, e.room()));
             } else if (t instanceof ReadLog r) {
               read(r.done(), () -> LogicRows.log(db, r.room(), r.since(), r.limit(), historyLimit));
+            } else if (t instanceof RoomsAfter r) {
+              read(r.done(), () -> LogicRows.roomsAfter(db, r.after(), r.limit()));
             } else if (t instanceof Due d) {
               read(d.done(), () -> LogicRows.due(db, d.upTo(), d.limit()));
             } else if (t instanceof ReadHooks r) {
@@ -270,6 +279,8 @@ public final class LogicArchive implements AutoCloseable {
       } else if (t instanceof Exists x) {
         x.done().completeExceptionally(e);
       } else if (t instanceof ReadLog r) {
+        r.done().completeExceptionally(e);
+      } else if (t instanceof RoomsAfter r) {
         r.done().completeExceptionally(e);
       } else if (t instanceof Due d) {
         d.done().completeExceptionally(e);

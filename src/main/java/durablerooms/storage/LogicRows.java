@@ -248,6 +248,23 @@ final class LogicRows {
     return new EventSlice(seq, events, gap);
   }
 
+  /** Up to {@code limit} rooms the store holds with a key after {@code after}, in key order (String.compareTo). */
+  static List<String> roomsAfter(Connection c, String after, int limit) throws SQLException {
+    String collate = StoreSql.byCodePoint(c);
+    List<String> rooms = new ArrayList<>();
+    try (PreparedStatement q = c.prepareStatement("SELECT room FROM logic_rooms WHERE room" + collate
+        + " > ? ORDER BY room" + collate + " LIMIT ?")) {
+      q.setString(1, after);
+      q.setInt(2, limit);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          rooms.add(rs.getString(1));
+        }
+      }
+    }
+    return rooms;
+  }
+
   static boolean exists(Connection c, String room) throws SQLException {
     try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM logic_rooms WHERE room = ?")) {
       q.setString(1, room);

@@ -93,6 +93,16 @@ final class StoreSql {
   }
 
   /**
+   * The COLLATE clause that orders room names as Java's {@code String.compareTo} does (the order of
+   * the room list's pages): PostgreSQL orders by its locale unless told otherwise; SQLite and H2
+   * compare the characters of room names (ASCII) by their codes already.
+   */
+  static String byCodePoint(Connection c) throws SQLException {
+    return c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres")
+        ? " COLLATE \"C\"" : "";
+  }
+
+  /**
    * Runs {@code create} (CREATE ... IF NOT EXISTS statements) in a transaction of its own, and again
    * after a rollback if it fails. PostgreSQL lets two transactions create the same table at once:
    * the second does not see the first's uncommitted table, and fails on the catalog's unique index
