@@ -27,7 +27,10 @@ public interface Connection {
   /** Closes the connection (a WebSocket close code 1000 or 3000-4999) once the handler's commit is durable. */
   void close(int code, String reason);
 
-  /** The display name the room's member list shows for this connection: its {@code name} when it connected, or its last rename. */
+  /**
+   * The display name the room's member list shows for this connection: the {@code name} it
+   * connected with, or its last rename.
+   */
   String name();
 
   /**
