@@ -104,8 +104,7 @@ public final class ChatRoom {
 
   /** Renames a member; null if it is not one. */
   public Member rename(String connId, String newName) {
-    Member m = roster.member(connId);
-    return m == null ? null : roster.join(m.withUser(newName));
+    return roster.rename(connId, newName);
   }
 
   /**

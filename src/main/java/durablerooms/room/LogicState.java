@@ -238,8 +238,7 @@ final class LogicState {
 
   /** Renames a member; null when it is not a member any more. */
   Member rename(String id, String name) {
-    Member m = roster.member(id);
-    return m == null ? null : roster.join(m.withUser(name));
+    return roster.rename(id, name);
   }
 
   /** Replaces a member's attachment (JSON text, null: none); false when it is not a member any more. */

@@ -48,6 +48,12 @@ public final class Roster {
     return m;
   }
 
+  /** Renames a member; null if it is not one. */
+  public Member rename(String id, String user) {
+    Member m = members.get(id);
+    return m == null ? null : join(m.withUser(user));
+  }
+
   /** Removes a member; null if it was not one. */
   public Member leave(String id) {
     Member m = members.remove(id);
