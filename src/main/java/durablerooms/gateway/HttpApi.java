@@ -380,14 +380,8 @@ final class HttpApi {
       answer(ctx, 401, "unauthorized", "a call needs 'Authorization: Bearer <ROOMS_API_KEY>'");
       return;
     }
-    String type = ctx.pathParam("type");
-    String room = ctx.pathParam("room");
-    if (!node.host().types().serves(type)) {
-      answer(ctx, 404, "unknown_type", "no room type that takes calls is named so on this node; GET /api/types lists them");
-      return;
-    }
-    if (!Protocol.validRoomName(room)) {
-      answer(ctx, 400, "bad_request", "invalid room name: use 1 to 64 of A-Z a-z 0-9 _ . -");
+    String roomKey = typedKey(ctx);
+    if (roomKey == null) {
       return;
     }
     JsonObject body;
@@ -398,7 +392,7 @@ final class HttpApi {
       answer(ctx, 400, "bad_json", "the body must be a JSON object");
       return;
     }
-    if (durablerooms.room.RoomTypes.CHAT.equals(type)) {
+    if (RoomTypes.CHAT.equals(RoomTypes.typeOf(roomKey))) {
       try {
         body = chatMessage(body);
       } catch (durablerooms.protocol.ProtocolException e) {
@@ -406,7 +400,7 @@ final class HttpApi {
         return;
       }
     }
-    node.rooms().call(new Wire.Call(durablerooms.room.RoomTypes.key(type, room), body.encode())).onComplete(ar -> {
+    node.rooms().call(new Wire.Call(roomKey, body.encode())).onComplete(ar -> {
       if (ar.succeeded()) {
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(ar.result());
         return;
@@ -429,7 +423,7 @@ final class HttpApi {
           return;
         }
       }
-      LOG.info("call into room {}/{}: {}", type, room, ar.cause().toString());
+      LOG.info("call into room {}: {}", roomKey, ar.cause().toString());
       answer(ctx, 503, "unavailable", "the room is unavailable; retry");
     });
   }
