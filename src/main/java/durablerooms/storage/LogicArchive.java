@@ -34,13 +34,35 @@ public final class LogicArchive implements AutoCloseable {
   public record Ack(String key, long seq) {}
 
   /**
+   * A commit's place in its room's history: the epoch of the activation that wrote it and its number
+   * in that activation. The store keeps the mark of the last commit it applied, so that a takeover
+   * applies exactly the commits of the replicas that the store lacks, each once.
+   */
+  public record Mark(long epoch, long n) implements Comparable<Mark> {
+    /** Before every commit: the mark of a room that the store holds no marked commit of. */
+    public static final Mark NONE = new Mark(0, 0);
+
+    @Override
+    public int compareTo(Mark o) {
+      return epoch != o.epoch ? Long.compare(epoch, o.epoch) : Long.compare(n, o.n);
+    }
+  }
+
+  /**
    * The writes of a room's handlers since its last commit: storage values (JSON text; null
-   * deletes the key) in write order, events in seq order, ACKs, and the room's seq after them.
+   * deletes the key) in write order, events in seq order, ACKs, the room's seq after them, and the
+   * commit's {@link Mark} (null: the store keeps the mark it has).
    */
   public record Change(String room, long epoch, LinkedHashMap<String, String> values, List<Event> events,
-                       List<Ack> acks, long seq, LinkedHashMap<String, Long> alarms, List<WebhookOutbox.Hook> hooks) {
+                       List<Ack> acks, long seq, LinkedHashMap<String, Long> alarms, List<WebhookOutbox.Hook> hooks,
+                       Mark mark) {
     /** The epoch of {@link #alarmsOf}: no activation of the room's type to fence. */
     static final long UNFENCED = -1;
+
+    public Change(String room, long epoch, LinkedHashMap<String, String> values, List<Event> events, List<Ack> acks,
+                  long seq, LinkedHashMap<String, Long> alarms, List<WebhookOutbox.Hook> hooks) {
+      this(room, epoch, values, events, acks, seq, alarms, hooks, null);
+    }
 
     public Change(String room, long epoch, LinkedHashMap<String, String> values, List<Event> events, List<Ack> acks,
                   long seq) {
@@ -63,14 +85,27 @@ public final class LogicArchive implements AutoCloseable {
     public boolean isEmpty() {
       return values.isEmpty() && events.isEmpty() && acks.isEmpty() && alarms.isEmpty() && hooks.isEmpty();
     }
+
+    /** This change, committed at {@code epoch} with the mark {@code mark}. */
+    public Change at(long epoch, Mark mark) {
+      return new Change(room, epoch, values, events, acks, seq, alarms, hooks, mark);
+    }
   }
 
   /** Waiting webhooks (oldest first) and how many wait in all. */
   public record HookPage(List<WebhookOutbox.Stored> hooks, long pending) {}
 
-  /** A room as an activation finds it: its new epoch, seq, storage (JSON text by key), retained events and ACKs. */
+  /**
+   * A room as an activation finds it: its new epoch, seq, storage (JSON text by key), retained
+   * events, ACKs and alarms, and the mark of the last commit applied.
+   */
   public record Loaded(long epoch, long seq, TreeMap<String, String> values, List<Event> events,
-                       LinkedHashMap<String, Long> acks, TreeMap<String, Long> alarms) {}
+                       LinkedHashMap<String, Long> acks, TreeMap<String, Long> alarms, Mark applied) {
+    public Loaded(long epoch, long seq, TreeMap<String, String> values, List<Event> events,
+                  LinkedHashMap<String, Long> acks, TreeMap<String, Long> alarms) {
+      this(epoch, seq, values, events, acks, alarms, Mark.NONE);
+    }
+  }
 
   /** A commit refused because a newer activation of the room exists. */
   public static final class FencedException extends RuntimeException {
@@ -84,6 +119,8 @@ public final class LogicArchive implements AutoCloseable {
   private record Activate(String room, CompletableFuture<Loaded> done) implements Task {}
 
   private record Commit(Change change, CompletableFuture<Void> done) implements Task {}
+
+  private record Replay(Change change, CompletableFuture<Loaded> done) implements Task {}
 
   private record Exists(String room, CompletableFuture<Boolean> done) implements Task {}
 
@@ -155,6 +192,15 @@ public final class LogicArchive implements AutoCloseable {
   /** Commits a room's writes if {@code change.epoch()} is still its epoch; fails with FencedException if not. */
   public CompletableFuture<Void> commit(Change change) {
     return submit(new Commit(change, new CompletableFuture<>()), Commit::done);
+  }
+
+  /**
+   * A takeover's commit of what the replicas held that the store lacked (see {@link Mark}), then the
+   * room read back as it is now; fails with FencedException if {@code change.epoch()} is no longer
+   * the room's epoch.
+   */
+  public CompletableFuture<Loaded> replay(Change change) {
+    return submit(new Replay(change, new CompletableFuture<>()), Replay::done);
   }
 
   /**
@@ -241,6 +287,8 @@ public final class LogicArchive implements AutoCloseable {
             commits.clear();
             if (t instanceof Activate a) {
               activate(a);
+            } else if (t instanceof Replay r) {
+              replay(r);
             } else if (t instanceof Exists e) {
               read(e.done(), () -> LogicRows.exists(db, e.room()));
             } else if (t instanceof ReadLog r) {
@@ -276,6 +324,8 @@ public final class LogicArchive implements AutoCloseable {
         a.done().completeExceptionally(e);
       } else if (t instanceof Commit c) {
         c.done().completeExceptionally(e);
+      } else if (t instanceof Replay r) {
+        r.done().completeExceptionally(e);
       } else if (t instanceof Exists x) {
         x.done().completeExceptionally(e);
       } else if (t instanceof ReadLog r) {
@@ -301,6 +351,27 @@ public final class LogicArchive implements AutoCloseable {
     } catch (SQLException e) {
       rollback();
       a.done().completeExceptionally(e);
+    }
+  }
+
+  private void replay(Replay r) {
+    try {
+      RoomArchive.begin(db);
+      if (!LogicRows.apply(db, r.change(), historyLimit, false)) {
+        RoomArchive.rollback(db);
+        r.done().completeExceptionally(new FencedException(r.change().room()));
+        return;
+      }
+      int dropped = WebhookOutbox.append(db, r.change().hooks(), maxPendingHooks);
+      Loaded loaded = LogicRows.load(db, r.change().room(), historyLimit);
+      RoomArchive.commit(db);
+      if (dropped > 0) {
+        onHooksDropped.accept(dropped);
+      }
+      r.done().complete(loaded);
+    } catch (SQLException e) {
+      rollback();
+      r.done().completeExceptionally(e);
     }
   }
 
@@ -379,7 +450,7 @@ public final class LogicArchive implements AutoCloseable {
       LogicRows.setAlarms(db, ch.room(), ch.alarms());
       return true;
     }
-    return LogicRows.apply(db, ch, historyLimit);
+    return LogicRows.apply(db, ch, historyLimit, true);
   }
 
   private void rollback() {

@@ -34,6 +34,8 @@ final class LogicRows {
       st.execute("CREATE TABLE IF NOT EXISTS logic_alarms (room VARCHAR(100) NOT NULL, k VARCHAR(200) NOT NULL, "
           + "due BIGINT NOT NULL, PRIMARY KEY (room, k))");
       st.execute("CREATE INDEX IF NOT EXISTS logic_alarms_due ON logic_alarms (due)");
+      st.execute("CREATE TABLE IF NOT EXISTS logic_applied (room VARCHAR(100) PRIMARY KEY, epoch BIGINT NOT NULL, "
+          + "n BIGINT NOT NULL)");
     }
     WebhookOutbox.createTables(c);
   }
@@ -49,6 +51,11 @@ final class LogicRows {
         }
       }
     }
+    return load(c, room, historyLimit);
+  }
+
+  /** Reads the room as it is, in the caller's transaction. */
+  static LogicArchive.Loaded load(Connection c, String room, int historyLimit) throws SQLException {
     long epoch;
     long seq;
     try (PreparedStatement q = c.prepareStatement("SELECT epoch, seq FROM logic_rooms WHERE room = ?")) {
@@ -76,7 +83,10 @@ final class LogicRows {
     read(c, "SELECT k, seq FROM logic_acks WHERE room = ? ORDER BY n", room, rs -> acks.put(rs.getString(1), rs.getLong(2)));
     TreeMap<String, Long> alarms = new TreeMap<>();
     read(c, "SELECT k, due FROM logic_alarms WHERE room = ?", room, rs -> alarms.put(rs.getString(1), rs.getLong(2)));
-    return new LogicArchive.Loaded(epoch, seq, values, events, acks, alarms);
+    LogicArchive.Mark[] applied = {LogicArchive.Mark.NONE};
+    read(c, "SELECT epoch, n FROM logic_applied WHERE room = ?", room,
+        rs -> applied[0] = new LogicArchive.Mark(rs.getLong(1), rs.getLong(2)));
+    return new LogicArchive.Loaded(epoch, seq, values, events, acks, alarms, applied[0]);
   }
 
   private interface Row {
@@ -94,8 +104,11 @@ final class LogicRows {
     }
   }
 
-  /** Applies one room's change if its epoch is current, in the caller's transaction; false when fenced (nothing applied). */
-  static boolean apply(Connection c, LogicArchive.Change ch, int historyLimit) throws SQLException {
+  /**
+   * Applies one room's change if its epoch is current and (with {@code inOrder}) its mark follows the
+   * room's last one, in the caller's transaction; false when fenced (nothing applied).
+   */
+  static boolean apply(Connection c, LogicArchive.Change ch, int historyLimit, boolean inOrder) throws SQLException {
     String room = ch.room();
     // the epoch is checked by a write, which locks the row first: on a server database a check by
     // a read could pass just before another node's activation commits a newer epoch
@@ -105,6 +118,9 @@ final class LogicRows {
       if (fence.executeUpdate() == 0) {
         return false;
       }
+    }
+    if (inOrder && ch.mark() != null && !follows(c, room, ch.mark())) {
+      return false;
     }
     long acks;
     try (PreparedStatement q = c.prepareStatement("SELECT acks FROM logic_rooms WHERE room = ?")) {
@@ -144,7 +160,41 @@ final class LogicRows {
       up.setString(3, room);
       up.executeUpdate();
     }
+    if (ch.mark() != null) {
+      mark(c, room, ch.mark());
+    }
     return true;
+  }
+
+  /**
+   * Whether {@code mark} is the next commit after the room's last applied one: a commit written
+   * behind the replica (ROOMS_DURABILITY=memory) after one whose store write failed must not mark the
+   * failed one as stored, which a takeover would then skip in the replica.
+   */
+  private static boolean follows(Connection c, String room, LogicArchive.Mark mark) throws SQLException {
+    LogicArchive.Mark[] last = {LogicArchive.Mark.NONE};
+    read(c, "SELECT epoch, n FROM logic_applied WHERE room = ?", room,
+        rs -> last[0] = new LogicArchive.Mark(rs.getLong(1), rs.getLong(2)));
+    return mark.n() == 1 ? last[0].epoch() < mark.epoch()
+        : last[0].epoch() == mark.epoch() && last[0].n() == mark.n() - 1;
+  }
+
+  /** Records {@code mark} as the room's last applied commit. */
+  private static void mark(Connection c, String room, LogicArchive.Mark mark) throws SQLException {
+    try (PreparedStatement up = c.prepareStatement("UPDATE logic_applied SET epoch = ?, n = ? WHERE room = ?")) {
+      up.setLong(1, mark.epoch());
+      up.setLong(2, mark.n());
+      up.setString(3, room);
+      if (up.executeUpdate() > 0) {
+        return;
+      }
+    }
+    try (PreparedStatement ins = c.prepareStatement("INSERT INTO logic_applied (room, epoch, n) VALUES (?, ?, ?)")) {
+      ins.setString(1, room);
+      ins.setLong(2, mark.epoch());
+      ins.setLong(3, mark.n());
+      ins.executeUpdate();
+    }
   }
 
   /**

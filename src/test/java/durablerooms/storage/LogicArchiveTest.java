@@ -83,6 +83,50 @@ class LogicArchiveTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "h2"})
+  void aCommitWhoseMarkDoesNotFollowTheLastOneIsRefusedSoAFailedOneIsNeverSkipped(String kind) throws Exception {
+    try (LogicArchive a = open(kind)) {
+      get(a.activate("t/r"));
+      get(a.commit(change("t/r", 1, 0, List.of(), List.of(), "k", "1").at(1, new LogicArchive.Mark(1, 1))));
+      // commit 2 failed in the store; commit 3, written behind the replica, comes next
+      var third = a.commit(change("t/r", 1, 0, List.of(), List.of(), "k", "3").at(1, new LogicArchive.Mark(1, 3)));
+      ExecutionException e = assertThrows(ExecutionException.class, () -> get(third));
+      assertInstanceOf(LogicArchive.FencedException.class, e.getCause());
+      LogicArchive.Loaded next = get(a.activate("t/r"));
+      assertEquals(new LogicArchive.Mark(1, 1), next.applied());
+      assertEquals("1", next.values().get("k"));
+      // a new activation's first commit follows any mark of an older one
+      get(a.commit(change("t/r", 2, 0, List.of(), List.of(), "k", "4").at(2, new LogicArchive.Mark(2, 1))));
+      assertEquals(new LogicArchive.Mark(2, 1), get(a.activate("t/r")).applied());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "h2"})
+  void aTakeoversReplayIsCommittedAtItsEpochAndReadBackWithItsMark(String kind) throws Exception {
+    try (LogicArchive a = open(kind)) {
+      get(a.activate("t/r"));
+      get(a.commit(change("t/r", 1, 1, List.of(new LogicArchive.Event(1, 1, "{}")), List.of(), "k", "1")
+          .at(1, new LogicArchive.Mark(1, 1))));
+      LogicArchive.Loaded taking = get(a.activate("t/r"));
+      LogicArchive.Loaded replayed = get(a.replay(change("t/r", taking.epoch(), 2,
+          List.of(new LogicArchive.Event(2, 2, "{\"n\":2}")), List.of(new LogicArchive.Ack("c\nm2", 2)), "k", "2")
+          .at(taking.epoch(), new LogicArchive.Mark(1, 3))));
+      assertEquals(taking.epoch(), replayed.epoch(), "a replay does not raise the epoch");
+      assertEquals(2, replayed.seq());
+      assertEquals("2", replayed.values().get("k"));
+      assertEquals(List.of(1L, 2L), replayed.events().stream().map(LogicArchive.Event::seq).toList());
+      assertEquals(2L, replayed.acks().get("c\nm2"));
+      assertEquals(new LogicArchive.Mark(1, 3), replayed.applied());
+      get(a.activate("t/r"));
+      var stale = a.replay(change("t/r", taking.epoch(), 2, List.of(), List.of(), "k", "3")
+          .at(taking.epoch(), new LogicArchive.Mark(1, 4)));
+      ExecutionException e = assertThrows(ExecutionException.class, () -> get(stale));
+      assertInstanceOf(LogicArchive.FencedException.class, e.getCause());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "h2"})
   void eventsAndAcksAreKeptUpToTheHistoryLimit(String kind) throws Exception {
     try (LogicArchive a = open(kind)) {
       get(a.activate("t/r"));
