@@ -49,6 +49,8 @@ public final class Replicas extends VerticleBase {
   private static final class Replica {
     long epoch;
     final ArrayDeque<ChatRecord> records = new ArrayDeque<>();
+    /** A room of a user's type: its commits that the store may lack, in order (see replicateChanges). */
+    final ArrayDeque<Wire.HeldChange> changes = new ArrayDeque<>();
 
     Replica(long epoch) {
       this.epoch = epoch;
@@ -162,6 +164,20 @@ public final class Replicas extends VerticleBase {
   }
 
   /**
+   * Sends the commits of a room of a user's type to the node that holds its replica, as
+   * {@link #replicate} sends records, with the number of the last commit the store has: the replica
+   * forgets those. The owner bounds what the store may lack, so a replica holds at most that.
+   */
+  public Future<Void> replicateChanges(String node, String room, long epoch, List<Wire.HeldChange> changes,
+                                       long stored) {
+    ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
+    Promise<Void> done = Promise.promise();
+    batchers.computeIfAbsent(Thread.currentThread(), t -> new Batcher(loopContext(context)))
+        .add(node, new Pending(new Wire.ReplicaWrite(room, epoch, List.of(), changes, stored), done, context));
+    return done.future();
+  }
+
+  /**
    * A context of the caller's event loop that belongs to no deployment: a batch in flight must
    * outlive the room that started it (undeploying a verticle unregisters the reply handlers
    * registered from its context).
@@ -176,18 +192,37 @@ public final class Replicas extends VerticleBase {
    * ACKed): the activation then fails and is tried again.
    */
   public Future<List<ChatRecord>> collect(String room, long epoch) {
+    return held(room, epoch).map(held -> {
+      TreeMap<Long, ChatRecord> bySeq = new TreeMap<>();
+      held.stream().sorted(Comparator.comparingLong(Wire.Held::epoch)) // a newer activation's record wins a seq
+          .forEach(h -> h.records().forEach(r -> bySeq.put(r.seq(), r)));
+      return List.copyOf(bySeq.values());
+    });
+  }
+
+  /**
+   * For a takeover of a room of a user's type at {@code epoch}: the commits that every live node's
+   * replica of the room holds, in the order they were made (by epoch, then number), each once; the
+   * replicas are fenced to the epoch as by {@link #collect}.
+   */
+  public Future<List<Wire.HeldChange>> collectChanges(String room, long epoch) {
+    return held(room, epoch).map(held -> {
+      TreeMap<List<Long>, Wire.HeldChange> inOrder = new TreeMap<>(
+          Comparator.<List<Long>>comparingLong(k -> k.get(0)).thenComparingLong(k -> k.get(1)));
+      held.forEach(h -> h.changes().forEach(c -> inOrder.put(List.of(c.epoch(), c.n()), c)));
+      return List.copyOf(inOrder.values());
+    });
+  }
+
+  /** What every live node's replica of {@code room} holds, each fenced to {@code epoch}. */
+  private Future<List<Wire.Held>> held(String room, long epoch) {
     List<Future<Message<Wire.Held>>> answers = new ArrayList<>();
     for (String node : liveNodes.get()) {
       answers.add(vertx.eventBus().<Wire.Held>request(Addresses.replicas(node), new Wire.Collect(room, epoch), options)
           .recover(err -> noReplicas(err) ? Future.succeededFuture(null) : Future.failedFuture(err)));
     }
-    return Future.all(answers).map(all -> {
-      TreeMap<Long, ChatRecord> bySeq = new TreeMap<>();
-      answers.stream().map(Future::result).filter(m -> m != null).map(Message::body)
-          .sorted(Comparator.comparingLong(Wire.Held::epoch)) // a newer activation's record wins a seq
-          .forEach(h -> h.records().forEach(r -> bySeq.put(r.seq(), r)));
-      return List.copyOf(bySeq.values());
-    });
+    return Future.all(answers).map(all -> answers.stream().map(Future::result).filter(m -> m != null)
+        .map(Message::body).toList());
   }
 
   /** A node with no replica consumer (starting, or stopped meanwhile) holds no replica. */
@@ -274,7 +309,8 @@ public final class Replicas extends VerticleBase {
     } else if (body instanceof Wire.Collect c) {
       fences.merge(c.room(), c.epoch(), Math::max);
       Replica replica = held.get(c.room());
-      PeerSends.reply(msg, replica == null ? new Wire.Held(0, List.of()) : new Wire.Held(replica.epoch, List.copyOf(replica.records)));
+      PeerSends.reply(msg, replica == null ? new Wire.Held(0, List.of())
+          : new Wire.Held(replica.epoch, List.copyOf(replica.records), List.copyOf(replica.changes)));
     } else if (body instanceof Wire.DropReplica d) {
       dropHeld(d.room(), d.epoch());
     } else {
@@ -295,6 +331,11 @@ public final class Replicas extends VerticleBase {
       replica = new Replica(w.epoch());
       held.put(w.room(), replica);
     }
+    if (replica.epoch < w.epoch()) {
+      // a newer activation stored the older one's commits before it made any of its own
+      replica.changes.clear();
+    }
+    holdChanges(replica.changes, w);
     // a newer activation started from everything the older one replicated (a seq is never given
     // to two messages), so the tail it holds stays
     replica.epoch = w.epoch();
@@ -313,5 +354,17 @@ public final class Replicas extends VerticleBase {
       records.removeFirst();
     }
     return true;
+  }
+
+  /** Adds the commits this replica lacks, and forgets those that the store has. */
+  private static void holdChanges(ArrayDeque<Wire.HeldChange> changes, Wire.ReplicaWrite w) {
+    for (Wire.HeldChange c : w.changes()) {
+      if (changes.isEmpty() || c.n() > changes.peekLast().n()) {
+        changes.addLast(c);
+      }
+    }
+    while (!changes.isEmpty() && changes.peekFirst().n() <= w.stored()) {
+      changes.removeFirst();
+    }
   }
 }

@@ -72,7 +72,19 @@ public sealed interface Wire {
    */
   record Replicate(List<ReplicaWrite> writes) implements Wire {}
 
-  record ReplicaWrite(String room, long epoch, List<ChatRecord> records) {}
+  /**
+   * One room's write to its replica: a chat room's records, or the commits of a room of a user's
+   * type ({@code changes}) with the number of the last of its commits that the store has
+   * ({@code stored}: the replica forgets those).
+   */
+  record ReplicaWrite(String room, long epoch, List<ChatRecord> records, List<HeldChange> changes, long stored) {
+    public ReplicaWrite(String room, long epoch, List<ChatRecord> records) {
+      this(room, epoch, records, List.of(), 0);
+    }
+  }
+
+  /** A commit of a room of a user's type, as a replica holds it: its activation's epoch, its number, its change as JSON text. */
+  record HeldChange(long epoch, long n, String change) {}
 
   /** The rooms of a {@link Replicate} whose replica refused the write: a newer activation exists. */
   record Fenced(List<String> rooms) implements Wire {}
@@ -83,8 +95,15 @@ public sealed interface Wire {
    */
   record Collect(String room, long epoch) implements Wire {}
 
-  /** A replica's records (oldest first) and the epoch that wrote them (0 and none: the node holds no replica). */
-  record Held(long epoch, List<ChatRecord> records) implements Wire {}
+  /**
+   * A replica's records or commits (oldest first) and the epoch that wrote them (0 and none: the
+   * node holds no replica).
+   */
+  record Held(long epoch, List<ChatRecord> records, List<HeldChange> changes) implements Wire {
+    public Held(long epoch, List<ChatRecord> records) {
+      this(epoch, records, List.of());
+    }
+  }
 
   /** A room went to sleep with its cluster copy complete: replicas of activations up to {@code epoch} are dropped. */
   record DropReplica(String room, long epoch) implements Wire {}

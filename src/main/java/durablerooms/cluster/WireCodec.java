@@ -14,7 +14,8 @@ import java.util.List;
 public final class WireCodec implements MessageCodec<Wire, Wire> {
   private static final byte JOIN = 1, LEAVE = 2, SAY = 3, RENAME = 4, TYPING = 5, PAGE = 6, DELIVERY = 7, PURGE = 8,
       REPLICATE = 9, FENCED = 10, COLLECT = 11, HELD = 12, DROP_REPLICA = 13,
-      READ_HISTORY = 14, SLICE = 15, CUSTOM = 16, WAKE = 17, CALL = 18, PURGE_NODE = 19;
+      READ_HISTORY = 14, SLICE = 15, CUSTOM = 16, WAKE = 17, CALL = 18, PURGE_NODE = 19,
+      REPLICATE_CHANGES = 20, HELD_CHANGES = 21;
 
   /** Registers the codec and selects it for every Wire record. */
   public static void register(EventBus bus) {
@@ -66,10 +67,16 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       b.appendByte(PURGE_NODE);
       str(b, p.room()); str(b, p.node());
     } else if (w instanceof Wire.Replicate rep) {
-      b.appendByte(REPLICATE).appendInt(rep.writes().size());
+      // a tag of its own for a batch with commits of rooms of users' types: REPLICATE keeps the
+      // form that nodes of earlier versions read
+      boolean changes = rep.writes().stream().anyMatch(rw -> !rw.changes().isEmpty() || rw.stored() != 0);
+      b.appendByte(changes ? REPLICATE_CHANGES : REPLICATE).appendInt(rep.writes().size());
       for (Wire.ReplicaWrite rw : rep.writes()) {
         str(b, rw.room()); b.appendLong(rw.epoch());
         records(b, rw.records());
+        if (changes) {
+          changes(b, rw.changes()); b.appendLong(rw.stored());
+        }
       }
     } else if (w instanceof Wire.Fenced f) {
       b.appendByte(FENCED).appendInt(f.rooms().size());
@@ -78,8 +85,11 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       b.appendByte(COLLECT);
       str(b, c.room()); b.appendLong(c.epoch());
     } else if (w instanceof Wire.Held h) {
-      b.appendByte(HELD).appendLong(h.epoch());
+      b.appendByte(h.changes().isEmpty() ? HELD : HELD_CHANGES).appendLong(h.epoch());
       records(b, h.records());
+      if (!h.changes().isEmpty()) {
+        changes(b, h.changes());
+      }
     } else if (w instanceof Wire.DropReplica d) {
       b.appendByte(DROP_REPLICA);
       str(b, d.room()); b.appendLong(d.epoch());
@@ -131,6 +141,14 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
         }
         return new Wire.Replicate(writes);
       }
+      case REPLICATE_CHANGES: {
+        int n = r.i();
+        List<Wire.ReplicaWrite> writes = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+          writes.add(new Wire.ReplicaWrite(r.s(), r.l(), r.records(), r.changes(), r.l()));
+        }
+        return new Wire.Replicate(writes);
+      }
       case FENCED: {
         int n = r.i();
         List<String> rooms = new ArrayList<>(n);
@@ -143,6 +161,8 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
         return new Wire.Collect(r.s(), r.l());
       case HELD:
         return new Wire.Held(r.l(), r.records());
+      case HELD_CHANGES:
+        return new Wire.Held(r.l(), r.records(), r.changes());
       case DROP_REPLICA:
         return new Wire.DropReplica(r.s(), r.l());
       case READ_HISTORY:
@@ -186,6 +206,14 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
     }
   }
 
+  private static void changes(Buffer b, List<Wire.HeldChange> changes) {
+    b.appendInt(changes.size());
+    for (Wire.HeldChange c : changes) {
+      b.appendLong(c.epoch()).appendLong(c.n());
+      str(b, c.change());
+    }
+  }
+
   /** Sequential reads from a buffer; argument evaluation order in Java is left to right. */
   private static final class Reader {
     private final Buffer b;
@@ -217,6 +245,15 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       List<ChatRecord> out = new ArrayList<>(n);
       for (int k = 0; k < n; k++) {
         out.add(new ChatRecord(l(), l(), s(), s(), s(), s(), s()));
+      }
+      return out;
+    }
+
+    List<Wire.HeldChange> changes() {
+      int n = i();
+      List<Wire.HeldChange> out = new ArrayList<>(n);
+      for (int k = 0; k < n; k++) {
+        out.add(new Wire.HeldChange(l(), l(), s()));
       }
       return out;
     }
