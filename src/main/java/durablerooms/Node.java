@@ -234,12 +234,12 @@ public final class Node {
     Replicas replicas = new Replicas(nodeId, this::liveNodes, config.historyLimit(),
         Math.max(100, config.requestTimeoutMs() / 4));
     Webhooks webhooks = new Webhooks(logicArchive, !config.webhookUrl().isEmpty());
-    Map<String, RoomActivator> activators = new HashMap<>(LogicActivator.forTypes(types, store, logicArchive,
-        config.historyLimit(), config.storageMaxBytes(), config.maxMembers(), this::liveNodes, watchdog::fresh, metrics,
-        webhooks));
+    Durability durability = Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT));
+    Map<String, RoomActivator> activators = new HashMap<>(LogicActivator.forTypes(types, store, logicArchive, replicas,
+        durability, config.historyLimit(), config.storageMaxBytes(), config.maxMembers(), this::liveNodes,
+        watchdog::fresh, metrics, webhooks));
     activators.put(RoomTypes.CHAT, new ChatActivator(store, replicas, config.historyLimit(), config.maxMembers(),
-        Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT)), this::liveNodes, watchdog::fresh,
-        webhooks));
+        durability, this::liveNodes, watchdog::fresh, webhooks));
     host = new RoomHost(nodeId, store, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), metrics, types, activators);
     logicArchive.onHooksDropped(n -> {
       LOG.warn("{} webhooks dropped: more than ROOMS_WEBHOOK_MAX_PENDING={} waited for the receiver",

@@ -15,6 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.URI;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -157,6 +160,52 @@ class RoomTypeFailoverTest {
       JsonObject after = all(c);
       assertEquals(1, after.getInteger("score"));
       assertEquals(3, after.getInteger("starts"));
+    }
+  }
+
+  @Test
+  @DisplayName("with memory durability, commits ACKed while the store is locked are in the replica, and the takeover after a kill -9 keeps them")
+  void commitsAckedFromTheReplicaSurviveTheKillOfTheirNodeBeforeTheStoreHadThem(Vertx vertx) throws Exception {
+    List<Map<String, String>> envs = settings(2);
+    NodeProcess owner = start(envs.get(0), "node0");
+    owner.awaitReady();
+    NodeProcess other = start(envs.get(1), "node1");
+    other.awaitReady();
+    TestNodes.eventually(30_000, "two nodes in one cluster", () -> owner.nodesSeen() == 2 && other.nodesSeen() == 2);
+    String room = "kept-" + UUID.randomUUID().toString().substring(0, 8);
+    WsClient first = join(vertx, owner, room, "?name=first"); // activates the room on its node
+    WsClient b = join(vertx, other, room, "?name=b&client=b1");
+    b.send(new JsonObject().put("op", "put").put("key", "score").put("value", 1).put("id", "s1"));
+    assertEquals("s1", b.nextOfType("ACK").getString("id"));
+
+    Path store = Path.of(envs.get(0).get("ROOMS_DATA_DIR"), "rooms.db");
+    try (Connection lock = DriverManager.getConnection("jdbc:sqlite:" + store.toAbsolutePath())) {
+      lock.createStatement().execute("BEGIN IMMEDIATE"); // the store's write lock: its commits wait
+      b.send(new JsonObject().put("op", "put").put("key", "score").put("value", 2).put("id", "s2"));
+      b.send(new JsonObject().put("op", "publish").put("text", "while-locked").put("id", "p1"));
+      assertEquals("s2", b.nextOfType("ACK").getString("id"));
+      assertEquals("p1", b.nextOfType("ACK").getString("id"), "ACKed once the replica holds it");
+      owner.kill();
+      lock.createStatement().execute("ROLLBACK");
+    }
+    first.close();
+    JsonObject[] state = {null};
+    TestNodes.eventually(30_000, "the room taken over on the other node", () -> {
+      b.send(new JsonObject().put("op", "get").put("key", "score"));
+      JsonObject f = b.nextMatching(x -> "value".equals(x.getString("type")) || "ERROR".equals(x.getString("type")),
+          "value or ERROR");
+      state[0] = f.getJsonObject("all");
+      return "value".equals(f.getString("type"));
+    });
+    assertEquals(2, state[0].getInteger("score"), "the write ACKed from the replica is kept");
+    assertEquals(2, state[0].getInteger("starts"), "one more activation: the takeover");
+    b.close();
+    try (WsClient c = WsClient.connect(vertx, other.httpPort, "/rooms/ledger/" + room + "?since=0")) {
+      c.next("PRESENCE");
+      JsonArray history = c.next("HISTORY").getJsonArray("messages");
+      assertEquals(1, history.size(), history.encode());
+      assertEquals("while-locked", history.getJsonObject(0).getString("text"));
+      assertEquals(1, history.getJsonObject(0).getLong("seq"));
     }
   }
 }

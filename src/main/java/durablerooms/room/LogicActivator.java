@@ -2,6 +2,8 @@ package durablerooms.room;
 
 import durablerooms.api.RoomType;
 import durablerooms.cluster.Processors;
+import durablerooms.cluster.Replicas;
+import durablerooms.cluster.Wire;
 import durablerooms.cluster.RoomStore;
 import durablerooms.metrics.RoomMetrics;
 import durablerooms.storage.LogicArchive;
@@ -9,8 +11,12 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -21,12 +27,16 @@ import java.util.function.Supplier;
 /**
  * Activates rooms of one user's type: the member set fenced to the lease's epoch, then the room's
  * own state from the store of room types (which raises the store's epoch for this activation),
- * then a {@link LogicRoomVerticle} running a fresh instance of the type's logic.
+ * after a takeover with the commits that the replicas hold and the store lacks, then a
+ * {@link LogicRoomVerticle} running a fresh instance of the type's logic.
  */
 public final class LogicActivator implements RoomActivator {
+  private static final Logger LOG = LoggerFactory.getLogger(LogicActivator.class);
   private final RoomType type;
   private final RoomStore store;
   private final LogicArchive archive;
+  private final Replicas replicas;
+  private final Durability durability;
   private final LogicState.Limits limits;
   private final int maxMembers;
   private final Supplier<Set<String>> liveNodes;
@@ -34,11 +44,14 @@ public final class LogicActivator implements RoomActivator {
   private final RoomMetrics metrics;
   private final Webhooks webhooks;
 
-  private LogicActivator(RoomType type, RoomStore store, LogicArchive archive, LogicState.Limits limits, int maxMembers,
-                         Supplier<Set<String>> liveNodes, BooleanSupplier healthy, RoomMetrics metrics, Webhooks webhooks) {
+  private LogicActivator(RoomType type, RoomStore store, LogicArchive archive, Replicas replicas, Durability durability,
+                         LogicState.Limits limits, int maxMembers, Supplier<Set<String>> liveNodes,
+                         BooleanSupplier healthy, RoomMetrics metrics, Webhooks webhooks) {
     this.type = type;
     this.store = store;
     this.archive = archive;
+    this.replicas = replicas;
+    this.durability = durability;
     this.limits = limits;
     this.maxMembers = maxMembers;
     this.liveNodes = liveNodes;
@@ -49,7 +62,7 @@ public final class LogicActivator implements RoomActivator {
 
   /** An activator for each of the users' types in {@code types}, by type name. */
   public static Map<String, RoomActivator> forTypes(RoomTypes types, RoomStore store, LogicArchive archive,
-                                                    int historyLimit, long storageMaxBytes, int maxMembers,
+                                                    Replicas replicas, Durability durability, int historyLimit, long storageMaxBytes, int maxMembers,
                                                     Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
                                                     RoomMetrics metrics, Webhooks webhooks) {
     LogicState.Limits limits = LogicState.Limits.of(historyLimit, storageMaxBytes);
@@ -57,8 +70,8 @@ public final class LogicActivator implements RoomActivator {
     for (String name : types.names()) {
       RoomType type = types.get(name);
       if (type != null) {
-        activators.put(name, new LogicActivator(type, store, archive, limits, maxMembers, liveNodes, healthy, metrics,
-            webhooks));
+        activators.put(name, new LogicActivator(type, store, archive, replicas, durability, limits, maxMembers,
+            liveNodes, healthy, metrics, webhooks));
       }
     }
     return activators;
@@ -69,9 +82,38 @@ public final class LogicActivator implements RoomActivator {
     Context host = Vertx.currentContext();
     return store.activateMembers(room, claim.lease().epoch())
         .compose(set -> on(host, archive.activate(room))
+            .compose(loaded -> claim.takeover() ? recovered(host, room, loaded) : Future.succeededFuture(loaded))
             .map(loaded -> new Activated(new LogicRoomVerticle(room, type, loaded, set, claim.lease(), claim.takeover(),
-                store, archive, limits, maxMembers, liveNodes, healthy, onBroken, metrics, webhooks),
-                claim.lease().epoch() > 1, claim.lease().epoch())));
+                store, archive, replicas, durability, limits, maxMembers, liveNodes, healthy, onBroken, metrics,
+                webhooks), claim.lease().epoch() > 1, claim.lease().epoch())));
+  }
+
+  /**
+   * After a takeover: the commits that the replicas hold and the store lacks (those after its
+   * mark), stored as one commit of this activation before it runs anything; the room as the store
+   * then has it. The replicas are fenced to this activation's epoch first, so a commit of the
+   * activation taken over either is among those read or never counted as written.
+   */
+  private Future<LogicArchive.Loaded> recovered(Context host, String room, LogicArchive.Loaded loaded) {
+    return replicas.collectChanges(room, loaded.epoch()).compose(held -> {
+      List<LogicArchive.Change> missing = new ArrayList<>();
+      for (Wire.HeldChange h : held) {
+        LogicArchive.Change c = ChangeLog.decode(h.change());
+        if (c.mark().compareTo(loaded.applied()) > 0) {
+          missing.add(c);
+        }
+      }
+      if (missing.isEmpty()) {
+        return Future.succeededFuture(loaded);
+      }
+      LogicArchive.Mark last = missing.get(missing.size() - 1).mark();
+      LogicArchive.Change merged = LogicTransaction.merge(room, loaded.epoch(), missing);
+      List<LogicArchive.Event> events = merged.events().stream().filter(e -> e.seq() > loaded.seq()).toList();
+      LOG.info("room {}: {} commit(s) after commit {} of epoch {} recovered from replicas, up to seq {}", room,
+          missing.size(), loaded.applied().n(), loaded.applied().epoch(), merged.seq());
+      return on(host, archive.replay(new LogicArchive.Change(room, loaded.epoch(), merged.values(), events,
+          merged.acks(), Math.max(merged.seq(), loaded.seq()), merged.alarms(), merged.hooks(), last)));
+    });
   }
 
   /** The store's completion, on {@code context}. */

@@ -6,6 +6,7 @@ import durablerooms.api.RoomLogic;
 import durablerooms.api.RoomType;
 import durablerooms.api.StorageFullException;
 import durablerooms.cluster.Processors.MemberChange;
+import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
@@ -15,7 +16,9 @@ import durablerooms.state.Member;
 import durablerooms.state.MemberSet;
 import durablerooms.storage.LogicArchive;
 import io.vertx.core.Future;
+import io.vertx.core.Context;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,8 +34,9 @@ import java.util.function.Supplier;
 /**
  * Hosts one active room of a user's type on one event loop: runs its {@link RoomLogic}'s handlers
  * one at a time, each as a transaction ({@link LogicTransaction}), and lets their frames out
- * through the {@link OutputGate} once their writes are durable: storage, events and ACKs in the
- * store of room types, membership and attachments in the cluster's member set.
+ * through the {@link OutputGate} once their writes are durable: storage, events and ACKs by the
+ * room's {@link ChangeLog} (a replica node's memory, or the store of room types), membership and
+ * attachments in the cluster's member set.
  */
 public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.Write> {
   private static final Logger LOG = LoggerFactory.getLogger(LogicRoomVerticle.class);
@@ -47,6 +51,10 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   private final boolean takeover;
   private final RoomStore store;
   private final LogicArchive archive;
+  private final Replicas replicas;
+  private final Durability durability;
+  /** The write path of the room's commits: made once the room has its Vert.x (init). */
+  private ChangeLog log;
   private final RoomMetrics metrics;
   private final Webhooks webhooks;
   /** Whether the room was active before (its store epoch was raised before this activation). */
@@ -61,7 +69,8 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   private volatile boolean retrying;
 
   public LogicRoomVerticle(String key, RoomType type, LogicArchive.Loaded loaded, MemberSet members, Lease lease,
-                           boolean takeover, RoomStore store, LogicArchive archive, LogicState.Limits limits,
+                           boolean takeover, RoomStore store, LogicArchive archive, Replicas replicas,
+                           Durability durability, LogicState.Limits limits,
                            int maxMembers, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
                            Consumer<HostedRoom> onBroken, RoomMetrics metrics, Webhooks webhooks) {
     super(healthy, onBroken, liveNodes, maxMembers);
@@ -76,6 +85,15 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     this.takeover = takeover;
     this.store = store;
     this.archive = archive;
+    this.replicas = replicas;
+    this.durability = durability;
+  }
+
+  @Override
+  public void init(Vertx vertx, Context context) {
+    super.init(vertx, context);
+    log = new ChangeLog(ChangeLog.copies(replicas, key, state.epoch(), change -> fromStage(archive.commit(change))),
+        durability, () -> liveNodes.get().size(), state.epoch());
   }
 
   @Override
@@ -99,7 +117,11 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     return Future.succeededFuture();
   }
 
-  /** Hibernation: commands from now on go back to the host; what is in flight completes, then the lease goes back. */
+  /**
+   * Hibernation: commands from now on go back to the host; what is in flight completes and the store
+   * has every commit, then the lease goes back and the replicas forget the room. If the store lacks a
+   * commit, the lease goes back unclean: the next activation takes over from the replicas.
+   */
   @Override
   public Future<?> stop() {
     stopping = true;
@@ -108,7 +130,15 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
       lifecycle(Webhooks.HIBERNATED);
     }
     return gate.drained()
-        .compose(v -> store.release(key, lease, !gate.broken()))
+        .compose(v -> log.allStored())
+        .transform(ar -> {
+          boolean clean = ar.succeeded() && !gate.broken();
+          return store.release(key, lease, clean).onSuccess(released -> {
+            if (clean) {
+              replicas.drop(key, state.epoch());
+            }
+          });
+        })
         .otherwiseEmpty();
   }
 
@@ -344,7 +374,7 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     LogicArchive.Change merged = LogicTransaction.merge(key, state.epoch(), batch.stream().map(Write::change).toList());
     List<MemberChange> members = new ArrayList<>();
     batch.forEach(w -> members.addAll(w.members()));
-    Future<Void> sql = merged == null ? Future.succeededFuture() : fromStage(archive.commit(merged));
+    Future<Void> sql = merged == null ? Future.succeededFuture() : log.write(merged);
     Future<Void> set = members.isEmpty() ? Future.succeededFuture() : store.changeMembers(key, memberEpoch, members);
     return Future.join(sql, set).mapEmpty();
   }

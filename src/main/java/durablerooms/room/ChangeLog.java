@@ -1,0 +1,192 @@
+package durablerooms.room;
+
+import durablerooms.cluster.Replicas;
+import durablerooms.cluster.RoomStore;
+import durablerooms.cluster.Wire;
+import durablerooms.storage.LogicArchive;
+import durablerooms.storage.WebhookOutbox;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
+
+/**
+ * The write path of the commits of one activation of a room of a user's type, under the same
+ * {@code ROOMS_DURABILITY} rules as chat's messages: on a cluster of two or more nodes with
+ * {@code memory}, a commit counts as written once the memory of a replica node holds it, the store
+ * written behind; otherwise once the store has it. Each commit carries a {@link LogicArchive.Mark},
+ * so that a takeover applies exactly what the replicas hold and the store lacks, once
+ * ({@link #unstored}). Owned by the room's event loop.
+ */
+final class ChangeLog {
+  /**
+   * At most this many commits, or this many characters of them, wait for the store behind the
+   * replica: past that a commit waits for the store (a store that falls behind slows its rooms
+   * rather than fill the memory of this node and of the replica's).
+   */
+  static final int MAX_UNSTORED = 1000;
+  static final long MAX_UNSTORED_CHARS = 8L * 1024 * 1024;
+
+  /** Where one activation's commits are copied to. Calls come from the room's loop. */
+  interface Copies {
+    /** The node that holds replicas for this node's rooms now (null: none, or this node is alone). */
+    String replicaNode();
+
+    /** The commits into {@code node}'s memory; fails with FencedException if a newer activation exists. */
+    Future<Void> replicate(String node, List<Wire.HeldChange> changes, long stored);
+
+    /** The commit into the store, after every one before; completes on the room's context. */
+    Future<Void> store(LogicArchive.Change change);
+  }
+
+  /** The copies of {@code room}'s commits at {@code epoch}: the store of room types and the replica nodes. */
+  static Copies copies(Replicas replicas, String room, long epoch,
+                       Function<LogicArchive.Change, Future<Void>> store) {
+    return new Copies() {
+      @Override
+      public String replicaNode() {
+        return replicas.holderNode();
+      }
+
+      @Override
+      public Future<Void> replicate(String node, List<Wire.HeldChange> changes, long stored) {
+        return replicas.replicateChanges(node, room, epoch, changes, stored);
+      }
+
+      @Override
+      public Future<Void> store(LogicArchive.Change change) {
+        return store.apply(change);
+      }
+    };
+  }
+
+  private final Copies copies;
+  private final Durability durability;
+  private final IntSupplier clusterSize;
+  private final long epoch;
+  /** The number of the last commit made, and of the last one the store has. */
+  private long made;
+  private long stored;
+  /** The commits written behind the replica that the store does not have yet, oldest first. */
+  private final ArrayDeque<Wire.HeldChange> unstored = new ArrayDeque<>();
+  private long unstoredChars;
+  /** The node known to hold this room's unstored commits (null: none yet, or a write to it failed). */
+  private String replicaHolder;
+  /** The store write of the last commit. */
+  private Future<Void> lastStore = Future.succeededFuture();
+  /** Why a store write behind the replica failed (null: none did). */
+  private Throwable storeFailure;
+
+  ChangeLog(Copies copies, Durability durability, IntSupplier clusterSize, long epoch) {
+    this.copies = copies;
+    this.durability = durability;
+    this.clusterSize = clusterSize;
+    this.epoch = epoch;
+  }
+
+  /**
+   * Writes one commit (the merged writes of a batch of handlers); completes once it counts as
+   * written. A commit written behind the replica whose store write then fails makes every later
+   * write fail: the room stops, and its next activation takes over from the replica.
+   */
+  Future<Void> write(LogicArchive.Change change) {
+    if (storeFailure != null) {
+      return Future.failedFuture(storeFailure);
+    }
+    long n = ++made;
+    LogicArchive.Change marked = change.at(epoch, new LogicArchive.Mark(epoch, n));
+    String holder = behindReplica() ? copies.replicaNode() : null;
+    Wire.HeldChange held = holder == null ? null : new Wire.HeldChange(epoch, n, encode(marked));
+    if (held != null) {
+      unstored.addLast(held);
+      unstoredChars += held.change().length();
+    }
+    Future<Void> inStore = copies.store(marked).andThen(ar -> stored(n, ar.cause()));
+    lastStore = inStore;
+    if (held == null) {
+      return inStore;
+    }
+    boolean newHolder = !holder.equals(replicaHolder);
+    return copies.replicate(holder, newHolder ? List.copyOf(unstored) : List.of(held), stored)
+        .andThen(ar -> replicaHolder = ar.succeeded() ? holder : null)
+        .recover(err -> err instanceof RoomStore.FencedException ? Future.failedFuture(err) : inStore);
+  }
+
+  /** Whether a commit may count as written once a replica holds it. */
+  private boolean behindReplica() {
+    return !durability.waitForDisk(clusterSize.getAsInt()) && unstored.size() < MAX_UNSTORED
+        && unstoredChars < MAX_UNSTORED_CHARS;
+  }
+
+  private void stored(long n, Throwable failure) {
+    if (failure != null) {
+      if (storeFailure == null) {
+        storeFailure = failure;
+      }
+      return;
+    }
+    stored = Math.max(stored, n);
+    while (!unstored.isEmpty() && unstored.peekFirst().n() <= stored) {
+      unstoredChars -= unstored.removeFirst().change().length();
+    }
+  }
+
+  /** Completes once the store has every commit made, or fails if one of them failed there. */
+  Future<Void> allStored() {
+    return lastStore.compose(v -> storeFailure == null ? Future.succeededFuture() : Future.failedFuture(storeFailure));
+  }
+
+  /** How many commits wait for the store behind the replica (for tests). */
+  int unstoredCount() {
+    return unstored.size();
+  }
+
+  // --- a commit as a replica holds it ------------------------------------------------------------
+
+  static String encode(LogicArchive.Change c) {
+    JsonObject values = new JsonObject();
+    c.values().forEach(values::put);
+    JsonArray events = new JsonArray();
+    c.events().forEach(e -> events.add(new JsonArray().add(e.seq()).add(e.ts()).add(e.body())));
+    JsonArray acks = new JsonArray();
+    c.acks().forEach(a -> acks.add(new JsonArray().add(a.key()).add(a.seq())));
+    JsonObject alarms = new JsonObject();
+    c.alarms().forEach(alarms::put);
+    JsonArray hooks = new JsonArray();
+    c.hooks().forEach(h -> hooks.add(new JsonArray().add(h.room()).add(h.type()).add(h.data()).add(h.ts())));
+    return new JsonObject().put("room", c.room()).put("epoch", c.epoch()).put("seq", c.seq())
+        .put("values", values).put("events", events).put("acks", acks).put("alarms", alarms).put("hooks", hooks)
+        .put("mark", new JsonArray().add(c.mark().epoch()).add(c.mark().n())).encode();
+  }
+
+  static LogicArchive.Change decode(String text) {
+    JsonObject json = new JsonObject(text);
+    LinkedHashMap<String, String> values = new LinkedHashMap<>();
+    json.getJsonObject("values").forEach(e -> values.put(e.getKey(), (String) e.getValue()));
+    List<LogicArchive.Event> events = new ArrayList<>();
+    json.getJsonArray("events").forEach(o -> {
+      JsonArray e = (JsonArray) o;
+      events.add(new LogicArchive.Event(e.getLong(0), e.getLong(1), e.getString(2)));
+    });
+    List<LogicArchive.Ack> acks = new ArrayList<>();
+    json.getJsonArray("acks").forEach(o -> acks.add(new LogicArchive.Ack(((JsonArray) o).getString(0),
+        ((JsonArray) o).getLong(1))));
+    LinkedHashMap<String, Long> alarms = new LinkedHashMap<>();
+    json.getJsonObject("alarms").forEach(e -> alarms.put(e.getKey(), e.getValue() == null ? null
+        : ((Number) e.getValue()).longValue()));
+    List<WebhookOutbox.Hook> hooks = new ArrayList<>();
+    json.getJsonArray("hooks").forEach(o -> {
+      JsonArray h = (JsonArray) o;
+      hooks.add(new WebhookOutbox.Hook(h.getString(0), h.getString(1), h.getString(2), h.getLong(3)));
+    });
+    JsonArray mark = json.getJsonArray("mark");
+    return new LogicArchive.Change(json.getString("room"), json.getLong("epoch"), values, events, acks,
+        json.getLong("seq"), alarms, hooks, new LogicArchive.Mark(mark.getLong(0), mark.getLong(1)));
+  }
+}
