@@ -177,6 +177,9 @@ class RoomTypeFailoverTest {
     WsClient b = join(vertx, other, room, "?name=b&client=b1");
     b.send(new JsonObject().put("op", "put").put("key", "score").put("value", 1).put("id", "s1"));
     assertEquals("s1", b.nextOfType("ACK").getString("id"));
+    // the room's first event waits for its seqs to be reserved in the store; later ones do not
+    b.send(new JsonObject().put("op", "publish").put("text", "before").put("id", "p0"));
+    assertEquals("p0", b.nextOfType("ACK").getString("id"));
 
     Path store = Path.of(envs.get(0).get("ROOMS_DATA_DIR"), "rooms.db");
     try (Connection lock = DriverManager.getConnection("jdbc:sqlite:" + store.toAbsolutePath())) {
@@ -203,9 +206,56 @@ class RoomTypeFailoverTest {
     try (WsClient c = WsClient.connect(vertx, other.httpPort, "/rooms/ledger/" + room + "?since=0")) {
       c.next("PRESENCE");
       JsonArray history = c.next("HISTORY").getJsonArray("messages");
-      assertEquals(1, history.size(), history.encode());
-      assertEquals("while-locked", history.getJsonObject(0).getString("text"));
-      assertEquals(1, history.getJsonObject(0).getLong("seq"));
+      assertEquals(2, history.size(), history.encode());
+      assertEquals("while-locked", history.getJsonObject(1).getString("text"));
+      assertEquals(2, history.getJsonObject(1).getLong("seq"));
+    }
+  }
+
+  @Test
+  @DisplayName("with memory durability, a kill -9 of every node before the store had the newest commits gives none of their seqs to another event")
+  void aKillOfEveryNodeBeforeTheStoreHadTheNewestCommitsGivesNoSeqTwice(Vertx vertx) throws Exception {
+    List<Map<String, String>> envs = settings(2);
+    NodeProcess owner = start(envs.get(0), "node0");
+    owner.awaitReady();
+    NodeProcess other = start(envs.get(1), "node1");
+    other.awaitReady();
+    TestNodes.eventually(30_000, "two nodes in one cluster", () -> owner.nodesSeen() == 2 && other.nodesSeen() == 2);
+    String room = "lost-" + UUID.randomUUID().toString().substring(0, 8);
+    WsClient first = join(vertx, owner, room, "?name=first"); // activates the room on its node
+    WsClient b = join(vertx, other, room, "?name=b&client=b1");
+    b.send(new JsonObject().put("op", "publish").put("text", "before").put("id", "p0"));
+    assertEquals(1, b.nextOfType("ACK").getLong("seq"));
+
+    Set<Long> seen = new HashSet<>();
+    Path store = Path.of(envs.get(0).get("ROOMS_DATA_DIR"), "rooms.db");
+    try (Connection lock = DriverManager.getConnection("jdbc:sqlite:" + store.toAbsolutePath())) {
+      lock.createStatement().execute("BEGIN IMMEDIATE"); // the store's write lock: its commits wait
+      for (int i = 1; i <= 3; i++) {
+        b.send(new JsonObject().put("op", "publish").put("text", "locked-" + i).put("id", "p" + i));
+        seen.add(b.nextOfType("ACK").getLong("seq"));
+      }
+      owner.kill();
+      other.kill();
+      lock.createStatement().execute("ROLLBACK");
+    }
+    first.close();
+    b.close();
+    assertEquals(Set.of(2L, 3L, 4L), seen);
+
+    NodeProcess again = start(envs.get(1), "node1-again");
+    again.awaitReady();
+    try (WsClient c = WsClient.connect(vertx, again.httpPort, "/rooms/ledger/" + room + "?since=0&client=c1")) {
+      c.next("PRESENCE");
+      JsonArray history = c.next("HISTORY").getJsonArray("messages");
+      for (int i = 0; i < history.size(); i++) {
+        long seq = history.getJsonObject(i).getLong("seq");
+        assertTrue(seq == 1 || !seen.contains(seq) || history.getJsonObject(i).getString("text").startsWith("locked-"),
+            "a seq members saw names the same event: " + history);
+      }
+      c.send(new JsonObject().put("op", "publish").put("text", "after").put("id", "p9"));
+      long next = c.nextOfType("ACK").getLong("seq");
+      assertTrue(next > 4, "the next event is numbered after every seq handed out: " + next);
     }
   }
 }

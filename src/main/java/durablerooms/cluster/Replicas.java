@@ -201,16 +201,23 @@ public final class Replicas extends VerticleBase {
   }
 
   /**
-   * For a takeover of a room of a user's type at {@code epoch}: the commits that every live node's
-   * replica of the room holds, in the order they were made (by epoch, then number), each once; the
-   * replicas are fenced to the epoch as by {@link #collect}.
+   * What the replicas of a room of a user's type hold: its commits in the order they were made (by
+   * epoch, then number), each once, and the newest epoch any live node holds a replica of (0: none).
    */
-  public Future<List<Wire.HeldChange>> collectChanges(String room, long epoch) {
+  public record HeldChanges(List<Wire.HeldChange> changes, long newestEpoch) {}
+
+  /**
+   * For a takeover of a room of a user's type at {@code epoch}: what every live node's replica of
+   * the room holds (see {@link HeldChanges}); the replicas are fenced to the epoch as by
+   * {@link #collect}.
+   */
+  public Future<HeldChanges> collectChanges(String room, long epoch) {
     return held(room, epoch).map(held -> {
       TreeMap<List<Long>, Wire.HeldChange> inOrder = new TreeMap<>(
           Comparator.<List<Long>>comparingLong(k -> k.get(0)).thenComparingLong(k -> k.get(1)));
       held.forEach(h -> h.changes().forEach(c -> inOrder.put(List.of(c.epoch(), c.n()), c)));
-      return List.copyOf(inOrder.values());
+      long newest = held.stream().mapToLong(Wire.Held::epoch).max().orElse(0);
+      return new HeldChanges(List.copyOf(inOrder.values()), newest);
     });
   }
 

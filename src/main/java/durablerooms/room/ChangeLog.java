@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
+import java.util.function.LongFunction;
 
 /**
  * The write path of the commits of one activation of a room of a user's type, under the same
@@ -22,7 +23,8 @@ import java.util.function.IntSupplier;
  * {@code memory}, a commit counts as written once the memory of a replica node holds it, the store
  * written behind; otherwise once the store has it. Each commit carries a {@link LogicArchive.Mark},
  * so that a takeover applies exactly what the replicas hold and the store lacks, once
- * ({@link #unstored}). Owned by the room's event loop.
+ * ({@link #unstored}); seqs of events that go out before the store has them are reserved there
+ * first. Owned by the room's event loop.
  */
 final class ChangeLog {
   /**
@@ -32,6 +34,11 @@ final class ChangeLog {
    */
   static final int MAX_UNSTORED = 1000;
   static final long MAX_UNSTORED_CHARS = 8L * 1024 * 1024;
+  /**
+   * Seqs are reserved in the store this many ahead of the newest, a new reservation once half of
+   * that is used (as chat's RoomLog does): in a room in use, no commit waits for one.
+   */
+  static final long SEQ_BLOCK = 1000;
 
   /** Where one activation's commits are copied to. Calls come from the room's loop. */
   interface Copies {
@@ -43,11 +50,14 @@ final class ChangeLog {
 
     /** The commit into the store, after every one before; completes on the room's context. */
     Future<Void> store(LogicArchive.Change change);
+
+    /** Reserves the room's seqs up to {@code upTo} in the store (0: gives the reservation back). */
+    Future<Void> reserve(long upTo);
   }
 
   /** The copies of {@code room}'s commits at {@code epoch}: the store of room types and the replica nodes. */
   static Copies copies(Replicas replicas, String room, long epoch,
-                       Function<LogicArchive.Change, Future<Void>> store) {
+                       Function<LogicArchive.Change, Future<Void>> store, LongFunction<Future<Void>> reserve) {
     return new Copies() {
       @Override
       public String replicaNode() {
@@ -62,6 +72,11 @@ final class ChangeLog {
       @Override
       public Future<Void> store(LogicArchive.Change change) {
         return store.apply(change);
+      }
+
+      @Override
+      public Future<Void> reserve(long upTo) {
+        return reserve.apply(upTo);
       }
     };
   }
@@ -82,12 +97,26 @@ final class ChangeLog {
   private Future<Void> lastStore = Future.succeededFuture();
   /** Why a store write behind the replica failed (null: none did). */
   private Throwable storeFailure;
+  /** Seqs up to here are stored or reserved; the highest reservation asked for; the last one asked for. */
+  private long reservedTo;
+  private long reservingTo;
+  private Future<Void> reservation = Future.succeededFuture();
+  /** Whether the store holds a reservation of the room (this activation's, or one left by an earlier one). */
+  private boolean holdsReservation;
 
-  ChangeLog(Copies copies, Durability durability, IntSupplier clusterSize, long epoch) {
+  /**
+   * @param reservedTo the seqs up to here are stored, or reserved ({@code reserved}: the store holds a
+   *     reservation of the room, which a clean stop gives back)
+   */
+  ChangeLog(Copies copies, Durability durability, IntSupplier clusterSize, long epoch, long reservedTo,
+            boolean reserved) {
     this.copies = copies;
     this.durability = durability;
     this.clusterSize = clusterSize;
     this.epoch = epoch;
+    this.reservedTo = reservedTo;
+    this.reservingTo = reservedTo;
+    this.holdsReservation = reserved;
   }
 
   /**
@@ -112,10 +141,34 @@ final class ChangeLog {
     if (held == null) {
       return inStore;
     }
+    long upTo = marked.events().isEmpty() ? 0 : marked.seq();
+    if (upTo > 0) {
+      reserveAhead(upTo); // its events go out before the store has them
+    }
     boolean newHolder = !holder.equals(replicaHolder);
     return copies.replicate(holder, newHolder ? List.copyOf(unstored) : List.of(held), stored)
         .andThen(ar -> replicaHolder = ar.succeeded() ? holder : null)
+        .compose(v -> upTo <= reservedTo ? Future.succeededFuture() : reservation)
         .recover(err -> err instanceof RoomStore.FencedException ? Future.failedFuture(err) : inStore);
+  }
+
+  /** Asks for the next block of seqs once fewer than half a block are reserved past {@code seq}. */
+  private void reserveAhead(long seq) {
+    if (seq + SEQ_BLOCK / 2 <= reservingTo) {
+      return;
+    }
+    long upTo = seq + SEQ_BLOCK;
+    reservingTo = upTo;
+    holdsReservation = true;
+    reservation = copies.reserve(upTo).onSuccess(v -> reservedTo = Math.max(reservedTo, upTo));
+  }
+
+  /**
+   * A room that stops cleanly, once the store has every commit: gives its reservation back, so that
+   * its next activation numbers on from its seq.
+   */
+  Future<Void> giveBack() {
+    return holdsReservation ? reservation.transform(ar -> copies.reserve(0)) : Future.succeededFuture();
   }
 
   /** Whether a commit may count as written once a replica holds it. */

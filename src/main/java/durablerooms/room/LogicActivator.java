@@ -82,7 +82,8 @@ public final class LogicActivator implements RoomActivator {
     Context host = Vertx.currentContext();
     return store.activateMembers(room, claim.lease().epoch())
         .compose(set -> on(host, archive.activate(room))
-            .compose(loaded -> claim.takeover() ? recovered(host, room, loaded) : Future.succeededFuture(loaded))
+            .compose(loaded -> claim.takeover() ? recovered(host, room, loaded)
+                : Future.succeededFuture(afterLoss(room, loaded)))
             .map(loaded -> new Activated(new LogicRoomVerticle(room, type, loaded, set, claim.lease(), claim.takeover(),
                 store, archive, replicas, durability, limits, maxMembers, liveNodes, healthy, onBroken, metrics,
                 webhooks), claim.lease().epoch() > 1, claim.lease().epoch())));
@@ -96,24 +97,54 @@ public final class LogicActivator implements RoomActivator {
    */
   private Future<LogicArchive.Loaded> recovered(Context host, String room, LogicArchive.Loaded loaded) {
     return replicas.collectChanges(room, loaded.epoch()).compose(held -> {
+      // without a replica of the activation taken over, the store may lack commits whose events went out
+      boolean replicaFound = held.newestEpoch() > 0 && held.newestEpoch() >= loaded.applied().epoch();
       List<LogicArchive.Change> missing = new ArrayList<>();
-      for (Wire.HeldChange h : held) {
+      for (Wire.HeldChange h : held.changes()) {
         LogicArchive.Change c = ChangeLog.decode(h.change());
         if (c.mark().compareTo(loaded.applied()) > 0) {
           missing.add(c);
         }
       }
-      if (missing.isEmpty()) {
-        return Future.succeededFuture(loaded);
-      }
-      LogicArchive.Mark last = missing.get(missing.size() - 1).mark();
-      LogicArchive.Change merged = LogicTransaction.merge(room, loaded.epoch(), missing);
-      List<LogicArchive.Event> events = merged.events().stream().filter(e -> e.seq() > loaded.seq()).toList();
-      LOG.info("room {}: {} commit(s) after commit {} of epoch {} recovered from replicas, up to seq {}", room,
-          missing.size(), loaded.applied().n(), loaded.applied().epoch(), merged.seq());
-      return on(host, archive.replay(new LogicArchive.Change(room, loaded.epoch(), merged.values(), events,
-          merged.acks(), Math.max(merged.seq(), loaded.seq()), merged.alarms(), merged.hooks(), last)));
+      Future<LogicArchive.Loaded> stored = missing.isEmpty() ? Future.succeededFuture(loaded) : replay(host, room, loaded, missing);
+      return replicaFound ? stored.compose(l -> unreserved(host, room, l)) : stored.map(l -> afterLoss(room, l));
     });
+  }
+
+  /**
+   * The reservation of the activation taken over, given back once the store has every commit it
+   * made: this activation reserves again if it needs to, and a later restart does not skip seqs.
+   */
+  private Future<LogicArchive.Loaded> unreserved(Context host, String room, LogicArchive.Loaded loaded) {
+    if (loaded.reserved() == 0) {
+      return Future.succeededFuture(loaded);
+    }
+    return on(host, archive.reserve(room, loaded.epoch(), 0)).map(v -> loaded.unreserved());
+  }
+
+  private Future<LogicArchive.Loaded> replay(Context host, String room, LogicArchive.Loaded loaded,
+                                             List<LogicArchive.Change> missing) {
+    LogicArchive.Mark last = missing.get(missing.size() - 1).mark();
+    LogicArchive.Change merged = LogicTransaction.merge(room, loaded.epoch(), missing);
+    List<LogicArchive.Event> events = merged.events().stream().filter(e -> e.seq() > loaded.seq()).toList();
+    LOG.info("room {}: {} commit(s) after commit {} of epoch {} recovered from replicas, up to seq {}", room,
+        missing.size(), loaded.applied().n(), loaded.applied().epoch(), merged.seq());
+    return on(host, archive.replay(new LogicArchive.Change(room, loaded.epoch(), merged.values(), events,
+        merged.acks(), Math.max(merged.seq(), loaded.seq()), merged.alarms(), merged.hooks(), last)));
+  }
+
+  /**
+   * A room whose last activation did not stop cleanly and left a reservation, with no replica of it
+   * to read (its node and its replica node died, or every node): events up to the reservation may
+   * have gone out that the store lacks, so the room numbers its next events after it.
+   */
+  private static LogicArchive.Loaded afterLoss(String room, LogicArchive.Loaded loaded) {
+    if (loaded.reserved() <= loaded.seq()) {
+      return loaded;
+    }
+    LOG.warn("room {}: its last activation did not stop cleanly and no replica of it is left; its events go on "
+        + "after seq {}, its reservation (the store has up to {})", room, loaded.reserved(), loaded.seq());
+    return loaded.after(loaded.reserved());
   }
 
   /** The store's completion, on {@code context}. */

@@ -55,6 +55,8 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   private final Durability durability;
   /** The write path of the room's commits: made once the room has its Vert.x (init). */
   private ChangeLog log;
+  /** The seqs the store held reserved for the room when this activation loaded it (0: none). */
+  private final long reservedAtStart;
   private final RoomMetrics metrics;
   private final Webhooks webhooks;
   /** Whether the room was active before (its store epoch was raised before this activation). */
@@ -77,6 +79,7 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     this.metrics = metrics;
     this.webhooks = webhooks;
     this.woken = loaded.epoch() > 1;
+    this.reservedAtStart = loaded.reserved();
     this.key = key;
     this.type = type;
     this.state = new LogicState(key, loaded, members, limits);
@@ -92,8 +95,9 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   @Override
   public void init(Vertx vertx, Context context) {
     super.init(vertx, context);
-    log = new ChangeLog(ChangeLog.copies(replicas, key, state.epoch(), change -> fromStage(archive.commit(change))),
-        durability, () -> liveNodes.get().size(), state.epoch());
+    log = new ChangeLog(ChangeLog.copies(replicas, key, state.epoch(), change -> fromStage(archive.commit(change)),
+        upTo -> fromStage(archive.reserve(key, state.epoch(), upTo))), durability, () -> liveNodes.get().size(),
+        state.epoch(), Math.max(state.seq(), reservedAtStart), reservedAtStart > 0);
   }
 
   @Override
@@ -119,8 +123,9 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
 
   /**
    * Hibernation: commands from now on go back to the host; what is in flight completes and the store
-   * has every commit, then the lease goes back and the replicas forget the room. If the store lacks a
-   * commit, the lease goes back unclean: the next activation takes over from the replicas.
+   * has every commit (the room's seq reservation given back), then the lease goes back and the
+   * replicas forget the room. If the store lacks a commit, the lease goes back unclean: the next
+   * activation takes over from the replicas.
    */
   @Override
   public Future<?> stop() {
@@ -131,6 +136,7 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     }
     return gate.drained()
         .compose(v -> log.allStored())
+        .compose(v -> log.giveBack())
         .transform(ar -> {
           boolean clean = ar.succeeded() && !gate.broken();
           return store.release(key, lease, clean).onSuccess(released -> {

@@ -97,13 +97,24 @@ public final class LogicArchive implements AutoCloseable {
 
   /**
    * A room as an activation finds it: its new epoch, seq, storage (JSON text by key), retained
-   * events, ACKs and alarms, and the mark of the last commit applied.
+   * events, ACKs and alarms, the mark of the last commit applied, and the seqs reserved (0: none,
+   * see {@link #reserve}).
    */
   public record Loaded(long epoch, long seq, TreeMap<String, String> values, List<Event> events,
-                       LinkedHashMap<String, Long> acks, TreeMap<String, Long> alarms, Mark applied) {
+                       LinkedHashMap<String, Long> acks, TreeMap<String, Long> alarms, Mark applied, long reserved) {
     public Loaded(long epoch, long seq, TreeMap<String, String> values, List<Event> events,
                   LinkedHashMap<String, Long> acks, TreeMap<String, Long> alarms) {
-      this(epoch, seq, values, events, acks, alarms, Mark.NONE);
+      this(epoch, seq, values, events, acks, alarms, Mark.NONE, 0);
+    }
+
+    /** The room numbering its next events after {@code seq}: the seqs up to it may have been handed out. */
+    public Loaded after(long seq) {
+      return new Loaded(epoch, Math.max(this.seq, seq), values, events, acks, alarms, applied, reserved);
+    }
+
+    /** The room once its reservation was given back. */
+    public Loaded unreserved() {
+      return new Loaded(epoch, seq, values, events, acks, alarms, applied, 0);
     }
   }
 
@@ -121,6 +132,8 @@ public final class LogicArchive implements AutoCloseable {
   private record Commit(Change change, CompletableFuture<Void> done) implements Task {}
 
   private record Replay(Change change, CompletableFuture<Loaded> done) implements Task {}
+
+  private record Reserve(String room, long epoch, long upTo, CompletableFuture<Void> done) implements Task {}
 
   private record Exists(String room, CompletableFuture<Boolean> done) implements Task {}
 
@@ -201,6 +214,18 @@ public final class LogicArchive implements AutoCloseable {
    */
   public CompletableFuture<Loaded> replay(Change change) {
     return submit(new Replay(change, new CompletableFuture<>()), Replay::done);
+  }
+
+  /**
+   * Reserves the room's seqs up to {@code upTo} for activation {@code epoch} (0 gives the
+   * reservation back); fails with FencedException if that is no longer the room's epoch. A room
+   * whose commits count as written once a replica holds them hands out no seq above its
+   * reservation: if the room's node and its replica node die before the store has those commits,
+   * the next activation numbers its events after the reservation, never with a seq that members
+   * saw for another event. Reservations only rise; a room that stops cleanly gives its own back.
+   */
+  public CompletableFuture<Void> reserve(String room, long epoch, long upTo) {
+    return submit(new Reserve(room, epoch, upTo, new CompletableFuture<>()), Reserve::done);
   }
 
   /**
@@ -289,6 +314,8 @@ public final class LogicArchive implements AutoCloseable {
               activate(a);
             } else if (t instanceof Replay r) {
               replay(r);
+            } else if (t instanceof Reserve r) {
+              reserve(r);
             } else if (t instanceof Exists e) {
               read(e.done(), () -> LogicRows.exists(db, e.room()));
             } else if (t instanceof ReadLog r) {
@@ -325,6 +352,8 @@ public final class LogicArchive implements AutoCloseable {
       } else if (t instanceof Commit c) {
         c.done().completeExceptionally(e);
       } else if (t instanceof Replay r) {
+        r.done().completeExceptionally(e);
+      } else if (t instanceof Reserve r) {
         r.done().completeExceptionally(e);
       } else if (t instanceof Exists x) {
         x.done().completeExceptionally(e);
@@ -369,6 +398,22 @@ public final class LogicArchive implements AutoCloseable {
         onHooksDropped.accept(dropped);
       }
       r.done().complete(loaded);
+    } catch (SQLException e) {
+      rollback();
+      r.done().completeExceptionally(e);
+    }
+  }
+
+  private void reserve(Reserve r) {
+    try {
+      RoomArchive.begin(db);
+      if (!LogicRows.reserve(db, r.room(), r.epoch(), r.upTo())) {
+        RoomArchive.rollback(db);
+        r.done().completeExceptionally(new FencedException(r.room()));
+        return;
+      }
+      RoomArchive.commit(db);
+      r.done().complete(null);
     } catch (SQLException e) {
       rollback();
       r.done().completeExceptionally(e);

@@ -35,7 +35,7 @@ final class LogicRows {
           + "due BIGINT NOT NULL, PRIMARY KEY (room, k))");
       st.execute("CREATE INDEX IF NOT EXISTS logic_alarms_due ON logic_alarms (due)");
       st.execute("CREATE TABLE IF NOT EXISTS logic_applied (room VARCHAR(100) PRIMARY KEY, epoch BIGINT NOT NULL, "
-          + "n BIGINT NOT NULL)");
+          + "n BIGINT NOT NULL, reserved BIGINT NOT NULL)");
     }
     WebhookOutbox.createTables(c);
   }
@@ -84,9 +84,12 @@ final class LogicRows {
     TreeMap<String, Long> alarms = new TreeMap<>();
     read(c, "SELECT k, due FROM logic_alarms WHERE room = ?", room, rs -> alarms.put(rs.getString(1), rs.getLong(2)));
     LogicArchive.Mark[] applied = {LogicArchive.Mark.NONE};
-    read(c, "SELECT epoch, n FROM logic_applied WHERE room = ?", room,
-        rs -> applied[0] = new LogicArchive.Mark(rs.getLong(1), rs.getLong(2)));
-    return new LogicArchive.Loaded(epoch, seq, values, events, acks, alarms, applied[0]);
+    long[] reserved = {0};
+    read(c, "SELECT epoch, n, reserved FROM logic_applied WHERE room = ?", room, rs -> {
+      applied[0] = new LogicArchive.Mark(rs.getLong(1), rs.getLong(2));
+      reserved[0] = rs.getLong(3);
+    });
+    return new LogicArchive.Loaded(epoch, seq, values, events, acks, alarms, applied[0], reserved[0]);
   }
 
   private interface Row {
@@ -189,12 +192,45 @@ final class LogicRows {
         return;
       }
     }
-    try (PreparedStatement ins = c.prepareStatement("INSERT INTO logic_applied (room, epoch, n) VALUES (?, ?, ?)")) {
+    try (PreparedStatement ins = c.prepareStatement("INSERT INTO logic_applied (room, epoch, n, reserved) VALUES (?, ?, ?, 0)")) {
       ins.setString(1, room);
       ins.setLong(2, mark.epoch());
       ins.setLong(3, mark.n());
       ins.executeUpdate();
     }
+  }
+
+  /**
+   * Raises the room's reservation to {@code upTo} (0: gives it back) if {@code epoch} is the room's,
+   * in the caller's transaction; false when fenced.
+   */
+  static boolean reserve(Connection c, String room, long epoch, long upTo) throws SQLException {
+    try (PreparedStatement fence = c.prepareStatement("UPDATE logic_rooms SET epoch = epoch WHERE room = ? AND epoch = ?")) {
+      fence.setString(1, room);
+      fence.setLong(2, epoch);
+      if (fence.executeUpdate() == 0) {
+        return false;
+      }
+    }
+    try (PreparedStatement up = c.prepareStatement(upTo == 0 ? "UPDATE logic_applied SET reserved = 0 WHERE room = ?"
+        : "UPDATE logic_applied SET reserved = CASE WHEN reserved < ? THEN ? ELSE reserved END WHERE room = ?")) {
+      if (upTo == 0) {
+        up.setString(1, room);
+      } else {
+        up.setLong(1, upTo);
+        up.setLong(2, upTo);
+        up.setString(3, room);
+      }
+      if (up.executeUpdate() > 0 || upTo == 0) {
+        return true;
+      }
+    }
+    try (PreparedStatement ins = c.prepareStatement("INSERT INTO logic_applied (room, epoch, n, reserved) VALUES (?, 0, 0, ?)")) {
+      ins.setString(1, room);
+      ins.setLong(2, upTo);
+      ins.executeUpdate();
+    }
+    return true;
   }
 
   /**

@@ -149,4 +149,37 @@ class ReplicasTest {
       }
     });
   }
+
+  private Future<Void> replicateChanges(String room, long epoch, long stored, long... numbers) {
+    List<Wire.HeldChange> changes = new ArrayList<>();
+    for (long n : numbers) {
+      changes.add(new Wire.HeldChange(epoch, n, "{\"n\":" + n + "}"));
+    }
+    Promise<Void> done = Promise.promise();
+    vertx.runOnContext(v -> a.replicateChanges(a.holderNode(), room, epoch, changes, stored).onComplete(done));
+    return done.future();
+  }
+
+  private static List<String> marks(List<Wire.HeldChange> changes) {
+    return changes.stream().map(c -> c.epoch() + "." + c.n()).toList();
+  }
+
+  @Test
+  void aReplicaHoldsTheCommitsOfARoomOfAUsersTypeUntilTheStoreHasThemAndANewerActivationsReplaceThem()
+      throws Exception {
+    await(replicateChanges("t/r", 1, 0, 1, 2));
+    await(replicateChanges("t/r", 1, 0, 2, 3)); // 2 again (sent whole to a node new to the room): held once
+    assertEquals(List.of("1.1", "1.2", "1.3"), marks(await(a.collectChanges("t/r", 1)).changes()));
+    await(replicateChanges("t/r", 1, 2, 4)); // the store has 1 and 2
+    assertEquals(List.of("1.3", "1.4"), marks(await(a.collectChanges("t/r", 1)).changes()));
+    // the takeover at epoch 2 stored those before its own first commit
+    await(replicateChanges("t/r", 2, 0, 1));
+    Replicas.HeldChanges held = await(a.collectChanges("t/r", 2));
+    assertEquals(List.of("2.1"), marks(held.changes()));
+    assertEquals(2, held.newestEpoch());
+    assertEquals(0, await(a.collectChanges("t/other", 1)).newestEpoch(), "no node holds a replica of that room");
+    Throwable refused = replicateChanges("t/r", 1, 0, 5).toCompletionStage().toCompletableFuture()
+        .handle((v, err) -> err).get(10, TimeUnit.SECONDS);
+    assertInstanceOf(RoomStore.FencedException.class, refused, "a write of the activation taken over is refused");
+  }
 }

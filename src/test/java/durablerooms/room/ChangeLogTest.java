@@ -32,6 +32,8 @@ class ChangeLogTest {
     final List<Sent> sent = new ArrayList<>();
     final List<LogicArchive.Change> toStore = new ArrayList<>();
     final List<Promise<Void>> storing = new ArrayList<>();
+    final List<Long> reservations = new ArrayList<>();
+    final List<Promise<Void>> reserving = new ArrayList<>();
     String replicaNode;
 
     Copies(String replicaNode) {
@@ -58,6 +60,14 @@ class ChangeLogTest {
       return done.future();
     }
 
+    @Override
+    public Future<Void> reserve(long upTo) {
+      Promise<Void> done = Promise.promise();
+      reservations.add(upTo);
+      reserving.add(done);
+      return done.future();
+    }
+
     Sent lastSent() {
       return sent.get(sent.size() - 1);
     }
@@ -70,8 +80,20 @@ class ChangeLogTest {
         List.of(new LogicArchive.Event(seq, 1000 + seq, "{\"n\":" + seq + "}")), List.of(), seq);
   }
 
+  /** A commit of storage alone, at the room's seq {@code seq}. */
+  private static LogicArchive.Change storageOnly(long seq) {
+    LinkedHashMap<String, String> values = new LinkedHashMap<>();
+    values.put("k", "1");
+    return new LogicArchive.Change("board/r1", EPOCH, values, List.of(), List.of(), seq);
+  }
+
+  /** Completes every reservation asked for so far. */
+  private static void reserveAll(Copies copies) {
+    copies.reserving.forEach(p -> p.tryComplete());
+  }
+
   private static ChangeLog log(Copies copies, Durability durability, int nodes) {
-    return new ChangeLog(copies, durability, () -> nodes, EPOCH);
+    return new ChangeLog(copies, durability, () -> nodes, EPOCH, 0, false);
   }
 
   @Test
@@ -81,8 +103,11 @@ class ChangeLogTest {
     Future<Void> written = log.write(change(1));
     assertEquals(1, copies.toStore.size(), "the store write is queued at once, behind the replica's");
     assertEquals(new LogicArchive.Mark(EPOCH, 1), copies.toStore.get(0).mark());
+    assertEquals(List.of(ChangeLog.SEQ_BLOCK + 1), copies.reservations, "its seq reserved, a block ahead");
     assertFalse(written.isComplete());
     copies.lastSent().done().complete();
+    assertFalse(written.isComplete(), "its event goes out once its seq is reserved too");
+    reserveAll(copies);
     assertTrue(written.succeeded(), "written once the replica holds it");
     assertEquals(1, log.unstoredCount());
     copies.storing.get(0).complete();
@@ -158,6 +183,7 @@ class ChangeLogTest {
     ChangeLog log = log(copies, Durability.MEMORY, 2);
     Future<Void> first = log.write(change(1));
     copies.lastSent().done().complete();
+    reserveAll(copies);
     assertTrue(first.succeeded());
     copies.storing.get(0).fail(new RuntimeException("disk full"));
     assertTrue(log.write(change(2)).failed());
@@ -171,17 +197,50 @@ class ChangeLogTest {
     Copies copies = new Copies("n2");
     ChangeLog log = log(copies, Durability.MEMORY, 2);
     for (int i = 1; i <= ChangeLog.MAX_UNSTORED; i++) {
-      log.write(change(i));
+      log.write(storageOnly(0));
       copies.lastSent().done().complete();
     }
+    assertTrue(copies.reservations.isEmpty(), "commits without events reserve no seq");
     assertEquals(ChangeLog.MAX_UNSTORED, log.unstoredCount());
     int sent = copies.sent.size();
-    Future<Void> over = log.write(change(ChangeLog.MAX_UNSTORED + 1));
+    Future<Void> over = log.write(storageOnly(0));
     assertEquals(sent, copies.sent.size(), "not sent to the replica");
     assertFalse(over.isComplete());
     copies.storing.forEach(Promise::complete);
     assertTrue(over.succeeded());
     assertEquals(0, log.unstoredCount());
+  }
+
+  @Test
+  void aFlowingRoomReservesItsNextBlockOfSeqsLongBeforeItNeedsItAndACleanStopGivesItBack() {
+    Copies copies = new Copies("n2");
+    ChangeLog log = log(copies, Durability.MEMORY, 2);
+    long half = ChangeLog.SEQ_BLOCK / 2;
+    for (long seq = 1; seq <= half + 2; seq++) {
+      Future<Void> written = log.write(change(seq));
+      copies.lastSent().done().complete();
+      reserveAll(copies);
+      assertTrue(written.succeeded());
+    }
+    assertEquals(List.of(ChangeLog.SEQ_BLOCK + 1, half + 2 + ChangeLog.SEQ_BLOCK), copies.reservations,
+        "the next block once fewer than half a block are left");
+    copies.storing.forEach(Promise::complete);
+    assertTrue(log.allStored().succeeded());
+    log.giveBack();
+    assertEquals(0L, copies.reservations.get(copies.reservations.size() - 1), "given back");
+  }
+
+  @Test
+  void aRoomThatReservedNothingWritesNothingWhenItStops() {
+    Copies copies = new Copies("n2");
+    ChangeLog log = log(copies, Durability.DISK, 2);
+    log.write(change(1));
+    copies.storing.forEach(Promise::complete);
+    assertTrue(log.giveBack().succeeded());
+    assertTrue(copies.reservations.isEmpty());
+    Copies left = new Copies("n2");
+    new ChangeLog(left, Durability.DISK, () -> 2, EPOCH, 1000, true).giveBack();
+    assertEquals(List.of(0L), left.reservations, "a reservation an earlier activation left is given back");
   }
 
   @Test

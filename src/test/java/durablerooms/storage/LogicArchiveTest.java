@@ -127,6 +127,25 @@ class LogicArchiveTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "h2"})
+  void aReservationOnlyRisesIsReadBackUntilGivenBackAndIsFencedByTheEpoch(String kind) throws Exception {
+    try (LogicArchive a = open(kind)) {
+      get(a.activate("t/r"));
+      get(a.reserve("t/r", 1, 1000));
+      get(a.reserve("t/r", 1, 500)); // an older request completing late
+      get(a.commit(change("t/r", 1, 0, List.of(), List.of(), "k", "1").at(1, new LogicArchive.Mark(1, 1))));
+      LogicArchive.Loaded next = get(a.activate("t/r"));
+      assertEquals(1000, next.reserved());
+      assertEquals(new LogicArchive.Mark(1, 1), next.applied(), "a commit's mark leaves the reservation alone");
+      var stale = a.reserve("t/r", 1, 0);
+      ExecutionException e = assertThrows(ExecutionException.class, () -> get(stale));
+      assertInstanceOf(LogicArchive.FencedException.class, e.getCause());
+      get(a.reserve("t/r", next.epoch(), 0));
+      assertEquals(0, get(a.activate("t/r")).reserved());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "h2"})
   void eventsAndAcksAreKeptUpToTheHistoryLimit(String kind) throws Exception {
     try (LogicArchive a = open(kind)) {
       get(a.activate("t/r"));
