@@ -68,6 +68,16 @@ class RoomTypeFailoverTest {
     return p;
   }
 
+  /** Two node processes in one cluster: the first, then the second. */
+  private List<NodeProcess> twoNodes(List<Map<String, String>> envs) {
+    NodeProcess first = start(envs.get(0), "node0");
+    first.awaitReady();
+    NodeProcess second = start(envs.get(1), "node1");
+    second.awaitReady();
+    TestNodes.eventually(30_000, "two nodes in one cluster", () -> first.nodesSeen() == 2 && second.nodesSeen() == 2);
+    return List.of(first, second);
+  }
+
   private static WsClient join(Vertx vertx, NodeProcess p, String room, String query) {
     WsClient c = WsClient.connect(vertx, p.httpPort, "/rooms/ledger/" + room + query);
     c.next("PRESENCE");
@@ -83,11 +93,9 @@ class RoomTypeFailoverTest {
   @DisplayName("kill -9 of the room's node, then a restart of every node: storage, log and attachments kept; retried frames run once")
   void survivesTheKillOfItsNodeAndAFullRestart(Vertx vertx) throws Exception {
     List<Map<String, String>> envs = settings(2);
-    NodeProcess owner = start(envs.get(0), "node0");
-    owner.awaitReady();
-    NodeProcess other = start(envs.get(1), "node1");
-    other.awaitReady();
-    TestNodes.eventually(30_000, "two nodes in one cluster", () -> owner.nodesSeen() == 2 && other.nodesSeen() == 2);
+    List<NodeProcess> nodes = twoNodes(envs);
+    NodeProcess owner = nodes.get(0);
+    NodeProcess other = nodes.get(1);
     String room = "game-" + UUID.randomUUID().toString().substring(0, 8);
 
     WsClient first = join(vertx, owner, room, "?name=first"); // activates the room on its node
@@ -167,11 +175,9 @@ class RoomTypeFailoverTest {
   @DisplayName("with memory durability, commits ACKed while the store is locked are in the replica, and the takeover after a kill -9 keeps them")
   void commitsAckedFromTheReplicaSurviveTheKillOfTheirNodeBeforeTheStoreHadThem(Vertx vertx) throws Exception {
     List<Map<String, String>> envs = settings(2);
-    NodeProcess owner = start(envs.get(0), "node0");
-    owner.awaitReady();
-    NodeProcess other = start(envs.get(1), "node1");
-    other.awaitReady();
-    TestNodes.eventually(30_000, "two nodes in one cluster", () -> owner.nodesSeen() == 2 && other.nodesSeen() == 2);
+    List<NodeProcess> nodes = twoNodes(envs);
+    NodeProcess owner = nodes.get(0);
+    NodeProcess other = nodes.get(1);
     String room = "kept-" + UUID.randomUUID().toString().substring(0, 8);
     WsClient first = join(vertx, owner, room, "?name=first"); // activates the room on its node
     WsClient b = join(vertx, other, room, "?name=b&client=b1");
@@ -216,11 +222,9 @@ class RoomTypeFailoverTest {
   @DisplayName("with memory durability, a kill -9 of every node before the store had the newest commits gives none of their seqs to another event")
   void aKillOfEveryNodeBeforeTheStoreHadTheNewestCommitsGivesNoSeqTwice(Vertx vertx) throws Exception {
     List<Map<String, String>> envs = settings(2);
-    NodeProcess owner = start(envs.get(0), "node0");
-    owner.awaitReady();
-    NodeProcess other = start(envs.get(1), "node1");
-    other.awaitReady();
-    TestNodes.eventually(30_000, "two nodes in one cluster", () -> owner.nodesSeen() == 2 && other.nodesSeen() == 2);
+    List<NodeProcess> nodes = twoNodes(envs);
+    NodeProcess owner = nodes.get(0);
+    NodeProcess other = nodes.get(1);
     String room = "lost-" + UUID.randomUUID().toString().substring(0, 8);
     WsClient first = join(vertx, owner, room, "?name=first"); // activates the room on its node
     WsClient b = join(vertx, other, room, "?name=b&client=b1");

@@ -156,11 +156,7 @@ public final class Replicas extends VerticleBase {
    * {@link #holderNode()} named. {@code records} is sent as it is: the caller no longer changes it.
    */
   public Future<Void> replicate(String node, String room, long epoch, List<ChatRecord> records) {
-    ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
-    Promise<Void> done = Promise.promise();
-    batchers.computeIfAbsent(Thread.currentThread(), t -> new Batcher(loopContext(context)))
-        .add(node, new Pending(new Wire.ReplicaWrite(room, epoch, records), done, context));
-    return done.future();
+    return send(node, new Wire.ReplicaWrite(room, epoch, records));
   }
 
   /**
@@ -170,10 +166,15 @@ public final class Replicas extends VerticleBase {
    */
   public Future<Void> replicateChanges(String node, String room, long epoch, List<Wire.HeldChange> changes,
                                        long stored) {
+    return send(node, new Wire.ReplicaWrite(room, epoch, List.of(), changes, stored));
+  }
+
+  /** Queues a write with the batch of the caller's event loop to {@code node}; completes on the caller's context. */
+  private Future<Void> send(String node, Wire.ReplicaWrite write) {
     ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
     Promise<Void> done = Promise.promise();
     batchers.computeIfAbsent(Thread.currentThread(), t -> new Batcher(loopContext(context)))
-        .add(node, new Pending(new Wire.ReplicaWrite(room, epoch, List.of(), changes, stored), done, context));
+        .add(node, new Pending(write, done, context));
     return done.future();
   }
 

@@ -133,7 +133,7 @@ public final class LogicArchive implements AutoCloseable {
 
   private record Replay(Change change, CompletableFuture<Loaded> done) implements Task {}
 
-  private record Reserve(String room, long epoch, long upTo, CompletableFuture<Void> done) implements Task {}
+  private record Reserve(String room, long epoch, long upTo, CompletableFuture<Boolean> done) implements Task {}
 
   private record Exists(String room, CompletableFuture<Boolean> done) implements Task {}
 
@@ -225,7 +225,7 @@ public final class LogicArchive implements AutoCloseable {
    * saw for another event. Reservations only rise; a room that stops cleanly gives its own back.
    */
   public CompletableFuture<Void> reserve(String room, long epoch, long upTo) {
-    return submit(new Reserve(room, epoch, upTo, new CompletableFuture<>()), Reserve::done);
+    return submit(new Reserve(room, epoch, upTo, new CompletableFuture<>()), Reserve::done).thenApply(reserved -> null);
   }
 
   /**
@@ -372,51 +372,47 @@ public final class LogicArchive implements AutoCloseable {
   }
 
   private void activate(Activate a) {
-    try {
-      RoomArchive.begin(db);
-      Loaded loaded = LogicRows.activate(db, a.room(), historyLimit);
-      RoomArchive.commit(db);
-      a.done().complete(loaded);
-    } catch (SQLException e) {
-      rollback();
-      a.done().completeExceptionally(e);
-    }
+    transaction(a.done(), a.room(), () -> LogicRows.activate(db, a.room(), historyLimit));
   }
 
   private void replay(Replay r) {
-    try {
-      RoomArchive.begin(db);
+    String room = r.change().room();
+    int[] dropped = {0};
+    transaction(r.done(), room, () -> {
       if (!LogicRows.apply(db, r.change(), historyLimit, false)) {
-        RoomArchive.rollback(db);
-        r.done().completeExceptionally(new FencedException(r.change().room()));
-        return;
+        return null;
       }
-      int dropped = WebhookOutbox.append(db, r.change().hooks(), maxPendingHooks);
-      Loaded loaded = LogicRows.load(db, r.change().room(), historyLimit);
-      RoomArchive.commit(db);
-      if (dropped > 0) {
-        onHooksDropped.accept(dropped);
-      }
-      r.done().complete(loaded);
-    } catch (SQLException e) {
-      rollback();
-      r.done().completeExceptionally(e);
+      dropped[0] = WebhookOutbox.append(db, r.change().hooks(), maxPendingHooks);
+      return LogicRows.load(db, room, historyLimit);
+    });
+    if (dropped[0] > 0 && !r.done().isCompletedExceptionally()) {
+      onHooksDropped.accept(dropped[0]);
     }
   }
 
   private void reserve(Reserve r) {
+    transaction(r.done(), r.room(), () -> LogicRows.reserve(db, r.room(), r.epoch(), r.upTo()) ? Boolean.TRUE : null);
+  }
+
+  /**
+   * One room's write in a transaction of its own: completes {@code done} with its answer; an answer
+   * of null means the room's epoch was not the writer's, nothing is kept and {@code done} fails with
+   * FencedException.
+   */
+  private <T> void transaction(CompletableFuture<T> done, String room, Read<T> write) {
     try {
       RoomArchive.begin(db);
-      if (!LogicRows.reserve(db, r.room(), r.epoch(), r.upTo())) {
+      T value = write.run();
+      if (value == null) {
         RoomArchive.rollback(db);
-        r.done().completeExceptionally(new FencedException(r.room()));
+        done.completeExceptionally(new FencedException(room));
         return;
       }
       RoomArchive.commit(db);
-      r.done().complete(null);
+      done.complete(value);
     } catch (SQLException e) {
       rollback();
-      r.done().completeExceptionally(e);
+      done.completeExceptionally(e);
     }
   }
 

@@ -113,14 +113,8 @@ final class LogicRows {
    */
   static boolean apply(Connection c, LogicArchive.Change ch, int historyLimit, boolean inOrder) throws SQLException {
     String room = ch.room();
-    // the epoch is checked by a write, which locks the row first: on a server database a check by
-    // a read could pass just before another node's activation commits a newer epoch
-    try (PreparedStatement fence = c.prepareStatement("UPDATE logic_rooms SET epoch = epoch WHERE room = ? AND epoch = ?")) {
-      fence.setString(1, room);
-      fence.setLong(2, ch.epoch());
-      if (fence.executeUpdate() == 0) {
-        return false;
-      }
+    if (!current(c, room, ch.epoch())) {
+      return false;
     }
     if (inOrder && ch.mark() != null && !follows(c, room, ch.mark())) {
       return false;
@@ -170,6 +164,19 @@ final class LogicRows {
   }
 
   /**
+   * Whether {@code epoch} is the room's: checked by a write, which locks the row first (on a server
+   * database a check by a read could pass just before another node's activation commits a newer
+   * epoch).
+   */
+  private static boolean current(Connection c, String room, long epoch) throws SQLException {
+    try (PreparedStatement fence = c.prepareStatement("UPDATE logic_rooms SET epoch = epoch WHERE room = ? AND epoch = ?")) {
+      fence.setString(1, room);
+      fence.setLong(2, epoch);
+      return fence.executeUpdate() > 0;
+    }
+  }
+
+  /**
    * Whether {@code mark} is the next commit after the room's last applied one: a commit written
    * behind the replica (ROOMS_DURABILITY=memory) after one whose store write failed must not mark the
    * failed one as stored, which a takeover would then skip in the replica.
@@ -205,12 +212,8 @@ final class LogicRows {
    * in the caller's transaction; false when fenced.
    */
   static boolean reserve(Connection c, String room, long epoch, long upTo) throws SQLException {
-    try (PreparedStatement fence = c.prepareStatement("UPDATE logic_rooms SET epoch = epoch WHERE room = ? AND epoch = ?")) {
-      fence.setString(1, room);
-      fence.setLong(2, epoch);
-      if (fence.executeUpdate() == 0) {
-        return false;
-      }
+    if (!current(c, room, epoch)) {
+      return false;
     }
     try (PreparedStatement up = c.prepareStatement(upTo == 0 ? "UPDATE logic_applied SET reserved = 0 WHERE room = ?"
         : "UPDATE logic_applied SET reserved = CASE WHEN reserved < ? THEN ? ELSE reserved END WHERE room = ?")) {
