@@ -83,7 +83,10 @@ public sealed interface Wire {
     }
   }
 
-  /** A commit of a room of a user's type, as a replica holds it: its activation's epoch, its number, its change as JSON text. */
+  /**
+   * A commit of a room of a user's type, as a replica holds it: its activation's epoch, its number,
+   * its change as JSON text.
+   */
   record HeldChange(long epoch, long n, String change) {}
 
   /** The rooms of a {@link Replicate} whose replica refused the write: a newer activation exists. */

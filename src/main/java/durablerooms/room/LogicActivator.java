@@ -3,8 +3,8 @@ package durablerooms.room;
 import durablerooms.api.RoomType;
 import durablerooms.cluster.Processors;
 import durablerooms.cluster.Replicas;
-import durablerooms.cluster.Wire;
 import durablerooms.cluster.RoomStore;
+import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
 import durablerooms.storage.LogicArchive;
 import io.vertx.core.Context;
@@ -62,7 +62,8 @@ public final class LogicActivator implements RoomActivator {
 
   /** An activator for each of the users' types in {@code types}, by type name. */
   public static Map<String, RoomActivator> forTypes(RoomTypes types, RoomStore store, LogicArchive archive,
-                                                    Replicas replicas, Durability durability, int historyLimit, long storageMaxBytes, int maxMembers,
+                                                    Replicas replicas, Durability durability, int historyLimit,
+                                                    long storageMaxBytes, int maxMembers,
                                                     Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
                                                     RoomMetrics metrics, Webhooks webhooks) {
     LogicState.Limits limits = LogicState.Limits.of(historyLimit, storageMaxBytes);
@@ -106,7 +107,8 @@ public final class LogicActivator implements RoomActivator {
           missing.add(c);
         }
       }
-      Future<LogicArchive.Loaded> stored = missing.isEmpty() ? Future.succeededFuture(loaded) : replay(host, room, loaded, missing);
+      Future<LogicArchive.Loaded> stored = missing.isEmpty() ? Future.succeededFuture(loaded)
+          : replay(host, room, loaded, missing);
       return replicaFound ? stored.compose(l -> unreserved(host, room, l)) : stored.map(l -> afterLoss(room, l));
     });
   }

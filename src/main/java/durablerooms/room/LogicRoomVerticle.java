@@ -15,8 +15,8 @@ import durablerooms.state.Lease;
 import durablerooms.state.Member;
 import durablerooms.state.MemberSet;
 import durablerooms.storage.LogicArchive;
-import io.vertx.core.Future;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -374,15 +374,15 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     return new Handled(gate.output(() -> done.frames().forEach(Runnable::run)), null);
   }
 
-  /** The gate's sink: one commit to the store of room types and one write of the member set, for a batch of handlers. */
+  /** The gate's sink: one commit of the room's log and one write of the member set, for a batch of handlers. */
   @Override
   protected Future<Void> commit(List<Write> batch) {
     LogicArchive.Change merged = LogicTransaction.merge(key, state.epoch(), batch.stream().map(Write::change).toList());
     List<MemberChange> members = new ArrayList<>();
     batch.forEach(w -> members.addAll(w.members()));
-    Future<Void> sql = merged == null ? Future.succeededFuture() : log.write(merged);
+    Future<Void> written = merged == null ? Future.succeededFuture() : log.write(merged);
     Future<Void> set = members.isEmpty() ? Future.succeededFuture() : store.changeMembers(key, memberEpoch, members);
-    return Future.join(sql, set).mapEmpty();
+    return Future.join(written, set).mapEmpty();
   }
 
   private Future<Void> fromStage(java.util.concurrent.CompletableFuture<Void> stage) {
