@@ -24,7 +24,15 @@ final class LogicRows {
   static void createTables(Connection c) throws SQLException {
     try (Statement st = c.createStatement()) {
       st.execute("CREATE TABLE IF NOT EXISTS logic_rooms (room VARCHAR(100) PRIMARY KEY, epoch BIGINT NOT NULL, "
-          + "seq BIGINT NOT NULL, acks BIGINT NOT NULL)");
+          + "seq BIGINT NOT NULL, acks BIGINT NOT NULL, mark_epoch BIGINT NOT NULL DEFAULT 0, "
+          + "mark_n BIGINT NOT NULL DEFAULT 0, reserved BIGINT NOT NULL DEFAULT 0)");
+      // the last commit applied (its mark) and the seqs reserved: columns a store of an earlier
+      // version lacks
+      for (String column : List.of("mark_epoch", "mark_n", "reserved")) {
+        if (!hasColumn(c, "logic_rooms", column)) {
+          st.execute("ALTER TABLE logic_rooms ADD COLUMN " + column + " BIGINT NOT NULL DEFAULT 0");
+        }
+      }
       st.execute("CREATE TABLE IF NOT EXISTS logic_values (room VARCHAR(100) NOT NULL, k VARCHAR(1024) NOT NULL, "
           + "v VARCHAR(1000000) NOT NULL, PRIMARY KEY (room, k))");
       st.execute("CREATE TABLE IF NOT EXISTS logic_events (room VARCHAR(100) NOT NULL, seq BIGINT NOT NULL, "
@@ -34,10 +42,22 @@ final class LogicRows {
       st.execute("CREATE TABLE IF NOT EXISTS logic_alarms (room VARCHAR(100) NOT NULL, k VARCHAR(200) NOT NULL, "
           + "due BIGINT NOT NULL, PRIMARY KEY (room, k))");
       st.execute("CREATE INDEX IF NOT EXISTS logic_alarms_due ON logic_alarms (due)");
-      st.execute("CREATE TABLE IF NOT EXISTS logic_applied (room VARCHAR(100) PRIMARY KEY, epoch BIGINT NOT NULL, "
-          + "n BIGINT NOT NULL, reserved BIGINT NOT NULL)");
     }
     WebhookOutbox.createTables(c);
+  }
+
+  /** Whether {@code table} has {@code column} (the three databases fold the case of names differently). */
+  private static boolean hasColumn(Connection c, String table, String column) throws SQLException {
+    for (String t : List.of(table, table.toUpperCase(java.util.Locale.ROOT))) {
+      try (ResultSet rs = c.getMetaData().getColumns(null, null, t, null)) {
+        while (rs.next()) {
+          if (rs.getString("COLUMN_NAME").equalsIgnoreCase(column)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   /** Raises the room's epoch (creating the room at epoch 1) and reads it back, in the caller's transaction. */
@@ -58,12 +78,17 @@ final class LogicRows {
   static LogicArchive.Loaded load(Connection c, String room, int historyLimit) throws SQLException {
     long epoch;
     long seq;
-    try (PreparedStatement q = c.prepareStatement("SELECT epoch, seq FROM logic_rooms WHERE room = ?")) {
+    LogicArchive.Mark applied;
+    long reserved;
+    try (PreparedStatement q = c.prepareStatement(
+        "SELECT epoch, seq, mark_epoch, mark_n, reserved FROM logic_rooms WHERE room = ?")) {
       q.setString(1, room);
       try (ResultSet rs = q.executeQuery()) {
         rs.next();
         epoch = rs.getLong(1);
         seq = rs.getLong(2);
+        applied = new LogicArchive.Mark(rs.getLong(3), rs.getLong(4));
+        reserved = rs.getLong(5);
       }
     }
     TreeMap<String, String> values = new TreeMap<>();
@@ -83,13 +108,7 @@ final class LogicRows {
     read(c, "SELECT k, seq FROM logic_acks WHERE room = ? ORDER BY n", room, rs -> acks.put(rs.getString(1), rs.getLong(2)));
     TreeMap<String, Long> alarms = new TreeMap<>();
     read(c, "SELECT k, due FROM logic_alarms WHERE room = ?", room, rs -> alarms.put(rs.getString(1), rs.getLong(2)));
-    LogicArchive.Mark[] applied = {LogicArchive.Mark.NONE};
-    long[] reserved = {0};
-    read(c, "SELECT epoch, n, reserved FROM logic_applied WHERE room = ?", room, rs -> {
-      applied[0] = new LogicArchive.Mark(rs.getLong(1), rs.getLong(2));
-      reserved[0] = rs.getLong(3);
-    });
-    return new LogicArchive.Loaded(epoch, seq, values, events, acks, alarms, applied[0], reserved[0]);
+    return new LogicArchive.Loaded(epoch, seq, values, events, acks, alarms, applied, reserved);
   }
 
   private interface Row {
@@ -113,10 +132,7 @@ final class LogicRows {
    */
   static boolean apply(Connection c, LogicArchive.Change ch, int historyLimit, boolean inOrder) throws SQLException {
     String room = ch.room();
-    if (!current(c, room, ch.epoch())) {
-      return false;
-    }
-    if (inOrder && ch.mark() != null && !follows(c, room, ch.mark())) {
+    if (!fence(c, room, ch.epoch(), ch.mark(), inOrder)) {
       return false;
     }
     long acks;
@@ -157,53 +173,38 @@ final class LogicRows {
       up.setString(3, room);
       up.executeUpdate();
     }
-    if (ch.mark() != null) {
-      mark(c, room, ch.mark());
-    }
     return true;
   }
 
   /**
-   * Whether {@code epoch} is the room's: checked by a write, which locks the row first (on a server
+   * Whether {@code epoch} is the room's, checked by a write, which locks the row first (on a server
    * database a check by a read could pass just before another node's activation commits a newer
-   * epoch).
+   * epoch). With a {@code mark}, the same statement records it as the room's last applied commit,
+   * with {@code inOrder} only if it is the next one after it: a commit written behind the replica
+   * (ROOMS_DURABILITY=memory) after one whose store write failed must not mark the failed one as
+   * stored, which a takeover would then skip in the replica.
    */
-  private static boolean current(Connection c, String room, long epoch) throws SQLException {
-    try (PreparedStatement fence = c.prepareStatement("UPDATE logic_rooms SET epoch = epoch WHERE room = ? AND epoch = ?")) {
-      fence.setString(1, room);
-      fence.setLong(2, epoch);
-      return fence.executeUpdate() > 0;
-    }
-  }
-
-  /**
-   * Whether {@code mark} is the next commit after the room's last applied one: a commit written
-   * behind the replica (ROOMS_DURABILITY=memory) after one whose store write failed must not mark the
-   * failed one as stored, which a takeover would then skip in the replica.
-   */
-  private static boolean follows(Connection c, String room, LogicArchive.Mark mark) throws SQLException {
-    LogicArchive.Mark[] last = {LogicArchive.Mark.NONE};
-    read(c, "SELECT epoch, n FROM logic_applied WHERE room = ?", room,
-        rs -> last[0] = new LogicArchive.Mark(rs.getLong(1), rs.getLong(2)));
-    return mark.n() == 1 ? last[0].epoch() < mark.epoch()
-        : last[0].epoch() == mark.epoch() && last[0].n() == mark.n() - 1;
-  }
-
-  /** Records {@code mark} as the room's last applied commit. */
-  private static void mark(Connection c, String room, LogicArchive.Mark mark) throws SQLException {
-    try (PreparedStatement up = c.prepareStatement("UPDATE logic_applied SET epoch = ?, n = ? WHERE room = ?")) {
-      up.setLong(1, mark.epoch());
-      up.setLong(2, mark.n());
-      up.setString(3, room);
-      if (up.executeUpdate() > 0) {
-        return;
+  private static boolean fence(Connection c, String room, long epoch, LogicArchive.Mark mark, boolean inOrder)
+      throws SQLException {
+    boolean first = mark != null && mark.n() == 1;
+    String sql = mark == null ? "UPDATE logic_rooms SET epoch = epoch WHERE room = ? AND epoch = ?"
+        : "UPDATE logic_rooms SET mark_epoch = ?, mark_n = ? WHERE room = ? AND epoch = ?"
+            + (!inOrder ? "" : first ? " AND mark_epoch < ?" : " AND mark_epoch = ? AND mark_n = ?");
+    try (PreparedStatement fence = c.prepareStatement(sql)) {
+      int i = 1;
+      if (mark != null) {
+        fence.setLong(i++, mark.epoch());
+        fence.setLong(i++, mark.n());
       }
-    }
-    try (PreparedStatement ins = c.prepareStatement("INSERT INTO logic_applied (room, epoch, n, reserved) VALUES (?, ?, ?, 0)")) {
-      ins.setString(1, room);
-      ins.setLong(2, mark.epoch());
-      ins.setLong(3, mark.n());
-      ins.executeUpdate();
+      fence.setString(i++, room);
+      fence.setLong(i++, epoch);
+      if (mark != null && inOrder) {
+        fence.setLong(i++, mark.epoch());
+        if (!first) {
+          fence.setLong(i, mark.n() - 1);
+        }
+      }
+      return fence.executeUpdate() > 0;
     }
   }
 
@@ -212,29 +213,20 @@ final class LogicRows {
    * in the caller's transaction; false when fenced.
    */
   static boolean reserve(Connection c, String room, long epoch, long upTo) throws SQLException {
-    if (!current(c, room, epoch)) {
-      return false;
-    }
-    try (PreparedStatement up = c.prepareStatement(upTo == 0 ? "UPDATE logic_applied SET reserved = 0 WHERE room = ?"
-        : "UPDATE logic_applied SET reserved = CASE WHEN reserved < ? THEN ? ELSE reserved END WHERE room = ?")) {
-      if (upTo == 0) {
-        up.setString(1, room);
-      } else {
-        up.setLong(1, upTo);
-        up.setLong(2, upTo);
-        up.setString(3, room);
+    String sql = upTo == 0 ? "UPDATE logic_rooms SET reserved = 0 WHERE room = ? AND epoch = ?"
+        : "UPDATE logic_rooms SET reserved = CASE WHEN reserved < ? THEN ? ELSE reserved END WHERE room = ? AND epoch = ?";
+    try (PreparedStatement up = c.prepareStatement(sql)) {
+      int i = 1;
+      if (upTo != 0) {
+        up.setLong(i++, upTo);
+        up.setLong(i++, upTo);
       }
-      if (up.executeUpdate() > 0 || upTo == 0) {
-        return true;
-      }
+      up.setString(i++, room);
+      up.setLong(i, epoch);
+      return up.executeUpdate() > 0;
     }
-    try (PreparedStatement ins = c.prepareStatement("INSERT INTO logic_applied (room, epoch, n, reserved) VALUES (?, 0, 0, ?)")) {
-      ins.setString(1, room);
-      ins.setLong(2, upTo);
-      ins.executeUpdate();
-    }
-    return true;
   }
+
 
   /**
    * Replaces rows of a table keyed by (room, k): each key's row is deleted, then inserted with its

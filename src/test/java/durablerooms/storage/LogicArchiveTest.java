@@ -146,6 +146,32 @@ class LogicArchiveTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "h2"})
+  void aStoreOfTheEarlierVersionGainsTheColumnsOfMarksAndReservationsAndKeepsItsRooms(String kind) throws Exception {
+    String url = kind.equals("sqlite") ? EmbeddedStore.url(dir) : "jdbc:h2:mem:logic-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
+         java.sql.Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE logic_rooms (room VARCHAR(100) PRIMARY KEY, epoch BIGINT NOT NULL, "
+          + "seq BIGINT NOT NULL, acks BIGINT NOT NULL)");
+      st.execute("INSERT INTO logic_rooms (room, epoch, seq, acks) VALUES ('t/old', 3, 7, 0)");
+    }
+    try (LogicArchive a = LogicArchive.open(url, "", "", HISTORY)) {
+      LogicArchive.Loaded old = get(a.activate("t/old"));
+      assertEquals(4, old.epoch());
+      assertEquals(7, old.seq());
+      assertEquals(LogicArchive.Mark.NONE, old.applied());
+      assertEquals(0, old.reserved());
+      get(a.commit(change("t/old", 4, 7, List.of(), List.of(), "k", "1").at(4, new LogicArchive.Mark(4, 1))));
+      get(a.reserve("t/old", 4, 1000));
+    }
+    try (LogicArchive again = LogicArchive.open(url, "", "", HISTORY)) { // the columns are there: opened as it is
+      LogicArchive.Loaded next = get(again.activate("t/old"));
+      assertEquals(new LogicArchive.Mark(4, 1), next.applied());
+      assertEquals(1000, next.reserved());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "h2"})
   void eventsAndAcksAreKeptUpToTheHistoryLimit(String kind) throws Exception {
     try (LogicArchive a = open(kind)) {
       get(a.activate("t/r"));
