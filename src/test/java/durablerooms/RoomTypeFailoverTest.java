@@ -68,6 +68,14 @@ class RoomTypeFailoverTest {
     return p;
   }
 
+  /** Takes the write lock of the nodes' SQLite store (theirs wait for it) until the connection rolls back or closes. */
+  private static Connection lockStore(Map<String, String> env) throws Exception {
+    Path store = Path.of(env.get("ROOMS_DATA_DIR"), "rooms.db");
+    Connection lock = DriverManager.getConnection("jdbc:sqlite:" + store.toAbsolutePath());
+    lock.createStatement().execute("BEGIN IMMEDIATE");
+    return lock;
+  }
+
   /** Two node processes in one cluster: the first, then the second. */
   private List<NodeProcess> twoNodes(List<Map<String, String>> envs) {
     NodeProcess first = start(envs.get(0), "node0");
@@ -187,9 +195,7 @@ class RoomTypeFailoverTest {
     b.send(new JsonObject().put("op", "publish").put("text", "before").put("id", "p0"));
     assertEquals("p0", b.nextOfType("ACK").getString("id"));
 
-    Path store = Path.of(envs.get(0).get("ROOMS_DATA_DIR"), "rooms.db");
-    try (Connection lock = DriverManager.getConnection("jdbc:sqlite:" + store.toAbsolutePath())) {
-      lock.createStatement().execute("BEGIN IMMEDIATE"); // the store's write lock: its commits wait
+    try (Connection lock = lockStore(envs.get(0))) {
       b.send(new JsonObject().put("op", "put").put("key", "score").put("value", 2).put("id", "s2"));
       b.send(new JsonObject().put("op", "publish").put("text", "while-locked").put("id", "p1"));
       assertEquals("s2", b.nextOfType("ACK").getString("id"));
@@ -232,9 +238,7 @@ class RoomTypeFailoverTest {
     assertEquals(1, b.nextOfType("ACK").getLong("seq"));
 
     Set<Long> seen = new HashSet<>();
-    Path store = Path.of(envs.get(0).get("ROOMS_DATA_DIR"), "rooms.db");
-    try (Connection lock = DriverManager.getConnection("jdbc:sqlite:" + store.toAbsolutePath())) {
-      lock.createStatement().execute("BEGIN IMMEDIATE"); // the store's write lock: its commits wait
+    try (Connection lock = lockStore(envs.get(0))) {
       for (int i = 1; i <= 3; i++) {
         b.send(new JsonObject().put("op", "publish").put("text", "locked-" + i).put("id", "p" + i));
         seen.add(b.nextOfType("ACK").getLong("seq"));

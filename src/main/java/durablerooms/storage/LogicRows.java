@@ -190,21 +190,21 @@ final class LogicRows {
     String sql = mark == null ? "UPDATE logic_rooms SET epoch = epoch WHERE room = ? AND epoch = ?"
         : "UPDATE logic_rooms SET mark_epoch = ?, mark_n = ? WHERE room = ? AND epoch = ?"
             + (!inOrder ? "" : first ? " AND mark_epoch < ?" : " AND mark_epoch = ? AND mark_n = ?");
-    try (PreparedStatement fence = c.prepareStatement(sql)) {
+    try (PreparedStatement up = c.prepareStatement(sql)) {
       int i = 1;
       if (mark != null) {
-        fence.setLong(i++, mark.epoch());
-        fence.setLong(i++, mark.n());
+        up.setLong(i++, mark.epoch());
+        up.setLong(i++, mark.n());
       }
-      fence.setString(i++, room);
-      fence.setLong(i++, epoch);
+      up.setString(i++, room);
+      up.setLong(i++, epoch);
       if (mark != null && inOrder) {
-        fence.setLong(i++, mark.epoch());
+        up.setLong(i++, mark.epoch());
         if (!first) {
-          fence.setLong(i, mark.n() - 1);
+          up.setLong(i, mark.n() - 1);
         }
       }
-      return fence.executeUpdate() > 0;
+      return up.executeUpdate() > 0;
     }
   }
 
