@@ -74,6 +74,22 @@ class RoomTypeTest {
   }
 
   @Test
+  void anEventPublishedPastItsSenderReachesTheOthersAndTheSendersResumeButNotItsLiveSocket() {
+    try (WsClient a = join("shouts", "?name=ann&client=a1"); WsClient b = join("shouts", "?name=bob")) {
+      a.send(op("shout").put("text", "hi").put("id", "s1"));
+      JsonObject heard = b.nextOfType("entry");
+      assertEquals("hi", heard.getString("text"));
+      assertEquals(heard.getLong("seq"), a.nextOfType("ACK").getLong("seq"), "the sender gets its ACK instead");
+      a.send(op("publish").put("text", "to all"));
+      assertEquals("to all", a.nextOfType("entry").getString("text"), "the first entry the sender gets");
+      try (WsClient again = join("shouts", "?name=ann&client=a1&since=0")) {
+        JsonArray history = again.nextOfType("HISTORY").getJsonArray("messages");
+        assertEquals("hi", history.getJsonObject(0).getString("text"), "in the log all the same");
+      }
+    }
+  }
+
+  @Test
   void aHandlerThatThrowsLeavesNothingAndTheRoomGoesOn() {
     try (WsClient a = join("faults", "?client=f1")) {
       a.send(op("put").put("key", "k").put("value", "before").put("id", "w1"));

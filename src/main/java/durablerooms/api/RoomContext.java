@@ -45,6 +45,16 @@ public interface RoomContext {
   long publish(JsonObject event);
 
   /**
+   * As {@link #publish(JsonObject)}, delivered to every connection but {@code except} (null: to
+   * all), which typically has its own answer: the ACK of its frame, or a frame the handler sends it.
+   * The event is in the log all the same, and {@code except} gets it in a HISTORY when it resumes
+   * from before it.
+   *
+   * @return the event's seq
+   */
+  long publish(JsonObject event, Connection except);
+
+  /**
    * Reads back the room's log: the retained events with a seq below {@code before} (0 or less: up to
    * the newest), the newest {@code limit} of them, oldest first, each as it was delivered (its fields
    * plus {@code "seq"}) and as a copy; this handler's own events are included. Events older than the

@@ -209,6 +209,11 @@ final class LogicTransaction {
 
     @Override
     public long publish(JsonObject event) {
+      return publish(event, null);
+    }
+
+    @Override
+    public long publish(JsonObject event, Connection except) {
       check();
       long seq = state.seq() + published.size() + 1;
       String frame = event.copy().put("seq", seq).encode();
@@ -217,7 +222,7 @@ final class LogicTransaction {
             + " characters as JSON; this one has " + frame.length());
       }
       published.add(new Logged(seq, frame));
-      frames.add(new Frame(null, null, frame, Wire.Delivery.MESSAGE, seq));
+      frames.add(new Frame(null, except == null ? null : except.id(), frame, Wire.Delivery.MESSAGE, seq));
       return seq;
     }
 

@@ -125,4 +125,20 @@ class LogicTransactionTest {
     assertNull(state.member("c2").attachment());
     assertEquals("bob", state.member("c2").user());
   }
+
+  @Test
+  void anEventPublishedPastItsSenderGoesToEveryOtherConnectionAndIsLoggedAllTheSame() {
+    LogicState state = state(0, twoMembers());
+    List<LogicTransaction.Frame> sent = new ArrayList<>();
+    LogicTransaction tx = new LogicTransaction(state, "t", sent::add, false);
+    Connection ann = tx.connection("c1");
+    assertEquals(1, tx.context().publish(new JsonObject().put("text", "hi"), ann));
+    assertEquals(2, tx.context().publish(new JsonObject().put("text", "all"), null));
+    tx.commit(null, 0).frames().forEach(Runnable::run);
+    assertEquals(2, sent.size());
+    assertEquals("c1", sent.get(0).except());
+    assertEquals(1, sent.get(0).seq());
+    assertNull(sent.get(1).except(), "null: to every connection");
+    assertEquals(List.of(1L, 2L), seqs(tx(state).context().log(0, 10)), "both are in the log");
+  }
 }

@@ -44,6 +44,7 @@ public final class LedgerRoom implements RoomType {
               .put("value", room.storage().get(message.getString("key")))
               .put("all", new JsonObject(new java.util.HashMap<>(room.storage().list("")))));
           case "publish" -> room.publish(new JsonObject().put("type", "entry").put("text", message.getString("text")));
+          case "shout" -> room.publish(new JsonObject().put("type", "entry").put("text", message.getString("text")), from);
           case "fail" -> {
             room.storage().put("dirty", true);
             room.publish(new JsonObject().put("type", "entry").put("text", "never"));
