@@ -12,7 +12,9 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +53,8 @@ final class Journal implements AutoCloseable {
 
   private static final String PREFIX = "journal-";
   private static final String SUFFIX = ".log";
+  /** The suffix of a journal file until it is locked (see the constructor). */
+  private static final String CREATING = ".creating";
 
   private final Path file;
   private final FileChannel channel;
@@ -60,17 +64,24 @@ final class Journal implements AutoCloseable {
   private final CRC32 crc = new CRC32();
   private long size;
 
-  private Journal(Path file) throws IOException {
-    this.file = file;
-    this.channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+  /**
+   * The file is created under a name of its own, locked, then given a journal's name: a node that
+   * starts meanwhile on the same data folder replays the journals it can lock as those of stopped
+   * processes, and would otherwise take (and delete) a file created but not locked yet.
+   */
+  private Journal(Path dir, String name) throws IOException {
+    Path creating = dir.resolve(name + CREATING);
+    this.channel = FileChannel.open(creating, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     this.lock = channel.lock();
-    DataFolder.restrict(file); // chat messages: for the node's user alone, whatever the umask
+    DataFolder.restrict(creating); // chat messages: for the node's user alone, whatever the umask
+    this.file = dir.resolve(name);
+    Files.move(creating, file, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** A new, locked journal file in {@code dir}. */
   static Journal create(Path dir) throws IOException {
     DataFolder.makePrivate(dir);
-    return new Journal(dir.resolve(PREFIX + UUID.randomUUID() + SUFFIX));
+    return new Journal(dir, PREFIX + UUID.randomUUID() + SUFFIX);
   }
 
   /** Appends entries with one write; returns the number of bytes written. */
@@ -134,24 +145,41 @@ final class Journal implements AutoCloseable {
     int recovered = 0;
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, PREFIX + "*" + SUFFIX)) {
       for (Path f : files) {
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-          FileLock held;
-          try {
-            held = ch.tryLock();
-          } catch (OverlappingFileLockException e) {
-            continue; // a node of this JVM writes it
-          }
-          if (held == null) {
-            continue; // a running process writes it
-          }
-          replay.apply(read(ch));
-          held.release();
+        if (replayed(f, replay)) {
+          recovered++;
         }
-        Files.delete(f);
-        recovered++;
+      }
+    }
+    // a file of a process killed between its creation and its rename holds nothing
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, PREFIX + "*" + SUFFIX + CREATING)) {
+      for (Path f : files) {
+        replayed(f, entries -> {});
       }
     }
     return recovered;
+  }
+
+  /**
+   * Replays and deletes {@code f} if no running process holds it; false if one does, or if another
+   * node starting at the same time took it first.
+   */
+  private static boolean replayed(Path f, Replay replay) throws Exception {
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      FileLock held;
+      try {
+        held = ch.tryLock();
+      } catch (OverlappingFileLockException e) {
+        return false; // a node of this JVM writes it
+      }
+      if (held == null) {
+        return false; // a running process writes it
+      }
+      replay.apply(read(ch));
+      held.release();
+    } catch (NoSuchFileException e) {
+      return false; // another node replayed and deleted it
+    }
+    return Files.deleteIfExists(f);
   }
 
   interface Replay {

@@ -114,6 +114,22 @@ class RoomArchiveTest {
   }
 
   @Test
+  @DisplayName("a journal file has a journal's name only once it is locked; a file left half-created by a killed process is removed")
+  void aJournalIsNamedOnlyOnceLocked() throws Exception {
+    Path dir = journals.resolve("creating");
+    Files.createDirectories(dir);
+    Path left = dir.resolve("journal-" + UUID.randomUUID() + ".log.creating");
+    Files.createFile(left); // a process killed between creating its journal and locking it
+    try (Journal journal = Journal.create(dir)) {
+      try (Stream<Path> files = Files.list(dir)) {
+        assertEquals(1, files.filter(f -> f.toString().endsWith(".log")).count(), "named once locked");
+      }
+      assertEquals(0, Journal.recover(dir, entries -> { throw new AssertionError("a live journal was replayed"); }));
+      assertFalse(Files.exists(left), "the half-created file is removed");
+    }
+  }
+
+  @Test
   @DisplayName("messages journaled by a process that died reach the store when the next one opens it")
   void replaysJournalOfDeadProcess() throws Exception {
     await(archive.append("r4", 3, records(1, 2)));
