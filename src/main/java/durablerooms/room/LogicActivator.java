@@ -9,7 +9,6 @@ import durablerooms.metrics.RoomMetrics;
 import durablerooms.storage.LogicArchive;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -82,7 +80,7 @@ public final class LogicActivator implements RoomActivator {
   public Future<Activated> activate(String room, Processors.Claim claim, Consumer<HostedRoom> onBroken) {
     Context host = Vertx.currentContext();
     return store.activateMembers(room, claim.lease().epoch())
-        .compose(set -> on(host, archive.activate(room))
+        .compose(set -> Future.fromCompletionStage(archive.activate(room), host)
             .compose(loaded -> claim.takeover() ? recovered(host, room, loaded)
                 : Future.succeededFuture(afterLoss(room, loaded)))
             .map(loaded -> new Activated(new LogicRoomVerticle(room, type, loaded, set, claim.lease(), claim.takeover(),
@@ -121,7 +119,8 @@ public final class LogicActivator implements RoomActivator {
     if (loaded.reserved() == 0) {
       return Future.succeededFuture(loaded);
     }
-    return on(host, archive.reserve(room, loaded.epoch(), 0)).map(v -> loaded.unreserved());
+    return Future.fromCompletionStage(archive.reserve(room, loaded.epoch(), 0), host)
+        .map(v -> loaded.unreserved());
   }
 
   private Future<LogicArchive.Loaded> replay(Context host, String room, LogicArchive.Loaded loaded,
@@ -131,8 +130,9 @@ public final class LogicActivator implements RoomActivator {
     List<LogicArchive.Event> events = merged.events().stream().filter(e -> e.seq() > loaded.seq()).toList();
     LOG.info("room {}: {} commit(s) after commit {} of epoch {} recovered from replicas, up to seq {}", room,
         missing.size(), loaded.applied().n(), loaded.applied().epoch(), merged.seq());
-    return on(host, archive.replay(new LogicArchive.Change(room, loaded.epoch(), merged.values(), events,
-        merged.acks(), Math.max(merged.seq(), loaded.seq()), merged.alarms(), merged.hooks(), last)));
+    LogicArchive.Change replayed = new LogicArchive.Change(room, loaded.epoch(), merged.values(), events,
+        merged.acks(), Math.max(merged.seq(), loaded.seq()), merged.alarms(), merged.hooks(), last);
+    return Future.fromCompletionStage(archive.replay(replayed), host);
   }
 
   /**
@@ -149,16 +149,4 @@ public final class LogicActivator implements RoomActivator {
     return loaded.after(loaded.reserved());
   }
 
-  /** The store's completion, on {@code context}. */
-  private static <T> Future<T> on(Context context, CompletionStage<T> stage) {
-    Promise<T> p = Promise.promise();
-    stage.whenComplete((v, err) -> context.runOnContext(x -> {
-      if (err != null) {
-        p.fail(err);
-      } else {
-        p.complete(v);
-      }
-    }));
-    return p.future();
-  }
 }

@@ -17,7 +17,6 @@ import durablerooms.state.MemberSet;
 import durablerooms.storage.LogicArchive;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -95,9 +94,11 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   @Override
   public void init(Vertx vertx, Context context) {
     super.init(vertx, context);
-    log = new ChangeLog(ChangeLog.copies(replicas, key, state.epoch(), change -> fromStage(archive.commit(change)),
-        upTo -> fromStage(archive.reserve(key, state.epoch(), upTo))), durability, () -> liveNodes.get().size(),
-        state.epoch(), Math.max(state.seq(), reservedAtStart), reservedAtStart > 0);
+    ChangeLog.Copies copies = ChangeLog.copies(replicas, key, state.epoch(),
+        change -> Future.fromCompletionStage(archive.commit(change), context),
+        upTo -> Future.fromCompletionStage(archive.reserve(key, state.epoch(), upTo), context));
+    log = new ChangeLog(copies, durability, () -> liveNodes.get().size(), state.epoch(),
+        Math.max(state.seq(), reservedAtStart), reservedAtStart > 0);
   }
 
   @Override
@@ -385,17 +386,6 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     return Future.join(written, set).mapEmpty();
   }
 
-  private Future<Void> fromStage(java.util.concurrent.CompletableFuture<Void> stage) {
-    Promise<Void> p = Promise.promise();
-    stage.whenComplete((v, err) -> context.runOnContext(x -> {
-      if (err != null) {
-        p.fail(err);
-      } else {
-        p.complete();
-      }
-    }));
-    return p.future();
-  }
 
   // --- delivery ---------------------------------------------------------------------------------
 
