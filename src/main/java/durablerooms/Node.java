@@ -159,7 +159,7 @@ public final class Node {
     LogicArchive logicArchive;
     try {
       logicArchive = LogicArchive.open(config.effectiveStoreUrl(), config.storeUser(), config.storePassword(),
-          config.historyLimit(), config.webhookMaxPending());
+          config.historyLimit(), config.webhookMaxPending(), Path.of(config.dataDir()).resolve(DataFolder.JOURNAL));
     } catch (Exception e) {
       archive.close();
       return Future.failedFuture(new ConfigException("room store " + config.effectiveStoreUrl() + ": " + e.getMessage()));

@@ -225,6 +225,35 @@ class RoomTypeFailoverTest {
   }
 
   @Test
+  @DisplayName("on a node alone, commits ACKed while the store is locked are in the node's journal, and a restart on its data folder after a kill -9 applies them")
+  void commitsAckedFromTheJournalOfANodeAloneSurviveItsKill(Vertx vertx) throws Exception {
+    Map<String, String> env = settings(1).get(0);
+    NodeProcess node = start(env, "alone");
+    node.awaitReady();
+    String room = "journal-" + UUID.randomUUID().toString().substring(0, 8);
+    WsClient b = join(vertx, node, room, "?name=b&client=b1");
+    b.send(new JsonObject().put("op", "put").put("key", "score").put("value", 1).put("id", "s1"));
+    assertEquals("s1", b.nextOfType("ACK").getString("id"));
+    try (Connection lock = lockStore(env)) {
+      b.send(new JsonObject().put("op", "put").put("key", "score").put("value", 2).put("id", "s2"));
+      b.send(new JsonObject().put("op", "publish").put("text", "while-locked").put("id", "p1"));
+      assertEquals("s2", b.nextOfType("ACK").getString("id"));
+      assertEquals("p1", b.nextOfType("ACK").getString("id"), "ACKed once the journal holds it");
+      node.kill();
+      lock.createStatement().execute("ROLLBACK");
+    }
+    b.close();
+    NodeProcess again = start(env, "alone-again");
+    again.awaitReady();
+    try (WsClient c = join(vertx, again, room, "?since=0&client=c1")) {
+      JsonArray history = c.next("HISTORY").getJsonArray("messages");
+      assertEquals(1, history.size(), history.encode());
+      assertEquals("while-locked", history.getJsonObject(0).getString("text"));
+      assertEquals(2, all(c).getInteger("score"), "the write ACKed from the journal is kept");
+    }
+  }
+
+  @Test
   @DisplayName("with memory durability, a kill -9 of every node before the store had the newest commits gives none of their seqs to another event")
   void aKillOfEveryNodeBeforeTheStoreHadTheNewestCommitsGivesNoSeqTwice(Vertx vertx) throws Exception {
     List<Map<String, String>> envs = settings(2);

@@ -4,27 +4,24 @@ import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.storage.LogicArchive;
-import durablerooms.storage.WebhookOutbox;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
 import java.util.function.LongFunction;
+import java.util.function.Supplier;
 
 /**
  * The write path of the commits of one activation of a room of a user's type, under the same
- * {@code ROOMS_DURABILITY} rules as chat's messages: on a cluster of two or more nodes with
- * {@code memory}, a commit counts as written once the memory of a replica node holds it, the store
- * written behind; otherwise once the store has it. Each commit carries a {@link LogicArchive.Mark},
- * so that a takeover applies exactly what the replicas hold and the store lacks, once
- * ({@link #unstored}); seqs of events that go out before the store has them are reserved there
- * first. Owned by the room's event loop.
+ * {@code ROOMS_DURABILITY} rules as chat's messages. A commit goes to the node's journal, the store
+ * written behind it; on a cluster of two or more nodes it also goes to the memory of a replica node,
+ * since a takeover elsewhere cannot read this node's journal. It counts as written once the replica
+ * holds it ({@code memory}), once the replica and the journal do ({@code disk}), or, on a node alone,
+ * once the journal does. Each commit carries a {@link LogicArchive.Mark}, so that a takeover applies
+ * exactly what the replicas hold and the store lacks, once ({@link #unstored}); seqs of events that go
+ * out before the store has them are reserved there first. Owned by the room's event loop.
  */
 final class ChangeLog {
   /**
@@ -48,16 +45,25 @@ final class ChangeLog {
     /** The commits into {@code node}'s memory; fails with FencedException if a newer activation exists. */
     Future<Void> replicate(String node, List<Wire.HeldChange> changes, long stored);
 
-    /** The commit into the store, after every one before; completes on the room's context. */
-    Future<Void> store(LogicArchive.Change change);
+    /**
+     * The commit into the journal and the store, after every one before; both complete on the
+     * room's context.
+     */
+    Written store(LogicArchive.Change change);
+
+    /** Completes once the store has every commit queued before (the store's writer stops gathering). */
+    Future<Void> flush();
 
     /** Reserves the room's seqs up to {@code upTo} in the store (0: gives the reservation back). */
     Future<Void> reserve(long upTo);
   }
 
+  /** A commit's two writes: to the node's journal (on disk), and to the store. */
+  record Written(Future<Void> onDisk, Future<Void> inStore) {}
+
   /** The copies of {@code room}'s commits at {@code epoch}: the store of room types and the replica nodes. */
-  static Copies copies(Replicas replicas, String room, long epoch,
-                       Function<LogicArchive.Change, Future<Void>> store, LongFunction<Future<Void>> reserve) {
+  static Copies copies(Replicas replicas, String room, long epoch, Function<LogicArchive.Change, Written> store,
+                       Supplier<Future<Void>> flush, LongFunction<Future<Void>> reserve) {
     return new Copies() {
       @Override
       public String replicaNode() {
@@ -70,8 +76,13 @@ final class ChangeLog {
       }
 
       @Override
-      public Future<Void> store(LogicArchive.Change change) {
+      public Written store(LogicArchive.Change change) {
         return store.apply(change);
+      }
+
+      @Override
+      public Future<Void> flush() {
+        return flush.get();
       }
 
       @Override
@@ -121,8 +132,10 @@ final class ChangeLog {
 
   /**
    * Writes one commit (the merged writes of a batch of handlers); completes once it counts as
-   * written. A commit written behind the replica whose store write then fails makes every later
-   * write fail: the room stops, and its next activation takes over from the replica.
+   * written. A replica that does not answer, or a store more than {@link #MAX_UNSTORED} commits
+   * behind, makes the commit wait for the store. A commit written behind the store whose store write
+   * then fails makes every later write fail: the room stops, and its next activation takes over from
+   * the replica.
    */
   Future<Void> write(LogicArchive.Change change) {
     if (storeFailure != null) {
@@ -130,26 +143,38 @@ final class ChangeLog {
     }
     long n = ++made;
     LogicArchive.Change marked = change.at(epoch, new LogicArchive.Mark(epoch, n));
-    String holder = behindReplica() ? copies.replicaNode() : null;
+    int nodes = clusterSize.getAsInt();
+    boolean bounded = unstored.size() < MAX_UNSTORED && unstoredChars < MAX_UNSTORED_CHARS;
+    String holder = nodes > 1 && bounded ? copies.replicaNode() : null;
     Wire.HeldChange held = holder == null ? null : new Wire.HeldChange(epoch, n, encode(marked));
     if (held != null) {
       unstored.addLast(held);
       unstoredChars += held.change().length();
     }
-    Future<Void> inStore = copies.store(marked).andThen(ar -> stored(n, ar.cause()));
+    Written written = copies.store(marked);
+    Future<Void> inStore = written.inStore().andThen(ar -> stored(n, ar.cause()));
     lastStore = inStore;
     if (held == null) {
-      return inStore;
+      // a node alone: its journal is what a restart on its data folder reads; with other nodes,
+      // which cannot read it, the store
+      return nodes > 1 ? storeNow(inStore) : written.onDisk().recover(err -> storeNow(inStore));
     }
     long upTo = marked.events().isEmpty() ? 0 : marked.seq();
     if (upTo > 0) {
       reserveAhead(upTo); // its events go out before the store has them
     }
     boolean newHolder = !holder.equals(replicaHolder);
-    return copies.replicate(holder, newHolder ? List.copyOf(unstored) : List.of(held), stored)
-        .andThen(ar -> replicaHolder = ar.succeeded() ? holder : null)
+    Future<Void> replicated = copies.replicate(holder, newHolder ? List.copyOf(unstored) : List.of(held), stored)
+        .andThen(ar -> replicaHolder = ar.succeeded() ? holder : null);
+    Future<Void> counted = durability.waitForDisk(nodes) ? replicated.compose(v -> written.onDisk()) : replicated;
+    return counted
         .compose(v -> upTo <= reservedTo ? Future.succeededFuture() : reservation)
-        .recover(err -> err instanceof RoomStore.FencedException ? Future.failedFuture(err) : inStore);
+        .recover(err -> err instanceof RoomStore.FencedException ? Future.failedFuture(err) : storeNow(inStore));
+  }
+
+  /** {@code inStore}, the store's writer told not to gather further commits before it. */
+  private Future<Void> storeNow(Future<Void> inStore) {
+    return copies.flush().transform(ar -> inStore);
   }
 
   /** Asks for the next block of seqs once fewer than half a block are reserved past {@code seq}. */
@@ -171,12 +196,6 @@ final class ChangeLog {
     return holdsReservation ? reservation.transform(ar -> copies.reserve(0)) : Future.succeededFuture();
   }
 
-  /** Whether a commit may count as written once a replica holds it. */
-  private boolean behindReplica() {
-    return !durability.waitForDisk(clusterSize.getAsInt()) && unstored.size() < MAX_UNSTORED
-        && unstoredChars < MAX_UNSTORED_CHARS;
-  }
-
   private void stored(long n, Throwable failure) {
     if (failure != null) {
       if (storeFailure == null) {
@@ -192,7 +211,8 @@ final class ChangeLog {
 
   /** Completes once the store has every commit made, or fails if one of them failed there. */
   Future<Void> allStored() {
-    return lastStore.compose(v -> storeFailure == null ? Future.succeededFuture() : Future.failedFuture(storeFailure));
+    return storeNow(lastStore)
+        .compose(v -> storeFailure == null ? Future.succeededFuture() : Future.failedFuture(storeFailure));
   }
 
   /** How many commits wait for the store behind the replica (for tests). */
@@ -200,46 +220,11 @@ final class ChangeLog {
     return unstored.size();
   }
 
-  // --- a commit as a replica holds it ------------------------------------------------------------
-
   static String encode(LogicArchive.Change c) {
-    JsonObject values = new JsonObject();
-    c.values().forEach(values::put);
-    JsonArray events = new JsonArray();
-    c.events().forEach(e -> events.add(new JsonArray().add(e.seq()).add(e.ts()).add(e.body())));
-    JsonArray acks = new JsonArray();
-    c.acks().forEach(a -> acks.add(new JsonArray().add(a.key()).add(a.seq())));
-    JsonObject alarms = new JsonObject();
-    c.alarms().forEach(alarms::put);
-    JsonArray hooks = new JsonArray();
-    c.hooks().forEach(h -> hooks.add(new JsonArray().add(h.room()).add(h.type()).add(h.data()).add(h.ts())));
-    return new JsonObject().put("room", c.room()).put("epoch", c.epoch()).put("seq", c.seq())
-        .put("values", values).put("events", events).put("acks", acks).put("alarms", alarms).put("hooks", hooks)
-        .put("mark", new JsonArray().add(c.mark().epoch()).add(c.mark().n())).encode();
+    return c.encode();
   }
 
   static LogicArchive.Change decode(String text) {
-    JsonObject json = new JsonObject(text);
-    LinkedHashMap<String, String> values = new LinkedHashMap<>();
-    json.getJsonObject("values").forEach(e -> values.put(e.getKey(), (String) e.getValue()));
-    List<LogicArchive.Event> events = new ArrayList<>();
-    json.getJsonArray("events").forEach(o -> {
-      JsonArray e = (JsonArray) o;
-      events.add(new LogicArchive.Event(e.getLong(0), e.getLong(1), e.getString(2)));
-    });
-    List<LogicArchive.Ack> acks = new ArrayList<>();
-    json.getJsonArray("acks").forEach(o -> acks.add(new LogicArchive.Ack(((JsonArray) o).getString(0),
-        ((JsonArray) o).getLong(1))));
-    LinkedHashMap<String, Long> alarms = new LinkedHashMap<>();
-    json.getJsonObject("alarms").forEach(e -> alarms.put(e.getKey(), e.getValue() == null ? null
-        : ((Number) e.getValue()).longValue()));
-    List<WebhookOutbox.Hook> hooks = new ArrayList<>();
-    json.getJsonArray("hooks").forEach(o -> {
-      JsonArray h = (JsonArray) o;
-      hooks.add(new WebhookOutbox.Hook(h.getString(0), h.getString(1), h.getString(2), h.getLong(3)));
-    });
-    JsonArray mark = json.getJsonArray("mark");
-    return new LogicArchive.Change(json.getString("room"), json.getLong("epoch"), values, events, acks,
-        json.getLong("seq"), alarms, hooks, new LogicArchive.Mark(mark.getLong(0), mark.getLong(1)));
+    return LogicArchive.Change.decode(text);
   }
 }

@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  * Hosts one active room of a user's type on one event loop: runs its {@link RoomLogic}'s handlers
  * one at a time, each as a transaction ({@link LogicTransaction}), and lets their frames out
  * through the {@link OutputGate} once their writes are durable: storage, events and ACKs by the
- * room's {@link ChangeLog} (a replica node's memory, or the store of room types), membership and
+ * room's {@link ChangeLog} (a replica node's memory, the node's journal, or the store of room types), membership and
  * attachments in the cluster's member set.
  */
 public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.Write> {
@@ -95,7 +95,12 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   public void init(Vertx vertx, Context context) {
     super.init(vertx, context);
     ChangeLog.Copies copies = ChangeLog.copies(replicas, key, state.epoch(),
-        change -> Future.fromCompletionStage(archive.commit(change), context),
+        change -> {
+          LogicArchive.Appended appended = archive.append(change);
+          return new ChangeLog.Written(Future.fromCompletionStage(appended.onDisk(), context),
+              Future.fromCompletionStage(appended.inStore(), context));
+        },
+        () -> Future.fromCompletionStage(archive.flush(), context),
         upTo -> Future.fromCompletionStage(archive.reserve(key, state.epoch(), upTo), context));
     log = new ChangeLog(copies, durability, () -> liveNodes.get().size(), state.epoch(),
         Math.max(state.seq(), reservedAtStart), reservedAtStart > 0);

@@ -118,30 +118,7 @@ final class LogicTransaction {
 
   /** The changes of several handlers of one room as one commit (null when none wrote to the store). */
   static LogicArchive.Change merge(String key, long epoch, List<LogicArchive.Change> changes) {
-    LinkedHashMap<String, String> values = new LinkedHashMap<>();
-    LinkedHashMap<String, Long> alarms = new LinkedHashMap<>();
-    List<LogicArchive.Event> events = new ArrayList<>();
-    List<LogicArchive.Ack> acks = new ArrayList<>();
-    List<durablerooms.storage.WebhookOutbox.Hook> hooks = new ArrayList<>();
-    long seq = -1;
-    for (LogicArchive.Change c : changes) {
-      if (c == null) {
-        continue;
-      }
-      c.values().forEach((k, v) -> {
-        values.remove(k); // the last write of a key wins, in its own place in the order
-        values.put(k, v);
-      });
-      c.alarms().forEach((name, due) -> {
-        alarms.remove(name);
-        alarms.put(name, due);
-      });
-      events.addAll(c.events());
-      acks.addAll(c.acks());
-      hooks.addAll(c.hooks());
-      seq = c.seq();
-    }
-    return seq < 0 ? null : new LogicArchive.Change(key, epoch, values, events, acks, seq, alarms, hooks);
+    return LogicArchive.Change.merge(key, epoch, changes);
   }
 
   private void check() {

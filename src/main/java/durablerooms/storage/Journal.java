@@ -78,27 +78,55 @@ final class Journal implements AutoCloseable {
     Files.move(creating, file, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** A new, locked journal file in {@code dir}. */
+  /** A new, locked journal file of chat records in {@code dir}. */
   static Journal create(Path dir) throws IOException {
+    return create(dir, PREFIX);
+  }
+
+  /** A new, locked journal file in {@code dir}, its name starting with {@code prefix} (what it holds). */
+  static Journal create(Path dir, String prefix) throws IOException {
     DataFolder.makePrivate(dir);
-    return new Journal(dir, PREFIX + UUID.randomUUID() + SUFFIX);
+    return new Journal(dir, prefix + UUID.randomUUID() + SUFFIX);
   }
 
   /** Appends entries with one write; returns the number of bytes written. */
   long write(List<Entry> entries) throws IOException {
     bytes.reset();
     for (Entry e : entries) {
-      int start = bytes.size();
-      out.writeInt(0); // length and checksum, filled in below
-      out.writeInt(0);
-      encode(e);
-      byte[] buf = bytes.array();
-      int length = bytes.size() - start - 8;
-      crc.reset();
-      crc.update(buf, start + 8, length);
-      putInt(buf, start, length);
-      putInt(buf, start + 4, (int) crc.getValue());
+      framed(() -> encode(e));
     }
+    return flush();
+  }
+
+  /** Appends texts, one entry each, with one write; returns the number of bytes written. */
+  long writeTexts(List<String> texts) throws IOException {
+    bytes.reset();
+    for (String text : texts) {
+      framed(() -> writeString(text));
+    }
+    return flush();
+  }
+
+  private interface Encoding {
+    void run() throws IOException;
+  }
+
+  /** Encodes one entry into the buffer after its length and checksum. */
+  private void framed(Encoding body) throws IOException {
+    int start = bytes.size();
+    out.writeInt(0); // length and checksum, filled in below
+    out.writeInt(0);
+    body.run();
+    byte[] buf = bytes.array();
+    int length = bytes.size() - start - 8;
+    crc.reset();
+    crc.update(buf, start + 8, length);
+    putInt(buf, start, length);
+    putInt(buf, start + 4, (int) crc.getValue());
+  }
+
+  /** Writes the buffer to the file. */
+  private long flush() throws IOException {
     ByteBuffer buffer = ByteBuffer.wrap(bytes.array(), 0, bytes.size());
     long written = 0;
     while (buffer.hasRemaining()) {
@@ -186,14 +214,87 @@ final class Journal implements AutoCloseable {
     void apply(List<Entry> entries) throws Exception;
   }
 
+  interface TextReplay {
+    void apply(List<String> texts) throws Exception;
+  }
+
+  /**
+   * The texts of every journal named {@code prefix}... in {@code dir} whose process is gone (its lock
+   * is free), handed to {@code replay} at once, in no particular order of files, while this process
+   * holds their locks; the files are deleted once {@code replay} returns. Returns how many there were.
+   */
+  static int recoverTexts(Path dir, String prefix, TextReplay replay) throws Exception {
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    List<FileChannel> open = new ArrayList<>();
+    List<Path> taken = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    try {
+      try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, prefix + "*" + SUFFIX)) {
+        for (Path f : files) {
+          FileChannel ch;
+          try {
+            ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
+          } catch (NoSuchFileException e) {
+            continue; // another node replayed and deleted it
+          }
+          FileLock held;
+          try {
+            held = ch.tryLock();
+          } catch (OverlappingFileLockException e) {
+            held = null; // a node of this JVM writes it
+          }
+          if (held == null) {
+            ch.close();
+            continue;
+          }
+          open.add(ch);
+          if (!Files.exists(f)) {
+            continue; // replayed and deleted by another node between the listing and the lock
+          }
+          taken.add(f);
+          for (ByteBuffer payload : payloads(ch)) {
+            texts.add(readString(payload));
+          }
+        }
+      }
+      if (!taken.isEmpty()) {
+        replay.apply(texts);
+      }
+      for (Path f : taken) {
+        Files.deleteIfExists(f);
+      }
+    } finally {
+      for (FileChannel ch : open) {
+        ch.close();
+      }
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, prefix + "*" + SUFFIX + CREATING)) {
+      for (Path f : files) {
+        replayed(f, entries -> {});
+      }
+    }
+    return taken.size();
+  }
+
   /** The entries of a file up to the first torn or damaged one (a write the process did not finish). */
   static List<Entry> read(FileChannel ch) throws IOException {
+    List<Entry> entries = new ArrayList<>();
+    for (ByteBuffer payload : payloads(ch)) {
+      entries.add(decode(payload));
+    }
+    return entries;
+  }
+
+  /** The payloads of a file's entries up to the first torn or damaged one. */
+  private static List<ByteBuffer> payloads(FileChannel ch) throws IOException {
     ByteBuffer all = ByteBuffer.allocate((int) ch.size());
     while (all.hasRemaining() && ch.read(all, all.position()) > 0) {
       // read the whole file
     }
     all.flip();
-    List<Entry> entries = new ArrayList<>();
+    List<ByteBuffer> entries = new ArrayList<>();
     CRC32 check = new CRC32();
     while (all.remaining() >= 8) {
       int length = all.getInt();
@@ -208,7 +309,7 @@ final class Journal implements AutoCloseable {
       }
       ByteBuffer payload = all.slice(all.position(), length);
       all.position(all.position() + length);
-      entries.add(decode(payload));
+      entries.add(payload);
     }
     return entries;
   }

@@ -1,19 +1,27 @@
 package durablerooms.storage;
 
 import durablerooms.state.EventSlice;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
@@ -86,6 +94,85 @@ public final class LogicArchive implements AutoCloseable {
       return values.isEmpty() && events.isEmpty() && acks.isEmpty() && alarms.isEmpty() && hooks.isEmpty();
     }
 
+    /**
+     * Several changes of one room, in order, as one commit at {@code epoch} (null when there are none):
+     * the last write of a key wins, in its own place in the order; the mark is the last one's.
+     */
+    public static Change merge(String room, long epoch, List<Change> changes) {
+      LinkedHashMap<String, String> values = new LinkedHashMap<>();
+      LinkedHashMap<String, Long> alarms = new LinkedHashMap<>();
+      List<Event> events = new ArrayList<>();
+      List<Ack> acks = new ArrayList<>();
+      List<WebhookOutbox.Hook> hooks = new ArrayList<>();
+      long seq = -1;
+      Mark mark = null;
+      for (Change c : changes) {
+        if (c == null) {
+          continue;
+        }
+        c.values().forEach((k, v) -> {
+          values.remove(k);
+          values.put(k, v);
+        });
+        c.alarms().forEach((name, due) -> {
+          alarms.remove(name);
+          alarms.put(name, due);
+        });
+        events.addAll(c.events());
+        acks.addAll(c.acks());
+        hooks.addAll(c.hooks());
+        seq = c.seq();
+        mark = c.mark();
+      }
+      return seq < 0 ? null : new Change(room, epoch, values, events, acks, seq, alarms, hooks, mark);
+    }
+
+    /** The change as JSON text, as a replica node and the journal hold it. */
+    public String encode() {
+      JsonObject valuesJson = new JsonObject();
+      values.forEach(valuesJson::put);
+      JsonArray eventsJson = new JsonArray();
+      events.forEach(e -> eventsJson.add(new JsonArray().add(e.seq()).add(e.ts()).add(e.body())));
+      JsonArray acksJson = new JsonArray();
+      acks.forEach(a -> acksJson.add(new JsonArray().add(a.key()).add(a.seq())));
+      JsonObject alarmsJson = new JsonObject();
+      alarms.forEach(alarmsJson::put);
+      JsonArray hooksJson = new JsonArray();
+      hooks.forEach(h -> hooksJson.add(new JsonArray().add(h.room()).add(h.type()).add(h.data()).add(h.ts())));
+      JsonObject json = new JsonObject().put("room", room).put("epoch", epoch).put("seq", seq)
+          .put("values", valuesJson).put("events", eventsJson).put("acks", acksJson).put("alarms", alarmsJson)
+          .put("hooks", hooksJson);
+      if (mark != null) {
+        json.put("mark", new JsonArray().add(mark.epoch()).add(mark.n()));
+      }
+      return json.encode();
+    }
+
+    /** A change from its {@link #encode() text}. */
+    public static Change decode(String text) {
+      JsonObject json = new JsonObject(text);
+      LinkedHashMap<String, String> values = new LinkedHashMap<>();
+      json.getJsonObject("values").forEach(e -> values.put(e.getKey(), (String) e.getValue()));
+      List<Event> events = new ArrayList<>();
+      json.getJsonArray("events").forEach(o -> {
+        JsonArray e = (JsonArray) o;
+        events.add(new Event(e.getLong(0), e.getLong(1), e.getString(2)));
+      });
+      List<Ack> acks = new ArrayList<>();
+      json.getJsonArray("acks").forEach(o -> acks.add(new Ack(((JsonArray) o).getString(0), ((JsonArray) o).getLong(1))));
+      LinkedHashMap<String, Long> alarms = new LinkedHashMap<>();
+      json.getJsonObject("alarms").forEach(e -> alarms.put(e.getKey(), e.getValue() == null ? null
+          : ((Number) e.getValue()).longValue()));
+      List<WebhookOutbox.Hook> hooks = new ArrayList<>();
+      json.getJsonArray("hooks").forEach(o -> {
+        JsonArray h = (JsonArray) o;
+        hooks.add(new WebhookOutbox.Hook(h.getString(0), h.getString(1), h.getString(2), h.getLong(3)));
+      });
+      JsonArray mark = json.getJsonArray("mark");
+      return new Change(json.getString("room"), json.getLong("epoch"), values, events, acks, json.getLong("seq"),
+          alarms, hooks, mark == null ? null : new Mark(mark.getLong(0), mark.getLong(1)));
+    }
+
     /** This change, committed at {@code epoch} with the mark {@code mark}. */
     public Change at(long epoch, Mark mark) {
       return new Change(room, epoch, values, events, acks, seq, alarms, hooks, mark);
@@ -125,11 +212,17 @@ public final class LogicArchive implements AutoCloseable {
     }
   }
 
-  private sealed interface Task {}
+  sealed interface Task {}
 
   private record Activate(String room, CompletableFuture<Loaded> done) implements Task {}
 
-  private record Commit(Change change, CompletableFuture<Void> done) implements Task {}
+  /** A commit: {@code done} once in the database; {@code journaled} (null: not journaled) once in the journal. */
+  record Commit(Change change, CompletableFuture<Void> done, CompletableFuture<Void> journaled) implements Task {
+    /** Whether the commit is in the journal (the database may still lack it). */
+    boolean inJournal() {
+      return journaled != null && journaled.isDone() && !journaled.isCompletedExceptionally();
+    }
+  }
 
   private record Replay(Change change, CompletableFuture<Loaded> done) implements Task {}
 
@@ -147,19 +240,42 @@ public final class LogicArchive implements AutoCloseable {
 
   private record DeleteHooks(long upTo, CompletableFuture<Void> done) implements Task {}
 
-  private record Stop() implements Task {}
+  private record Flush(CompletableFuture<Void> done) implements Task {}
+
+  record Stop() implements Task {}
+
+  /** A commit's two writes: to the journal (or the database, without one), and to the database. */
+  public record Appended(CompletableFuture<Void> onDisk, CompletableFuture<Void> inStore) {}
+
+  /**
+   * While only journaled commits wait, the writer gathers them for up to this long before it writes
+   * them, as one transaction in which a room's commits apply merged (its statements once however
+   * many commits it made). Anything else queued (an activation, a read, a flush) ends the gathering.
+   */
+  static final long GATHER_MS = 100;
+  /** At most this many commits are gathered into one transaction. */
+  static final int GATHER_MAX = 20_000;
+  /** A transaction of journaled commits that fails is tried again after this long (doubling up to 30 s). */
+  private static final long RETRY_MS = 100;
 
   private final Connection db;
+  /** The commit path's statements, prepared once (writer thread only). */
+  private final LogicRows.Statements statements;
   private final int historyLimit;
   private final int maxPendingHooks;
   private volatile java.util.function.IntConsumer onHooksDropped = n -> {};
   private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
   private final Thread writer;
+  /** The journal of commits (null: commits go to the database alone, and count as written there). */
+  private final ChangeJournal journal;
+  private volatile boolean closing;
   private volatile BiConsumer<String, Throwable> onThreadDeath =
       (thread, e) -> LOG.error("{} died; rooms of users' types take no more writes", thread, e);
 
-  private LogicArchive(Connection db, int historyLimit, int maxPendingHooks) {
+  private LogicArchive(Connection db, int historyLimit, int maxPendingHooks, Path journalDir) throws IOException {
     this.db = db;
+    this.journal = journalDir == null ? null : new ChangeJournal(journalDir, queue);
+    this.statements = new LogicRows.Statements(db);
     this.historyLimit = historyLimit;
     this.maxPendingHooks = maxPendingHooks;
     this.writer = new Thread(this::run, "durable-rooms-logic-store");
@@ -174,16 +290,37 @@ public final class LogicArchive implements AutoCloseable {
   /** As {@link #open(String, String, String, int)}, keeping at most {@code maxPendingHooks} webhooks waiting. */
   public static LogicArchive open(String url, String user, String password, int historyLimit, int maxPendingHooks)
       throws SQLException {
+    try {
+      return open(url, user, password, historyLimit, maxPendingHooks, null);
+    } catch (IOException e) {
+      throw new IllegalStateException("no journal, no I/O", e);
+    }
+  }
+
+  /**
+   * As {@link #open(String, String, String, int, int)}, with this process's journal of commits in
+   * {@code journalDir} (see {@link #append}); the journals of processes that died there are applied
+   * to the store first.
+   */
+  public static LogicArchive open(String url, String user, String password, int historyLimit, int maxPendingHooks,
+                                  Path journalDir) throws SQLException, IOException {
     Connection c = RoomArchive.connect(url, user, password);
     // SQLite: transactions are begun explicitly, as the chat archive's (see RoomArchive.begin)
     c.setAutoCommit(EmbeddedStore.isSqlite(url));
+    LogicArchive archive;
     try {
       StoreSql.createSchema(c, LogicArchive::createTables);
-    } catch (SQLException e) {
+      if (journalDir != null) {
+        ChangeReplay.recover(c, journalDir, historyLimit, maxPendingHooks);
+      }
+      archive = new LogicArchive(c, historyLimit, maxPendingHooks, journalDir);
+    } catch (SQLException | IOException | RuntimeException e) {
       c.close();
       throw e;
     }
-    LogicArchive archive = new LogicArchive(c, historyLimit, maxPendingHooks);
+    if (archive.journal != null) {
+      archive.journal.start((t, e) -> archive.threadDied(t, e));
+    }
     archive.writer.start();
     return archive;
   }
@@ -204,7 +341,29 @@ public final class LogicArchive implements AutoCloseable {
 
   /** Commits a room's writes if {@code change.epoch()} is still its epoch; fails with FencedException if not. */
   public CompletableFuture<Void> commit(Change change) {
-    return submit(new Commit(change, new CompletableFuture<>()), Commit::done);
+    return submit(new Commit(change, new CompletableFuture<>(), null), Commit::done);
+  }
+
+  /**
+   * A room's commit (with its {@link Mark}) to the journal, then to the database behind it: {@code
+   * onDisk} completes once the journal has it (a kill of the process loses nothing from there; the
+   * next node started on the data folder applies it), {@code inStore} once the database does, or
+   * fails with FencedException if {@code change.epoch()} is no longer the room's epoch. Without a
+   * journal, both complete when the database has it.
+   */
+  public Appended append(Change change) {
+    if (journal == null) {
+      CompletableFuture<Void> done = commit(change);
+      return new Appended(done, done);
+    }
+    Commit c = new Commit(change, new CompletableFuture<>(), new CompletableFuture<>());
+    submit(c, Commit::done);
+    return new Appended(c.journaled(), c.done());
+  }
+
+  /** Completes once the database has everything queued before it; ends the writer's gathering of commits. */
+  public CompletableFuture<Void> flush() {
+    return submit(new Flush(new CompletableFuture<>()), Flush::done);
   }
 
   /**
@@ -271,21 +430,43 @@ public final class LogicArchive implements AutoCloseable {
   }
 
   private <T extends Task, R> CompletableFuture<R> submit(T task, java.util.function.Function<T, CompletableFuture<R>> done) {
-    if (!writer.isAlive()) {
-      return CompletableFuture.failedFuture(new IllegalStateException("the store of room types is closed"));
+    if (!writer.isAlive() || (journal != null && !journal.isAlive())) {
+      CompletableFuture<R> closed = done.apply(task);
+      closed.completeExceptionally(new IllegalStateException("the store of room types is closed"));
+      if (task instanceof Commit c && c.journaled() != null) {
+        c.journaled().completeExceptionally(new IllegalStateException("the store of room types is closed"));
+      }
+      return closed;
     }
-    queue.add(task);
+    if (journal != null) {
+      journal.add(task);
+    } else {
+      queue.add(task);
+    }
     return done.apply(task);
   }
 
+  /** Stops after everything queued is in the database; the journal of commits is deleted if the database has it all. */
   @Override
   public void close() {
-    queue.add(new Stop());
+    closing = true;
+    if (journal != null) {
+      journal.add(new Stop());
+    } else {
+      queue.add(new Stop());
+    }
     try {
+      if (journal != null) {
+        journal.join(5000);
+      }
       writer.join(5000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    if (journal != null) {
+      journal.closeFiles();
+    }
+    statements.close();
     try {
       db.close();
     } catch (SQLException e) {
@@ -299,6 +480,7 @@ public final class LogicArchive implements AutoCloseable {
       while (true) {
         batch.add(queue.take());
         queue.drainTo(batch);
+        gather(batch);
         List<Commit> commits = new ArrayList<>();
         for (Task t : batch) {
           if (t instanceof Stop) {
@@ -329,6 +511,8 @@ public final class LogicArchive implements AutoCloseable {
                   WebhookOutbox.pending(db)));
             } else if (t instanceof DeleteHooks d) {
               deleteHooks(d);
+            } else if (t instanceof Flush f) {
+              f.done().complete(null);
             }
           }
         }
@@ -338,19 +522,56 @@ public final class LogicArchive implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Throwable e) {
-      failAll("the store of room types stopped: " + e);
-      onThreadDeath.accept(Thread.currentThread().getName(), e);
+      threadDied(Thread.currentThread(), e);
     }
   }
 
+  /**
+   * While the batch holds only journaled commits, waits up to {@link #GATHER_MS} for more (see
+   * there); anything else queued ends the wait.
+   */
+  private void gather(List<Task> batch) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GATHER_MS);
+    int checked = 0;
+    while (batch.size() < GATHER_MAX && !closing) {
+      for (; checked < batch.size(); checked++) {
+        if (!(batch.get(checked) instanceof Commit c) || c.journaled() == null) {
+          return;
+        }
+      }
+      long left = deadline - System.nanoTime();
+      Task next = left <= 0 ? null : queue.poll(left, TimeUnit.NANOSECONDS);
+      if (next == null) {
+        return;
+      }
+      batch.add(next);
+      queue.drainTo(batch);
+    }
+  }
+
+  /** The journal or the writer thread died: what waits for them fails, and the node is told. */
+  private void threadDied(Thread thread, Throwable e) {
+    failAll("the store of room types stopped: " + e);
+    onThreadDeath.accept(thread.getName(), e);
+  }
+
   private void failAll(String why) {
-    Task t;
-    while ((t = queue.poll()) != null) {
+    List<Task> waiting = new ArrayList<>();
+    if (journal != null) {
+      journal.drainTo(waiting);
+    }
+    queue.drainTo(waiting);
+    for (Task t : waiting) {
       IllegalStateException e = new IllegalStateException(why);
       if (t instanceof Activate a) {
         a.done().completeExceptionally(e);
+      } else if (t instanceof Flush f) {
+        f.done().completeExceptionally(e);
       } else if (t instanceof Commit c) {
         c.done().completeExceptionally(e);
+        if (c.journaled() != null) {
+          c.journaled().completeExceptionally(e);
+        }
       } else if (t instanceof Replay r) {
         r.done().completeExceptionally(e);
       } else if (t instanceof Reserve r) {
@@ -446,20 +667,46 @@ public final class LogicArchive implements AutoCloseable {
     }
   }
 
-  /** The commits of one batch in one transaction; a fenced room fails alone, a failed transaction fails them all. */
-  private void commit(List<Commit> commits) {
-    if (commits.isEmpty()) {
-      return;
+  /**
+   * The commits of one batch in one transaction; a fenced room fails alone, a failed transaction
+   * fails them all. A room's consecutive commits in the batch are applied merged, as one: the
+   * statements a commit runs are then run once per room and batch, however many commits it has.
+   */
+  private void commit(List<Commit> commits) throws InterruptedException {
+    long wait = RETRY_MS;
+    while (!commits.isEmpty()) {
+      SQLException failed = tryCommit(commits);
+      if (failed == null) {
+        return;
+      }
+      // journaled commits were ACKed: they must reach the database, so the batch is tried again
+      // (a store that is back, or a lock another node held for too long); a stop leaves them to the journal
+      if (closing || commits.stream().noneMatch(Commit::inJournal)) {
+        LOG.warn("a commit of {} room(s) of users' types failed: {}", commits.size(), failed.toString());
+        commits.forEach(c -> c.done().completeExceptionally(failed));
+        return;
+      }
+      LOG.warn("a commit of {} room(s) of users' types failed: {}; they are in the journal, tried again in {} ms",
+          commits.size(), failed.toString(), wait);
+      Thread.sleep(wait);
+      wait = Math.min(wait * 2, 30_000);
     }
-    List<Commit> fenced = new ArrayList<>();
-    int dropped = 0;
+  }
+
+  /** One transaction of the batch; completes its commits, or returns the failure (nothing completed). */
+  private SQLException tryCommit(List<Commit> commits) {
+    Set<Commit> fenced = Collections.newSetFromMap(new IdentityHashMap<>());
+    int dropped;
     try {
       RoomArchive.begin(db);
+      for (List<Commit> run : runs(commits)) {
+        if (!apply(run)) {
+          fenced.addAll(run);
+        }
+      }
       List<WebhookOutbox.Hook> hooks = new ArrayList<>();
       for (Commit c : commits) {
-        if (!apply(c.change())) {
-          fenced.add(c);
-        } else {
+        if (!fenced.contains(c)) {
           hooks.addAll(c.change().hooks());
         }
       }
@@ -467,31 +714,83 @@ public final class LogicArchive implements AutoCloseable {
       RoomArchive.commit(db);
     } catch (SQLException e) {
       rollback();
-      LOG.warn("a commit of {} room(s) of users' types failed: {}", commits.size(), e.toString());
-      commits.forEach(c -> c.done().completeExceptionally(e));
-      return;
+      statements.close();
+      return e;
     }
     if (dropped > 0) {
       onHooksDropped.accept(dropped);
     }
+    int journaled = 0;
     for (Commit c : commits) {
+      if (c.inJournal()) {
+        journaled++;
+      }
       if (fenced.contains(c)) {
         c.done().completeExceptionally(new FencedException(c.change().room()));
       } else {
         c.done().complete(null);
       }
     }
+    if (journal != null && journaled > 0) {
+      journal.applied(journaled);
+    }
+    return null;
   }
 
-  /** Applies one room's change if its epoch is current; false when fenced (nothing applied). */
-  private boolean apply(Change ch) throws SQLException {
-    if (ch.room() == null) {
+  /**
+   * The batch's commits in runs that apply as one: each run the commits of one room at one epoch,
+   * in order, each the next after the one before (by their marks). Rooms are independent, so a
+   * room's run may be applied before commits of other rooms that came earlier.
+   */
+  static <T> List<List<T>> runs(List<T> commits, java.util.function.Function<T, Change> change) {
+    LinkedHashMap<String, List<List<T>>> byRoom = new LinkedHashMap<>();
+    List<List<T>> alone = new ArrayList<>();
+    for (T t : commits) {
+      Change c = change.apply(t);
+      if (c.room() == null || c.epoch() == Change.UNFENCED) {
+        alone.add(new ArrayList<>(List.of(t)));
+        continue;
+      }
+      List<List<T>> runs = byRoom.computeIfAbsent(c.room(), r -> new ArrayList<>());
+      List<T> last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+      if (last != null && follows(change.apply(last.get(last.size() - 1)), c)) {
+        last.add(t);
+      } else {
+        runs.add(new ArrayList<>(List.of(t)));
+      }
+    }
+    List<List<T>> all = new ArrayList<>(alone);
+    byRoom.values().forEach(all::addAll);
+    return all;
+  }
+
+  private List<List<Commit>> runs(List<Commit> commits) {
+    return runs(commits, Commit::change);
+  }
+
+  /** Whether {@code next} can be applied merged with {@code before}: the same activation, the next commit. */
+  private static boolean follows(Change before, Change next) {
+    if (before.epoch() != next.epoch()) {
+      return false;
+    }
+    if (before.mark() == null || next.mark() == null) {
+      return before.mark() == null && next.mark() == null;
+    }
+    return before.mark().epoch() == next.mark().epoch() && next.mark().n() == before.mark().n() + 1;
+  }
+
+  /** Applies one run of a room's commits if its epoch is current; false when fenced (nothing applied). */
+  private boolean apply(List<Commit> run) throws SQLException {
+    Change first = run.get(0).change();
+    if (first.room() == null) {
       return true; // webhooks alone
-    } else if (ch.epoch() == Change.UNFENCED) {
-      LogicRows.setAlarms(db, ch.room(), ch.alarms());
+    } else if (first.epoch() == Change.UNFENCED) {
+      LogicRows.setAlarms(statements, first.room(), first.alarms());
       return true;
     }
-    return LogicRows.apply(db, ch, historyLimit, true);
+    Change ch = run.size() == 1 ? first
+        : Change.merge(first.room(), first.epoch(), run.stream().map(Commit::change).toList());
+    return LogicRows.apply(statements, ch, historyLimit, first.mark() == null ? 0 : first.mark().n());
   }
 
   private void rollback() {

@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,41 @@ import java.util.TreeMap;
  */
 final class LogicRows {
   private LogicRows() {}
+
+  /**
+   * The commit path's statements, prepared once on the writer's connection and reused: a commit runs
+   * about eight, and preparing them anew for each cost the writer more than running them.
+   */
+  static final class Statements implements AutoCloseable {
+    private final Connection c;
+    private final Map<String, PreparedStatement> prepared = new HashMap<>();
+
+    Statements(Connection c) {
+      this.c = c;
+    }
+
+    PreparedStatement get(String sql) throws SQLException {
+      PreparedStatement p = prepared.get(sql);
+      if (p == null) {
+        p = c.prepareStatement(sql);
+        prepared.put(sql, p);
+      }
+      return p;
+    }
+
+    /** Closes them all (after a failure, the next use prepares them again). */
+    @Override
+    public void close() {
+      for (PreparedStatement p : prepared.values()) {
+        try {
+          p.close();
+        } catch (SQLException ignored) {
+          // closing anyway
+        }
+      }
+      prepared.clear();
+    }
+  }
 
   static void createTables(Connection c) throws SQLException {
     try (Statement st = c.createStatement()) {
@@ -131,32 +167,47 @@ final class LogicRows {
    * room's last one, in the caller's transaction; false when fenced (nothing applied).
    */
   static boolean apply(Connection c, LogicArchive.Change ch, int historyLimit, boolean inOrder) throws SQLException {
+    try (Statements s = new Statements(c)) {
+      return apply(s, ch, historyLimit, inOrder && ch.mark() != null ? ch.mark().n() : 0);
+    }
+  }
+
+  /**
+   * Applies one room's change if its epoch is current and, when {@code firstN} is not 0, the room's
+   * last applied commit is the one before commit {@code firstN} of the change's epoch (the change is
+   * that commit, or several from it on, merged); false when fenced (nothing applied).
+   */
+  static boolean apply(Statements s, LogicArchive.Change ch, int historyLimit, long firstN) throws SQLException {
     String room = ch.room();
-    if (!fence(c, room, ch.epoch(), ch.mark(), inOrder)) {
+    if (!fence(s, room, ch.epoch(), ch.mark(), firstN)) {
       return false;
     }
-    long acks;
-    try (PreparedStatement q = c.prepareStatement("SELECT acks FROM logic_rooms WHERE room = ?")) {
+    long acks = 0;
+    if (!ch.acks().isEmpty()) {
+      PreparedStatement q = s.get("SELECT acks FROM logic_rooms WHERE room = ?");
       q.setString(1, room);
       try (ResultSet rs = q.executeQuery()) {
         rs.next();
         acks = rs.getLong(1);
       }
     }
-    replace(c, "logic_values", "v", room, ch.values());
-    replace(c, "logic_alarms", "due", room, ch.alarms());
+    replace(s, "logic_values", "v", room, ch.values());
+    replace(s, "logic_alarms", "due", room, ch.alarms());
     if (!ch.events().isEmpty()) {
-      try (PreparedStatement ins = c.prepareStatement("INSERT INTO logic_events (room, seq, ts, body) VALUES (?, ?, ?, ?)")) {
-        for (LogicArchive.Event e : ch.events()) {
-          ins.setString(1, room);
-          ins.setLong(2, e.seq());
-          ins.setLong(3, e.ts());
-          ins.setString(4, e.body());
-          ins.addBatch();
+      long retainedFrom = ch.seq() - historyLimit;
+      PreparedStatement ins = s.get("INSERT INTO logic_events (room, seq, ts, body) VALUES (?, ?, ?, ?)");
+      for (LogicArchive.Event e : ch.events()) {
+        if (e.seq() <= retainedFrom) {
+          continue; // out of the retention already (several commits merged)
         }
-        ins.executeBatch();
+        ins.setString(1, room);
+        ins.setLong(2, e.seq());
+        ins.setLong(3, e.ts());
+        ins.setString(4, e.body());
+        ins.addBatch();
       }
-      prune(c, "logic_events", "seq", room, ch.seq() - historyLimit);
+      ins.executeBatch();
+      prune(s, "logic_events", "seq", room, retainedFrom);
     }
     if (!ch.acks().isEmpty()) {
       LinkedHashMap<String, Object> numbered = new LinkedHashMap<>();
@@ -164,13 +215,17 @@ final class LogicRows {
         numbered.remove(a.key());
         numbered.put(a.key(), new long[] {++acks, a.seq()});
       }
-      replace(c, "logic_acks", "n, seq", room, numbered);
-      prune(c, "logic_acks", "n", room, acks - historyLimit);
-    }
-    try (PreparedStatement up = c.prepareStatement("UPDATE logic_rooms SET seq = ?, acks = ? WHERE room = ?")) {
+      replace(s, "logic_acks", "n, seq", room, numbered);
+      prune(s, "logic_acks", "n", room, acks - historyLimit);
+      PreparedStatement up = s.get("UPDATE logic_rooms SET seq = ?, acks = ? WHERE room = ?");
       up.setLong(1, ch.seq());
       up.setLong(2, acks);
       up.setString(3, room);
+      up.executeUpdate();
+    } else {
+      PreparedStatement up = s.get("UPDATE logic_rooms SET seq = ? WHERE room = ?");
+      up.setLong(1, ch.seq());
+      up.setString(2, room);
       up.executeUpdate();
     }
     return true;
@@ -180,32 +235,32 @@ final class LogicRows {
    * Whether {@code epoch} is the room's, checked by a write, which locks the row first (on a server
    * database a check by a read could pass just before another node's activation commits a newer
    * epoch). With a {@code mark}, the same statement records it as the room's last applied commit,
-   * with {@code inOrder} only if it is the next one after it: a commit written behind the replica
-   * (ROOMS_DURABILITY=memory) after one whose store write failed must not mark the failed one as
-   * stored, which a takeover would then skip in the replica.
+   * with {@code firstN} (not 0) only if the last one is the commit before {@code firstN}: a commit
+   * written behind the replica (ROOMS_DURABILITY=memory) after one whose store write failed must not
+   * mark the failed one as stored, which a takeover would then skip in the replica.
    */
-  private static boolean fence(Connection c, String room, long epoch, LogicArchive.Mark mark, boolean inOrder)
+  private static boolean fence(Statements s, String room, long epoch, LogicArchive.Mark mark, long firstN)
       throws SQLException {
-    boolean first = mark != null && mark.n() == 1;
+    boolean inOrder = mark != null && firstN != 0;
+    boolean first = firstN == 1;
     String sql = mark == null ? "UPDATE logic_rooms SET epoch = epoch WHERE room = ? AND epoch = ?"
         : "UPDATE logic_rooms SET mark_epoch = ?, mark_n = ? WHERE room = ? AND epoch = ?"
             + (!inOrder ? "" : first ? " AND mark_epoch < ?" : " AND mark_epoch = ? AND mark_n = ?");
-    try (PreparedStatement up = c.prepareStatement(sql)) {
-      int i = 1;
-      if (mark != null) {
-        up.setLong(i++, mark.epoch());
-        up.setLong(i++, mark.n());
-      }
-      up.setString(i++, room);
-      up.setLong(i++, epoch);
-      if (mark != null && inOrder) {
-        up.setLong(i++, mark.epoch());
-        if (!first) {
-          up.setLong(i, mark.n() - 1);
-        }
-      }
-      return up.executeUpdate() > 0;
+    PreparedStatement up = s.get(sql);
+    int i = 1;
+    if (mark != null) {
+      up.setLong(i++, mark.epoch());
+      up.setLong(i++, mark.n());
     }
+    up.setString(i++, room);
+    up.setLong(i++, epoch);
+    if (inOrder) {
+      up.setLong(i++, mark.epoch());
+      if (!first) {
+        up.setLong(i, firstN - 1);
+      }
+    }
+    return up.executeUpdate() > 0;
   }
 
   /**
@@ -227,55 +282,56 @@ final class LogicRows {
     }
   }
 
+  /** Sets (or, with a null time, removes) alarms of {@code room} outside a room's transaction. */
+  static void setAlarms(Statements s, String room, Map<String, Long> alarms) throws SQLException {
+    replace(s, "logic_alarms", "due", room, alarms);
+  }
 
   /**
    * Replaces rows of a table keyed by (room, k): each key's row is deleted, then inserted with its
    * value unless that is null; a value is one column's, or a long[] for several ({@code columns}).
    */
-  /** Sets (or, with a null time, removes) alarms of {@code room} outside a room's transaction. */
-  static void setAlarms(Connection c, String room, Map<String, Long> alarms) throws SQLException {
-    replace(c, "logic_alarms", "due", room, alarms);
-  }
-
-  private static void replace(Connection c, String table, String columns, String room, Map<String, ?> rows)
+  private static void replace(Statements s, String table, String columns, String room, Map<String, ?> rows)
       throws SQLException {
     if (rows.isEmpty()) {
       return;
     }
     int n = columns.split(",").length;
-    try (PreparedStatement del = c.prepareStatement("DELETE FROM " + table + " WHERE room = ? AND k = ?");
-         PreparedStatement ins = c.prepareStatement("INSERT INTO " + table + " (room, k, " + columns + ") VALUES (?, ?"
-             + ", ?".repeat(n) + ")")) {
-      for (Map.Entry<String, ?> e : rows.entrySet()) {
-        del.setString(1, room);
-        del.setString(2, e.getKey());
-        del.addBatch();
-        Object v = e.getValue();
-        if (v != null) {
-          ins.setString(1, room);
-          ins.setString(2, e.getKey());
-          if (v instanceof long[] several) {
-            for (int i = 0; i < several.length; i++) {
-              ins.setLong(3 + i, several[i]);
-            }
-          } else {
-            ins.setObject(3, v);
+    PreparedStatement del = s.get("DELETE FROM " + table + " WHERE room = ? AND k = ?");
+    PreparedStatement ins = s.get("INSERT INTO " + table + " (room, k, " + columns + ") VALUES (?, ?"
+        + ", ?".repeat(n) + ")");
+    boolean inserts = false;
+    for (Map.Entry<String, ?> e : rows.entrySet()) {
+      del.setString(1, room);
+      del.setString(2, e.getKey());
+      del.addBatch();
+      Object v = e.getValue();
+      if (v != null) {
+        ins.setString(1, room);
+        ins.setString(2, e.getKey());
+        if (v instanceof long[] several) {
+          for (int i = 0; i < several.length; i++) {
+            ins.setLong(3 + i, several[i]);
           }
-          ins.addBatch();
+        } else {
+          ins.setObject(3, v);
         }
+        ins.addBatch();
+        inserts = true;
       }
-      del.executeBatch();
+    }
+    del.executeBatch();
+    if (inserts) {
       ins.executeBatch();
     }
   }
 
   /** Deletes a room's rows whose {@code column} is at most {@code upTo} (what fell out of the retention). */
-  private static void prune(Connection c, String table, String column, String room, long upTo) throws SQLException {
-    try (PreparedStatement prune = c.prepareStatement("DELETE FROM " + table + " WHERE room = ? AND " + column + " <= ?")) {
-      prune.setString(1, room);
-      prune.setLong(2, upTo);
-      prune.executeUpdate();
-    }
+  private static void prune(Statements s, String table, String column, String room, long upTo) throws SQLException {
+    PreparedStatement prune = s.get("DELETE FROM " + table + " WHERE room = ? AND " + column + " <= ?");
+    prune.setString(1, room);
+    prune.setLong(2, upTo);
+    prune.executeUpdate();
   }
 
   /** The rooms with an alarm due at {@code upTo} or before, the most overdue first, at most {@code limit}. */

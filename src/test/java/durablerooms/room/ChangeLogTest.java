@@ -32,6 +32,8 @@ class ChangeLogTest {
     final List<Sent> sent = new ArrayList<>();
     final List<LogicArchive.Change> toStore = new ArrayList<>();
     final List<Promise<Void>> storing = new ArrayList<>();
+    final List<Promise<Void>> journaling = new ArrayList<>();
+    int flushes;
     final List<Long> reservations = new ArrayList<>();
     final List<Promise<Void>> reserving = new ArrayList<>();
     String replicaNode;
@@ -53,11 +55,19 @@ class ChangeLogTest {
     }
 
     @Override
-    public Future<Void> store(LogicArchive.Change change) {
+    public ChangeLog.Written store(LogicArchive.Change change) {
       Promise<Void> done = Promise.promise();
+      Promise<Void> onDisk = Promise.promise();
       toStore.add(change);
       storing.add(done);
-      return done.future();
+      journaling.add(onDisk);
+      return new ChangeLog.Written(onDisk.future(), done.future());
+    }
+
+    @Override
+    public Future<Void> flush() {
+      flushes++;
+      return Future.succeededFuture();
     }
 
     @Override
@@ -116,20 +126,41 @@ class ChangeLogTest {
   }
 
   @Test
-  void withDiskDurabilityOrOnANodeAloneACommitWaitsForTheStoreAndGoesToNoReplica() {
-    Copies disk = new Copies("n2");
+  void onANodeAloneACommitIsWrittenOnceTheJournalHasItAndGoesToNoReplica() {
     Copies alone = new Copies("n2");
-    List<Future<Void>> written = List.of(log(disk, Durability.DISK, 2).write(change(1)),
-        log(alone, Durability.MEMORY, 1).write(change(1))); // a node alone has no second node to hold it
-    for (Copies copies : List.of(disk, alone)) {
-      assertTrue(copies.sent.isEmpty());
-    }
-    assertFalse(written.get(0).isComplete());
-    assertFalse(written.get(1).isComplete());
-    disk.storing.get(0).complete();
+    ChangeLog log = log(alone, Durability.MEMORY, 1); // a node alone has no second node to hold it
+    Future<Void> written = log.write(change(1));
+    assertTrue(alone.sent.isEmpty());
+    assertTrue(alone.reservations.isEmpty(), "its events go out once on disk: no seq to reserve");
+    assertFalse(written.isComplete());
+    alone.journaling.get(0).complete();
+    assertTrue(written.succeeded(), "written once in the journal, before the store has it");
+    assertFalse(log.allStored().isComplete());
     alone.storing.get(0).complete();
-    assertTrue(written.get(0).succeeded());
-    assertTrue(written.get(1).succeeded());
+    assertTrue(log.allStored().succeeded());
+  }
+
+  @Test
+  void withDiskDurabilityOnTwoNodesACommitIsWrittenOnceTheReplicaAndTheJournalHoldIt() {
+    Copies disk = new Copies("n2");
+    Future<Void> written = log(disk, Durability.DISK, 2).write(change(1));
+    assertEquals(1, disk.sent.size(), "a takeover on another node cannot read this node's journal");
+    disk.lastSent().done().complete();
+    reserveAll(disk);
+    assertFalse(written.isComplete(), "not on disk yet");
+    disk.journaling.get(0).complete();
+    assertTrue(written.succeeded());
+  }
+
+  @Test
+  void aJournalWriteThatFailsOnANodeAloneLeavesTheCommitToWaitForTheStore() {
+    Copies alone = new Copies(null);
+    Future<Void> written = log(alone, Durability.MEMORY, 1).write(change(1));
+    alone.journaling.get(0).fail(new RuntimeException("disk full"));
+    assertFalse(written.isComplete());
+    assertEquals(1, alone.flushes, "the store's writer is told not to wait for more");
+    alone.storing.get(0).complete();
+    assertTrue(written.succeeded());
   }
 
   @Test
@@ -157,6 +188,7 @@ class ChangeLogTest {
     Future<Void> written = log.write(change(1));
     copies.lastSent().done().fail(new RuntimeException("timeout"));
     assertFalse(written.isComplete(), "no second copy: the store is what counts");
+    assertEquals(1, copies.flushes, "the store's writer is told not to wait for more");
     copies.storing.get(0).complete();
     assertTrue(written.succeeded());
     log.write(change(2));
@@ -234,7 +266,7 @@ class ChangeLogTest {
   void aRoomThatReservedNothingWritesNothingWhenItStops() {
     Copies copies = new Copies("n2");
     ChangeLog log = log(copies, Durability.DISK, 2);
-    log.write(change(1));
+    log.write(storageOnly(0));
     copies.storing.forEach(Promise::complete);
     assertTrue(log.giveBack().succeeded());
     assertTrue(copies.reservations.isEmpty());

@@ -233,4 +233,86 @@ class LogicArchiveTest {
       assertFalse(none.gap());
     }
   }
+
+  private LogicArchive openJournaled(String kind, String url) throws Exception {
+    return LogicArchive.open(url, "", "", HISTORY, 1000, dir.resolve("journal"));
+  }
+
+  private String url(String kind) {
+    return kind.equals("sqlite") ? EmbeddedStore.url(dir) : "jdbc:h2:mem:logic-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+  }
+
+  private static LogicArchive.Change marked(String room, long epoch, long n, long seq, String key, String value) {
+    List<LogicArchive.Event> events = seq == 0 ? List.of() : List.of(new LogicArchive.Event(seq, seq, "{\"n\":" + n + "}"));
+    return change(room, epoch, seq, events, List.of(new LogicArchive.Ack("c\nm" + n, seq)), key, value)
+        .at(epoch, new LogicArchive.Mark(epoch, n));
+  }
+
+  private long journalFiles() throws Exception {
+    try (var files = java.nio.file.Files.list(dir.resolve("journal"))) {
+      return files.filter(f -> f.getFileName().toString().startsWith(ChangeJournal.PREFIX)).count();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "h2"})
+  void aJournaledCommitIsOnDiskFirstAndTheStoreAppliesARoomsCommitsMergedInOrder(String kind) throws Exception {
+    String url = url(kind);
+    try (LogicArchive a = openJournaled(kind, url)) {
+      assertEquals(1, get(a.activate("t/r")).epoch());
+      List<LogicArchive.Appended> appended = new java.util.ArrayList<>();
+      for (long n = 1; n <= 8; n++) {
+        appended.add(a.append(marked("t/r", 1, n, n, n % 2 == 0 ? "even" : "odd", String.valueOf(n))));
+      }
+      for (LogicArchive.Appended w : appended) {
+        get(w.onDisk());
+      }
+      get(a.flush());
+      for (LogicArchive.Appended w : appended) {
+        assertTrue(w.inStore().isDone() && !w.inStore().isCompletedExceptionally());
+      }
+      LogicArchive.Loaded back = get(a.activate("t/r"));
+      assertEquals(8, back.seq());
+      assertEquals(new LogicArchive.Mark(1, 8), back.applied());
+      assertEquals(java.util.Map.of("odd", "7", "even", "8"), back.values());
+      assertEquals(List.of(4L, 5L, 6L, 7L, 8L), back.events().stream().map(LogicArchive.Event::seq).toList(),
+          "the newest events, up to the history limit");
+      assertEquals(HISTORY, back.acks().size());
+      var stale = a.append(marked("t/r", 1, 9, 9, "odd", "9"));
+      get(stale.onDisk());
+      ExecutionException e = assertThrows(ExecutionException.class, () -> get(stale.inStore()));
+      assertInstanceOf(LogicArchive.FencedException.class, e.getCause(), "epoch 2 is the room's now");
+    }
+    assertEquals(0, journalFiles(), "a clean close deletes the journal, which the store has all of");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "h2"})
+  void theJournalOfAProcessThatDiedIsAppliedWhenTheStoreOpensEachCommitOnceAndInOrder(String kind) throws Exception {
+    String url = url(kind);
+    try (LogicArchive a = LogicArchive.open(url, "", "", HISTORY)) {
+      get(a.activate("t/r")); // epoch 1
+      get(a.commit(marked("t/r", 1, 1, 1, "k", "1")));
+      get(a.activate("t/old")); // epoch 1, then 2: the journal's commit at 1 is of a replaced activation
+      get(a.activate("t/old"));
+    }
+    // the file a killed process leaves: what it journaled, some of it stored, its files in any order
+    java.nio.file.Path journalDir = dir.resolve("journal");
+    Journal dead = Journal.create(journalDir, ChangeJournal.PREFIX);
+    dead.writeTexts(List.of(marked("t/r", 1, 1, 1, "k", "1").encode(), marked("t/r", 1, 3, 3, "k", "3").encode(),
+        marked("t/old", 1, 1, 0, "k", "stale").encode()));
+    dead.close(false);
+    Journal other = Journal.create(journalDir, ChangeJournal.PREFIX);
+    other.writeTexts(List.of(marked("t/r", 1, 2, 2, "j", "2").encode()));
+    other.close(false);
+    try (LogicArchive b = openJournaled(kind, url)) {
+      LogicArchive.Loaded r = get(b.activate("t/r"));
+      assertEquals(3, r.seq());
+      assertEquals(new LogicArchive.Mark(1, 3), r.applied());
+      assertEquals(java.util.Map.of("k", "3", "j", "2"), r.values());
+      assertEquals(List.of(1L, 2L, 3L), r.events().stream().map(LogicArchive.Event::seq).toList(), "each once");
+      assertTrue(get(b.activate("t/old")).values().isEmpty(), "a replaced activation's commit is not applied");
+      assertEquals(1, journalFiles(), "the dead files are gone; this process's own is there");
+    }
+  }
 }

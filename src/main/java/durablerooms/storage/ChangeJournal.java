@@ -1,0 +1,172 @@
+package durablerooms.storage;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The journal thread of the store of room types: appends the commits of rooms of users' types to
+ * this process's journal file of commits (one system call for whatever all rooms queued meanwhile),
+ * completes their writes there, and passes every task on to the store's writer thread in the order
+ * it came, so that a read or an activation still sees every commit queued before it. The writer
+ * applies them to the database behind, many at a time. A commit is on disk from here on: the next
+ * node that starts on the data folder replays the file of a process that died
+ * ({@link LogicArchive#open}). Files whose commits are all in the database are emptied or deleted.
+ */
+final class ChangeJournal {
+  private static final Logger LOG = LoggerFactory.getLogger(LogicArchive.class);
+
+  /** How the journal files of commits are named, apart from chat's. */
+  static final String PREFIX = "changes-";
+  /** A file is replaced by a new one at this size; the old one goes once the database has it all. */
+  private static final long ROTATE_BYTES = 16L * 1024 * 1024;
+  /** Commits journaled but not yet in the database, above which the journal waits for the database. */
+  static final long MAX_BEHIND = 100_000;
+
+  /** A file this process no longer writes, deleted once the database holds its commits, up to {@code last}. */
+  private record Retired(Journal journal, long last) {}
+
+  private final BlockingQueue<LogicArchive.Task> in = new LinkedBlockingQueue<>();
+  private final BlockingQueue<LogicArchive.Task> out;
+  private final Path dir;
+  private Journal journal;
+  private final ArrayDeque<Retired> retired = new ArrayDeque<>();
+  /** Commits ever journaled (journal thread only), and those of them the database has applied or refused as fenced. */
+  private long written;
+  private final AtomicLong applied = new AtomicLong();
+  private final Thread thread = new Thread(this::run, "durable-rooms-changes-journal");
+
+  /** Creates this process's journal file of commits in {@code dir}; every task goes on to {@code out}. */
+  ChangeJournal(Path dir, BlockingQueue<LogicArchive.Task> out) throws IOException {
+    this.dir = dir;
+    this.out = out;
+    this.journal = Journal.create(dir, PREFIX);
+  }
+
+  void start(Thread.UncaughtExceptionHandler died) {
+    thread.setDaemon(true);
+    thread.setUncaughtExceptionHandler(died);
+    thread.start();
+  }
+
+  boolean isAlive() {
+    return thread.isAlive();
+  }
+
+  void join(long millis) throws InterruptedException {
+    thread.join(millis);
+  }
+
+  void add(LogicArchive.Task task) {
+    in.add(task);
+  }
+
+  /** Takes out the tasks that wait for this thread (it died). */
+  void drainTo(List<LogicArchive.Task> waiting) {
+    in.drainTo(waiting);
+  }
+
+  /** The writer applied (or found fenced) {@code n} more journaled commits, in the order they were journaled. */
+  void applied(int n) {
+    applied.addAndGet(n);
+  }
+
+  private void run() {
+    List<LogicArchive.Task> batch = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    try {
+      while (true) {
+        LogicArchive.Task first = in.poll(200, TimeUnit.MILLISECONDS);
+        dropAppliedFiles();
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        in.drainTo(batch);
+        boolean stop = batch.stream().anyMatch(t -> t instanceof LogicArchive.Stop);
+        while (!stop && written - applied.get() > MAX_BEHIND) {
+          Thread.sleep(1); // the database is far behind: the rooms' commits wait, not this node's memory
+        }
+        List<LogicArchive.Commit> journaled = new ArrayList<>();
+        for (LogicArchive.Task t : batch) {
+          if (t instanceof LogicArchive.Commit c && c.journaled() != null) {
+            journaled.add(c);
+            texts.add(c.change().encode());
+          }
+        }
+        IOException failed = write(texts);
+        for (LogicArchive.Commit c : journaled) {
+          if (failed == null) {
+            c.journaled().complete(null);
+          } else {
+            c.journaled().completeExceptionally(failed);
+          }
+        }
+        out.addAll(batch);
+        batch.clear();
+        texts.clear();
+        if (stop) {
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Appends the texts with one write, starting a new file when the current one is big; the failure, if any. */
+  private IOException write(List<String> texts) {
+    if (texts.isEmpty()) {
+      return null;
+    }
+    try {
+      journal.writeTexts(texts);
+      written += texts.size();
+      if (journal.size() >= ROTATE_BYTES) {
+        retired.add(new Retired(journal, written));
+        journal = Journal.create(dir, PREFIX);
+      }
+      return null;
+    } catch (IOException e) {
+      LOG.warn("writing {} commits to the journal failed: {}", texts.size(), e.toString());
+      return e;
+    }
+  }
+
+  /** Deletes the files whose commits the database holds; empties the current one once it holds them all. */
+  private void dropAppliedFiles() {
+    long done = applied.get();
+    try {
+      while (!retired.isEmpty() && retired.peekFirst().last() <= done) {
+        retired.removeFirst().journal().close(true);
+      }
+      if (retired.isEmpty() && done == written && in.isEmpty() && journal.size() > 0) {
+        journal.truncate();
+      }
+    } catch (IOException e) {
+      LOG.warn("cleaning up the journal of commits failed: {}", e.toString());
+    }
+  }
+
+  /** Closes the files once both threads have ended; deletes them if the database holds every commit. */
+  void closeFiles() {
+    boolean delete = applied.get() == written;
+    retired.add(new Retired(journal, written));
+    for (Retired r : retired) {
+      try {
+        r.journal().close(delete);
+      } catch (IOException e) {
+        LOG.warn("closing the journal of commits failed: {}", e.toString());
+      }
+    }
+  }
+}
