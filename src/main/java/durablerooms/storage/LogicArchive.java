@@ -30,7 +30,9 @@ import java.util.function.BiConsumer;
  * client frames, and the epoch of its latest activation. One thread writes: an activation raises
  * the room's epoch and reads the room back; a commit applies the writes of one or more handlers
  * if the epoch is still the writer's, in one transaction with whatever other rooms committed
- * meanwhile (group commit). A fenced room's writes are skipped, the others still commit.
+ * meanwhile (group commit). A fenced room's writes are skipped, the others still commit. With a
+ * journal ({@link #append}), a room's commits reach the node's journal first ({@link ChangeJournal})
+ * and the writer applies them behind, gathered.
  */
 public final class LogicArchive implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LogicArchive.class);
@@ -669,8 +671,9 @@ public final class LogicArchive implements AutoCloseable {
 
   /**
    * The commits of one batch in one transaction; a fenced room fails alone, a failed transaction
-   * fails them all. A room's consecutive commits in the batch are applied merged, as one: the
-   * statements a commit runs are then run once per room and batch, however many commits it has.
+   * fails them all, or, if some are journaled, is tried again. A room's consecutive commits in the
+   * batch are applied merged, as one: the statements a commit runs are then run once per room and
+   * batch, however many commits it has.
    */
   private void commit(List<Commit> commits) throws InterruptedException {
     long wait = RETRY_MS;
