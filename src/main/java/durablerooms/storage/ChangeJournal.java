@@ -5,7 +5,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -27,29 +26,28 @@ final class ChangeJournal {
 
   /** How the journal files of commits are named, apart from chat's. */
   static final String PREFIX = "changes-";
-  /** A file is replaced by a new one at this size; the old one goes once the database has it all. */
-  private static final long ROTATE_BYTES = 16L * 1024 * 1024;
   /** Commits journaled but not yet in the database, above which the journal waits for the database. */
   static final long MAX_BEHIND = 100_000;
 
-  /** A file this process no longer writes, deleted once the database holds its commits, up to {@code last}. */
-  private record Retired(Journal journal, long last) {}
-
   private final BlockingQueue<LogicArchive.Task> in = new LinkedBlockingQueue<>();
   private final BlockingQueue<LogicArchive.Task> out;
-  private final Path dir;
-  private Journal journal;
-  private final ArrayDeque<Retired> retired = new ArrayDeque<>();
+  /** Wakes the writer from its gathering of commits. */
+  private final Runnable urgent;
+  /** The file written now, and those written before it (journal thread only). */
+  private final JournalFiles files;
   /** Commits ever journaled (journal thread only), and those of them the database has applied or refused as fenced. */
   private long written;
   private final AtomicLong applied = new AtomicLong();
   private final Thread thread = new Thread(this::run, "durable-rooms-changes-journal");
 
-  /** Creates this process's journal file of commits in {@code dir}; every task goes on to {@code out}. */
-  ChangeJournal(Path dir, BlockingQueue<LogicArchive.Task> out) throws IOException {
-    this.dir = dir;
+  /**
+   * Creates this process's journal file of commits in {@code dir}; every task goes on to {@code out},
+   * and {@code urgent} runs after passing on anything other than journaled commits.
+   */
+  ChangeJournal(Path dir, BlockingQueue<LogicArchive.Task> out, Runnable urgent) throws IOException {
     this.out = out;
-    this.journal = Journal.create(dir, PREFIX);
+    this.urgent = urgent;
+    this.files = new JournalFiles(dir, PREFIX);
   }
 
   void start(Thread.UncaughtExceptionHandler died) {
@@ -112,6 +110,9 @@ final class ChangeJournal {
           }
         }
         out.addAll(batch);
+        if (journaled.size() < batch.size()) {
+          urgent.run();
+        }
         batch.clear();
         texts.clear();
         if (stop) {
@@ -129,12 +130,9 @@ final class ChangeJournal {
       return null;
     }
     try {
-      journal.writeTexts(texts);
+      files.current().writeTexts(texts);
       written += texts.size();
-      if (journal.size() >= ROTATE_BYTES) {
-        retired.add(new Retired(journal, written));
-        journal = Journal.create(dir, PREFIX);
-      }
+      files.written(written);
       return null;
     } catch (IOException e) {
       LOG.warn("writing {} commits to the journal failed: {}", texts.size(), e.toString());
@@ -146,12 +144,7 @@ final class ChangeJournal {
   private void dropAppliedFiles() {
     long done = applied.get();
     try {
-      while (!retired.isEmpty() && retired.peekFirst().last() <= done) {
-        retired.removeFirst().journal().close(true);
-      }
-      if (retired.isEmpty() && done == written && in.isEmpty() && journal.size() > 0) {
-        journal.truncate();
-      }
+      files.drop(done, done == written && in.isEmpty());
     } catch (IOException e) {
       LOG.warn("cleaning up the journal of commits failed: {}", e.toString());
     }
@@ -159,14 +152,10 @@ final class ChangeJournal {
 
   /** Closes the files once both threads have ended; deletes them if the database holds every commit. */
   void closeFiles() {
-    boolean delete = applied.get() == written;
-    retired.add(new Retired(journal, written));
-    for (Retired r : retired) {
-      try {
-        r.journal().close(delete);
-      } catch (IOException e) {
-        LOG.warn("closing the journal of commits failed: {}", e.toString());
-      }
+    try {
+      files.close(applied.get() == written);
+    } catch (IOException e) {
+      LOG.warn("closing the journal of commits failed: {}", e.toString());
     }
   }
 }

@@ -51,7 +51,8 @@ final class Journal implements AutoCloseable {
   /** The count that marks a reservation, in place of a count of records (files of earlier versions have none). */
   private static final int RESERVATION = -1;
 
-  private static final String PREFIX = "journal-";
+  /** How the journal files of chat records are named. */
+  static final String PREFIX = "journal-";
   private static final String SUFFIX = ".log";
   /** The suffix of a journal file until it is locked (see the constructor). */
   private static final String CREATING = ".creating";

@@ -6,7 +6,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -24,11 +23,6 @@ final class JournalWriter {
   /** The archive's logger, whose name its lines have always carried. */
   private static final Logger LOG = LoggerFactory.getLogger(RoomArchive.class);
 
-  /** A journal file this process no longer writes, deleted once the database holds it all ({@code mark}). */
-  private record Retired(Journal journal, long mark) {}
-
-  /** A journal file is replaced by a new one at this size; the old one goes once the database has it. */
-  private static final long ROTATE_BYTES = 16L * 1024 * 1024;
   /** Records journaled but not yet in the database, above which the journal waits for the database. */
   private static final int MAX_BEHIND = 100_000;
   /**
@@ -43,22 +37,19 @@ final class JournalWriter {
   private static final long JOURNAL_GATHER_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
 
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-  private final Path journalDir;
   private final ArchiveWriter writer;
   private final BooleanSupplier closed;
   /** The journal file written now, and those written before it (journal thread only). */
-  private Journal journal;
-  private final ArrayDeque<Retired> retired = new ArrayDeque<>();
-  /** Bytes ever journaled by this archive (journal thread only). */
+  private final JournalFiles files;
+  /** Bytes ever journaled by this archive (journal thread only): the files' marks. */
   private long written;
   private final Thread thread = new Thread(this::run, "durable-rooms-journal");
 
   /** Creates this process's journal file in {@code journalDir}; its work goes on to {@code writer}. */
   JournalWriter(Path journalDir, ArchiveWriter writer, BooleanSupplier closed) throws IOException {
-    this.journalDir = journalDir;
     this.writer = writer;
     this.closed = closed;
-    this.journal = Journal.create(journalDir);
+    this.files = new JournalFiles(journalDir, Journal.PREFIX);
   }
 
   void start(Thread.UncaughtExceptionHandler died) {
@@ -154,11 +145,8 @@ final class JournalWriter {
       return null;
     }
     try {
-      written += journal.write(entries);
-      if (journal.size() >= ROTATE_BYTES) {
-        retired.add(new Retired(journal, written));
-        journal = Journal.create(journalDir);
-      }
+      written += files.current().write(entries);
+      files.written(written);
       return null;
     } catch (IOException e) {
       LOG.warn("writing {} entries to the journal failed: {}", entries.size(), e.toString());
@@ -173,12 +161,7 @@ final class JournalWriter {
       return;
     }
     try {
-      while (!retired.isEmpty() && retired.peekFirst().mark() <= done) {
-        retired.removeFirst().journal().close(true);
-      }
-      if (retired.isEmpty() && done == written && queue.isEmpty() && journal.size() > 0) {
-        journal.truncate();
-      }
+      files.drop(done, done == written && queue.isEmpty());
     } catch (IOException e) {
       LOG.warn("cleaning up the journal failed: {}", e.toString());
     }
@@ -186,13 +169,10 @@ final class JournalWriter {
 
   /** Closes every journal file once this thread has ended; deletes them if the database holds them all. */
   void closeFiles(boolean delete) {
-    retired.add(new Retired(journal, written));
-    for (Retired r : retired) {
-      try {
-        r.journal().close(delete);
-      } catch (IOException e) {
-        LOG.warn("closing the journal failed: {}", e.toString());
-      }
+    try {
+      files.close(delete);
+    } catch (IOException e) {
+      LOG.warn("closing the journal failed: {}", e.toString());
     }
   }
 }

@@ -22,6 +22,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 
 /**
@@ -276,7 +277,7 @@ public final class LogicArchive implements AutoCloseable {
 
   private LogicArchive(Connection db, int historyLimit, int maxPendingHooks, Path journalDir) throws IOException {
     this.db = db;
-    this.journal = journalDir == null ? null : new ChangeJournal(journalDir, queue);
+    this.journal = journalDir == null ? null : new ChangeJournal(journalDir, queue, this::wakeWriter);
     this.statements = new LogicRows.Statements(db);
     this.historyLimit = historyLimit;
     this.maxPendingHooks = maxPendingHooks;
@@ -530,7 +531,8 @@ public final class LogicArchive implements AutoCloseable {
 
   /**
    * While the batch holds only journaled commits, waits up to {@link #GATHER_MS} for more (see
-   * there); anything else queued ends the wait.
+   * there), asleep on a timer rather than on the queue, which would wake it for every journal write;
+   * the journal thread wakes it when it passes on anything else ({@link #wakeWriter}).
    */
   private void gather(List<Task> batch) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GATHER_MS);
@@ -542,13 +544,20 @@ public final class LogicArchive implements AutoCloseable {
         }
       }
       long left = deadline - System.nanoTime();
-      Task next = left <= 0 ? null : queue.poll(left, TimeUnit.NANOSECONDS);
-      if (next == null) {
+      if (left <= 0) {
         return;
       }
-      batch.add(next);
+      LockSupport.parkNanos(this, left);
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
       queue.drainTo(batch);
     }
+  }
+
+  /** Ends the writer's gathering: something other than a journaled commit waits in its queue. */
+  private void wakeWriter() {
+    LockSupport.unpark(writer);
   }
 
   /** The journal or the writer thread died: what waits for them fails, and the node is told. */
