@@ -315,4 +315,26 @@ class LogicArchiveTest {
       assertEquals(1, journalFiles(), "the dead files are gone; this process's own is there");
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void aJournaledCommitThatTheStoreRefusesIsTriedAgainUntilTheStoreTakesIt() throws Exception {
+    String url = url("sqlite");
+    try (LogicArchive a = openJournaled("sqlite", url);
+         java.sql.Connection other = java.sql.DriverManager.getConnection(url)) {
+      get(a.activate("t/r"));
+      // another process's schema change that makes every insert of an event fail, for a while
+      other.createStatement().execute("CREATE TRIGGER refuse BEFORE INSERT ON logic_events "
+          + "BEGIN SELECT RAISE(ABORT, 'refused for the test'); END");
+      LogicArchive.Appended w = a.append(marked("t/r", 1, 1, 1, "k", "1"));
+      get(w.onDisk());
+      // the writer tries it within a tenth of a second, then again and again
+      assertThrows(java.util.concurrent.TimeoutException.class, () -> w.inStore().get(700, TimeUnit.MILLISECONDS),
+          "a journaled commit is not given up on: it was ACKed");
+      other.createStatement().execute("DROP TRIGGER refuse");
+      get(w.inStore());
+      LogicArchive.Loaded back = get(a.activate("t/r"));
+      assertEquals(1, back.seq());
+      assertEquals("1", back.values().get("k"));
+    }
+  }
 }
