@@ -69,7 +69,7 @@ class PluginTest {
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/api/types")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode());
-    assertEquals(new JsonObject().put("types", new JsonArray().add("chat").add("dashboard").add("hello").add("ledger").add("tictactoe").add("whiteboard")), new JsonObject(r.body()));
+    assertEquals(new JsonObject().put("types", new JsonArray().add("chat").add("dashboard").add("hello").add("ledger").add("relay").add("tictactoe").add("whiteboard")), new JsonObject(r.body()));
   }
 
   @Test

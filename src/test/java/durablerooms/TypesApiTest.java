@@ -31,7 +31,7 @@ class TypesApiTest {
     assertEquals(200, r.statusCode());
     assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("application/json"),
         r.headers().firstValue("content-type").orElse("(none)"));
-    assertEquals(new JsonObject().put("types", new JsonArray().add("chat").add("dashboard").add("ledger").add("tictactoe").add("whiteboard")), new JsonObject(r.body()));
+    assertEquals(new JsonObject().put("types", new JsonArray().add("chat").add("dashboard").add("ledger").add("relay").add("tictactoe").add("whiteboard")), new JsonObject(r.body()));
   }
 
   @Test

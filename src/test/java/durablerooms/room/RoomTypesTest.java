@@ -110,8 +110,8 @@ class RoomTypesTest {
   @Test
   @DisplayName("a plugins folder that does not exist, or holds no jar, adds no type to those of the class path")
   void noPlugins(@TempDir Path empty) {
-    // the server's examples (dashboard, tictactoe, whiteboard) and the tests' own type (ledger)
-    assertEquals(List.of("chat", "dashboard", "ledger", "tictactoe", "whiteboard"), RoomTypes.load(empty.resolve("missing")).names());
-    assertEquals(List.of("chat", "dashboard", "ledger", "tictactoe", "whiteboard"), RoomTypes.load(empty).names());
+    // the server's examples (dashboard, relay, tictactoe, whiteboard) and the tests' own type (ledger)
+    assertEquals(List.of("chat", "dashboard", "ledger", "relay", "tictactoe", "whiteboard"), RoomTypes.load(empty.resolve("missing")).names());
+    assertEquals(List.of("chat", "dashboard", "ledger", "relay", "tictactoe", "whiteboard"), RoomTypes.load(empty).names());
   }
 }

@@ -1,0 +1,66 @@
+package durablerooms;
+
+import durablerooms.support.NodeExtension;
+import durablerooms.support.WsClient;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The relay example room type over WebSocket: chat's message path on the room-types API. */
+class RelayTest {
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.with(java.util.Map.of());
+
+  private static WsClient join(String room, String query) {
+    WsClient c = WsClient.connect(NODE.client(), NODE.port(), "/rooms/relay/" + room + query);
+    c.next("PRESENCE");
+    return c;
+  }
+
+  @Test
+  @DisplayName("a message reaches the others as a MESSAGE with its seq, the sender gets its ACK once, also for a retry; "
+      + "a member that resumes gets it in its HISTORY")
+  void aMessageReachesTheOthersAndItsSenderGetsItsAckOnce() {
+    String room = "r-" + UUID.randomUUID().toString().substring(0, 8);
+    WsClient ann = join(room, "?name=ann&client=a1");
+    WsClient bob = join(room, "?name=bob&client=b1");
+    ann.send(new JsonObject().put("message", "hello").put("id", "m1"));
+    JsonObject ack = ann.nextOfType("ACK");
+    assertEquals("m1", ack.getString("id"));
+    assertEquals(1L, ack.getLong("seq"));
+    JsonObject message = bob.nextOfType("MESSAGE");
+    assertEquals("ann", message.getString("user"));
+    assertEquals("hello", message.getString("text"));
+    assertEquals(1L, message.getLong("seq"));
+    assertTrue(message.getLong("ts") > 0);
+
+    ann.send(new JsonObject().put("message", "hello").put("id", "m1")); // a retry after a lost ACK
+    assertEquals(1L, ann.nextOfType("ACK").getLong("seq"), "the same ACK, not a second message");
+    ann.send(new JsonObject().put("message", "again").put("id", "m2"));
+    assertEquals(2L, ann.nextOfType("ACK").getLong("seq"));
+    assertEquals("again", bob.nextOfType("MESSAGE").getString("text"), "the retry was not sent on");
+
+    ann.send(new JsonObject().put("text", 42).put("id", "m3"));
+    JsonObject error = ann.nextOfType("ERROR");
+    assertEquals("bad_message", error.getString("code"));
+    assertEquals("m3", error.getString("id"));
+
+    try (WsClient late = join(room, "?name=cy&since=0")) {
+      JsonArray history = late.next("HISTORY").getJsonArray("messages");
+      assertEquals(2, history.size(), history.encode());
+      assertEquals("hello", history.getJsonObject(0).getString("text"));
+      assertNull(history.getJsonObject(0).getString("id"));
+    }
+    ann.close();
+    bob.close();
+  }
+}
