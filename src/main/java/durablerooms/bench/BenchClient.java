@@ -54,7 +54,7 @@ final class BenchClient {
     ws.closeHandler(v -> onClose());
     ws.exceptionHandler(err -> m.countError("socket: " + err.getClass().getSimpleName()));
     connectStart = System.nanoTime();
-    String uri = "/chat/" + opts.roomName(room) + "?name=b" + index + "&client=" + opts.roomPrefix() + "-" + index;
+    String uri = opts.roomPath(room) + "?name=b" + index + "&client=" + opts.roomPrefix() + "-" + index;
     WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(url.getHost()).setPort(url.getPort()).setURI(uri)
         .setSsl(BenchOptions.tls(url));
     if (protocol == Protocol.ROOMS) {

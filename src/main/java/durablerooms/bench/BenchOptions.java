@@ -39,13 +39,23 @@ public record BenchOptions(
     String hookSecret,
     int messages,
     int idleConnections,
-    int awakeRooms) {
+    int awakeRooms,
+    String roomType) {
 
   /** The same options for rooms named {@code prefix}-N. */
   public BenchOptions withRoomPrefix(String prefix) {
     return new BenchOptions(urls, protocol, scenario, rooms, members, rate, ladder, size, durationSec, warmupSec,
         drainSec, connectRate, json, pids, threads, ack, prefix, maxP99Ms, wakeRate, hibernateTimeoutSec, settleSec,
-        turnSeconds, hookPort, hookSecret, messages, idleConnections, awakeRooms);
+        turnSeconds, hookPort, hookSecret, messages, idleConnections, awakeRooms, roomType);
+  }
+
+  /**
+   * The path of a member's room: chat's ({@code /chat/{room}}), or with {@code --type} the room of
+   * that type ({@code /rooms/{type}/{room}}), which must take chat's {@code {"message"}} frames and
+   * send chat's MESSAGE frames, as the example type {@code relay} does.
+   */
+  public String roomPath(int room) {
+    return (roomType.isEmpty() ? "/chat/" : "/rooms/" + roomType + "/") + roomName(room);
   }
 
   /** Which frame makes a member "joined": SYSTEM for the seed protocol, PRESENCE for Durable Rooms. */
@@ -84,7 +94,7 @@ public record BenchOptions(
   private static final Set<String> KEYS = Set.of("url", "protocol", "scenario", "rooms", "members", "rate",
       "ladder", "size", "duration", "warmup", "drain", "connect-rate", "json", "pid", "threads", "ack",
       "room-prefix", "max-p99", "wake-rate", "hibernate-timeout", "settle", "turn-seconds", "hook-port", "hook-secret",
-      "messages", "idle-connections", "awake");
+      "messages", "idle-connections", "awake", "type");
   private static final Set<String> LOOPBACK = Set.of("127.0.0.1", "localhost", "[::1]", "::1");
 
   /** Thrown for a bad command line; the message says what to fix. */
@@ -118,6 +128,7 @@ public record BenchOptions(
       "  --idle-connections N         members that join the first rooms and stay silent (capacity)",
       "  --awake N                    rooms woken and kept awake at the end (capacity)",
       "  --room-prefix P              room name prefix (default: bench-<random>)",
+      "  --type T                     members join rooms of the type T (/rooms/T/...), which speaks chat's frames (e.g. relay)",
       "  --json                       print one JSON line with the results on stdout");
 
   public static BenchOptions parse(String[] args) throws UsageException {
@@ -183,6 +194,7 @@ public record BenchOptions(
     d.put("messages", "3");
     d.put("idle-connections", "10000");
     d.put("awake", "1000");
+    d.put("type", "");
     return d;
   }
 
@@ -207,6 +219,10 @@ public record BenchOptions(
     if (!prefix.matches("[A-Za-z0-9_.-]{1,40}")) {
       throw new UsageException("--room-prefix: 1 to 40 of A-Z a-z 0-9 _ . -");
     }
+    String type = v.get("type");
+    if (!type.isEmpty() && !type.matches("[a-z][a-z0-9-]{0,31}")) {
+      throw new UsageException("--type: a room type's name, [a-z][a-z0-9-]{0,31}");
+    }
     return new BenchOptions(urls, protocol, scenario, rooms, members,
         number(v.get("rate"), "rate", 0, 10_000), List.copyOf(ladder),
         intIn(v, "size", 32, 60_000),
@@ -228,7 +244,8 @@ public record BenchOptions(
         v.get("hook-secret"),
         intIn(v, "messages", 0, 1000),
         intIn(v, "idle-connections", 0, MAX_CLIENTS),
-        intIn(v, "awake", 0, MAX_CLIENTS));
+        intIn(v, "awake", 0, MAX_CLIENTS),
+        type);
   }
 
   /** Whether a node URL of {@link #urls} is reached over TLS. */

@@ -39,6 +39,13 @@ class BenchOptionsTest {
   }
 
   @Test
+  void membersJoinChatRoomsOrRoomsOfTheTypeGiven() throws Exception {
+    assertEquals("/chat/p-3", parse("--room-prefix", "p").roomPath(3));
+    assertEquals("/rooms/relay/p-3", parse("--room-prefix", "p", "--type", "relay").roomPath(3));
+    assertThrows(UsageException.class, () -> parse("--type", "../admin"));
+  }
+
+  @Test
   void severalUrlsAreSplitAndNormalised() throws Exception {
     BenchOptions o = parse("--url", "ws://127.0.0.1:8081, http://localhost:8082,127.0.0.1:8083");
     assertEquals(List.of(URI.create("ws://127.0.0.1:8081"), URI.create("ws://localhost:8082"),
