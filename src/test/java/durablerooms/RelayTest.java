@@ -39,7 +39,7 @@ class RelayTest {
     assertEquals(1L, ack.getLong("seq"));
     JsonObject message = bob.nextOfType("MESSAGE");
     assertEquals("ann", message.getString("user"));
-    assertEquals("hello", message.getString("text"));
+    assertEquals("hello", message.getString("message"));
     assertEquals(1L, message.getLong("seq"));
     assertTrue(message.getLong("ts") > 0);
 
@@ -47,7 +47,7 @@ class RelayTest {
     assertEquals(1L, ann.nextOfType("ACK").getLong("seq"), "the same ACK, not a second message");
     ann.send(new JsonObject().put("message", "again").put("id", "m2"));
     assertEquals(2L, ann.nextOfType("ACK").getLong("seq"));
-    assertEquals("again", bob.nextOfType("MESSAGE").getString("text"), "the retry was not sent on");
+    assertEquals("again", bob.nextOfType("MESSAGE").getString("message"), "the retry was not sent on");
 
     ann.send(new JsonObject().put("text", 42).put("id", "m3"));
     JsonObject error = ann.nextOfType("ERROR");
@@ -57,7 +57,7 @@ class RelayTest {
     try (WsClient late = join(room, "?name=cy&since=0")) {
       JsonArray history = late.next("HISTORY").getJsonArray("messages");
       assertEquals(2, history.size(), history.encode());
-      assertEquals("hello", history.getJsonObject(0).getString("text"));
+      assertEquals("hello", history.getJsonObject(0).getString("message"));
       assertNull(history.getJsonObject(0).getString("id"));
     }
     ann.close();

@@ -9,7 +9,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * A relay at /rooms/relay/{room}: each {@code {"message":"..."}} a member sends goes to the room's
- * ordered log and out to every other connection as {@code {"type":"MESSAGE","user","text","ts","seq"}};
+ * ordered log and out to every other connection as {@code {"type":"MESSAGE","user","message","ts","seq"}};
  * the sender has its ACK (with an {@code id}), and every member gets what it missed when it resumes
  * with {@code since}. Chat's message path on the room-types API and nothing else: the smallest
  * useful type, and what {@code ./run.sh bench --type relay} measures the engine with, against chat.
@@ -28,7 +28,7 @@ public final class Relay implements RoomType {
         if (!(frame.getValue("message") instanceof String text)) {
           throw new RoomException(422, "bad_message", "a frame is {\"message\":\"...\"}, with an \"id\" to be ACKed");
         }
-        room.publish(new JsonObject().put("type", "MESSAGE").put("user", from.name()).put("text", text)
+        room.publish(new JsonObject().put("type", "MESSAGE").put("user", from.name()).put("message", text)
             .put("ts", System.currentTimeMillis()), from);
       }
     };
