@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -26,8 +27,12 @@ final class ChangeJournal {
 
   /** How the journal files of commits are named, apart from chat's. */
   static final String PREFIX = "changes-";
-  /** Commits journaled but not yet in the database, above which the journal waits for the database. */
+  /**
+   * Commits journaled but not yet in the database (which wait in memory for the writer), above which
+   * the journal waits for the database: this many, or this many characters of them.
+   */
   static final long MAX_BEHIND = 100_000;
+  static final long MAX_BEHIND_CHARS = 64L * 1024 * 1024;
 
   private final BlockingQueue<LogicArchive.Task> in = new LinkedBlockingQueue<>();
   private final BlockingQueue<LogicArchive.Task> out;
@@ -38,6 +43,10 @@ final class ChangeJournal {
   /** Commits ever journaled (journal thread only), and those of them the database has applied or refused as fenced. */
   private long written;
   private final AtomicLong applied = new AtomicLong();
+  /** The sizes of the commits journaled and not known to be applied yet, oldest first, and their sum (journal thread only). */
+  private final ArrayDeque<Integer> sizes = new ArrayDeque<>();
+  private long behindChars;
+  private final long maxBehindChars;
   private final Thread thread = new Thread(this::run, "durable-rooms-changes-journal");
 
   /**
@@ -45,6 +54,13 @@ final class ChangeJournal {
    * and {@code urgent} runs after passing on anything other than journaled commits.
    */
   ChangeJournal(Path dir, BlockingQueue<LogicArchive.Task> out, Runnable urgent) throws IOException {
+    this(dir, out, urgent, MAX_BEHIND_CHARS);
+  }
+
+  /** As above, waiting for the database past {@code maxBehindChars} characters of commits (tests: a small bound). */
+  ChangeJournal(Path dir, BlockingQueue<LogicArchive.Task> out, Runnable urgent, long maxBehindChars)
+      throws IOException {
+    this.maxBehindChars = maxBehindChars;
     this.out = out;
     this.urgent = urgent;
     this.files = new JournalFiles(dir, PREFIX);
@@ -91,7 +107,7 @@ final class ChangeJournal {
         batch.add(first);
         in.drainTo(batch);
         boolean stop = batch.stream().anyMatch(t -> t instanceof LogicArchive.Stop);
-        while (!stop && written - applied.get() > MAX_BEHIND) {
+        while (!stop && behind()) {
           Thread.sleep(1); // the database is far behind: the rooms' commits wait, not this node's memory
         }
         List<LogicArchive.Commit> journaled = new ArrayList<>();
@@ -124,6 +140,15 @@ final class ChangeJournal {
     }
   }
 
+  /** Whether the database is more than MAX_BEHIND commits, or maxBehindChars characters of them, behind. */
+  private boolean behind() {
+    long done = applied.get();
+    while (!sizes.isEmpty() && written - sizes.size() < done) {
+      behindChars -= sizes.removeFirst();
+    }
+    return written - done > MAX_BEHIND || behindChars > maxBehindChars;
+  }
+
   /** Appends the texts with one write, starting a new file when the current one is big; the failure, if any. */
   private IOException write(List<String> texts) {
     if (texts.isEmpty()) {
@@ -132,6 +157,10 @@ final class ChangeJournal {
     try {
       files.current().writeTexts(texts);
       written += texts.size();
+      for (String text : texts) {
+        sizes.addLast(text.length());
+        behindChars += text.length();
+      }
       files.written(written);
       return null;
     } catch (IOException e) {
