@@ -37,14 +37,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PingFloodTest {
   private static final int MAX_QUEUED = 256 * 1024;
   /** How long the flood lasts (-Dflood.seconds=N to change). */
-  private static final long FLOOD_MS = TimeUnit.SECONDS.toMillis(Long.getLong("flood.seconds", 30));
+  private static final long FLOOD_MS = TimeUnit.SECONDS.toMillis(Long.getLong("flood.seconds", 15));
   /** What the node may hold beyond the queued-bytes bound after the flood: a generous allowance for buffers and caches. */
   private static final long HEAP_ALLOWANCE = 64L * 1024 * 1024;
   @RegisterExtension
   static final NodeExtension NODE = NodeExtension.with(Map.of("ROOMS_MAX_QUEUED_BYTES", String.valueOf(MAX_QUEUED)));
 
   @Test
-  @DisplayName("30 s of unread ping frames: the node's heap stays bounded, the flooder is closed, a bystander's ACK p99 stays under 100 ms")
+  @DisplayName("15 s of unread ping frames: the node's heap stays bounded, the flooder is closed, a bystander's ACK p99 stays under 100 ms")
   void pingFlood(Vertx vertx) throws Exception {
     String room = "ping-" + UUID.randomUUID().toString().substring(0, 8);
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
