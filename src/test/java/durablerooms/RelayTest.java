@@ -27,7 +27,8 @@ class RelayTest {
   }
 
   @Test
-  @DisplayName("a message reaches the others as a MESSAGE with its seq, the sender gets its ACK once, also for a retry; "
+  @DisplayName("a message reaches the others as a MESSAGE with its seq and time, the sender gets its ACK with the same time, "
+      + "the same ACK for a retry; "
       + "a member that resumes gets it in its HISTORY")
   void aMessageReachesTheOthersAndItsSenderGetsItsAckOnce() {
     String room = "r-" + UUID.randomUUID().toString().substring(0, 8);
@@ -42,9 +43,10 @@ class RelayTest {
     assertEquals("hello", message.getString("message"));
     assertEquals(1L, message.getLong("seq"));
     assertTrue(message.getLong("ts") > 0);
+    assertEquals(message.getLong("ts"), ack.getLong("ts"), "the ACK carries the handler's time, which stamps the event");
 
     ann.send(new JsonObject().put("message", "hello").put("id", "m1")); // a retry after a lost ACK
-    assertEquals(1L, ann.nextOfType("ACK").getLong("seq"), "the same ACK, not a second message");
+    assertEquals(ack, ann.nextOfType("ACK"), "the same ACK, not a second message");
     ann.send(new JsonObject().put("message", "again").put("id", "m2"));
     assertEquals(2L, ann.nextOfType("ACK").getLong("seq"));
     assertEquals("again", bob.nextOfType("MESSAGE").getString("message"), "the retry was not sent on");

@@ -12,6 +12,13 @@ public interface RoomContext {
   /** The room's name (the last part of its address). */
   String name();
 
+  /**
+   * The time of this handler (ms since the epoch), the same for every call in it: the events it
+   * publishes are stored with it, and the ACK of the frame it handles carries it as {@code ts} (a
+   * retry's ACK carries the first one's). Stamp what the room sends with it, not with the clock.
+   */
+  long now();
+
   /** The room's durable key/value storage, read from memory, written with the handler's commit. */
   Storage storage();
 

@@ -29,7 +29,7 @@ public final class Relay implements RoomType {
           throw new RoomException(422, "bad_message", "a frame is {\"message\":\"...\"}, with an \"id\" to be ACKed");
         }
         room.publish(new JsonObject().put("type", "MESSAGE").put("user", from.name()).put("message", text)
-            .put("ts", System.currentTimeMillis()), from);
+            .put("ts", room.now()), from);
       }
     };
   }

@@ -220,14 +220,15 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     }
     String ackKey = c.id() == null ? null : c.clientKey() + "\n" + c.id();
     if (ackKey != null) {
-      Long seen = state.acked(ackKey);
+      LogicArchive.Ack seen = state.acked(ackKey);
       if (seen != null) { // a retry of a frame whose handler ran: the same ACK, not a second run
-        String ack = ack(c.id(), seen);
-        return gate.output(() -> sendTo(from, ack, Wire.Delivery.ACK, seen));
+        String ack = ack(c.id(), seen.seq(), seen.ts());
+        return gate.output(() -> sendTo(from, ack, Wire.Delivery.ACK, seen.seq()));
       }
     }
     JsonObject json = c.message();
-    Handled h = handle("onMessage", ackKey, (ctx, tx) -> logic.onMessage(ctx, tx.connection(from.id()), json));
+    long now = System.currentTimeMillis();
+    Handled h = handle("onMessage", ackKey, now, (ctx, tx) -> logic.onMessage(ctx, tx.connection(from.id()), json));
     if (h.failure() != null) {
       return h.output().compose(v -> Future.failedFuture(failure(h.failure())));
     }
@@ -235,7 +236,7 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
       return h.output();
     }
     long seq = state.seq();
-    String ack = ack(c.id(), seq);
+    String ack = ack(c.id(), seq, now);
     return gate.output(() -> sendTo(from, ack, Wire.Delivery.ACK, seq));
   }
 
@@ -335,8 +336,8 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
         : h.output().compose(v -> Future.failedFuture(failure(h.failure())));
   }
 
-  private static String ack(String id, long seq) {
-    return new JsonObject().put("type", "ACK").put("id", id).put("seq", seq).encode();
+  private static String ack(String id, long seq, long ts) {
+    return new JsonObject().put("type", "ACK").put("id", id).put("seq", seq).put("ts", ts).encode();
   }
 
   // --- handlers as transactions -------------------------------------------------------------------
@@ -349,16 +350,16 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   }
 
   private Handled handle(String what, Body body) {
-    return handle(what, null, body);
+    return handle(what, null, System.currentTimeMillis(), body);
   }
 
   /**
-   * Runs a handler in a transaction of its own; if it returns, its writes are applied and queued
+   * Runs a handler at {@code now} in a transaction of its own; if it returns, its writes are applied and queued
    * (with the frame's ACK key, if any) and its frames queued behind them; if it throws, nothing of
    * it is kept.
    */
-  private Handled handle(String what, String ackKey, Body body) {
-    LogicTransaction tx = new LogicTransaction(state, type.name(), this::deliver, webhooks.on());
+  private Handled handle(String what, String ackKey, long now, Body body) {
+    LogicTransaction tx = new LogicTransaction(state, type.name(), this::deliver, webhooks.on(), now);
     try {
       body.run(tx.context(), tx);
     } catch (RuntimeException | StackOverflowError e) {
@@ -370,7 +371,7 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
       }
       return new Handled(gate.output(() -> {}), e);
     }
-    LogicTransaction.Committed done = tx.commit(ackKey, System.currentTimeMillis());
+    LogicTransaction.Committed done = tx.commit(ackKey);
     if (done.change() != null || !done.members().isEmpty()) {
       gate.write(new Write(done.change(), done.members()));
     }

@@ -37,7 +37,7 @@ final class LogicState {
   private long bytes;
   private long seq;
   private final ArrayDeque<Logged> events = new ArrayDeque<>();
-  private final LinkedHashMap<String, Long> acks;
+  private final LinkedHashMap<String, LogicArchive.Ack> acks;
   private final Roster roster;
   /** Alarms by name: their time in ms since the epoch. */
   private final TreeMap<String, Long> alarms;
@@ -155,9 +155,9 @@ final class LogicState {
   }
 
   /** Remembers a frame's ACK (the oldest forgotten past the retention). */
-  void ack(String ackKey, long ackSeq) {
-    acks.remove(ackKey);
-    acks.put(ackKey, ackSeq);
+  void ack(LogicArchive.Ack ack) {
+    acks.remove(ack.key());
+    acks.put(ack.key(), ack);
     Iterator<String> oldest = acks.keySet().iterator();
     while (acks.size() > limits.historyLimit()) {
       oldest.next();
@@ -165,8 +165,8 @@ final class LogicState {
     }
   }
 
-  /** The seq a frame with this ACK key was answered with, or null when it was not seen. */
-  Long acked(String ackKey) {
+  /** The ACK a frame with this ACK key was answered with, or null when it was not seen. */
+  LogicArchive.Ack acked(String ackKey) {
     return acks.get(ackKey);
   }
 

@@ -51,8 +51,12 @@ final class LogicTransaction {
   private final Context context = new Context();
   private final StorageOverlay storage;
 
-  LogicTransaction(LogicState state, String type, Consumer<Frame> deliver, boolean webhooks) {
+  /** The handler's time (ms since the epoch): its events' and its ACK's. */
+  private final long now;
+
+  LogicTransaction(LogicState state, String type, Consumer<Frame> deliver, boolean webhooks, long now) {
     this.webhooks = webhooks;
+    this.now = now;
     this.state = state;
     this.storage = new StorageOverlay(state, this::check);
     this.type = type;
@@ -80,9 +84,9 @@ final class LogicTransaction {
 
   /**
    * The handler returned: its values, events and attachments are applied to the room's state; the
-   * frame's ACK key (null: none) is remembered with the room's seq after it.
+   * frame's ACK key (null: none) is remembered with the room's seq after it and the handler's time.
    */
-  Committed commit(String ackKey, long now) {
+  Committed commit(String ackKey) {
     open = false;
     List<LogicArchive.Event> events = new ArrayList<>(published.size());
     published.forEach(e -> events.add(new LogicArchive.Event(e.seq(), now, e.frame())));
@@ -90,8 +94,9 @@ final class LogicTransaction {
     state.applyAlarms(alarmWrites);
     List<LogicArchive.Ack> acks = new ArrayList<>(1);
     if (ackKey != null) {
-      state.ack(ackKey, state.seq());
-      acks.add(new LogicArchive.Ack(ackKey, state.seq()));
+      LogicArchive.Ack ack = new LogicArchive.Ack(ackKey, state.seq(), now);
+      state.ack(ack);
+      acks.add(ack);
     }
     LinkedHashMap<String, Member> changed = new LinkedHashMap<>();
     attachments.forEach((id, json) -> {
@@ -146,6 +151,12 @@ final class LogicTransaction {
     }
 
     @Override
+    public long now() {
+      check();
+      return now;
+    }
+
+    @Override
     public void emit(JsonObject event) {
       check();
       String data = event.encode();
@@ -154,7 +165,7 @@ final class LogicTransaction {
             + " characters as JSON; this one has " + data.length());
       }
       if (webhooks) {
-        hooks.add(new durablerooms.storage.WebhookOutbox.Hook(state.key(), "room.emitted", data, System.currentTimeMillis()));
+        hooks.add(new durablerooms.storage.WebhookOutbox.Hook(state.key(), "room.emitted", data, now));
       }
     }
 

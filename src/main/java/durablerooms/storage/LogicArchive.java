@@ -41,8 +41,11 @@ public final class LogicArchive implements AutoCloseable {
   /** One event of a room's log: its seq, time (ms) and JSON text. */
   public record Event(long seq, long ts, String body) {}
 
-  /** A client frame's ACK: the client's key and frame id, and the room's seq it answered with. */
-  public record Ack(String key, long seq) {}
+  /**
+   * A client frame's ACK: the client's key and frame id, the room's seq it answered with, and the
+   * time of the handler that ran for it (ms), which a retry's ACK repeats.
+   */
+  public record Ack(String key, long seq, long ts) {}
 
   /**
    * A commit's place in its room's history: the epoch of the activation that wrote it and its number
@@ -137,7 +140,7 @@ public final class LogicArchive implements AutoCloseable {
       JsonArray eventsJson = new JsonArray();
       events.forEach(e -> eventsJson.add(new JsonArray().add(e.seq()).add(e.ts()).add(e.body())));
       JsonArray acksJson = new JsonArray();
-      acks.forEach(a -> acksJson.add(new JsonArray().add(a.key()).add(a.seq())));
+      acks.forEach(a -> acksJson.add(new JsonArray().add(a.key()).add(a.seq()).add(a.ts())));
       JsonObject alarmsJson = new JsonObject();
       alarms.forEach(alarmsJson::put);
       JsonArray hooksJson = new JsonArray();
@@ -162,7 +165,11 @@ public final class LogicArchive implements AutoCloseable {
         events.add(new Event(e.getLong(0), e.getLong(1), e.getString(2)));
       });
       List<Ack> acks = new ArrayList<>();
-      json.getJsonArray("acks").forEach(o -> acks.add(new Ack(((JsonArray) o).getString(0), ((JsonArray) o).getLong(1))));
+      json.getJsonArray("acks").forEach(o -> {
+        JsonArray a = (JsonArray) o;
+        // a commit written by an earlier version has no time: 0, as the store's column has
+        acks.add(new Ack(a.getString(0), a.getLong(1), a.size() > 2 ? a.getLong(2) : 0));
+      });
       LinkedHashMap<String, Long> alarms = new LinkedHashMap<>();
       json.getJsonObject("alarms").forEach(e -> alarms.put(e.getKey(), e.getValue() == null ? null
           : ((Number) e.getValue()).longValue()));
@@ -191,9 +198,9 @@ public final class LogicArchive implements AutoCloseable {
    * see {@link #reserve}).
    */
   public record Loaded(long epoch, long seq, TreeMap<String, String> values, List<Event> events,
-                       LinkedHashMap<String, Long> acks, TreeMap<String, Long> alarms, Mark applied, long reserved) {
+                       LinkedHashMap<String, Ack> acks, TreeMap<String, Long> alarms, Mark applied, long reserved) {
     public Loaded(long epoch, long seq, TreeMap<String, String> values, List<Event> events,
-                  LinkedHashMap<String, Long> acks, TreeMap<String, Long> alarms) {
+                  LinkedHashMap<String, Ack> acks, TreeMap<String, Long> alarms) {
       this(epoch, seq, values, events, acks, alarms, Mark.NONE, 0);
     }
 

@@ -74,7 +74,11 @@ final class LogicRows {
       st.execute("CREATE TABLE IF NOT EXISTS logic_events (room VARCHAR(100) NOT NULL, seq BIGINT NOT NULL, "
           + "ts BIGINT NOT NULL, body VARCHAR(1000000) NOT NULL, PRIMARY KEY (room, seq))");
       st.execute("CREATE TABLE IF NOT EXISTS logic_acks (room VARCHAR(100) NOT NULL, k VARCHAR(400) NOT NULL, "
-          + "n BIGINT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (room, k))");
+          + "n BIGINT NOT NULL, seq BIGINT NOT NULL, ts BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (room, k))");
+      // the time an ACK repeats: a store of an earlier version lacks it (its ACKs repeat 0)
+      if (!hasColumn(c, "logic_acks", "ts")) {
+        st.execute("ALTER TABLE logic_acks ADD COLUMN ts BIGINT NOT NULL DEFAULT 0");
+      }
       st.execute("CREATE TABLE IF NOT EXISTS logic_alarms (room VARCHAR(100) NOT NULL, k VARCHAR(200) NOT NULL, "
           + "due BIGINT NOT NULL, PRIMARY KEY (room, k))");
       st.execute("CREATE INDEX IF NOT EXISTS logic_alarms_due ON logic_alarms (due)");
@@ -140,8 +144,9 @@ final class LogicRows {
         }
       }
     }
-    LinkedHashMap<String, Long> acks = new LinkedHashMap<>();
-    read(c, "SELECT k, seq FROM logic_acks WHERE room = ? ORDER BY n", room, rs -> acks.put(rs.getString(1), rs.getLong(2)));
+    LinkedHashMap<String, LogicArchive.Ack> acks = new LinkedHashMap<>();
+    read(c, "SELECT k, seq, ts FROM logic_acks WHERE room = ? ORDER BY n", room,
+        rs -> acks.put(rs.getString(1), new LogicArchive.Ack(rs.getString(1), rs.getLong(2), rs.getLong(3))));
     TreeMap<String, Long> alarms = new TreeMap<>();
     read(c, "SELECT k, due FROM logic_alarms WHERE room = ?", room, rs -> alarms.put(rs.getString(1), rs.getLong(2)));
     return new LogicArchive.Loaded(epoch, seq, values, events, acks, alarms, applied, reserved);
@@ -213,9 +218,9 @@ final class LogicRows {
       LinkedHashMap<String, Object> numbered = new LinkedHashMap<>();
       for (LogicArchive.Ack a : ch.acks()) {
         numbered.remove(a.key());
-        numbered.put(a.key(), new long[] {++acks, a.seq()});
+        numbered.put(a.key(), new long[] {++acks, a.seq(), a.ts()});
       }
-      replace(s, "logic_acks", "n, seq", room, numbered);
+      replace(s, "logic_acks", "n, seq, ts", room, numbered);
       prune(s, "logic_acks", "n", room, acks - historyLimit);
       PreparedStatement up = s.get("UPDATE logic_rooms SET seq = ?, acks = ? WHERE room = ?");
       up.setLong(1, ch.seq());

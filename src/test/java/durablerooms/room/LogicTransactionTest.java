@@ -36,7 +36,7 @@ class LogicTransactionTest {
   }
 
   private static LogicTransaction tx(LogicState state) {
-    return new LogicTransaction(state, "t", f -> {}, false);
+    return new LogicTransaction(state, "t", f -> {}, false, 0);
   }
 
   private static List<Long> seqs(List<JsonObject> events) {
@@ -61,7 +61,7 @@ class LogicTransactionTest {
     room.publish(new JsonObject().put("n", 12));
     assertEquals(List.of(10L, 11L, 12L), seqs(room.log(0, 3)), "its own events, not yet committed, come first");
     assertEquals(List.of(9L, 10L), seqs(room.log(11, 2)));
-    tx.commit(null, 0);
+    tx.commit(null);
     RoomContext next = tx(state).context();
     assertEquals(List.of(3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L), seqs(next.log(0, 100)),
         "10 are retained: seq 1 and 2 are gone");
@@ -103,7 +103,7 @@ class LogicTransactionTest {
     assertEquals("ann", state.member("c1").user(), "not before the commit");
     ann.setAttachment(new JsonObject().put("score", 3));
 
-    List<MemberChange> changes = tx.commit(null, 0).members();
+    List<MemberChange> changes = tx.commit(null).members();
     assertEquals(1, changes.size(), "a rename and an attachment of one member: one change");
     assertEquals("Ann B", changes.get(0).member().user());
     assertEquals("{\"score\":3}", changes.get(0).member().attachment());
@@ -121,7 +121,7 @@ class LogicTransactionTest {
     assertThrows(IllegalArgumentException.class, () -> ann.rename("a\u202Eb"), "a bidi override");
     Connection gone = tx.gone(state.member("c2"));
     gone.rename("robert");
-    assertEquals(List.of(), tx.commit(null, 0).members(), "bob has left: his rename changes no member");
+    assertEquals(List.of(), tx.commit(null).members(), "bob has left: his rename changes no member");
     assertNull(state.member("c2").attachment());
     assertEquals("bob", state.member("c2").user());
   }
@@ -130,11 +130,11 @@ class LogicTransactionTest {
   void anEventPublishedPastItsSenderGoesToEveryOtherConnectionAndIsLoggedAllTheSame() {
     LogicState state = state(0, twoMembers());
     List<LogicTransaction.Frame> sent = new ArrayList<>();
-    LogicTransaction tx = new LogicTransaction(state, "t", sent::add, false);
+    LogicTransaction tx = new LogicTransaction(state, "t", sent::add, false, 0);
     Connection ann = tx.connection("c1");
     assertEquals(1, tx.context().publish(new JsonObject().put("text", "hi"), ann));
     assertEquals(2, tx.context().publish(new JsonObject().put("text", "all"), null));
-    tx.commit(null, 0).frames().forEach(Runnable::run);
+    tx.commit(null).frames().forEach(Runnable::run);
     assertEquals(2, sent.size());
     assertEquals("c1", sent.get(0).except());
     assertEquals(1, sent.get(0).seq());

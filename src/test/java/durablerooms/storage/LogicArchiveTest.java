@@ -51,7 +51,7 @@ class LogicArchiveTest {
       assertEquals(1, first.epoch());
       assertEquals(0, first.seq());
       get(a.commit(change("t/r", 1, 2, List.of(new LogicArchive.Event(1, 10, "{\"seq\":1}"),
-          new LogicArchive.Event(2, 11, "{\"seq\":2}")), List.of(new LogicArchive.Ack("c\nm1", 2)),
+          new LogicArchive.Event(2, 11, "{\"seq\":2}")), List.of(new LogicArchive.Ack("c\nm1", 2, 77)),
           "a", "1", "b", "\"x\"")));
       get(a.commit(change("t/r", 1, 2, List.of(), List.of(), "b", null, "c", "{\"k\":true}")));
       LogicArchive.Loaded second = get(a.activate("t/r"));
@@ -59,7 +59,7 @@ class LogicArchiveTest {
       assertEquals(2, second.seq());
       assertEquals(java.util.Map.of("a", "1", "c", "{\"k\":true}"), second.values());
       assertEquals(List.of(1L, 2L), second.events().stream().map(LogicArchive.Event::seq).toList());
-      assertEquals(2L, second.acks().get("c\nm1"));
+      assertEquals(new LogicArchive.Ack("c\nm1", 2, 77), second.acks().get("c\nm1"), "the ACK with its time");
       assertTrue(get(a.exists("t/r")));
     }
   }
@@ -109,13 +109,13 @@ class LogicArchiveTest {
           .at(1, new LogicArchive.Mark(1, 1))));
       LogicArchive.Loaded taking = get(a.activate("t/r"));
       LogicArchive.Loaded replayed = get(a.replay(change("t/r", taking.epoch(), 2,
-          List.of(new LogicArchive.Event(2, 2, "{\"n\":2}")), List.of(new LogicArchive.Ack("c\nm2", 2)), "k", "2")
+          List.of(new LogicArchive.Event(2, 2, "{\"n\":2}")), List.of(new LogicArchive.Ack("c\nm2", 2, 5)), "k", "2")
           .at(taking.epoch(), new LogicArchive.Mark(1, 3))));
       assertEquals(taking.epoch(), replayed.epoch(), "a replay does not raise the epoch");
       assertEquals(2, replayed.seq());
       assertEquals("2", replayed.values().get("k"));
       assertEquals(List.of(1L, 2L), replayed.events().stream().map(LogicArchive.Event::seq).toList());
-      assertEquals(2L, replayed.acks().get("c\nm2"));
+      assertEquals(new LogicArchive.Ack("c\nm2", 2, 5), replayed.acks().get("c\nm2"));
       assertEquals(new LogicArchive.Mark(1, 3), replayed.applied());
       get(a.activate("t/r"));
       var stale = a.replay(change("t/r", taking.epoch(), 2, List.of(), List.of(), "k", "3")
@@ -146,13 +146,17 @@ class LogicArchiveTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "h2"})
-  void aStoreOfTheEarlierVersionGainsTheColumnsOfMarksAndReservationsAndKeepsItsRooms(String kind) throws Exception {
+  void aStoreOfTheEarlierVersionGainsTheColumnsOfMarksReservationsAndAckTimesAndKeepsItsRooms(String kind)
+      throws Exception {
     String url = kind.equals("sqlite") ? EmbeddedStore.url(dir) : "jdbc:h2:mem:logic-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
     try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
          java.sql.Statement st = c.createStatement()) {
       st.execute("CREATE TABLE logic_rooms (room VARCHAR(100) PRIMARY KEY, epoch BIGINT NOT NULL, "
           + "seq BIGINT NOT NULL, acks BIGINT NOT NULL)");
-      st.execute("INSERT INTO logic_rooms (room, epoch, seq, acks) VALUES ('t/old', 3, 7, 0)");
+      st.execute("INSERT INTO logic_rooms (room, epoch, seq, acks) VALUES ('t/old', 3, 7, 1)");
+      st.execute("CREATE TABLE logic_acks (room VARCHAR(100) NOT NULL, k VARCHAR(400) NOT NULL, "
+          + "n BIGINT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (room, k))");
+      st.execute("INSERT INTO logic_acks (room, k, n, seq) VALUES ('t/old', 'c\nm1', 1, 7)");
     }
     try (LogicArchive a = LogicArchive.open(url, "", "", HISTORY)) {
       LogicArchive.Loaded old = get(a.activate("t/old"));
@@ -160,13 +164,16 @@ class LogicArchiveTest {
       assertEquals(7, old.seq());
       assertEquals(LogicArchive.Mark.NONE, old.applied());
       assertEquals(0, old.reserved());
-      get(a.commit(change("t/old", 4, 7, List.of(), List.of(), "k", "1").at(4, new LogicArchive.Mark(4, 1))));
+      assertEquals(new LogicArchive.Ack("c\nm1", 7, 0), old.acks().get("c\nm1"), "an ACK stored without its time repeats 0");
+      get(a.commit(change("t/old", 4, 8, List.of(), List.of(new LogicArchive.Ack("c\nm2", 8, 123)), "k", "1")
+          .at(4, new LogicArchive.Mark(4, 1))));
       get(a.reserve("t/old", 4, 1000));
     }
     try (LogicArchive again = LogicArchive.open(url, "", "", HISTORY)) { // the columns are there: opened as it is
       LogicArchive.Loaded next = get(again.activate("t/old"));
       assertEquals(new LogicArchive.Mark(4, 1), next.applied());
       assertEquals(1000, next.reserved());
+      assertEquals(new LogicArchive.Ack("c\nm2", 8, 123), next.acks().get("c\nm2"));
     }
   }
 
@@ -177,7 +184,7 @@ class LogicArchiveTest {
       get(a.activate("t/r"));
       for (int seq = 1; seq <= 12; seq++) {
         get(a.commit(change("t/r", 1, seq, List.of(new LogicArchive.Event(seq, seq, "{}")),
-            List.of(new LogicArchive.Ack("c\n" + seq, seq)))));
+            List.of(new LogicArchive.Ack("c\n" + seq, seq, seq)))));
       }
       LogicArchive.Loaded loaded = get(a.activate("t/r"));
       assertEquals(12, loaded.seq());
@@ -244,7 +251,7 @@ class LogicArchiveTest {
 
   private static LogicArchive.Change marked(String room, long epoch, long n, long seq, String key, String value) {
     List<LogicArchive.Event> events = seq == 0 ? List.of() : List.of(new LogicArchive.Event(seq, seq, "{\"n\":" + n + "}"));
-    return change(room, epoch, seq, events, List.of(new LogicArchive.Ack("c\nm" + n, seq)), key, value)
+    return change(room, epoch, seq, events, List.of(new LogicArchive.Ack("c\nm" + n, seq, n)), key, value)
         .at(epoch, new LogicArchive.Mark(epoch, n));
   }
 
