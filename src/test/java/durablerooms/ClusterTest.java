@@ -118,6 +118,27 @@ class ClusterTest {
   }
 
   @Test
+  @DisplayName("a room of a user's type read over HTTP from other nodes: its log and seq hold each event once it is ACKed, "
+      + "though its store is written behind")
+  void aTypedRoomReadFromOtherNodesHoldsEveryAckedEvent(Vertx vertx) throws Exception {
+    String room = freshRoom();
+    try (WsClient a = WsClient.connect(vertx, nodes.get(0).httpPort(), "/rooms/relay/" + room + "?name=a&client=a")) {
+      a.nextOfType("PRESENCE");
+      for (int i = 1; i <= 5; i++) {
+        a.send(new JsonObject().put("message", "m" + i).put("id", "m" + i));
+        assertEquals(i, a.nextOfType("ACK").getLong("seq"));
+        for (int n = 1; n < 3; n++) {
+          JsonObject page = get(n, "/api/types/relay/rooms/" + room + "/messages?since=" + (i - 1));
+          assertEquals(List.of("m" + i), page.getJsonArray("messages").stream()
+              .map(m -> ((JsonObject) m).getString("message")).toList(), "node " + n + " after ACK " + i);
+          assertEquals(i, page.getLong("seq"));
+          assertEquals(i, get(n, "/api/types/relay/rooms/" + room).getLong("seq"));
+        }
+      }
+    }
+  }
+
+  @Test
   @DisplayName("concurrent first joins of 30 rooms from all three nodes: one activation each, one seq sequence per room")
   void oneActivationPerRoom(Vertx vertx) throws Exception {
     int roomCount = 30;

@@ -1,6 +1,7 @@
 package durablerooms.cluster;
 
 import durablerooms.state.ChatRecord;
+import durablerooms.state.EventSlice;
 import durablerooms.state.Member;
 
 import java.util.List;
@@ -116,4 +117,10 @@ public sealed interface Wire {
 
   /** The answer to a {@link ReadHistory}: the room's seq, up to the limit of messages after since, and whether older ones are gone. */
   record Slice(long seq, boolean gap, List<ChatRecord> messages) implements Wire {}
+
+  /** The HTTP API of another node asks the owner of a room of a user's type for its log (the store is written behind). */
+  record ReadEvents(String room, long since, int limit) implements Wire {}
+
+  /** The answer to a {@link ReadEvents}: the log as far as it is durable. */
+  record Events(EventSlice slice) implements Wire {}
 }

@@ -1,6 +1,7 @@
 package durablerooms.cluster;
 
 import durablerooms.state.ChatRecord;
+import durablerooms.state.EventSlice;
 import durablerooms.state.Member;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
@@ -15,7 +16,7 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
   private static final byte JOIN = 1, LEAVE = 2, SAY = 3, RENAME = 4, TYPING = 5, PAGE = 6, DELIVERY = 7, PURGE = 8,
       REPLICATE = 9, FENCED = 10, COLLECT = 11, HELD = 12, DROP_REPLICA = 13,
       READ_HISTORY = 14, SLICE = 15, CUSTOM = 16, WAKE = 17, CALL = 18, PURGE_NODE = 19,
-      REPLICATE_CHANGES = 20, HELD_CHANGES = 21;
+      REPLICATE_CHANGES = 20, HELD_CHANGES = 21, READ_EVENTS = 22, EVENTS = 23;
 
   /** Registers the codec and selects it for every Wire record. */
   public static void register(EventBus bus) {
@@ -99,6 +100,16 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
     } else if (w instanceof Wire.Slice sl) {
       b.appendByte(SLICE).appendLong(sl.seq()).appendByte((byte) (sl.gap() ? 1 : 0));
       records(b, sl.messages());
+    } else if (w instanceof Wire.ReadEvents e) {
+      b.appendByte(READ_EVENTS);
+      str(b, e.room()); b.appendLong(e.since()).appendInt(e.limit());
+    } else if (w instanceof Wire.Events e) {
+      EventSlice slice = e.slice();
+      b.appendByte(EVENTS).appendLong(slice.seq()).appendByte((byte) (slice.gap() ? 1 : 0)).appendInt(slice.events().size());
+      slice.events().forEach(entry -> {
+        b.appendLong(entry.seq());
+        str(b, entry.json());
+      });
     } else {
       throw new IllegalArgumentException("not a wire record: " + w);
     }
@@ -169,6 +180,10 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
         return new Wire.ReadHistory(r.s(), r.l(), r.i());
       case SLICE:
         return new Wire.Slice(r.l(), r.b() == 1, r.records());
+      case READ_EVENTS:
+        return new Wire.ReadEvents(r.s(), r.l(), r.i());
+      case EVENTS:
+        return new Wire.Events(r.events());
       default:
         throw new IllegalArgumentException("unknown wire tag " + tag);
     }
@@ -247,6 +262,17 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
         out.add(new ChatRecord(l(), l(), s(), s(), s(), s(), s()));
       }
       return out;
+    }
+
+    EventSlice events() {
+      long seq = l();
+      boolean gap = b() == 1;
+      int n = i();
+      List<EventSlice.Entry> out = new ArrayList<>(n);
+      for (int k = 0; k < n; k++) {
+        out.add(new EventSlice.Entry(l(), s()));
+      }
+      return new EventSlice(seq, out, gap);
     }
 
     List<Wire.HeldChange> changes() {

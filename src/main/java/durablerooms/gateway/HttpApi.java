@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
 /** The HTTP API: read-only views of the nodes, the room types, the rooms, their members and history. */
@@ -200,35 +201,51 @@ final class HttpApi {
   }
 
   /**
-   * The room's newest seq (null: it was never seen): a chat room's as it has written it, a room of
-   * a user's type's as its store has committed it, which every delivered event is.
+   * The room's newest seq (null: it was never seen), as far as it is durable: every event up to it
+   * has been or may be delivered.
    */
   private Future<Long> seq(String key) {
     if (RoomTypes.CHAT.equals(RoomTypes.typeOf(key))) {
       return history(key, Long.MAX_VALUE, 0).map(slice -> slice == null ? null : slice.seq());
     }
-    return node.store().log(key, Long.MAX_VALUE, 0).map(page -> page == null ? null : page.seq());
+    return events(key, Long.MAX_VALUE, 0).map(page -> page == null ? null : page.seq());
+  }
+
+  /** A chat room's written history (see {@link #fromRoom}). */
+  private Future<HistorySlice> history(String room, long since, int limit) {
+    return fromRoom(room, node.host().history(room, since, limit, Vertx.currentContext()),
+        new Wire.ReadHistory(room, since, limit),
+        (Wire.Slice reply) -> new HistorySlice(reply.messages(), reply.seq(), reply.gap()),
+        () -> node.store().history(room, since, limit));
+  }
+
+  /** The durable log of a room of a user's type (see {@link #fromRoom}). */
+  private Future<EventSlice> events(String key, long since, int limit) {
+    return fromRoom(key, node.host().events(key, since, limit, Vertx.currentContext()),
+        new Wire.ReadEvents(key, since, limit), (Wire.Events reply) -> reply.slice(),
+        () -> node.store().log(key, since, limit));
   }
 
   /**
-   * From the room itself when it is active (the cluster copy is written behind and may lag by a
-   * second): on this node, or asked of the node that holds its lease; else from the store.
+   * A read from the room itself when it is active, since the store and the cluster copy are written
+   * behind what the room has made durable: {@code here} when it is active on this node (null when
+   * not), else {@code ask} of the node that holds its lease; from the store when it is asleep, or
+   * moved or stopped meanwhile.
    */
-  private Future<HistorySlice> history(String room, long since, int limit) {
-    Future<HistorySlice> here = node.host().history(room, since, limit, Vertx.currentContext());
+  private <R extends Wire, T> Future<T> fromRoom(String room, Future<T> here, Wire ask, Function<R, T> read,
+                                                 Supplier<Future<T>> stored) {
     if (here != null) {
       return here;
     }
     return node.store().lease(room).compose(lease -> {
       if (lease == null || !lease.held() || lease.owner().equals(node.nodeId())
           || !node.liveNodes().get().contains(lease.owner())) {
-        return node.store().history(room, since, limit);
+        return stored.get();
       }
       return Vertx.currentContext().owner().eventBus()
-          .<Wire.Slice>request(Addresses.roomHistory(lease.owner()), new Wire.ReadHistory(room, since, limit),
-              new DeliveryOptions().setSendTimeout(2000))
-          .map(reply -> new HistorySlice(reply.body().messages(), reply.body().seq(), reply.body().gap()))
-          .recover(err -> node.store().history(room, since, limit)); // asleep or moved meanwhile
+          .<R>request(Addresses.roomHistory(lease.owner()), ask, new DeliveryOptions().setSendTimeout(2000))
+          .map(reply -> read.apply(reply.body()))
+          .recover(err -> stored.get());
     });
   }
 
@@ -274,9 +291,9 @@ final class HttpApi {
     });
   }
 
-  /** A page of the log of a room of a user's type, from its store: each event as it was delivered. */
+  /** A page of the log of a room of a user's type: each event as it was delivered. */
   private void eventsVisible(RoutingContext ctx, String key, long since, int limit) {
-    node.store().log(key, since, limit).onComplete(ar -> {
+    events(key, since, limit).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());
       } else if (ar.result() == null) {

@@ -1,6 +1,7 @@
 package durablerooms.room;
 
 import durablerooms.cluster.Wire;
+import durablerooms.state.EventSlice;
 import durablerooms.state.HistorySlice;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -28,6 +29,11 @@ public interface HostedRoom {
 
   /** Brings the cluster's copy of the room up to date before any further output; any thread. */
   default void catchUpCluster() {}
+
+  /** The durable part of the log of a room of a user's type after {@code since}, or null for a chat room. */
+  default Future<EventSlice> events(long since, int limit, Context replyContext) {
+    return null;
+  }
 
   /** The room's written chat history after {@code since}, or null when the room keeps none. */
   default Future<HistorySlice> history(long since, int limit, Context replyContext) {

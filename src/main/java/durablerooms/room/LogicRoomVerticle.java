@@ -11,12 +11,14 @@ import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
 import durablerooms.protocol.ErrorCode;
+import durablerooms.state.EventSlice;
 import durablerooms.state.Lease;
 import durablerooms.state.Member;
 import durablerooms.state.MemberSet;
 import durablerooms.storage.LogicArchive;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -61,6 +63,8 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   /** Whether the room was active before (its store epoch was raised before this activation). */
   private final boolean woken;
   private RoomLogic logic;
+  /** The room's seq as far as its output has gone out: every event up to it is durable. */
+  private long outSeq;
   /** The alarm timer of this activation (-1: none armed). */
   private long alarmTimer = -1;
   /** Alarms whose handler threw: how many times, and when each runs again. */
@@ -89,6 +93,7 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     this.archive = archive;
     this.replicas = replicas;
     this.durability = durability;
+    this.outSeq = state.seq();
   }
 
   @Override
@@ -152,6 +157,20 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
           });
         })
         .otherwiseEmpty();
+  }
+
+  /**
+   * The log as far as it is durable (the HTTP API: the store is written behind, and a node that
+   * is not the owner reads it from here); completes on {@code replyContext}.
+   */
+  @Override
+  public Future<EventSlice> events(long since, int limit, Context replyContext) {
+    Promise<EventSlice> reply = Promise.promise();
+    context.runOnContext(v -> {
+      EventSlice slice = state.slice(since, limit, outSeq);
+      replyContext.runOnContext(x -> reply.complete(slice));
+    });
+    return reply.future();
   }
 
   /** A room stays awake while an alarm of it waits to be retried: the count of its failures is kept in memory. */
@@ -378,7 +397,11 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     if (done.change() != null && !done.change().alarms().isEmpty() && logic != null) {
       armAlarmTimer();
     }
-    return new Handled(gate.output(() -> done.frames().forEach(Runnable::run)), null);
+    long seqAfter = state.seq();
+    return new Handled(gate.output(() -> {
+      outSeq = seqAfter;
+      done.frames().forEach(Runnable::run);
+    }), null);
   }
 
   /** The gate's sink: one commit of the room's log and one write of the member set, for a batch of handlers. */

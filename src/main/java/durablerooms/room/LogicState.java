@@ -1,6 +1,7 @@
 package durablerooms.room;
 
 import durablerooms.protocol.Protocol;
+import durablerooms.state.EventSlice;
 import durablerooms.state.Member;
 import durablerooms.state.MemberSet;
 import durablerooms.storage.LogicArchive;
@@ -190,6 +191,25 @@ final class LogicState {
       }
     }
     return out;
+  }
+
+  /**
+   * The seq {@code upTo} and up to {@code limit} retained events after {@code since} and up to it,
+   * as the store would give them (the HTTP API): {@code gap} when some events after {@code since}
+   * are no longer retained.
+   */
+  EventSlice slice(long since, int limit, long upTo) {
+    List<EventSlice.Entry> out = new ArrayList<>();
+    for (Logged e : events) {
+      if (out.size() == limit || e.seq() > upTo) {
+        break;
+      }
+      if (e.seq() > since) {
+        out.add(new EventSlice.Entry(e.seq(), e.frame()));
+      }
+    }
+    boolean gap = since < upTo && limit > 0 && (out.isEmpty() || out.get(0).seq() > since + 1);
+    return new EventSlice(upTo, out, gap);
   }
 
   /**

@@ -5,6 +5,7 @@ import durablerooms.cluster.PeerSends;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
+import durablerooms.state.EventSlice;
 import durablerooms.state.HistorySlice;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -81,13 +82,38 @@ public final class RoomHost extends VerticleBase {
     vertx.setPeriodic(CLUSTER_COPY_MS, id -> deployed().filter(HostedRoom::clusterBehind)
         .forEach(HostedRoom::catchUpCluster));
     return vertx.eventBus().<Wire.RoomCommand>consumer(Addresses.roomInbox(nodeId), this::onCommand).completion()
-        .compose(v -> vertx.eventBus().<Wire.ReadHistory>consumer(Addresses.roomHistory(nodeId), this::onHistory)
-            .completion());
+        .compose(v -> vertx.eventBus().<Wire>consumer(Addresses.roomHistory(nodeId), this::onRead).completion());
   }
 
-  /** Another node's HTTP API reads the history of a room active here; fails with NOT_OWNER when it is not. */
-  private void onHistory(Message<Wire.ReadHistory> msg) {
-    Wire.ReadHistory h = msg.body();
+  /** Another node's HTTP API reads a room active here: a chat room's history, or the log of a room of a user's type. */
+  private void onRead(Message<Wire> msg) {
+    if (msg.body() instanceof Wire.ReadHistory h) {
+      onHistory(msg, h);
+    } else if (msg.body() instanceof Wire.ReadEvents e) {
+      onEvents(msg, e);
+    } else {
+      PeerSends.fail(msg, RoomFailure.NOT_OWNER, "");
+    }
+  }
+
+  /** Fails with NOT_OWNER when the room is not active here: the asker reads the store itself. */
+  private void onEvents(Message<Wire> msg, Wire.ReadEvents e) {
+    Future<EventSlice> slice = events(e.room(), e.since(), e.limit(), context);
+    if (slice == null) {
+      PeerSends.fail(msg, RoomFailure.NOT_OWNER, "");
+      return;
+    }
+    slice.onComplete(ar -> {
+      if (ar.succeeded() && ar.result() != null) {
+        PeerSends.reply(msg, new Wire.Events(ar.result()));
+      } else {
+        PeerSends.fail(msg, RoomFailure.NOT_OWNER, "");
+      }
+    });
+  }
+
+  /** Fails with NOT_OWNER when the room is not active here. */
+  private void onHistory(Message<Wire> msg, Wire.ReadHistory h) {
     Future<HistorySlice> slice = history(h.room(), h.since(), h.limit(), context);
     // a room of a user's type keeps no chat history: as if it were not active here
     if (slice == null) {
@@ -187,6 +213,20 @@ public final class RoomHost extends VerticleBase {
     }
     Future<Void> stopped = stopping.get(room);
     return stopped == null ? null : stopped.compose(x -> store.history(room, since, limit));
+  }
+
+  /**
+   * The durable log of a room of a user's type from its verticle when it is active on this node, or
+   * from the store once it has stopped when it is stopping here; null when it is neither (or is a
+   * chat room).
+   */
+  public Future<EventSlice> events(String room, long since, int limit, Context replyContext) {
+    HostedRoom v = active.get(room);
+    if (v != null) {
+      return v.events(since, limit, replyContext);
+    }
+    Future<Void> stopped = stopping.get(room);
+    return stopped == null ? null : stopped.compose(x -> store.log(room, since, limit));
   }
 
   /** A node joined the cluster: every room deployed here brings its cluster copy up to date; any thread. */
