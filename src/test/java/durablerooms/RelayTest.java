@@ -12,6 +12,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +30,7 @@ class RelayTest {
   @Test
   @DisplayName("a message reaches the others as a MESSAGE with its seq and time, the sender gets its ACK with the same time, "
       + "the same ACK for a retry; "
-      + "a member that resumes gets it in its HISTORY")
+      + "a member that resumes gets it in its HISTORY, one ahead of the room is told to reset")
   void aMessageReachesTheOthersAndItsSenderGetsItsAckOnce() {
     String room = "r-" + UUID.randomUUID().toString().substring(0, 8);
     WsClient ann = join(room, "?name=ann&client=a1");
@@ -61,6 +62,20 @@ class RelayTest {
       assertEquals(2, history.size(), history.encode());
       assertEquals("hello", history.getJsonObject(0).getString("message"));
       assertNull(history.getJsonObject(0).getString("id"));
+    }
+    // a client ahead of the room (its store was replaced, say) is told to reset, with the whole log
+    try (WsClient ahead = join(room, "?name=dee&since=99")) {
+      JsonObject history = ahead.next("HISTORY");
+      assertTrue(history.getBoolean("reset", false), history.encode());
+      assertTrue(history.getBoolean("gap"));
+      assertEquals(2, history.getJsonArray("messages").size());
+      assertEquals(2L, history.getLong("to"));
+    }
+    try (WsClient current = join(room, "?name=eve&since=2")) {
+      JsonObject history = current.next("HISTORY");
+      assertFalse(history.getBoolean("reset", false));
+      assertEquals(0, history.getJsonArray("messages").size());
+      assertEquals(3L, history.getLong("from"));
     }
     ann.close();
     bob.close();

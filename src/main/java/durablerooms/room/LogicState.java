@@ -215,16 +215,23 @@ final class LogicState {
   /**
    * The HISTORY frame for a client that has everything up to {@code since}: the newest retained
    * events after it that fit in {@link Protocol#MAX_HISTORY_FRAME_BYTES}, with {@code gap} when
-   * some after it are no longer retained and {@code more} when some were left out for size.
+   * some after it are no longer retained and {@code more} when some were left out for size. A
+   * {@code since} above the room's seq names events the room does not have (it lost them, or its
+   * store was replaced): the client is told to {@code reset}, with what a client without any gets,
+   * rather than be given, without a word, seqs it holds for other events.
    */
   String historyFrame(long since) {
-    List<Logged> after = eventsAfter(since);
+    if (since > seq) {
+      return historyFrame(eventsAfter(0), true, seq + 1, seq, true);
+    }
     long firstRetained = events.isEmpty() ? seq + 1 : events.peekFirst().seq();
-    boolean gap = since + 1 < firstRetained && since < seq;
+    return historyFrame(eventsAfter(since), since + 1 < firstRetained && since < seq, since + 1, since, false);
+  }
+
+  private String historyFrame(List<Logged> after, boolean gap, long emptyFrom, long emptyTo, boolean reset) {
     List<String> kept = new ArrayList<>();
     long size = 0;
-    int i = after.size() - 1;
-    for (; i >= 0; i--) {
+    for (int i = after.size() - 1; i >= 0; i--) {
       size += after.get(i).frame().length() + 1;
       if (!kept.isEmpty() && size > Protocol.MAX_HISTORY_FRAME_BYTES) {
         break;
@@ -232,10 +239,10 @@ final class LogicState {
       kept.add(0, after.get(i).frame());
     }
     boolean more = kept.size() < after.size();
-    long from = kept.isEmpty() ? since + 1 : after.get(after.size() - kept.size()).seq();
-    long to = kept.isEmpty() ? since : seq;
+    long from = kept.isEmpty() ? emptyFrom : after.get(after.size() - kept.size()).seq();
+    long to = kept.isEmpty() ? emptyTo : after.get(after.size() - 1).seq();
     return "{\"type\":\"HISTORY\",\"messages\":[" + String.join(",", kept) + "],\"from\":" + from + ",\"to\":" + to
-        + ",\"gap\":" + gap + ",\"more\":" + more + "}";
+        + ",\"gap\":" + gap + ",\"more\":" + more + (reset ? ",\"reset\":true}" : "}");
   }
 
   // --- members ----------------------------------------------------------------------------------
