@@ -11,6 +11,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.UUID;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -30,11 +33,15 @@ class RelayTest {
   @Test
   @DisplayName("a message reaches the others as a MESSAGE with its seq and time, the sender gets its ACK with the same time, "
       + "the same ACK for a retry; "
-      + "a member that resumes gets it in its HISTORY, one ahead of the room is told to reset")
+      + "a member that resumes gets it in its HISTORY, one ahead of the room is told to reset; joins and leaves are announced")
   void aMessageReachesTheOthersAndItsSenderGetsItsAckOnce() {
     String room = "r-" + UUID.randomUUID().toString().substring(0, 8);
     WsClient ann = join(room, "?name=ann&client=a1");
     WsClient bob = join(room, "?name=bob&client=b1");
+    JsonObject joined = ann.nextOfType("JOIN").getJsonObject("member");
+    assertEquals("bob", joined.getString("user"), "the platform announces a join to the others");
+    assertEquals(bob.seen.stream().filter(f -> f.getString("type").equals("PRESENCE")).findFirst().orElseThrow()
+        .getJsonObject("you").getString("id"), joined.getString("id"));
     ann.send(new JsonObject().put("message", "hello").put("id", "m1"));
     JsonObject ack = ann.nextOfType("ACK");
     assertEquals("m1", ack.getString("id"));
@@ -77,7 +84,12 @@ class RelayTest {
       assertEquals(0, history.getJsonArray("messages").size());
       assertEquals(3L, history.getLong("from"));
     }
-    ann.close();
     bob.close();
+    List<String> left = new ArrayList<>();
+    for (int i = 0; i < 4; i++) { // the closes race each other to the room
+      left.add(ann.nextOfType("LEAVE").getJsonObject("member").getString("user"));
+    }
+    assertEquals(java.util.Set.of("cy", "dee", "eve", "bob"), java.util.Set.copyOf(left), "and each leave");
+    ann.close();
   }
 }

@@ -12,4 +12,15 @@ public interface RoomType {
 
   /** A fresh instance of the room's logic, made at every activation of a room of this type. */
   RoomLogic create();
+
+  /**
+   * Whether the platform tells a room's connections of each other's arrivals, departures and
+   * renames, as chat does: {@code {"type":"JOIN"|"LEAVE"|"RENAME","member":{"id","user","node"}}},
+   * a JOIN to every connection but the one that joined (before its {@code onConnect}), a LEAVE to
+   * those left, a RENAME to all once the handler that renamed commits. Off by default: the logic
+   * then says what it likes in its handlers.
+   */
+  default boolean announcesPresence() {
+    return false;
+  }
 }

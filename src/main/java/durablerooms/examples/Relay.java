@@ -11,13 +11,19 @@ import io.vertx.core.json.JsonObject;
  * A relay at /rooms/relay/{room}: each {@code {"message":"..."}} a member sends goes to the room's
  * ordered log and out to every other connection as {@code {"type":"MESSAGE","user","message","ts","seq"}};
  * the sender has its ACK (with an {@code id}), and every member gets what it missed when it resumes
- * with {@code since}. Chat's message path on the room-types API and nothing else: the smallest
+ * with {@code since}; members hear of each other's joins and leaves. Chat's message path on the room-types API and nothing else: the smallest
  * useful type, and what {@code ./run.sh bench --type relay} measures the engine with, against chat.
  */
 public final class Relay implements RoomType {
   @Override
   public String name() {
     return "relay";
+  }
+
+  /** Members hear of each other's joins and leaves, as in chat. */
+  @Override
+  public boolean announcesPresence() {
+    return true;
   }
 
   @Override

@@ -11,6 +11,7 @@ import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
 import durablerooms.protocol.ErrorCode;
+import durablerooms.protocol.ServerFrames;
 import durablerooms.state.EventSlice;
 import durablerooms.state.Lease;
 import durablerooms.state.Member;
@@ -46,6 +47,8 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
 
   private final String key;
   private final RoomType type;
+  /** Whether the platform announces joins, leaves and renames (RoomType.announcesPresence, asked once). */
+  private final boolean presence;
   private final LogicState state;
   private final Lease lease;
   private final long memberEpoch;
@@ -85,6 +88,7 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     this.reservedAtStart = loaded.reserved();
     this.key = key;
     this.type = type;
+    this.presence = announcesPresence(type);
     this.state = new LogicState(key, loaded, members, limits);
     this.lease = lease;
     this.memberEpoch = lease.epoch();
@@ -207,22 +211,35 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     return state.eventsAfter(since);
   }
 
-  /** The logic's onConnect runs for a member who joined (the webhook: the room is occupied). */
+  /**
+   * The logic's onConnect runs for a member who joined (the webhook: the room is occupied), after
+   * the others heard of it when the type announces presence.
+   */
   @Override
   protected Future<Void> joined(Member m, boolean first) {
     if (first) {
       lifecycle(Webhooks.OCCUPIED);
     }
+    announce("JOIN", m);
     return handle("onConnect", (ctx, tx) -> logic.onConnect(ctx, tx.connection(m.id()))).output();
   }
 
-  /** The logic's onClose runs for a member who left (the webhook: the room is vacated). */
+  /** The logic's onClose runs for a member who left (the webhook: the room is vacated), after the others heard of it. */
   @Override
   protected Future<Void> left(Member m, boolean last) {
     if (last) {
       lifecycle(Webhooks.VACATED);
     }
+    announce("LEAVE", m);
     return handle("onClose", (ctx, tx) -> logic.onClose(ctx, tx.gone(m))).output();
+  }
+
+  /** Tells every member but {@code m} of its JOIN or LEAVE, when the type announces presence. */
+  private void announce(String kind, Member m) {
+    if (presence) {
+      String frame = ServerFrames.presenceChange(kind, m);
+      gate.output(() -> broadcast(frame, m.id(), Wire.Delivery.PLAIN, 0));
+    }
   }
 
   /** A lifecycle webhook, in a transaction of its own (a handler that throws does not take it with it). */
@@ -331,6 +348,16 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     });
   }
 
+  /** A type's announcesPresence(); one that throws is taken as false (a user's code may fail anywhere). */
+  private static boolean announcesPresence(RoomType type) {
+    try {
+      return type.announcesPresence();
+    } catch (RuntimeException e) {
+      LOG.warn("room type {}: announcesPresence() threw; taken as false", type.name(), e);
+      return false;
+    }
+  }
+
   /** What the client learns of a handler that threw: the logic's refusal, storage_full, or room_error. */
   private static Throwable failure(Throwable thrown) {
     if (thrown instanceof RoomException refusal) {
@@ -378,7 +405,7 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
    * it is kept.
    */
   private Handled handle(String what, String ackKey, long now, Body body) {
-    LogicTransaction tx = new LogicTransaction(state, type.name(), this::deliver, webhooks.on(), now);
+    LogicTransaction tx = new LogicTransaction(state, type.name(), this::deliver, webhooks.on(), now, presence);
     try {
       body.run(tx.context(), tx);
     } catch (RuntimeException | StackOverflowError e) {

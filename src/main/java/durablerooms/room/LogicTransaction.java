@@ -7,6 +7,7 @@ import durablerooms.cluster.Processors.MemberChange;
 import durablerooms.cluster.Wire;
 import durablerooms.protocol.Protocol;
 import durablerooms.protocol.ProtocolException;
+import durablerooms.protocol.ServerFrames;
 import durablerooms.state.Member;
 import durablerooms.storage.LogicArchive;
 import io.vertx.core.json.JsonObject;
@@ -53,10 +54,14 @@ final class LogicTransaction {
 
   /** The handler's time (ms since the epoch): its events' and its ACK's. */
   private final long now;
+  /** Whether the room's type has the platform announce renames (RoomType.announcesPresence). */
+  private final boolean announce;
 
-  LogicTransaction(LogicState state, String type, Consumer<Frame> deliver, boolean webhooks, long now) {
+  LogicTransaction(LogicState state, String type, Consumer<Frame> deliver, boolean webhooks, long now,
+                   boolean announce) {
     this.webhooks = webhooks;
     this.now = now;
+    this.announce = announce;
     this.state = state;
     this.storage = new StorageOverlay(state, this::check);
     this.type = type;
@@ -109,6 +114,9 @@ final class LogicTransaction {
       Member m = state.rename(id, name);
       if (m != null) {
         changed.put(id, m);
+        if (announce) {
+          frames.add(new Frame(null, null, ServerFrames.presenceChange("RENAME", m), Wire.Delivery.PLAIN, 0));
+        }
       }
     });
     List<MemberChange> members = new ArrayList<>(changed.size());

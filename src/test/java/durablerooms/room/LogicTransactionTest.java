@@ -36,7 +36,7 @@ class LogicTransactionTest {
   }
 
   private static LogicTransaction tx(LogicState state) {
-    return new LogicTransaction(state, "t", f -> {}, false, 0);
+    return new LogicTransaction(state, "t", f -> {}, false, 0, false);
   }
 
   private static List<Long> seqs(List<JsonObject> events) {
@@ -112,6 +112,30 @@ class LogicTransactionTest {
   }
 
   @Test
+  void aTypeThatAnnouncesPresenceHasEachCommittedRenameSentToEveryConnection() {
+    for (boolean announce : new boolean[] {true, false}) {
+      LogicState state = state(0, twoMembers());
+      List<LogicTransaction.Frame> sent = new ArrayList<>();
+      LogicTransaction tx = new LogicTransaction(state, "t", sent::add, false, 0, announce);
+      tx.connection("c1").rename("Ann B");
+      tx.connection("c1").rename("Ann C");
+      tx.gone(state.member("c2")).rename("robert");
+      tx.commit(null).frames().forEach(Runnable::run);
+      if (!announce) {
+        assertEquals(List.of(), sent);
+        continue;
+      }
+      assertEquals(1, sent.size(), "one RENAME, of the last name, none for one who left: " + sent);
+      assertNull(sent.get(0).to());
+      assertNull(sent.get(0).except(), "to every connection, the renamed one too");
+      JsonObject frame = new JsonObject(sent.get(0).frame());
+      assertEquals("RENAME", frame.getString("type"));
+      assertEquals("Ann C", frame.getJsonObject("member").getString("user"));
+      assertEquals("c1", frame.getJsonObject("member").getString("id"));
+    }
+  }
+
+  @Test
   void aNameThatIsNotADisplayNameFailsTheHandlerAndARenameOfOneWhoLeftIsDropped() {
     LogicState state = state(0, twoMembers());
     LogicTransaction tx = tx(state);
@@ -130,7 +154,7 @@ class LogicTransactionTest {
   void anEventPublishedPastItsSenderGoesToEveryOtherConnectionAndIsLoggedAllTheSame() {
     LogicState state = state(0, twoMembers());
     List<LogicTransaction.Frame> sent = new ArrayList<>();
-    LogicTransaction tx = new LogicTransaction(state, "t", sent::add, false, 0);
+    LogicTransaction tx = new LogicTransaction(state, "t", sent::add, false, 0, false);
     Connection ann = tx.connection("c1");
     assertEquals(1, tx.context().publish(new JsonObject().put("text", "hi"), ann));
     assertEquals(2, tx.context().publish(new JsonObject().put("text", "all"), null));
