@@ -31,6 +31,7 @@ import durablerooms.room.RoomActivator;
 import durablerooms.room.RoomHost;
 import durablerooms.room.RoomTypes;
 import durablerooms.room.Webhooks;
+import durablerooms.state.MessageTtl;
 import durablerooms.storage.DataFolder;
 import durablerooms.storage.EmbeddedStore;
 import durablerooms.storage.LogicArchive;
@@ -102,6 +103,8 @@ public final class Node {
   private static final long ALARM_SCAN_MS = 250;
   private static final int ALARM_WAKES_PER_SCAN = 1000;
   private boolean scanningAlarms;
+  /** Whether a sweep of expired events (ROOMS_MESSAGE_TTL) is running. */
+  private boolean expiring;
   /** Delivers the cluster's webhooks while this node is the oldest (null: no ROOMS_WEBHOOK_URL). */
   private WebhookSender webhookSender;
   /** The methods of RFC 9110 and PATCH: the only values of the {@code method} label besides OTHER. */
@@ -220,7 +223,7 @@ public final class Node {
     WireCodec.register(vertx.eventBus());
     // creating Hazelcast proxies and listeners is cluster work: not on an event loop
     return vertx.executeBlocking(() -> new RoomStore(vertx, cluster.getHazelcastInstance(), archive, logicArchive,
-        durablerooms.state.MessageTtl.of(config.messageTtlMs())), false)
+        MessageTtl.of(config.messageTtlMs())), false)
         .compose(this::deploy);
   }
 
@@ -276,6 +279,10 @@ public final class Node {
           }
           countHibernated(store);
           vertx.setPeriodic(HIBERNATED_COUNT_MS, t -> countHibernated(store));
+          MessageTtl ttl = store.messageTtl();
+          if (ttl.on()) {
+            vertx.setPeriodic(Math.max(1000, Math.min(60_000, ttl.millis() / 2)), t -> expireEvents(ttl));
+          }
         })
         .mapEmpty();
   }
@@ -297,6 +304,23 @@ public final class Node {
             rooms.send(new Wire.Wake(room)).onFailure(err ->
                 LOG.debug("room {}: could not be woken for its alarm: {}", room, err.toString()))))
         .onFailure(err -> LOG.debug("could not read the due alarms: {}", err.toString()));
+  }
+
+  /**
+   * Deletes from the store the events of rooms of users' types that are older than
+   * ROOMS_MESSAGE_TTL, asleep or awake (an awake room also drops them from its memory as it reads
+   * its log). Every node sweeps the store it writes to: a shared one is swept by each, which is
+   * harmless.
+   */
+  private void expireEvents(MessageTtl ttl) {
+    if (!ready || expiring) {
+      return;
+    }
+    expiring = true;
+    Future.fromCompletionStage(logicArchive.expire(ttl.notBefore()), vertx.getOrCreateContext())
+        .onComplete(ar -> expiring = false)
+        .onSuccess(n -> LOG.debug("deleted {} expired event(s) of rooms of users' types", n))
+        .onFailure(err -> LOG.warn("could not delete the expired events of rooms of users' types: {}", err.toString()));
   }
 
   private void countHibernated(RoomStore store) {
@@ -534,6 +558,11 @@ public final class Node {
   /** This node's chat archive (for tests: what the store holds). */
   RoomArchive archive() {
     return archive;
+  }
+
+  /** This node's store of rooms of users' types (for tests: what the store holds). */
+  LogicArchive logicArchive() {
+    return logicArchive;
   }
 
   public Connections connections() {

@@ -19,11 +19,13 @@ import java.util.Map;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * ROOMS_MESSAGE_TTL: a chat message older than it is served to nobody, awake or asleep, and leaves
- * the store, also from a room that sleeps (its expiry alarm wakes it).
+ * ROOMS_MESSAGE_TTL: a chat message or an event of a room of a user's type older than it is served
+ * to nobody, awake or asleep, and leaves the store, also from a room that sleeps (a chat room's
+ * expiry alarm wakes it; the store deletes the events of other types by itself).
  */
 class MessageTtlTest {
   @RegisterExtension
@@ -44,6 +46,60 @@ class MessageTtlTest {
     List<Long> out = new ArrayList<>();
     messages.forEach(m -> out.add(((JsonObject) m).getLong("seq")));
     return out;
+  }
+
+  @Test
+  @DisplayName("a room of a user's type: events older than the TTL are served to nobody, awake or asleep, and leave "
+      + "the store without waking the room; the seq goes on")
+  void expiredEventsOfARoomOfAUsersTypeAreServedToNobody() throws Exception {
+    String room = "ttl-" + UUID.randomUUID().toString().substring(0, 8);
+    String key = "relay/" + room;
+    try (WsClient a = WsClient.connect(NODE.client(), NODE.port(), "/rooms/relay/" + room + "?name=ann&client=a")) {
+      a.next("PRESENCE");
+      a.send(new JsonObject().put("message", "old 1").put("id", "m1"));
+      a.nextOfType("ACK");
+      a.send(new JsonObject().put("message", "old 2").put("id", "m2"));
+      long expiredAt = a.nextOfType("ACK").getLong("ts") + 2_000;
+      TestNodes.eventually(10_000, "the two are older than the TTL: the HTTP API leaves them out",
+          () -> System.currentTimeMillis() > expiredAt && seqs(events(room).getJsonArray("messages")).isEmpty());
+      a.send(new JsonObject().put("message", "new").put("id", "m3"));
+      assertEquals(3L, a.nextOfType("ACK").getLong("seq"));
+      try (WsClient late = WsClient.connect(NODE.client(), NODE.port(), "/rooms/relay/" + room + "?name=bob&since=0")) {
+        late.next("PRESENCE");
+        JsonObject history = late.next("HISTORY");
+        assertEquals(List.of(3L), seqs(history.getJsonArray("messages")));
+        assertTrue(history.getBoolean("gap"), "the resume from 0 is told it misses events");
+      }
+    }
+    TestNodes.eventually(10_000, "the room sleeps", () -> !NODE.node().host().isActive(key));
+    assertEquals(List.of(3L), seqs(events(room).getJsonArray("messages")));
+    TestNodes.eventually(10_000, "the store deleted the two expired ones", () -> storedSeqs(key).equals(List.of(3L)));
+    TestNodes.eventually(10_000, "and the last one once it expired, the room asleep", () -> storedSeqs(key).isEmpty());
+    assertFalse(NODE.node().host().isActive(key), "the room was not woken for it");
+    try (WsClient a = WsClient.connect(NODE.client(), NODE.port(), "/rooms/relay/" + room + "?name=ann&client=a")) {
+      a.next("PRESENCE");
+      a.send(new JsonObject().put("message", "after").put("id", "m4"));
+      assertEquals(4L, a.nextOfType("ACK").getLong("seq"), "the seq goes on after everything expired");
+    }
+  }
+
+  private JsonObject events(String room) {
+    try {
+      return new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + NODE.port()
+          + "/api/types/relay/rooms/" + room + "/messages?since=0")).build(), HttpResponse.BodyHandlers.ofString()).body());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The seqs of the events the store holds, expired or not. */
+  private static List<Long> storedSeqs(String key) {
+    try {
+      return NODE.node().logicArchive().log(key, 0, 1000, Long.MIN_VALUE).get().events().stream()
+          .map(durablerooms.state.EventSlice.Entry::seq).toList();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test

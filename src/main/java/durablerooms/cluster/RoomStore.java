@@ -299,7 +299,7 @@ public final class RoomStore {
     if (logicArchive == null) {
       return Future.succeededFuture();
     }
-    return await(logicArchive.log(key, since, limit));
+    return await(logicArchive.log(key, since, limit, ttl.notBefore()));
   }
 
   /** How old a chat message may be and still be served (ROOMS_MESSAGE_TTL). */

@@ -64,7 +64,7 @@ public final class LogicActivator implements RoomActivator {
                                                     long storageMaxBytes, int maxMembers,
                                                     Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
                                                     RoomMetrics metrics, Webhooks webhooks) {
-    LogicState.Limits limits = LogicState.Limits.of(historyLimit, storageMaxBytes);
+    LogicState.Limits limits = LogicState.Limits.of(historyLimit, storageMaxBytes, store.messageTtl());
     Map<String, RoomActivator> activators = new HashMap<>();
     for (String name : types.names()) {
       RoomType type = types.get(name);

@@ -4,6 +4,7 @@ import durablerooms.protocol.Protocol;
 import durablerooms.state.EventSlice;
 import durablerooms.state.Member;
 import durablerooms.state.MemberSet;
+import durablerooms.state.MessageTtl;
 import durablerooms.storage.LogicArchive;
 import io.vertx.core.json.Json;
 
@@ -24,9 +25,14 @@ import java.util.TreeMap;
  */
 final class LogicState {
   /** The limits a room's logic writes within. */
-  record Limits(int historyLimit, long storageMaxBytes, int maxValueBytes, int maxAttachmentBytes, int maxKeyChars) {
-    static Limits of(int historyLimit, long storageMaxBytes) {
-      return new Limits(historyLimit, storageMaxBytes, 128 * 1024, 16 * 1024, 1024);
+  record Limits(int historyLimit, long storageMaxBytes, int maxValueBytes, int maxAttachmentBytes, int maxKeyChars,
+                MessageTtl ttl) {
+    Limits(int historyLimit, long storageMaxBytes, int maxValueBytes, int maxAttachmentBytes, int maxKeyChars) {
+      this(historyLimit, storageMaxBytes, maxValueBytes, maxAttachmentBytes, maxKeyChars, MessageTtl.OFF);
+    }
+
+    static Limits of(int historyLimit, long storageMaxBytes, MessageTtl ttl) {
+      return new Limits(historyLimit, storageMaxBytes, 128 * 1024, 16 * 1024, 1024, ttl);
     }
   }
 
@@ -37,7 +43,8 @@ final class LogicState {
   private final Map<String, Integer> sizes = new HashMap<>();
   private long bytes;
   private long seq;
-  private final ArrayDeque<Logged> events = new ArrayDeque<>();
+  /** The retained events, oldest first: the last ROOMS_HISTORY_LIMIT, none older than ROOMS_MESSAGE_TTL. */
+  private final ArrayDeque<LogicArchive.Event> events = new ArrayDeque<>();
   private final LinkedHashMap<String, LogicArchive.Ack> acks;
   private final Roster roster;
   /** Alarms by name: their time in ms since the epoch. */
@@ -54,7 +61,7 @@ final class LogicState {
       sizes.put(k, size);
       bytes += size;
     });
-    loaded.events().forEach(e -> events.add(new Logged(e.seq(), e.body())));
+    events.addAll(loaded.events());
     this.acks = new LinkedHashMap<>(loaded.acks());
     this.alarms = new TreeMap<>(loaded.alarms());
     this.roster = new Roster(memberSet.members());
@@ -103,7 +110,7 @@ final class LogicState {
   }
 
   /** Applies a committed handler's values (null: deleted; with their JSON text size) and events. */
-  void apply(Map<String, Object> written, Map<String, Integer> writtenSizes, List<Logged> published) {
+  void apply(Map<String, Object> written, Map<String, Integer> writtenSizes, List<LogicArchive.Event> published) {
     written.forEach((k, v) -> {
       bytes -= sizes.getOrDefault(k, 0);
       if (v == null) {
@@ -116,7 +123,7 @@ final class LogicState {
         bytes += size;
       }
     });
-    for (Logged e : published) {
+    for (LogicArchive.Event e : published) {
       if (e.seq() != seq + 1) {
         throw new IllegalStateException("seq " + e.seq() + " does not follow " + seq);
       }
@@ -171,23 +178,38 @@ final class LogicState {
     return acks.get(ackKey);
   }
 
+  /**
+   * Drops the events older than ROOMS_MESSAGE_TTL; before every read of the log, so that an expired
+   * event is never served (the store deletes them on its own: LogicArchive.expire).
+   */
+  private void expire() {
+    if (limits.ttl().on()) {
+      long notBefore = limits.ttl().notBefore();
+      while (!events.isEmpty() && events.peekFirst().ts() < notBefore) {
+        events.removeFirst();
+      }
+    }
+  }
+
   /** The newest retained events with a seq below {@code end}, at most {@code limit}, newest first. */
   List<Logged> eventsBefore(long end, int limit) {
+    expire();
     List<Logged> out = new ArrayList<>(Math.min(limit, events.size()));
-    for (Iterator<Logged> it = events.descendingIterator(); it.hasNext() && out.size() < limit; ) {
-      Logged e = it.next();
+    for (Iterator<LogicArchive.Event> it = events.descendingIterator(); it.hasNext() && out.size() < limit; ) {
+      LogicArchive.Event e = it.next();
       if (e.seq() < end) {
-        out.add(e);
+        out.add(new Logged(e.seq(), e.body()));
       }
     }
     return out;
   }
 
   List<Logged> eventsAfter(long since) {
+    expire();
     List<Logged> out = new ArrayList<>();
-    for (Logged e : events) {
+    for (LogicArchive.Event e : events) {
       if (e.seq() > since) {
-        out.add(e);
+        out.add(new Logged(e.seq(), e.body()));
       }
     }
     return out;
@@ -199,13 +221,14 @@ final class LogicState {
    * are no longer retained.
    */
   EventSlice slice(long since, int limit, long upTo) {
+    expire();
     List<EventSlice.Entry> out = new ArrayList<>();
-    for (Logged e : events) {
+    for (LogicArchive.Event e : events) {
       if (out.size() == limit || e.seq() > upTo) {
         break;
       }
       if (e.seq() > since) {
-        out.add(new EventSlice.Entry(e.seq(), e.frame()));
+        out.add(new EventSlice.Entry(e.seq(), e.body()));
       }
     }
     boolean gap = since < upTo && limit > 0 && (out.isEmpty() || out.get(0).seq() > since + 1);
@@ -224,8 +247,9 @@ final class LogicState {
     if (since > seq) {
       return historyFrame(eventsAfter(0), true, seq + 1, seq, true);
     }
+    List<Logged> after = eventsAfter(since);
     long firstRetained = events.isEmpty() ? seq + 1 : events.peekFirst().seq();
-    return historyFrame(eventsAfter(since), since + 1 < firstRetained && since < seq, since + 1, since, false);
+    return historyFrame(after, since + 1 < firstRetained && since < seq, since + 1, since, false);
   }
 
   private String historyFrame(List<Logged> after, boolean gap, long emptyFrom, long emptyTo, boolean reset) {

@@ -95,7 +95,7 @@ final class LogicTransaction {
     open = false;
     List<LogicArchive.Event> events = new ArrayList<>(published.size());
     published.forEach(e -> events.add(new LogicArchive.Event(e.seq(), now, e.frame())));
-    state.apply(storage.written(), storage.writtenSizes(), published);
+    state.apply(storage.written(), storage.writtenSizes(), events);
     state.applyAlarms(alarmWrites);
     List<LogicArchive.Ack> acks = new ArrayList<>(1);
     if (ackKey != null) {

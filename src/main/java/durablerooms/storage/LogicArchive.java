@@ -242,7 +242,10 @@ public final class LogicArchive implements AutoCloseable {
 
   private record RoomsAfter(String after, int limit, CompletableFuture<List<String>> done) implements Task {}
 
-  private record ReadLog(String room, long since, int limit, CompletableFuture<EventSlice> done) implements Task {}
+  private record ReadLog(String room, long since, int limit, long notBefore, CompletableFuture<EventSlice> done)
+      implements Task {}
+
+  private record Expire(long notBefore, CompletableFuture<Integer> done) implements Task {}
 
   private record Due(long upTo, int limit, CompletableFuture<List<String>> done) implements Task {}
 
@@ -279,6 +282,8 @@ public final class LogicArchive implements AutoCloseable {
   /** The journal of commits (null: commits go to the database alone, and count as written there). */
   private final ChangeJournal journal;
   private volatile boolean closing;
+  /** Whether the events' times are indexed for {@link #expire} (writer thread only). */
+  private boolean eventTimesIndexed;
   private volatile BiConsumer<String, Throwable> onThreadDeath =
       (thread, e) -> LOG.error("{} died; rooms of users' types take no more writes", thread, e);
 
@@ -427,11 +432,20 @@ public final class LogicArchive implements AutoCloseable {
 
   /**
    * The room's seq and up to {@code limit} of its retained events after {@code since}, as committed
-   * (every event delivered is); null for a room the store does not hold. Read by the writer thread,
-   * after the commits queued before it.
+   * (every event delivered is), but those stamped before {@code notBefore} (expired: see
+   * {@link #expire}); null for a room the store does not hold. Read by the writer thread, after the
+   * commits queued before it.
    */
-  public CompletableFuture<EventSlice> log(String room, long since, int limit) {
-    return submit(new ReadLog(room, since, limit, new CompletableFuture<>()), ReadLog::done);
+  public CompletableFuture<EventSlice> log(String room, long since, int limit, long notBefore) {
+    return submit(new ReadLog(room, since, limit, notBefore, new CompletableFuture<>()), ReadLog::done);
+  }
+
+  /**
+   * Deletes every room's events stamped before {@code notBefore} (ROOMS_MESSAGE_TTL), also of rooms
+   * asleep, which are not woken for it; completes with how many.
+   */
+  public CompletableFuture<Integer> expire(long notBefore) {
+    return submit(new Expire(notBefore, new CompletableFuture<>()), Expire::done);
   }
 
   /** Up to {@code limit} rooms the store holds with a key after {@code after}, in key order. */
@@ -511,7 +525,10 @@ public final class LogicArchive implements AutoCloseable {
             } else if (t instanceof Exists e) {
               read(e.done(), () -> LogicRows.exists(db, e.room()));
             } else if (t instanceof ReadLog r) {
-              read(r.done(), () -> LogicRows.log(db, r.room(), r.since(), r.limit(), historyLimit));
+              read(r.done(), () -> LogicRows.log(db, r.room(), r.since(), r.limit(), historyLimit, r.notBefore()));
+            } else if (t instanceof Expire e) {
+              read(e.done(), () -> LogicRows.expire(db, e.notBefore(), eventTimesIndexed));
+              eventTimesIndexed = true;
             } else if (t instanceof RoomsAfter r) {
               read(r.done(), () -> LogicRows.roomsAfter(db, r.after(), r.limit()));
             } else if (t instanceof Due d) {
@@ -660,6 +677,7 @@ public final class LogicArchive implements AutoCloseable {
   }
 
   /** A read outside any room's transaction: completes {@code done} with its answer, or its failure. */
+  /** Runs a read, or a write of one statement, and commits. */
   private <T> void read(CompletableFuture<T> done, Read<T> read) {
     try {
       T value = read.run();

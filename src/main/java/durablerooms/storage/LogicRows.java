@@ -357,10 +357,11 @@ final class LogicRows {
 
   /**
    * The room's seq and up to {@code limit} of its retained events after {@code since}, oldest first;
-   * null for a room the store does not hold. {@code gap} when some events after {@code since} are
-   * no longer retained.
+   * null for a room the store does not hold. Events stamped before {@code notBefore} have expired
+   * (ROOMS_MESSAGE_TTL) and are left out. {@code gap} when some events after {@code since} are no
+   * longer retained.
    */
-  static EventSlice log(Connection c, String room, long since, int limit, int historyLimit)
+  static EventSlice log(Connection c, String room, long since, int limit, int historyLimit, long notBefore)
       throws SQLException {
     long seq;
     try (PreparedStatement q = c.prepareStatement("SELECT seq FROM logic_rooms WHERE room = ?")) {
@@ -375,10 +376,11 @@ final class LogicRows {
     List<EventSlice.Entry> events = new ArrayList<>();
     if (limit > 0) {
       try (PreparedStatement q = c.prepareStatement(
-          "SELECT seq, body FROM logic_events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+          "SELECT seq, body FROM logic_events WHERE room = ? AND seq > ? AND ts >= ? ORDER BY seq LIMIT ?")) {
         q.setString(1, room);
         q.setLong(2, Math.max(since, seq - historyLimit));
-        q.setInt(3, limit);
+        q.setLong(3, notBefore);
+        q.setInt(4, limit);
         try (ResultSet rs = q.executeQuery()) {
           while (rs.next()) {
             events.add(new EventSlice.Entry(rs.getLong(1), rs.getString(2)));
@@ -388,6 +390,23 @@ final class LogicRows {
     }
     boolean gap = since < seq && limit > 0 && (events.isEmpty() || events.get(0).seq() > since + 1);
     return new EventSlice(seq, events, gap);
+  }
+
+  /**
+   * Deletes the events of every room stamped before {@code notBefore} (ROOMS_MESSAGE_TTL), asleep or
+   * awake: a room keeps its seq, and its next events follow it. The first call indexes the events'
+   * times, which only a store with a TTL needs.
+   */
+  static int expire(Connection c, long notBefore, boolean indexed) throws SQLException {
+    if (!indexed) {
+      try (Statement st = c.createStatement()) {
+        st.execute("CREATE INDEX IF NOT EXISTS logic_events_ts ON logic_events (ts)");
+      }
+    }
+    try (PreparedStatement d = c.prepareStatement("DELETE FROM logic_events WHERE ts < ?")) {
+      d.setLong(1, notBefore);
+      return d.executeUpdate();
+    }
   }
 
   /** Up to {@code limit} rooms the store holds with a key after {@code after}, in key order (String.compareTo). */

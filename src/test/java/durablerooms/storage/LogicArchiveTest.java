@@ -220,24 +220,50 @@ class LogicArchiveTest {
   @ValueSource(strings = {"sqlite", "h2"})
   void theLogIsReadInPagesWithAGapWhereRetentionDroppedEvents(String kind) throws Exception {
     try (LogicArchive a = open(kind)) {
-      assertEquals(null, get(a.log("t/none", 0, 10)), "a room the store does not hold");
+      assertEquals(null, get(a.log("t/none", 0, 10, Long.MIN_VALUE)), "a room the store does not hold");
       get(a.activate("t/r"));
       for (long seq = 1; seq <= 8; seq++) {
         get(a.commit(change("t/r", 1, seq, List.of(new LogicArchive.Event(seq, seq, "{\"seq\":" + seq + "}")),
             List.of())));
       }
-      durablerooms.state.EventSlice tail = get(a.log("t/r", 5, 2));
+      durablerooms.state.EventSlice tail = get(a.log("t/r", 5, 2, Long.MIN_VALUE));
       assertEquals(8, tail.seq());
       assertEquals(List.of(6L, 7L), tail.events().stream().map(durablerooms.state.EventSlice.Entry::seq).toList());
       assertEquals("{\"seq\":6}", tail.events().get(0).json());
       assertFalse(tail.gap());
-      durablerooms.state.EventSlice all = get(a.log("t/r", 0, 100));
+      durablerooms.state.EventSlice all = get(a.log("t/r", 0, 100, Long.MIN_VALUE));
       assertEquals(List.of(4L, 5L, 6L, 7L, 8L), all.events().stream().map(durablerooms.state.EventSlice.Entry::seq)
           .toList(), HISTORY + " are retained");
       assertTrue(all.gap(), "seq 1 to 3 are gone");
-      durablerooms.state.EventSlice none = get(a.log("t/r", 8, 100));
+      durablerooms.state.EventSlice none = get(a.log("t/r", 8, 100, Long.MIN_VALUE));
       assertEquals(List.of(), none.events());
       assertFalse(none.gap());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "h2"})
+  void eventsStampedBeforeTheTtlAreLeftOutOfReadsAndDeletedAndTheRoomKeepsItsSeq(String kind) throws Exception {
+    try (LogicArchive a = open(kind)) {
+      get(a.activate("t/r"));
+      get(a.activate("t/other"));
+      for (long seq = 1; seq <= 4; seq++) {
+        get(a.commit(change("t/r", 1, seq, List.of(new LogicArchive.Event(seq, seq * 10, "{}")), List.of())));
+      }
+      get(a.commit(change("t/other", 1, 1, List.of(new LogicArchive.Event(1, 5, "{}")), List.of())));
+      durablerooms.state.EventSlice fresh = get(a.log("t/r", 0, 100, 25));
+      assertEquals(List.of(3L, 4L), fresh.events().stream().map(durablerooms.state.EventSlice.Entry::seq).toList(),
+          "stamped 10 and 20: expired at 25");
+      assertTrue(fresh.gap());
+      assertEquals(3, get(a.expire(25)), "both rooms' expired events, the one asleep too");
+      durablerooms.state.EventSlice stored = get(a.log("t/r", 0, 100, Long.MIN_VALUE));
+      assertEquals(List.of(3L, 4L), stored.events().stream().map(durablerooms.state.EventSlice.Entry::seq).toList());
+      assertEquals(4, stored.seq());
+      assertEquals(List.of(), get(a.log("t/other", 0, 100, Long.MIN_VALUE)).events());
+      LogicArchive.Loaded next = get(a.activate("t/r"));
+      assertEquals(4, next.seq(), "the seq goes on");
+      assertEquals(List.of(3L, 4L), next.events().stream().map(LogicArchive.Event::seq).toList());
+      assertEquals(0, get(a.expire(25)));
     }
   }
 
