@@ -332,6 +332,32 @@ class RoomTypeTest {
   }
 
   @Test
+  void aCallWithAnIdempotencyKeyRunsOnceAndARetryGetsTheFirstOnesSeqAndTime() throws Exception {
+    try (WsClient a = join("called-once", "")) {
+      var first = once("/api/rooms/ledger/called-once", "push-1", "{\"n\":5}");
+      assertEquals(200, first.statusCode(), first.body());
+      long seq = new JsonObject(first.body()).getLong("seq");
+      assertEquals(5, a.nextOfType("total").getInteger("total"));
+      var again = once("/api/rooms/ledger/called-once", "push-1", "{\"n\":5}");
+      assertEquals(200, again.statusCode(), again.body());
+      JsonObject repeated = new JsonObject(again.body());
+      assertEquals(seq, repeated.getLong("seq"), "the first call's seq");
+      assertTrue(repeated.getLong("ts") > 0);
+      var other = once("/api/rooms/ledger/called-once", "push-2", "{\"n\":1}");
+      assertEquals(6, new JsonObject(other.body()).getInteger("total"), "the retry added nothing: " + other.body());
+      assertEquals(6, a.nextOfType("total").getInteger("total"), "and published nothing");
+      assertEquals(400, once("/api/rooms/ledger/called-once", "x".repeat(129), "{}").statusCode());
+    }
+  }
+
+  private static java.net.http.HttpResponse<String> once(String path, String idempotencyKey, String body)
+      throws Exception {
+    return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + NODE.port() + path))
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).header("Authorization", "Bearer " + API_KEY)
+        .header("Idempotency-Key", idempotencyKey).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
   void aServerPublishesIntoAChatRoomExactlyOnce() throws Exception {
     try (WsClient member = WsClient.join(NODE.client(), NODE.port(), "/chat/announcements?name=reader")) {
       String body = "{\"user\":\"deploy-bot\",\"message\":\"v2 is live\",\"id\":\"deploy-42\"}";

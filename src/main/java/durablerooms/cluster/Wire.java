@@ -33,8 +33,15 @@ public sealed interface Wire {
   /** An alarm of the room is due: the room wakes (if asleep) and runs what is due (sent by the node that scans for due alarms). */
   record Wake(String room) implements RoomCommand {}
 
-  /** A call into a room from outside (HTTP): the body as JSON text; the reply is the handler's answer as JSON text. */
-  record Call(String room, String json) implements RoomCommand {}
+  /**
+   * A call into a room from outside (HTTP): the body as JSON text, and the caller's idempotency key
+   * (null: none), with which the call runs once; the reply is the handler's answer as JSON text.
+   */
+  record Call(String room, String json, String id) implements RoomCommand {
+    public Call(String room, String json) {
+      this(room, json, null);
+    }
+  }
 
   record Rename(String room, String connId, String name) implements RoomCommand {}
 

@@ -16,7 +16,7 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
   private static final byte JOIN = 1, LEAVE = 2, SAY = 3, RENAME = 4, TYPING = 5, PAGE = 6, DELIVERY = 7, PURGE = 8,
       REPLICATE = 9, FENCED = 10, COLLECT = 11, HELD = 12, DROP_REPLICA = 13,
       READ_HISTORY = 14, SLICE = 15, CUSTOM = 16, WAKE = 17, CALL = 18, PURGE_NODE = 19,
-      REPLICATE_CHANGES = 20, HELD_CHANGES = 21, READ_EVENTS = 22, EVENTS = 23;
+      REPLICATE_CHANGES = 20, HELD_CHANGES = 21, READ_EVENTS = 22, EVENTS = 23, CALL_ONCE = 24;
 
   /** Registers the codec and selects it for every Wire record. */
   public static void register(EventBus bus) {
@@ -45,8 +45,13 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       b.appendByte(WAKE);
       str(b, wake.room());
     } else if (w instanceof Wire.Call call) {
-      b.appendByte(CALL);
+      // a tag of its own for a call with an idempotency key: CALL keeps the form that nodes of
+      // earlier versions read
+      b.appendByte(call.id() == null ? CALL : CALL_ONCE);
       str(b, call.room()); str(b, call.json());
+      if (call.id() != null) {
+        str(b, call.id());
+      }
     } else if (w instanceof Wire.Rename r) {
       b.appendByte(RENAME);
       str(b, r.room()); str(b, r.connId()); str(b, r.name());
@@ -132,6 +137,8 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
         return new Wire.Wake(r.s());
       case CALL:
         return new Wire.Call(r.s(), r.s());
+      case CALL_ONCE:
+        return new Wire.Call(r.s(), r.s(), r.s());
       case RENAME:
         return new Wire.Rename(r.s(), r.s(), r.s());
       case TYPING:

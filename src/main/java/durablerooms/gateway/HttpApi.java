@@ -376,6 +376,9 @@ final class HttpApi {
     ctx.json(new JsonObject().put("error", "no such room"));
   }
 
+  /** The header of a call that runs once: a retry with the same key gets the first one's seq and time. */
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
   /**
    * {@code POST /api/rooms/{type}/{room}}: a call into a room of a user's type, which runs the
    * room's {@code onRequest} (waking the room if it sleeps) and answers with what it returns once
@@ -409,6 +412,11 @@ final class HttpApi {
       answer(ctx, 400, "bad_json", "the body must be a JSON object");
       return;
     }
+    String once = ctx.request().getHeader(IDEMPOTENCY_KEY);
+    if (once != null && (once.isEmpty() || once.length() > Protocol.MAX_ID_CHARS)) {
+      answer(ctx, 400, "bad_request", IDEMPOTENCY_KEY + " must have 1 to " + Protocol.MAX_ID_CHARS + " characters");
+      return;
+    }
     if (RoomTypes.CHAT.equals(RoomTypes.typeOf(roomKey))) {
       try {
         body = chatMessage(body);
@@ -416,8 +424,11 @@ final class HttpApi {
         answer(ctx, 400, e.code().wire(), e.getMessage());
         return;
       }
+      if (body.getString("id") == null && once != null) {
+        body.put("id", once); // a chat message's id is its idempotency key
+      }
     }
-    node.rooms().call(new Wire.Call(roomKey, body.encode())).onComplete(ar -> {
+    node.rooms().call(new Wire.Call(roomKey, body.encode(), once)).onComplete(ar -> {
       if (ar.succeeded()) {
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(ar.result());
         return;

@@ -369,18 +369,33 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     return RoomFailure.client(ErrorCode.ROOM_ERROR, "the room's logic failed: nothing of it was kept");
   }
 
-  /** A call from outside: onRequest as a transaction; its answer once its writes are durable. */
+  /**
+   * A call from outside: onRequest as a transaction; its answer once its writes are durable. A call
+   * with an idempotency key runs once: a retry is answered with the first one's seq and time.
+   */
   @Override
   protected Future<String> answer(Wire.Call call) {
+    String ackKey = call.id() == null ? null : CALLER + "\n" + call.id();
+    LogicArchive.Ack seen = ackKey == null ? null : state.acked(ackKey);
+    if (seen != null) {
+      String again = new JsonObject().put("seq", seen.seq()).put("ts", seen.ts()).encode();
+      return gate.output(() -> {}).map(again);
+    }
     JsonObject body = new JsonObject(call.json());
     String[] answer = {null};
-    Handled h = handle("onRequest", (ctx, tx) -> {
+    Handled h = handle("onRequest", ackKey, System.currentTimeMillis(), (ctx, tx) -> {
       JsonObject out = logic.onRequest(ctx, body);
       answer[0] = out == null ? "{}" : out.encode();
     });
     return h.failure() == null ? h.output().map(v -> answer[0])
         : h.output().compose(v -> Future.failedFuture(failure(h.failure())));
   }
+
+  /**
+   * Whose ids a call's idempotency key is deduplicated among: no client's key (a connection id, or
+   * {@code c:}/{@code t:} and a client id) can be this.
+   */
+  static final String CALLER = "api";
 
   private static String ack(String id, long seq, long ts) {
     return new JsonObject().put("type", "ACK").put("id", id).put("seq", seq).put("ts", ts).encode();

@@ -52,6 +52,7 @@ class WireCodecTest {
         new Wire.Custom("ledger/r", "c1", "c1", new io.vertx.core.json.JsonObject(), null),
         new Wire.Wake("ledger/r"),
         new Wire.Call("ledger/r", "{\"n\":5}"),
+        new Wire.Call("ledger/r", "{}", "call-7"),
         new Wire.Delivery("ledger/r", "c2", null, "kicked", Wire.Delivery.CLOSE, 4001));
     for (Wire w : all) {
       Buffer b = Buffer.buffer().appendString("prefix");
