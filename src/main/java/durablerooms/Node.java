@@ -6,7 +6,8 @@ import com.hazelcast.config.FileSystemXmlConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
-import durablerooms.chat.ChatActivator;
+import durablerooms.chat.Chat;
+import durablerooms.chat.ChatImport;
 import durablerooms.cluster.DeserializationFilter;
 import durablerooms.cluster.Membership;
 import durablerooms.cluster.PauseWatchdog;
@@ -141,7 +142,7 @@ public final class Node {
     System.setProperty("hazelcast.logging.type", "slf4j");
     RoomTypes types;
     try {
-      types = RoomTypes.load(Path.of(config.pluginsDir()));
+      types = RoomTypes.load(Path.of(config.pluginsDir()), new Chat());
     } catch (ConfigException e) {
       return Future.failedFuture(e);
     }
@@ -166,6 +167,17 @@ public final class Node {
     } catch (Exception e) {
       archive.close();
       return Future.failedFuture(new ConfigException("room store " + config.effectiveStoreUrl() + ": " + e.getMessage()));
+    }
+    try {
+      int moved = ChatImport.run(archive, logicArchive);
+      if (moved > 0) {
+        LOG.info("{} chat room(s) of an earlier version moved into the room store", moved);
+      }
+    } catch (Exception e) {
+      logicArchive.close();
+      archive.close();
+      return Future.failedFuture(new ConfigException("room store " + config.effectiveStoreUrl()
+          + ": the chat rooms of an earlier version could not be moved: " + e));
     }
     AtomicReference<Node> started = new AtomicReference<>();
     AtomicBoolean fatal = new AtomicBoolean();
@@ -241,8 +253,6 @@ public final class Node {
     Map<String, RoomActivator> activators = new HashMap<>(LogicActivator.forTypes(types, store, logicArchive, replicas,
         durability, config.historyLimit(), config.storageMaxBytes(), config.maxMembers(), this::liveNodes,
         watchdog::fresh, metrics, webhooks));
-    activators.put(RoomTypes.CHAT, new ChatActivator(store, replicas, config.historyLimit(), config.maxMembers(),
-        durability, this::liveNodes, watchdog::fresh, webhooks));
     host = new RoomHost(nodeId, store, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), metrics, types, activators);
     logicArchive.onHooksDropped(n -> {
       LOG.warn("{} webhooks dropped: more than ROOMS_WEBHOOK_MAX_PENDING={} waited for the receiver",
@@ -337,18 +347,19 @@ public final class Node {
     return (config.tls() ? "https://" : "http://") + host + ":" + config.httpPort();
   }
 
-  /** A node joined: rooms active here bring their cluster copies up to date (it may take them over from those). */
+  /**
+   * A node joined, which may take rooms of this node over from the store: the store's writer stops
+   * gathering and applies what this node's journal holds at once (a node alone counts a commit as
+   * written once its journal has it; from now on its commits go to a replica too).
+   */
   private void nodeJoined() {
-    RoomHost h = host;
-    if (h != null) {
-      h.catchUpClusterCopies();
-    }
+    logicArchive.flush();
   }
 
   /**
-   * A node left: the commands waiting for its answer are sent again at once, rooms active here
-   * bring their cluster copies up to date (it may have held their replicas) and drop its members,
-   * and the oldest survivor sweeps up its members in the other rooms.
+   * A node left: the commands waiting for its answer are sent again at once, the store applies what
+   * this node's journal holds at once (the node may have held replicas of its rooms), rooms active
+   * here drop its members, and the oldest survivor sweeps up its members in the other rooms.
    */
   private void nodeLeft(String dead, RoomStore store) {
     RoomClient rooms = roomClient;

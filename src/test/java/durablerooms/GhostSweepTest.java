@@ -2,7 +2,6 @@ package durablerooms;
 
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
-import durablerooms.chat.ChatActivator;
 import durablerooms.cluster.Addresses;
 import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
@@ -10,10 +9,12 @@ import durablerooms.cluster.Wire;
 import durablerooms.cluster.WireCodec;
 import durablerooms.metrics.RoomMetrics;
 import durablerooms.room.Durability;
+import durablerooms.room.LogicActivator;
 import durablerooms.room.RoomHost;
 import durablerooms.room.RoomTypes;
 import durablerooms.state.Member;
 import durablerooms.storage.EmbeddedStore;
+import durablerooms.storage.LogicArchive;
 import durablerooms.storage.RoomArchive;
 import durablerooms.support.TestNodes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -57,6 +58,7 @@ class GhostSweepTest {
   private final List<String> delivered = new CopyOnWriteArrayList<>();
   private HazelcastInstance hz;
   private RoomArchive archive;
+  private LogicArchive logicArchive;
   private Vertx vertx;
   private RoomStore store;
   private RoomHost host;
@@ -67,14 +69,16 @@ class GhostSweepTest {
     System.setProperty("hazelcast.logging.type", "slf4j");
     hz = Hazelcast.newHazelcastInstance(Node.hazelcastConfig(TestNodes.config(Map.of())));
     archive = EmbeddedStore.open(dir, 100);
+    logicArchive = LogicArchive.open(EmbeddedStore.url(dir), "", "", 100);
     vertx = Vertx.vertx();
     WireCodec.register(vertx.eventBus());
-    store = new RoomStore(vertx, hz, archive);
+    store = new RoomStore(vertx, hz, archive, logicArchive);
     Replicas replicas = new Replicas(HERE, live::get, 100, 500);
-    host = new RoomHost(HERE, store, live::get, () -> true, 60_000,
-        new RoomMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), RoomTypes.of(List.of()),
-        Map.of(RoomTypes.CHAT, new ChatActivator(store, replicas, 100, 100, Durability.MEMORY, live::get, () -> true,
-            durablerooms.room.Webhooks.off())));
+    RoomMetrics metrics = new RoomMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    RoomTypes types = RoomTypes.of(new durablerooms.chat.Chat(), List.of());
+    host = new RoomHost(HERE, store, live::get, () -> true, 60_000, metrics, types,
+        LogicActivator.forTypes(types, store, logicArchive, replicas, Durability.MEMORY, 100, 1 << 20, 100, live::get,
+            () -> true, metrics, durablerooms.room.Webhooks.off()));
     await(vertx.eventBus().<Wire.Delivery>consumer(Addresses.delivery(HERE), m -> delivered.add(m.body().frame()))
         .completion()
         .compose(v -> vertx.deployVerticle(replicas))
@@ -90,6 +94,9 @@ class GhostSweepTest {
     }
     if (hz != null) {
       hz.shutdown();
+    }
+    if (logicArchive != null) {
+      logicArchive.close();
     }
     if (archive != null) {
       archive.close();

@@ -33,7 +33,7 @@ class LayeringTest {
       Map.entry("config", Set.of("storage")),
       Map.entry("cluster", Set.of("metrics", "state", "storage")),
       Map.entry("room", Set.of("api", "cluster", "config", "metrics", "protocol", "state", "storage")),
-      Map.entry("chat", Set.of("cluster", "protocol", "room", "state")),
+      Map.entry("chat", Set.of("api", "protocol", "state", "storage")),
       Map.entry("gateway", Set.of("api", "cluster", "config", "metrics", "protocol", "room", "state")),
       Map.entry("examples", Set.of("api")),
       Map.entry("bench", Set.of("cluster", "protocol")));

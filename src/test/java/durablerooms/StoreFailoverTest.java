@@ -63,7 +63,7 @@ class StoreFailoverTest {
   private static Map<String, Long> stored(Path dataDir, List<String> rooms) {
     Map<String, Long> seqs = new HashMap<>();
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("rooms.db").toAbsolutePath());
-         PreparedStatement ps = c.prepareStatement("SELECT seq FROM rooms_state WHERE room = ?")) {
+         PreparedStatement ps = c.prepareStatement("SELECT seq FROM logic_rooms WHERE room = ?")) {
       for (String room : rooms) {
         ps.setString(1, room);
         try (ResultSet rs = ps.executeQuery()) {

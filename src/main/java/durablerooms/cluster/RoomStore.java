@@ -267,12 +267,12 @@ public final class RoomStore {
         .compose(lease -> lease != null ? Future.succeededFuture(true) : inAStore(room));
   }
 
-  /** Whether a store holds the room: a chat room's is the archive, a room of a user's type's the store of room types. */
+  /** Whether the room store holds the room. */
   private Future<Boolean> inAStore(String room) {
-    if (room.indexOf('/') >= 0 && logicArchive != null) {
-      return Future.fromCompletionStage(logicArchive.exists(room), vertx.getOrCreateContext());
+    if (logicArchive == null) {
+      return Future.succeededFuture(false);
     }
-    return vertx.executeBlocking(() -> archive.exists(room), false);
+    return Future.fromCompletionStage(logicArchive.exists(room), vertx.getOrCreateContext());
   }
 
   public Future<List<Member>> members(String room) {
@@ -391,15 +391,16 @@ public final class RoomStore {
   }
 
   /**
-   * How many rooms sleep: those stored or ever leased in this cluster, minus those whose lease is
-   * held now. A scan of the store and of the lease keys: run periodically, not per request.
+   * How many rooms sleep: those the store holds (an activation makes its room's row), minus those
+   * whose lease is held now. A count of the store and of the lease keys: run periodically, not per
+   * request.
    */
   public Future<Long> hibernatedRooms() {
-    return vertx.executeBlocking(() -> {
-      Set<String> known = new HashSet<>(archive.rooms());
-      known.addAll(owners.keySet());
-      return known.size() - owners.aggregate(new HeldLeases());
-    }, false);
+    if (logicArchive == null) {
+      return Future.succeededFuture(0L);
+    }
+    return Future.fromCompletionStage(logicArchive.count(), vertx.getOrCreateContext())
+        .compose(stored -> vertx.executeBlocking(() -> Math.max(0, stored - owners.aggregate(new HeldLeases())), false));
   }
 
   private static Future<Void> fenced(String room, Future<Boolean> write) {

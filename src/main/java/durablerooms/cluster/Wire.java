@@ -19,8 +19,6 @@ public sealed interface Wire {
 
   record Leave(String room, String connId) implements RoomCommand {}
 
-  /** A chat message; {@code id} may be null (seed form: no ACK, no dedupe). */
-  record Say(String room, String connId, String clientKey, String text, String id) implements RoomCommand {}
 
   /**
    * A frame for a room of a user's type: the client's JSON object, decoded once by the gateway and
@@ -43,9 +41,7 @@ public sealed interface Wire {
     }
   }
 
-  record Rename(String room, String connId, String name) implements RoomCommand {}
 
-  record Typing(String room, String connId) implements RoomCommand {}
 
   /**
    * Removes the members whose node has left the cluster: those of {@code node} (null: none named),
@@ -59,8 +55,6 @@ public sealed interface Wire {
     }
   }
 
-  /** A page of history older than {@code before} (0 = latest) for one connection. */
-  record Page(String room, String connId, long before, int limit) implements RoomCommand {}
 
   /**
    * One encoded frame for the local sockets of a room on one node: to {@code target} alone when
@@ -119,13 +113,8 @@ public sealed interface Wire {
   /** A room went to sleep with its cluster copy complete: replicas of activations up to {@code epoch} are dropped. */
   record DropReplica(String room, long epoch) implements Wire {}
 
-  /** The HTTP API of another node asks the room's owner for its written history (the cluster copy lags). */
-  record ReadHistory(String room, long since, int limit) implements Wire {}
 
-  /** The answer to a {@link ReadHistory}: the room's seq, up to the limit of messages after since, and whether older ones are gone. */
-  record Slice(long seq, boolean gap, List<ChatRecord> messages) implements Wire {}
-
-  /** The HTTP API of another node asks the owner of a room of a user's type for its log (the store is written behind). */
+  /** The HTTP API of another node asks the owner of a room for its log (the store is written behind). */
   record ReadEvents(String room, long since, int limit) implements Wire {}
 
   /** The answer to a {@link ReadEvents}: the log as far as it is durable. */

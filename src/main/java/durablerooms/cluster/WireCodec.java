@@ -13,9 +13,10 @@ import java.util.List;
 
 /** The one event-bus codec for {@link Wire} records: zero-copy on the same node, compact binary across nodes. */
 public final class WireCodec implements MessageCodec<Wire, Wire> {
-  private static final byte JOIN = 1, LEAVE = 2, SAY = 3, RENAME = 4, TYPING = 5, PAGE = 6, DELIVERY = 7, PURGE = 8,
+  // 3 to 6, 14 and 15 were chat's own commands and reads, before chat became a room type: not reused
+  private static final byte JOIN = 1, LEAVE = 2, DELIVERY = 7, PURGE = 8,
       REPLICATE = 9, FENCED = 10, COLLECT = 11, HELD = 12, DROP_REPLICA = 13,
-      READ_HISTORY = 14, SLICE = 15, CUSTOM = 16, WAKE = 17, CALL = 18, PURGE_NODE = 19,
+      CUSTOM = 16, WAKE = 17, CALL = 18, PURGE_NODE = 19,
       REPLICATE_CHANGES = 20, HELD_CHANGES = 21, READ_EVENTS = 22, EVENTS = 23, CALL_ONCE = 24;
 
   /** Registers the codec and selects it for every Wire record. */
@@ -35,9 +36,6 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
     } else if (w instanceof Wire.Leave l) {
       b.appendByte(LEAVE);
       str(b, l.room()); str(b, l.connId());
-    } else if (w instanceof Wire.Say s) {
-      b.appendByte(SAY);
-      str(b, s.room()); str(b, s.connId()); str(b, s.clientKey()); str(b, s.text()); str(b, s.id());
     } else if (w instanceof Wire.Custom c) {
       b.appendByte(CUSTOM);
       str(b, c.room()); str(b, c.connId()); str(b, c.clientKey()); str(b, c.message().encode()); str(b, c.id());
@@ -52,15 +50,6 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       if (call.id() != null) {
         str(b, call.id());
       }
-    } else if (w instanceof Wire.Rename r) {
-      b.appendByte(RENAME);
-      str(b, r.room()); str(b, r.connId()); str(b, r.name());
-    } else if (w instanceof Wire.Typing t) {
-      b.appendByte(TYPING);
-      str(b, t.room()); str(b, t.connId());
-    } else if (w instanceof Wire.Page p) {
-      b.appendByte(PAGE);
-      str(b, p.room()); str(b, p.connId()); b.appendLong(p.before()); b.appendInt(p.limit());
     } else if (w instanceof Wire.Delivery d) {
       b.appendByte(DELIVERY);
       str(b, d.room()); str(b, d.target()); str(b, d.exclude()); str(b, d.frame());
@@ -99,12 +88,6 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
     } else if (w instanceof Wire.DropReplica d) {
       b.appendByte(DROP_REPLICA);
       str(b, d.room()); b.appendLong(d.epoch());
-    } else if (w instanceof Wire.ReadHistory h) {
-      b.appendByte(READ_HISTORY);
-      str(b, h.room()); b.appendLong(h.since()).appendInt(h.limit());
-    } else if (w instanceof Wire.Slice sl) {
-      b.appendByte(SLICE).appendLong(sl.seq()).appendByte((byte) (sl.gap() ? 1 : 0));
-      records(b, sl.messages());
     } else if (w instanceof Wire.ReadEvents e) {
       b.appendByte(READ_EVENTS);
       str(b, e.room()); b.appendLong(e.since()).appendInt(e.limit());
@@ -129,8 +112,6 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
         return new Wire.Join(r.s(), new Member(r.s(), r.s(), r.s(), r.s(), r.s()), r.s(), r.l());
       case LEAVE:
         return new Wire.Leave(r.s(), r.s());
-      case SAY:
-        return new Wire.Say(r.s(), r.s(), r.s(), r.s(), r.s());
       case CUSTOM:
         return new Wire.Custom(r.s(), r.s(), r.s(), new io.vertx.core.json.JsonObject(r.s()), r.s());
       case WAKE:
@@ -139,12 +120,6 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
         return new Wire.Call(r.s(), r.s());
       case CALL_ONCE:
         return new Wire.Call(r.s(), r.s(), r.s());
-      case RENAME:
-        return new Wire.Rename(r.s(), r.s(), r.s());
-      case TYPING:
-        return new Wire.Typing(r.s(), r.s());
-      case PAGE:
-        return new Wire.Page(r.s(), r.s(), r.l(), r.i());
       case DELIVERY:
         return new Wire.Delivery(r.s(), r.s(), r.s(), r.s(), r.b(), r.l());
       case PURGE:
@@ -183,10 +158,6 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
         return new Wire.Held(r.l(), r.records(), r.changes());
       case DROP_REPLICA:
         return new Wire.DropReplica(r.s(), r.l());
-      case READ_HISTORY:
-        return new Wire.ReadHistory(r.s(), r.l(), r.i());
-      case SLICE:
-        return new Wire.Slice(r.l(), r.b() == 1, r.records());
       case READ_EVENTS:
         return new Wire.ReadEvents(r.s(), r.l(), r.i());
       case EVENTS:

@@ -741,20 +741,32 @@ public final class GatewayVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * The room command of a client frame: a chat frame, checked by the chat protocol, goes to the
+   * chat room's logic as its canonical JSON, as any frame of a room of a user's type goes to its own.
+   */
   private static Wire.RoomCommand command(Connection conn, ClientFrame frame) {
-    String room = conn.room();
-    if (frame instanceof ClientFrame.Chat c) {
-      return new Wire.Say(room, conn.id(), conn.clientKey(), c.text(), c.id());
-    } else if (frame instanceof ClientFrame.Custom c) {
-      return new Wire.Custom(room, conn.id(), conn.clientKey(), c.json(), c.id());
+    JsonObject json;
+    String id = null;
+    if (frame instanceof ClientFrame.Custom c) {
+      json = c.json();
+      id = c.id();
+    } else if (frame instanceof ClientFrame.Chat c) {
+      json = new JsonObject().put("type", "message").put("message", c.text());
+      if (c.id() != null) {
+        json.put("id", c.id());
+      }
+      id = c.id();
     } else if (frame instanceof ClientFrame.Rename r) {
-      return new Wire.Rename(room, conn.id(), r.name());
+      json = new JsonObject().put("type", "name").put("name", r.name());
     } else if (frame instanceof ClientFrame.Typing) {
-      return new Wire.Typing(room, conn.id());
+      json = new JsonObject().put("type", "typing");
     } else if (frame instanceof ClientFrame.HistoryRequest h) {
-      return new Wire.Page(room, conn.id(), h.before(), h.limit());
+      json = new JsonObject().put("type", "history").put("before", h.before()).put("limit", h.limit());
+    } else {
+      throw new IllegalArgumentException("no room command for " + frame);
     }
-    throw new IllegalArgumentException("no room command for " + frame);
+    return new Wire.Custom(conn.room(), conn.id(), conn.clientKey(), json, id);
   }
 
   private String errorFrame(Connection conn, Throwable err, String id) {

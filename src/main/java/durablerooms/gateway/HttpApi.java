@@ -205,21 +205,10 @@ final class HttpApi {
    * has been or may be delivered.
    */
   private Future<Long> seq(String key) {
-    if (RoomTypes.CHAT.equals(RoomTypes.typeOf(key))) {
-      return history(key, Long.MAX_VALUE, 0).map(slice -> slice == null ? null : slice.seq());
-    }
     return events(key, Long.MAX_VALUE, 0).map(page -> page == null ? null : page.seq());
   }
 
-  /** A chat room's written history (see {@link #fromRoom}). */
-  private Future<HistorySlice> history(String room, long since, int limit) {
-    return fromRoom(room, node.host().history(room, since, limit, Vertx.currentContext()),
-        new Wire.ReadHistory(room, since, limit),
-        (Wire.Slice reply) -> new HistorySlice(reply.messages(), reply.seq(), reply.gap()),
-        () -> node.store().history(room, since, limit));
-  }
-
-  /** The durable log of a room of a user's type (see {@link #fromRoom}). */
+  /** The durable log of a room (see {@link #fromRoom}). */
   private Future<EventSlice> events(String key, long since, int limit) {
     return fromRoom(key, node.host().events(key, since, limit, Vertx.currentContext()),
         new Wire.ReadEvents(key, since, limit), (Wire.Events reply) -> reply.slice(),
@@ -283,8 +272,6 @@ final class HttpApi {
     grant(ctx).onComplete(g -> {
       if (!visible(key, g.result())) {
         notFound(ctx);
-      } else if (RoomTypes.CHAT.equals(RoomTypes.typeOf(key))) {
-        messagesVisible(ctx, key, since, limit);
       } else {
         eventsVisible(ctx, key, since, limit);
       }
@@ -307,26 +294,7 @@ final class HttpApi {
     });
   }
 
-  private void messagesVisible(RoutingContext ctx, String room, long since, int limit) {
-    history(room, since, limit).onComplete(ar -> {
-      if (ar.failed()) {
-        fail(ctx, ar.cause());
-        return;
-      }
-      HistorySlice slice = ar.result();
-      if (slice == null) {
-        notFound(ctx);
-        return;
-      }
-      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-          .end(page(room, slice, node.config().maxPageBytes()));
-    });
-  }
 
-  /** The answer's body for a slice of a chat room's history (see the generic page). */
-  static Buffer page(String room, HistorySlice slice, int maxBytes) {
-    return page(room, slice.seq(), slice.gap(), slice.messages(), ChatRecord::seq, ServerFrames::message, maxBytes);
-  }
 
   /**
    * The answer's body: the {@code entries}, oldest first, as many as fit in {@code maxBytes} (one
@@ -428,7 +396,8 @@ final class HttpApi {
         body.put("id", once); // a chat message's id is its idempotency key
       }
     }
-    node.rooms().call(new Wire.Call(roomKey, body.encode(), once)).onComplete(ar -> {
+    String id = RoomTypes.CHAT.equals(RoomTypes.typeOf(roomKey)) ? body.getString("id") : once;
+    node.rooms().call(new Wire.Call(roomKey, body.encode(), id)).onComplete(ar -> {
       if (ar.succeeded()) {
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(ar.result());
         return;

@@ -2,11 +2,10 @@ package durablerooms.room;
 
 import durablerooms.cluster.Wire;
 import durablerooms.state.EventSlice;
-import durablerooms.state.HistorySlice;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 
-/** A room active on this node, as its host sees it: a chat room or a room of a user's type. */
+/** A room active on this node, as its host sees it. */
 public interface HostedRoom {
   String name();
 
@@ -22,21 +21,6 @@ public interface HostedRoom {
   /** How long the room has had no command in progress, in nanoseconds (0 while one is); any thread. */
   long idleNanos(long now);
 
-  /** Whether the cluster's copy of the room lags what is written (chat rooms on a node alone). */
-  default boolean clusterBehind() {
-    return false;
-  }
-
-  /** Brings the cluster's copy of the room up to date before any further output; any thread. */
-  default void catchUpCluster() {}
-
-  /** The durable part of the log of a room of a user's type after {@code since}, or null for a chat room. */
-  default Future<EventSlice> events(long since, int limit, Context replyContext) {
-    return null;
-  }
-
-  /** The room's written chat history after {@code since}, or null when the room keeps none. */
-  default Future<HistorySlice> history(long since, int limit, Context replyContext) {
-    return null;
-  }
+  /** The durable part of the room's log after {@code since}: at most {@code limit} events; completes on {@code replyContext}. */
+  Future<EventSlice> events(long since, int limit, Context replyContext);
 }

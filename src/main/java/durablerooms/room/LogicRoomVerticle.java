@@ -68,6 +68,8 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   private RoomLogic logic;
   /** The room's seq as far as its output has gone out: every event up to it is durable. */
   private long outSeq;
+  /** Whether this activation committed anything of the room's own (storage, events, ACKs, alarms). */
+  private boolean wrote;
   /** The alarm timer of this activation (-1: none armed). */
   private long alarmTimer = -1;
   /** Alarms whose handler threw: how many times, and when each runs again. */
@@ -154,13 +156,30 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
         .compose(v -> log.giveBack())
         .transform(ar -> {
           boolean clean = ar.succeeded() && !gate.broken();
-          return store.release(key, lease, clean).onSuccess(released -> {
-            if (clean) {
-              replicas.drop(key, state.epoch());
-            }
-          });
+          if (clean) {
+            replicas.drop(key, state.epoch());
+          }
+          return clean && leavesNothing() ? forget() : store.release(key, lease, clean).mapEmpty();
         })
         .otherwiseEmpty();
+  }
+
+  /**
+   * Whether this room, going to sleep, can leave nothing behind: this is its first activation
+   * (epoch 1 of both lease and store: no row existed, and no earlier activation can still be
+   * running) and it committed nothing of its own. Rooms joined by the thousand and never written in
+   * then cost no row, lease or member set once asleep.
+   */
+  private boolean leavesNothing() {
+    return !wrote && state.epoch() == 1 && memberEpoch == 1 && state.seq() == 0 && reservedAtStart == 0;
+  }
+
+  /** The room's store row, lease and (when no member is left) member set go; the lease is released if that fails. */
+  private Future<Void> forget() {
+    return Future.fromCompletionStage(archive.forget(key), context)
+        .compose(forgotten -> forgotten ? store.forget(key, lease, memberEpoch)
+            : store.release(key, lease, true).mapEmpty(),
+            err -> store.release(key, lease, true).mapEmpty());
   }
 
   /**
@@ -433,6 +452,9 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
       return new Handled(gate.output(() -> {}), e);
     }
     LogicTransaction.Committed done = tx.commit(ackKey);
+    if (done.change() != null && !done.change().hooksOnly()) {
+      wrote = true;
+    }
     if (done.change() != null || !done.members().isEmpty()) {
       gate.write(new Write(done.change(), done.members()));
     }

@@ -231,7 +231,7 @@ final class LogicState {
         out.add(new EventSlice.Entry(e.seq(), e.body()));
       }
     }
-    boolean gap = since < upTo && limit > 0 && (out.isEmpty() || out.get(0).seq() > since + 1);
+    boolean gap = since < upTo && limit > 0 && (out.isEmpty() || out.get(out.size() - 1).seq() - since != out.size());
     return new EventSlice(upTo, out, gap);
   }
 
@@ -248,8 +248,10 @@ final class LogicState {
       return historyFrame(eventsAfter(0), true, seq + 1, seq, true);
     }
     List<Logged> after = eventsAfter(since);
-    long firstRetained = events.isEmpty() ? seq + 1 : events.peekFirst().seq();
-    return historyFrame(after, since + 1 < firstRetained && since < seq, since + 1, since, false);
+    // seqs after since that no retained event holds: dropped from the retention, expired, or lost
+    // with the newest commits when every node died (the room then goes on after its reservation)
+    boolean gap = since < seq && after.size() != seq - since;
+    return historyFrame(after, gap, since + 1, since, false);
   }
 
   private String historyFrame(List<Logged> after, boolean gap, long emptyFrom, long emptyTo, boolean reset) {

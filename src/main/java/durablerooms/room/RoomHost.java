@@ -6,7 +6,6 @@ import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
 import durablerooms.state.EventSlice;
-import durablerooms.state.HistorySlice;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -43,9 +42,6 @@ public final class RoomHost extends VerticleBase {
     Future<Void> closed;
   }
 
-  /** How often rooms whose cluster copy lags (a node alone in its cluster) bring it up to date. */
-  static final long CLUSTER_COPY_MS = 1000;
-
   private final String nodeId;
   private final RoomStore store;
   private final Supplier<Set<String>> liveNodes;
@@ -79,25 +75,19 @@ public final class RoomHost extends VerticleBase {
   public Future<?> start() {
     host = context;
     vertx.setPeriodic(Math.max(10, Math.min(1000, idleTimeoutMs / 4)), id -> hibernateIdleRooms());
-    vertx.setPeriodic(CLUSTER_COPY_MS, id -> deployed().filter(HostedRoom::clusterBehind)
-        .forEach(HostedRoom::catchUpCluster));
     return vertx.eventBus().<Wire.RoomCommand>consumer(Addresses.roomInbox(nodeId), this::onCommand).completion()
         .compose(v -> vertx.eventBus().<Wire>consumer(Addresses.roomHistory(nodeId), this::onRead).completion());
   }
 
-  /** Another node's HTTP API reads a room active here: a chat room's history, or the log of a room of a user's type. */
+  /**
+   * Another node's HTTP API reads the log of a room active here; fails with NOT_OWNER when it is
+   * not: the asker reads the store itself.
+   */
   private void onRead(Message<Wire> msg) {
-    if (msg.body() instanceof Wire.ReadHistory h) {
-      onHistory(msg, h);
-    } else if (msg.body() instanceof Wire.ReadEvents e) {
-      onEvents(msg, e);
-    } else {
+    if (!(msg.body() instanceof Wire.ReadEvents e)) {
       PeerSends.fail(msg, RoomFailure.NOT_OWNER, "");
+      return;
     }
-  }
-
-  /** Fails with NOT_OWNER when the room is not active here: the asker reads the store itself. */
-  private void onEvents(Message<Wire> msg, Wire.ReadEvents e) {
     Future<EventSlice> slice = events(e.room(), e.since(), e.limit(), context);
     if (slice == null) {
       PeerSends.fail(msg, RoomFailure.NOT_OWNER, "");
@@ -108,23 +98,6 @@ public final class RoomHost extends VerticleBase {
         PeerSends.reply(msg, new Wire.Events(ar.result()));
       } else {
         PeerSends.fail(msg, RoomFailure.NOT_OWNER, "");
-      }
-    });
-  }
-
-  /** Fails with NOT_OWNER when the room is not active here. */
-  private void onHistory(Message<Wire> msg, Wire.ReadHistory h) {
-    Future<HistorySlice> slice = history(h.room(), h.since(), h.limit(), context);
-    // a room of a user's type keeps no chat history: as if it were not active here
-    if (slice == null) {
-      PeerSends.fail(msg, RoomFailure.NOT_OWNER, "");
-      return;
-    }
-    slice.onComplete(ar -> {
-      if (ar.succeeded() && ar.result() != null) {
-        PeerSends.reply(msg, new Wire.Slice(ar.result().seq(), ar.result().gap(), List.copyOf(ar.result().messages())));
-      } else {
-        PeerSends.fail(msg, RoomFailure.NOT_OWNER, ""); // the asker reads the store itself
       }
     });
   }
@@ -201,24 +174,9 @@ public final class RoomHost extends VerticleBase {
   }
 
   /**
-   * A room's written history from its verticle when it is active on this node (the cluster copy
-   * may lag there: a chat room writes its cluster copy behind), or from the store once it has stopped when it
-   * is stopping here (until then neither the store nor the cluster copy need hold its newest
-   * messages); null when it is neither. The slice is null for a room that keeps no chat history.
-   */
-  public Future<HistorySlice> history(String room, long since, int limit, Context replyContext) {
-    HostedRoom v = active.get(room);
-    if (v != null) {
-      return v.history(since, limit, replyContext);
-    }
-    Future<Void> stopped = stopping.get(room);
-    return stopped == null ? null : stopped.compose(x -> store.history(room, since, limit));
-  }
-
-  /**
-   * The durable log of a room of a user's type from its verticle when it is active on this node, or
-   * from the store once it has stopped when it is stopping here; null when it is neither (or is a
-   * chat room).
+   * The durable log of a room from its verticle when it is active on this node (the store is written
+   * behind it), or from the store once it has stopped when it is stopping here; null when it is
+   * neither.
    */
   public Future<EventSlice> events(String room, long since, int limit, Context replyContext) {
     HostedRoom v = active.get(room);
@@ -227,14 +185,6 @@ public final class RoomHost extends VerticleBase {
     }
     Future<Void> stopped = stopping.get(room);
     return stopped == null ? null : stopped.compose(x -> store.log(room, since, limit));
-  }
-
-  /** A node joined the cluster: every room deployed here brings its cluster copy up to date; any thread. */
-  public void catchUpClusterCopies() {
-    Context c = host;
-    if (c != null) { // null until started: no room yet
-      c.runOnContext(v -> deployed().forEach(HostedRoom::catchUpCluster));
-    }
   }
 
   /**

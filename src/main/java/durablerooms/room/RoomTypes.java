@@ -32,13 +32,19 @@ public final class RoomTypes {
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
 
   private final Map<String, RoomType> types;
+  /** The built-in chat rooms: a room type like the users', given by the layer above the engine. */
+  private final RoomType chat;
 
-  private RoomTypes(Map<String, RoomType> types) {
+  private RoomTypes(RoomType chat, Map<String, RoomType> types) {
+    this.chat = chat;
     this.types = types;
   }
 
-  /** The types on the class path and in the jars of {@code pluginsDir} (a folder that does not exist has none). */
-  public static RoomTypes load(Path pluginsDir) {
+  /**
+   * {@code chat} and the types on the class path and in the jars of {@code pluginsDir} (a folder
+   * that does not exist has none).
+   */
+  public static RoomTypes load(Path pluginsDir, RoomType chat) {
     List<URL> jars = new ArrayList<>();
     if (Files.isDirectory(pluginsDir)) {
       try (Stream<Path> files = Files.list(pluginsDir)) {
@@ -52,14 +58,17 @@ public final class RoomTypes {
     ClassLoader parent = RoomTypes.class.getClassLoader();
     ClassLoader loader = jars.isEmpty() ? parent : new URLClassLoader("room-type-plugins", jars.toArray(URL[]::new), parent);
     try {
-      return of(ServiceLoader.load(RoomType.class, loader).stream().map(ServiceLoader.Provider::get).toList());
+      return of(chat, ServiceLoader.load(RoomType.class, loader).stream().map(ServiceLoader.Provider::get).toList());
     } catch (ServiceConfigurationError e) {
       throw new ConfigException("a room type could not be loaded: " + e.getMessage());
     }
   }
 
-  /** Exactly these types besides chat (for tests and embedding). */
-  public static RoomTypes of(List<RoomType> found) {
+  /** Exactly these types besides {@code chat}, named {@value #CHAT} (for tests and embedding). */
+  public static RoomTypes of(RoomType chat, List<RoomType> found) {
+    if (!CHAT.equals(chat.name())) {
+      throw new IllegalArgumentException("the built-in chat type is named " + CHAT + ", not " + chat.name());
+    }
     Map<String, RoomType> types = new TreeMap<>();
     for (RoomType t : found) {
       String name;
@@ -79,7 +88,7 @@ public final class RoomTypes {
       }
       types.put(name, t);
     }
-    return new RoomTypes(Map.copyOf(types));
+    return new RoomTypes(chat, Map.copyOf(types));
   }
 
   /**
@@ -100,9 +109,9 @@ public final class RoomTypes {
     return "room type " + t.getClass().getName() + " (from " + where + ")";
   }
 
-  /** The type named {@code name} (not chat), or null. */
+  /** The type named {@code name} (chat included), or null. */
   public RoomType get(String name) {
-    return name == null ? null : types.get(name);
+    return CHAT.equals(name) ? chat : name == null ? null : types.get(name);
   }
 
   /** Whether a room of type {@code name} can be served here (chat included). */

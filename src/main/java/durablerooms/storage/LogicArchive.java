@@ -97,7 +97,12 @@ public final class LogicArchive implements AutoCloseable {
     }
 
     public boolean isEmpty() {
-      return values.isEmpty() && events.isEmpty() && acks.isEmpty() && alarms.isEmpty() && hooks.isEmpty();
+      return hooksOnly() && hooks.isEmpty();
+    }
+
+    /** Whether the change writes nothing of its room's own: no value, event, ACK or alarm (webhooks at most). */
+    public boolean hooksOnly() {
+      return values.isEmpty() && events.isEmpty() && acks.isEmpty() && alarms.isEmpty();
     }
 
     /**
@@ -222,7 +227,12 @@ public final class LogicArchive implements AutoCloseable {
     }
   }
 
-  sealed interface Task {}
+  sealed interface Task {
+    /** What completes once the task is done (null: nothing). */
+    default CompletableFuture<?> done() {
+      return null;
+    }
+  }
 
   private record Activate(String room, CompletableFuture<Loaded> done) implements Task {}
 
@@ -239,6 +249,10 @@ public final class LogicArchive implements AutoCloseable {
   private record Reserve(String room, long epoch, long upTo, CompletableFuture<Boolean> done) implements Task {}
 
   private record Exists(String room, CompletableFuture<Boolean> done) implements Task {}
+
+  private record Forget(String room, CompletableFuture<Boolean> done) implements Task {}
+
+  private record Count(CompletableFuture<Long> done) implements Task {}
 
   private record RoomsAfter(String after, int limit, CompletableFuture<List<String>> done) implements Task {}
 
@@ -282,6 +296,8 @@ public final class LogicArchive implements AutoCloseable {
   /** The journal of commits (null: commits go to the database alone, and count as written there). */
   private final ChangeJournal journal;
   private volatile boolean closing;
+  /** Set once a thread of the store died: tasks queued from then on are failed, not left waiting. */
+  private volatile boolean dead;
   /** Whether the events' times are indexed for {@link #expire} (writer thread only). */
   private boolean eventTimesIndexed;
   private volatile BiConsumer<String, Throwable> onThreadDeath =
@@ -448,6 +464,19 @@ public final class LogicArchive implements AutoCloseable {
     return submit(new Expire(notBefore, new CompletableFuture<>()), Expire::done);
   }
 
+  /** How many rooms the store holds. */
+  public CompletableFuture<Long> count() {
+    return submit(new Count(new CompletableFuture<>()), Count::done);
+  }
+
+  /**
+   * Deletes the row of a room whose first activation wrote nothing (see {@link LogicRows#forget}):
+   * names nobody wrote in cost no row once asleep. Completes with whether it did.
+   */
+  public CompletableFuture<Boolean> forget(String room) {
+    return submit(new Forget(room, new CompletableFuture<>()), Forget::done);
+  }
+
   /** Up to {@code limit} rooms the store holds with a key after {@code after}, in key order. */
   public CompletableFuture<List<String>> roomsAfter(String after, int limit) {
     return submit(new RoomsAfter(after, limit, new CompletableFuture<>()), RoomsAfter::done);
@@ -466,6 +495,9 @@ public final class LogicArchive implements AutoCloseable {
       journal.add(task);
     } else {
       queue.add(task);
+    }
+    if (dead) { // its thread died as this was queued: nothing will take it
+      failAll("the store of room types stopped");
     }
     return done.apply(task);
   }
@@ -499,8 +531,8 @@ public final class LogicArchive implements AutoCloseable {
   }
 
   private void run() {
+    List<Task> batch = new ArrayList<>();
     try {
-      List<Task> batch = new ArrayList<>();
       while (true) {
         batch.add(queue.take());
         queue.drainTo(batch);
@@ -524,6 +556,10 @@ public final class LogicArchive implements AutoCloseable {
               reserve(r);
             } else if (t instanceof Exists e) {
               read(e.done(), () -> LogicRows.exists(db, e.room()));
+            } else if (t instanceof Count n) {
+              read(n.done(), () -> LogicRows.count(db));
+            } else if (t instanceof Forget f) {
+              read(f.done(), () -> LogicRows.forget(db, f.room()));
             } else if (t instanceof ReadLog r) {
               read(r.done(), () -> LogicRows.log(db, r.room(), r.since(), r.limit(), historyLimit, r.notBefore()));
             } else if (t instanceof Expire e) {
@@ -549,6 +585,8 @@ public final class LogicArchive implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Throwable e) {
+      // the batch it was writing, too: a commit in it would otherwise never complete
+      fail(batch, "the store of room types stopped: " + e);
       threadDied(Thread.currentThread(), e);
     }
   }
@@ -586,6 +624,7 @@ public final class LogicArchive implements AutoCloseable {
 
   /** The journal or the writer thread died: what waits for them fails, and the node is told. */
   private void threadDied(Thread thread, Throwable e) {
+    dead = true;
     failAll("the store of room types stopped: " + e);
     onThreadDeath.accept(thread.getName(), e);
   }
@@ -596,33 +635,18 @@ public final class LogicArchive implements AutoCloseable {
       journal.drainTo(waiting);
     }
     queue.drainTo(waiting);
-    for (Task t : waiting) {
+    fail(waiting, why);
+  }
+
+  /** Fails each task that has not completed (a commit's journal write too, if it has not). */
+  private static void fail(List<Task> tasks, String why) {
+    for (Task t : tasks) {
       IllegalStateException e = new IllegalStateException(why);
-      if (t instanceof Activate a) {
-        a.done().completeExceptionally(e);
-      } else if (t instanceof Flush f) {
-        f.done().completeExceptionally(e);
-      } else if (t instanceof Commit c) {
-        c.done().completeExceptionally(e);
-        if (c.journaled() != null) {
-          c.journaled().completeExceptionally(e);
-        }
-      } else if (t instanceof Replay r) {
-        r.done().completeExceptionally(e);
-      } else if (t instanceof Reserve r) {
-        r.done().completeExceptionally(e);
-      } else if (t instanceof Exists x) {
-        x.done().completeExceptionally(e);
-      } else if (t instanceof ReadLog r) {
-        r.done().completeExceptionally(e);
-      } else if (t instanceof RoomsAfter r) {
-        r.done().completeExceptionally(e);
-      } else if (t instanceof Due d) {
-        d.done().completeExceptionally(e);
-      } else if (t instanceof ReadHooks r) {
-        r.done().completeExceptionally(e);
-      } else if (t instanceof DeleteHooks d) {
-        d.done().completeExceptionally(e);
+      if (t.done() != null) {
+        t.done().completeExceptionally(e);
+      }
+      if (t instanceof Commit c && c.journaled() != null) {
+        c.journaled().completeExceptionally(e);
       }
     }
   }

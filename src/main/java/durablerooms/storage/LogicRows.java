@@ -388,7 +388,9 @@ final class LogicRows {
         }
       }
     }
-    boolean gap = since < seq && limit > 0 && (events.isEmpty() || events.get(0).seq() > since + 1);
+    // the page's events hold every seq from since + 1 on, or some are gone
+    boolean gap = since < seq && limit > 0
+        && (events.isEmpty() || events.get(events.size() - 1).seq() - since != events.size());
     return new EventSlice(seq, events, gap);
   }
 
@@ -424,6 +426,37 @@ final class LogicRows {
       }
     }
     return rooms;
+  }
+
+  /**
+   * Deletes the row of a room that its first activation (epoch 1) left as it found it: seq 0, and no
+   * values, events, ACKs or alarms. False, deleting nothing, for a room that holds anything or was
+   * activated again.
+   */
+  static boolean forget(Connection c, String room) throws SQLException {
+    for (String table : List.of("logic_values", "logic_events", "logic_acks", "logic_alarms")) {
+      try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM " + table + " WHERE room = ?")) {
+        q.setString(1, room);
+        try (ResultSet rs = q.executeQuery()) {
+          if (rs.next()) {
+            return false;
+          }
+        }
+      }
+    }
+    try (PreparedStatement d = c.prepareStatement(
+        "DELETE FROM logic_rooms WHERE room = ? AND epoch = 1 AND seq = 0 AND reserved = 0")) {
+      d.setString(1, room);
+      return d.executeUpdate() == 1;
+    }
+  }
+
+  /** How many rooms the store holds. */
+  static long count(Connection c) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM logic_rooms")) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   static boolean exists(Connection c, String room) throws SQLException {

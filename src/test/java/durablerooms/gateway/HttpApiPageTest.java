@@ -1,7 +1,7 @@
 package durablerooms.gateway;
 
-import durablerooms.state.ChatRecord;
-import durablerooms.state.HistorySlice;
+import durablerooms.state.EventSlice;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -14,17 +14,19 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HttpApiPageTest {
-  private static HistorySlice slice(int count, int chars) {
-    List<ChatRecord> messages = new ArrayList<>();
+  /** A page of {@code count} messages of {@code chars} two-byte characters each, capped at {@code maxBytes}. */
+  private static Buffer page(int count, int chars, int maxBytes) {
+    List<EventSlice.Entry> messages = new ArrayList<>();
     for (int i = 1; i <= count; i++) {
-      messages.add(new ChatRecord(i, 1000L + i, "u", "m", "é".repeat(chars), "id" + i, null));
+      messages.add(new EventSlice.Entry(i, new JsonObject().put("type", "MESSAGE").put("user", "u")
+          .put("message", "é".repeat(chars)).put("ts", 1000L + i).put("id", "id" + i).put("seq", i).encode()));
     }
-    return new HistorySlice(messages, count, false);
+    return HttpApi.page("r", count, false, messages, EventSlice.Entry::seq, EventSlice.Entry::json, maxBytes);
   }
 
   @Test
   void aPageThatFitsIsWholeAndHasNoNext() {
-    JsonObject page = HttpApi.page("r", slice(3, 10), 4096).toJsonObject();
+    JsonObject page = page(3, 10, 4096).toJsonObject();
     assertEquals(3, page.getJsonArray("messages").size());
     assertNull(page.getValue("next"));
     assertEquals("r", page.getString("room"));
@@ -35,7 +37,7 @@ class HttpApiPageTest {
   @Test
   void aLongPageStopsUnderTheCapInBytesAndSaysWhereToGoOn() {
     int cap = 4096;
-    var body = HttpApi.page("r", slice(20, 300), cap); // 600 bytes of text each
+    var body = page(20, 300, cap); // 600 bytes of text each
     assertTrue(body.length() <= cap, "bytes: " + body.length());
     JsonObject page = body.toJsonObject();
     int n = page.getJsonArray("messages").size();
@@ -45,7 +47,7 @@ class HttpApiPageTest {
 
   @Test
   void aSingleMessageOverTheCapIsStillSentSoThatAReaderMovesOn() {
-    JsonObject page = HttpApi.page("r", slice(2, 5000), 4096).toJsonObject();
+    JsonObject page = page(2, 5000, 4096).toJsonObject();
     assertEquals(1, page.getJsonArray("messages").size());
     assertEquals(1L, page.getLong("next"));
   }

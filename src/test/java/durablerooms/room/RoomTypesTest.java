@@ -30,18 +30,19 @@ class RoomTypesTest {
   @Test
   @DisplayName("chat is always served and listed first, the other types follow in name order")
   void chatFirstThenNameOrder() {
-    assertEquals(List.of("chat"), RoomTypes.of(List.of()).names());
-    RoomTypes types = RoomTypes.of(List.of(new Named("zebra"), new Named("counter"), new Named("a-1")));
+    assertEquals(List.of("chat"), RoomTypes.of(new durablerooms.chat.Chat(), List.of()).names());
+    RoomTypes types = RoomTypes.of(new durablerooms.chat.Chat(), List.of(new Named("zebra"), new Named("counter"), new Named("a-1")));
     assertEquals(List.of("chat", "a-1", "counter", "zebra"), types.names());
   }
 
   @Test
-  @DisplayName("get finds a type by name (not chat, which is built in); serves says which rooms may exist")
+  @DisplayName("get finds a type by name, the built-in chat too; serves says which rooms may exist")
   void getAndServes() {
     Named counter = new Named("counter");
-    RoomTypes types = RoomTypes.of(List.of(counter));
+    durablerooms.chat.Chat chat = new durablerooms.chat.Chat();
+    RoomTypes types = RoomTypes.of(chat, List.of(counter));
     assertSame(counter, types.get("counter"));
-    assertNull(types.get("chat"));
+    assertSame(chat, types.get("chat"));
     assertNull(types.get("nope"));
     assertNull(types.get(null));
     assertTrue(types.serves("chat"));
@@ -67,24 +68,24 @@ class RoomTypesTest {
   @Test
   @DisplayName("a name must be 1 to 32 of a-z 0-9 - starting with a letter; the refusal names the class and the rule")
   void invalidNamesAreRefused() {
-    RoomTypes.of(List.of(new Named("a"), new Named("a" + "b".repeat(31)), new Named("x-9")));
+    RoomTypes.of(new durablerooms.chat.Chat(), List.of(new Named("a"), new Named("a" + "b".repeat(31)), new Named("x-9")));
     for (String bad : new String[] {"Bad Name", "", "1st", "-x", "a_b", "a/b", "Hello", "a" + "b".repeat(32)}) {
-      ConfigException e = assertThrows(ConfigException.class, () -> RoomTypes.of(List.of(new Named(bad))), bad);
+      ConfigException e = assertThrows(ConfigException.class, () -> RoomTypes.of(new durablerooms.chat.Chat(), List.of(new Named(bad))), bad);
       assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
       assertTrue(e.getMessage().contains("[a-z][a-z0-9-]{0,31}"), e.getMessage());
       assertTrue(e.getMessage().contains(Named.class.getName()), e.getMessage());
     }
-    ConfigException noName = assertThrows(ConfigException.class, () -> RoomTypes.of(List.of(new Named(null))));
+    ConfigException noName = assertThrows(ConfigException.class, () -> RoomTypes.of(new durablerooms.chat.Chat(), List.of(new Named(null))));
     assertTrue(noName.getMessage().contains("'null'"), noName.getMessage());
   }
 
   @Test
   @DisplayName("a second type of a name, or one named chat, is refused with the name and who holds it")
   void takenNamesAreRefused() {
-    ConfigException chat = assertThrows(ConfigException.class, () -> RoomTypes.of(List.of(new Named("chat"))));
+    ConfigException chat = assertThrows(ConfigException.class, () -> RoomTypes.of(new durablerooms.chat.Chat(), List.of(new Named("chat"))));
     assertTrue(chat.getMessage().contains("'chat' is taken by the built-in chat rooms"), chat.getMessage());
     ConfigException twice = assertThrows(ConfigException.class,
-        () -> RoomTypes.of(List.of(new Named("counter"), new Named("other"), new Named("counter"))));
+        () -> RoomTypes.of(new durablerooms.chat.Chat(), List.of(new Named("counter"), new Named("other"), new Named("counter"))));
     assertTrue(twice.getMessage().contains("'counter' is taken by room type " + Named.class.getName()),
         twice.getMessage());
   }
@@ -103,7 +104,7 @@ class RoomTypesTest {
         return new RoomLogic() {};
       }
     };
-    ConfigException e = assertThrows(ConfigException.class, () -> RoomTypes.of(List.of(broken)));
+    ConfigException e = assertThrows(ConfigException.class, () -> RoomTypes.of(new durablerooms.chat.Chat(), List.of(broken)));
     assertTrue(e.getMessage().contains("no name yet"), e.getMessage());
   }
 
@@ -111,7 +112,7 @@ class RoomTypesTest {
   @DisplayName("a plugins folder that does not exist, or holds no jar, adds no type to those of the class path")
   void noPlugins(@TempDir Path empty) {
     // the server's examples (dashboard, relay, tictactoe, whiteboard) and the tests' own type (ledger)
-    assertEquals(List.of("chat", "dashboard", "ledger", "relay", "tictactoe", "whiteboard"), RoomTypes.load(empty.resolve("missing")).names());
-    assertEquals(List.of("chat", "dashboard", "ledger", "relay", "tictactoe", "whiteboard"), RoomTypes.load(empty).names());
+    assertEquals(List.of("chat", "dashboard", "ledger", "relay", "tictactoe", "whiteboard"), RoomTypes.load(empty.resolve("missing"), new durablerooms.chat.Chat()).names());
+    assertEquals(List.of("chat", "dashboard", "ledger", "relay", "tictactoe", "whiteboard"), RoomTypes.load(empty, new durablerooms.chat.Chat()).names());
   }
 }
