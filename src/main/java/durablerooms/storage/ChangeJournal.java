@@ -12,6 +12,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The journal thread of the store of room types: appends the commits of rooms of users' types to
@@ -33,6 +34,14 @@ final class ChangeJournal {
    */
   static final long MAX_BEHIND = 100_000;
   static final long MAX_BEHIND_CHARS = 64L * 1024 * 1024;
+  /**
+   * Under load (the last write ended less than BUSY_NANOS ago) the thread takes what comes for
+   * GATHER_NANOS before it writes, asleep on a timer rather than on its queue: the rooms' commits
+   * then find it not waiting, and do not each pay a wake-up of it from their event loop (one of a
+   * commit's largest costs, measured under fan-out load). At most GATHER_NANOS more per commit.
+   */
+  private static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  private static final long GATHER_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
 
   private final BlockingQueue<LogicArchive.Task> in = new LinkedBlockingQueue<>();
   private final BlockingQueue<LogicArchive.Task> out;
@@ -97,12 +106,16 @@ final class ChangeJournal {
   private void run() {
     List<LogicArchive.Task> batch = new ArrayList<>();
     List<String> texts = new ArrayList<>();
+    long lastWritten = System.nanoTime() - BUSY_NANOS;
     try {
       while (true) {
         LogicArchive.Task first = in.poll(200, TimeUnit.MILLISECONDS);
         dropAppliedFiles();
         if (first == null) {
           continue;
+        }
+        if (System.nanoTime() - lastWritten < BUSY_NANOS) {
+          LockSupport.parkNanos(GATHER_NANOS);
         }
         batch.add(first);
         in.drainTo(batch);
@@ -118,6 +131,7 @@ final class ChangeJournal {
           }
         }
         IOException failed = write(texts);
+        lastWritten = System.nanoTime();
         for (LogicArchive.Commit c : journaled) {
           if (failed == null) {
             c.journaled().complete(null);
