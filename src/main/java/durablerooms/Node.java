@@ -245,10 +245,10 @@ public final class Node {
         dead -> nodeLeft(dead, store), this::nodeJoined);
     watchdog = new PauseWatchdog(PAUSE_MS, () -> liveNodes().size(), this::paused);
     // a replica that does not answer within a quarter of the gateway's wait is passed over (the
-    // room writes its cluster copy instead), so that the command still answers in time
+    // room's commit then waits for the store instead), so that the command still answers in time
     Replicas replicas = new Replicas(nodeId, this::liveNodes, config.historyLimit(),
         Math.max(100, config.requestTimeoutMs() / 4));
-    Webhooks webhooks = new Webhooks(logicArchive, !config.webhookUrl().isEmpty());
+    Webhooks webhooks = new Webhooks(!config.webhookUrl().isEmpty());
     Durability durability = Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT));
     Map<String, RoomActivator> activators = new HashMap<>(LogicActivator.forTypes(types, store, logicArchive, replicas,
         durability, config.historyLimit(), config.storageMaxBytes(), config.maxMembers(), this::liveNodes,

@@ -216,8 +216,8 @@ final class HttpApi {
   }
 
   /**
-   * A read from the room itself when it is active, since the store and the cluster copy are written
-   * behind what the room has made durable: {@code here} when it is active on this node (null when
+   * A read from the room itself when it is active, since the store is written behind what the
+   * room has made durable: {@code here} when it is active on this node (null when
    * not), else {@code ask} of the node that holds its lease; from the store when it is asleep, or
    * moved or stopped meanwhile.
    */

@@ -33,7 +33,7 @@ final class ChangeLog {
   static final long MAX_UNSTORED_CHARS = 8L * 1024 * 1024;
   /**
    * Seqs are reserved in the store this many ahead of the newest, a new reservation once half of
-   * that is used (as chat's RoomLog does): in a room in use, no commit waits for one.
+   * that is used: in a room in use, no commit waits for one.
    */
   static final long SEQ_BLOCK = 1000;
 
