@@ -33,10 +33,20 @@ class MessageTtlTest {
 
   private final HttpClient http = HttpClient.newHttpClient();
 
+  /** A chat room's messages over HTTP. */
   private JsonObject messages(String room) {
+    return get("/api/rooms/" + room + "/messages?since=0");
+  }
+
+  /** A relay room's events over HTTP. */
+  private JsonObject events(String room) {
+    return get("/api/types/relay/rooms/" + room + "/messages?since=0");
+  }
+
+  private JsonObject get(String path) {
     try {
-      return new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + NODE.port()
-          + "/api/rooms/" + room + "/messages?since=0")).build(), HttpResponse.BodyHandlers.ofString()).body());
+      return new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + NODE.port() + path)).build(),
+          HttpResponse.BodyHandlers.ofString()).body());
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -80,15 +90,6 @@ class MessageTtlTest {
       a.next("PRESENCE");
       a.send(new JsonObject().put("message", "after").put("id", "m4"));
       assertEquals(4L, a.nextOfType("ACK").getLong("seq"), "the seq goes on after everything expired");
-    }
-  }
-
-  private JsonObject events(String room) {
-    try {
-      return new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + NODE.port()
-          + "/api/types/relay/rooms/" + room + "/messages?since=0")).build(), HttpResponse.BodyHandlers.ofString()).body());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
     }
   }
 
