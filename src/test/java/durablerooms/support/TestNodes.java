@@ -48,6 +48,8 @@ public final class TestNodes {
    * A random Hazelcast base port, so that test clusters and a developer's node do not probe each
    * other; below Linux's ephemeral range (32768 on), where outgoing connections take their ports.
    */
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   public static int clusterPort() {
     return 20000 + RANDOM.nextInt(250) * 50;
   }
@@ -77,6 +79,11 @@ public final class TestNodes {
   public static int freePort() {
     for (int attempt = 0; attempt < 200; attempt++) {
       int candidate = 10000 + RANDOM.nextInt(10000);
+      // a port is free until its node binds it: two settings made before either node started were
+      // once given the same port, so a port is handed out once per test JVM
+      if (!HANDED_OUT.add(candidate)) {
+        continue;
+      }
       try (ServerSocket s = new ServerSocket(candidate, 1, InetAddress.getByName("127.0.0.1"))) {
         return s.getLocalPort();
       } catch (IOException inUse) {
