@@ -549,8 +549,10 @@ public final class LogicArchive implements AutoCloseable {
             return;
           } else if (t instanceof Commit c) {
             commits.add(c);
+          } else if (t instanceof Activate a && !anyOf(commits, a.room())) {
+            activate(a); // before the commits gathered for other rooms: a wake does not wait for their transaction
           } else {
-            commit(commits); // in order: an activation sees every commit queued before it
+            commit(commits); // in order: what comes next sees every commit queued before it
             commits.clear();
             if (t instanceof Activate a) {
               activate(a);
@@ -593,6 +595,15 @@ public final class LogicArchive implements AutoCloseable {
       fail(batch, "the store of room types stopped: " + e);
       threadDied(Thread.currentThread(), e);
     }
+  }
+
+  private static boolean anyOf(List<Commit> commits, String room) {
+    for (Commit c : commits) {
+      if (room.equals(c.change().room())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

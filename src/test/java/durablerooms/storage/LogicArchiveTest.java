@@ -321,6 +321,27 @@ class LogicArchiveTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "h2"})
+  void anActivationWaitsForTheGatheredCommitsOfItsOwnRoomOnly(String kind) throws Exception {
+    try (LogicArchive a = openJournaled(kind, url(kind))) {
+      get(a.activate("t/a"));
+      get(a.activate("t/r"));
+      List<String> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+      LogicArchive.Appended other = a.append(marked("t/a", 1, 1, 1, "k", "a"));
+      LogicArchive.Appended own = a.append(marked("t/r", 1, 1, 1, "k", "r"));
+      get(own.onDisk()); // both wait in the store's gathering now
+      var woken = a.activate("t/b").thenRun(() -> order.add("t/b activated"));
+      other.inStore().thenRun(() -> order.add("t/a stored"));
+      get(woken);
+      get(other.inStore());
+      assertEquals(List.of("t/b activated", "t/a stored"), order, "another room's wake does not wait for them");
+      LogicArchive.Loaded r = get(a.activate("t/r"));
+      assertEquals(1, r.seq(), "a room's own activation sees its commit queued before it");
+      assertEquals(java.util.Map.of("k", "r"), r.values());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "h2"})
   void theJournalOfAProcessThatDiedIsAppliedWhenTheStoreOpensEachCommitOnceAndInOrder(String kind) throws Exception {
     String url = url(kind);
     try (LogicArchive a = LogicArchive.open(url, "", "", HISTORY)) {
