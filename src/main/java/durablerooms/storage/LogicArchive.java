@@ -667,18 +667,18 @@ public final class LogicArchive implements AutoCloseable {
   }
 
   private void activate(Activate a) {
-    transaction(a.done(), a.room(), () -> LogicRows.activate(db, a.room(), historyLimit));
+    transaction(a.done(), a.room(), () -> LogicRows.activate(statements, a.room(), historyLimit));
   }
 
   private void replay(Replay r) {
     String room = r.change().room();
     int[] dropped = {0};
     transaction(r.done(), room, () -> {
-      if (!LogicRows.apply(db, r.change(), historyLimit, false)) {
+      if (!LogicRows.apply(statements, r.change(), historyLimit, 0)) {
         return null;
       }
       dropped[0] = WebhookOutbox.append(db, r.change().hooks(), maxPendingHooks);
-      return LogicRows.load(db, room, historyLimit);
+      return LogicRows.load(statements, room, historyLimit);
     });
     if (dropped[0] > 0 && !r.done().isCompletedExceptionally()) {
       onHooksDropped.accept(dropped[0]);
@@ -707,6 +707,7 @@ public final class LogicArchive implements AutoCloseable {
       done.complete(value);
     } catch (SQLException e) {
       rollback();
+      statements.close(); // prepared again by the next use, as after a failed commit
       done.completeExceptionally(e);
     }
   }
@@ -715,8 +716,7 @@ public final class LogicArchive implements AutoCloseable {
     T run() throws SQLException;
   }
 
-  /** A read outside any room's transaction: completes {@code done} with its answer, or its failure. */
-  /** Runs a read, or a write of one statement, and commits. */
+  /** Runs a read, or a write of one statement, and commits: completes {@code done} with its answer, or its failure. */
   private <T> void read(CompletableFuture<T> done, Read<T> read) {
     try {
       T value = read.run();

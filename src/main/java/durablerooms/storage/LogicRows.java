@@ -100,55 +100,52 @@ final class LogicRows {
     return false;
   }
 
-  /** Raises the room's epoch (creating the room at epoch 1) and reads it back, in the caller's transaction. */
-  static LogicArchive.Loaded activate(Connection c, String room, int historyLimit) throws SQLException {
-    try (PreparedStatement lock = c.prepareStatement("UPDATE logic_rooms SET epoch = epoch + 1 WHERE room = ?")) {
-      lock.setString(1, room); // a write first: on a server database the row is locked before it is read
-      if (lock.executeUpdate() == 0) {
-        try (PreparedStatement ins = c.prepareStatement("INSERT INTO logic_rooms (room, epoch, seq, acks) VALUES (?, 1, 0, 0)")) {
-          ins.setString(1, room);
-          ins.executeUpdate();
-        }
-      }
+  /**
+   * Raises the room's epoch (creating the room at epoch 1) and reads it back, in the caller's
+   * transaction, with the writer's statements (prepared once: a wake pays for the reads alone).
+   */
+  static LogicArchive.Loaded activate(Statements s, String room, int historyLimit) throws SQLException {
+    PreparedStatement lock = s.get("UPDATE logic_rooms SET epoch = epoch + 1 WHERE room = ?");
+    lock.setString(1, room); // a write first: on a server database the row is locked before it is read
+    if (lock.executeUpdate() == 0) {
+      PreparedStatement ins = s.get("INSERT INTO logic_rooms (room, epoch, seq, acks) VALUES (?, 1, 0, 0)");
+      ins.setString(1, room);
+      ins.executeUpdate();
     }
-    return load(c, room, historyLimit);
+    return load(s, room, historyLimit);
   }
 
   /** Reads the room as it is, in the caller's transaction. */
-  static LogicArchive.Loaded load(Connection c, String room, int historyLimit) throws SQLException {
+  static LogicArchive.Loaded load(Statements s, String room, int historyLimit) throws SQLException {
     long epoch;
     long seq;
     LogicArchive.Mark applied;
     long reserved;
-    try (PreparedStatement q = c.prepareStatement(
-        "SELECT epoch, seq, mark_epoch, mark_n, reserved FROM logic_rooms WHERE room = ?")) {
-      q.setString(1, room);
-      try (ResultSet rs = q.executeQuery()) {
-        rs.next();
-        epoch = rs.getLong(1);
-        seq = rs.getLong(2);
-        applied = new LogicArchive.Mark(rs.getLong(3), rs.getLong(4));
-        reserved = rs.getLong(5);
-      }
+    PreparedStatement q = s.get("SELECT epoch, seq, mark_epoch, mark_n, reserved FROM logic_rooms WHERE room = ?");
+    q.setString(1, room);
+    try (ResultSet rs = q.executeQuery()) {
+      rs.next();
+      epoch = rs.getLong(1);
+      seq = rs.getLong(2);
+      applied = new LogicArchive.Mark(rs.getLong(3), rs.getLong(4));
+      reserved = rs.getLong(5);
     }
     TreeMap<String, String> values = new TreeMap<>();
-    read(c, "SELECT k, v FROM logic_values WHERE room = ?", room, rs -> values.put(rs.getString(1), rs.getString(2)));
+    read(s, "SELECT k, v FROM logic_values WHERE room = ?", room, rs -> values.put(rs.getString(1), rs.getString(2)));
     List<LogicArchive.Event> events = new ArrayList<>();
-    try (PreparedStatement q = c.prepareStatement(
-        "SELECT seq, ts, body FROM logic_events WHERE room = ? AND seq > ? ORDER BY seq")) {
-      q.setString(1, room);
-      q.setLong(2, seq - historyLimit);
-      try (ResultSet rs = q.executeQuery()) {
-        while (rs.next()) {
-          events.add(new LogicArchive.Event(rs.getLong(1), rs.getLong(2), rs.getString(3)));
-        }
+    PreparedStatement e = s.get("SELECT seq, ts, body FROM logic_events WHERE room = ? AND seq > ? ORDER BY seq");
+    e.setString(1, room);
+    e.setLong(2, seq - historyLimit);
+    try (ResultSet rs = e.executeQuery()) {
+      while (rs.next()) {
+        events.add(new LogicArchive.Event(rs.getLong(1), rs.getLong(2), rs.getString(3)));
       }
     }
     LinkedHashMap<String, LogicArchive.Ack> acks = new LinkedHashMap<>();
-    read(c, "SELECT k, seq, ts FROM logic_acks WHERE room = ? ORDER BY n", room,
+    read(s, "SELECT k, seq, ts FROM logic_acks WHERE room = ? ORDER BY n", room,
         rs -> acks.put(rs.getString(1), new LogicArchive.Ack(rs.getString(1), rs.getLong(2), rs.getLong(3))));
     TreeMap<String, Long> alarms = new TreeMap<>();
-    read(c, "SELECT k, due FROM logic_alarms WHERE room = ?", room, rs -> alarms.put(rs.getString(1), rs.getLong(2)));
+    read(s, "SELECT k, due FROM logic_alarms WHERE room = ?", room, rs -> alarms.put(rs.getString(1), rs.getLong(2)));
     return new LogicArchive.Loaded(epoch, seq, values, events, acks, alarms, applied, reserved);
   }
 
@@ -156,13 +153,12 @@ final class LogicRows {
     void read(ResultSet rs) throws SQLException;
   }
 
-  private static void read(Connection c, String sql, String room, Row row) throws SQLException {
-    try (PreparedStatement q = c.prepareStatement(sql)) {
-      q.setString(1, room);
-      try (ResultSet rs = q.executeQuery()) {
-        while (rs.next()) {
-          row.read(rs);
-        }
+  private static void read(Statements s, String sql, String room, Row row) throws SQLException {
+    PreparedStatement q = s.get(sql);
+    q.setString(1, room);
+    try (ResultSet rs = q.executeQuery()) {
+      while (rs.next()) {
+        row.read(rs);
       }
     }
   }
