@@ -234,7 +234,7 @@ public final class Node {
   private Future<Void> deploy() {
     WireCodec.register(vertx.eventBus());
     // creating Hazelcast proxies and listeners is cluster work: not on an event loop
-    return vertx.executeBlocking(() -> new RoomStore(vertx, cluster.getHazelcastInstance(), archive, logicArchive,
+    return vertx.executeBlocking(() -> new RoomStore(vertx, cluster.getHazelcastInstance(), logicArchive,
         MessageTtl.of(config.messageTtlMs())), false)
         .compose(this::deploy);
   }

@@ -72,7 +72,7 @@ class GhostSweepTest {
     logicArchive = LogicArchive.open(EmbeddedStore.url(dir), "", "", 100);
     vertx = Vertx.vertx();
     WireCodec.register(vertx.eventBus());
-    store = new RoomStore(vertx, hz, archive, logicArchive);
+    store = new RoomStore(vertx, hz, logicArchive);
     Replicas replicas = new Replicas(HERE, live::get, 100, 500);
     RoomMetrics metrics = new RoomMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     RoomTypes types = RoomTypes.of(new durablerooms.chat.Chat(), List.of());
