@@ -73,7 +73,7 @@ class GhostSweepTest {
     vertx = Vertx.vertx();
     WireCodec.register(vertx.eventBus());
     store = new RoomStore(vertx, hz, logicArchive);
-    Replicas replicas = new Replicas(HERE, live::get, 100, 500);
+    Replicas replicas = new Replicas(HERE, live::get, 500);
     RoomMetrics metrics = new RoomMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     RoomTypes types = RoomTypes.of(new durablerooms.chat.Chat(), List.of());
     host = new RoomHost(HERE, store, live::get, () -> true, 60_000, metrics, types,
