@@ -234,7 +234,7 @@ public final class Node {
   private Future<Void> deploy() {
     WireCodec.register(vertx.eventBus());
     // creating Hazelcast proxies and listeners is cluster work: not on an event loop
-    return vertx.executeBlocking(() -> new RoomStore(vertx, cluster.getHazelcastInstance(), archive, logicArchive,
+    return vertx.executeBlocking(() -> new RoomStore(vertx, cluster.getHazelcastInstance(), logicArchive,
         MessageTtl.of(config.messageTtlMs())), false)
         .compose(this::deploy);
   }
@@ -246,8 +246,7 @@ public final class Node {
     watchdog = new PauseWatchdog(PAUSE_MS, () -> liveNodes().size(), this::paused);
     // a replica that does not answer within a quarter of the gateway's wait is passed over (the
     // room's commit then waits for the store instead), so that the command still answers in time
-    Replicas replicas = new Replicas(nodeId, this::liveNodes, config.historyLimit(),
-        Math.max(100, config.requestTimeoutMs() / 4));
+    Replicas replicas = new Replicas(nodeId, this::liveNodes, Math.max(100, config.requestTimeoutMs() / 4));
     Webhooks webhooks = new Webhooks(!config.webhookUrl().isEmpty());
     Durability durability = Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT));
     Map<String, RoomActivator> activators = new HashMap<>(LogicActivator.forTypes(types, store, logicArchive, replicas,

@@ -7,12 +7,9 @@ import com.hazelcast.spi.impl.SerializationServiceSupport;
 import durablerooms.cluster.HeldLeases;
 import durablerooms.cluster.Processors;
 import durablerooms.config.ServerConfig;
-import durablerooms.state.ChatRecord;
-import durablerooms.state.HistorySlice;
 import durablerooms.state.Lease;
 import durablerooms.state.Member;
 import durablerooms.state.MemberSet;
-import durablerooms.state.RoomState;
 import durablerooms.support.TestNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -120,23 +117,19 @@ class ClusterExposureTest {
 
     SerializationService serialization = ((SerializationServiceSupport) hz).getSerializationService();
     Member ann = new Member("m1", "ann", "node-1");
-    ChatRecord record = new ChatRecord(1, 1000, "ann", "m1", "hi", "id-1", "c:ann|id-1");
     LinkedHashMap<String, Member> members = new LinkedHashMap<>();
     members.put(ann.id(), ann);
-    RoomState state = new RoomState(1, 1, List.of(record));
     List<Object> stored = List.of(
         new Lease("node-1", 1, false, "claim", false),
         new MemberSet(1, members),
-        state,
-        HistorySlice.after(state, 0, 10),
         new ArrayList<>(List.of(ann)),
         new Processors.Claim(new Lease("node-1", 2, false, "claim", true), true),
         new Processors.ClaimLease("node-1", Set.copyOf(Set.of("node-1", "node-2", "node-3")), "claim"),
         new Processors.ClaimLease("node-1", Set.copyOf(Set.of("node-1")), "claim"),
-        new Processors.Append(1, List.copyOf(List.of(record)), false, 100),
-        new Processors.Append(1, new ArrayList<>(List.of(record, record)), true, 100),
         new Processors.ChangeMembers(1, List.of(new Processors.MemberChange(ann, false))),
-        new Processors.ActivateState("a", true, state),
+        new Processors.ChangeMembers(1, new ArrayList<>(List.of(new Processors.MemberChange(ann, false),
+            new Processors.MemberChange(ann, true)))),
+        new Processors.ActivateMembers(1),
         new HeldLeases(),
         new IllegalStateException("a failure on another member travels back to the caller"));
     for (Object o : stored) {

@@ -72,8 +72,8 @@ class GhostSweepTest {
     logicArchive = LogicArchive.open(EmbeddedStore.url(dir), "", "", 100);
     vertx = Vertx.vertx();
     WireCodec.register(vertx.eventBus());
-    store = new RoomStore(vertx, hz, archive, logicArchive);
-    Replicas replicas = new Replicas(HERE, live::get, 100, 500);
+    store = new RoomStore(vertx, hz, logicArchive);
+    Replicas replicas = new Replicas(HERE, live::get, 500);
     RoomMetrics metrics = new RoomMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     RoomTypes types = RoomTypes.of(new durablerooms.chat.Chat(), List.of());
     host = new RoomHost(HERE, store, live::get, () -> true, 60_000, metrics, types,

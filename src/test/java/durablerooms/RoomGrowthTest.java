@@ -60,7 +60,7 @@ class RoomGrowthTest {
   }
 
   @Test
-  @DisplayName("a room joined and left without a message leaves no lease, state, member set or store row once asleep")
+  @DisplayName("a room joined and left without a message leaves no lease, member set or store row once asleep")
   void silentRoomLeavesNothing(Vertx vertx) throws Exception {
     String room = freshRoom("silent");
     try (WsClient a = WsClient.join(vertx, node.httpPort(), "/chat/" + room + "?name=ann")) {
@@ -69,7 +69,6 @@ class RoomGrowthTest {
     TestNodes.eventually(10_000, "the room is asleep", () -> !node.host().knows(room));
     HazelcastInstance hz = node.hazelcast();
     assertFalse(hz.getMap(Addresses.OWNERS_MAP).containsKey(room), "lease entry");
-    assertFalse(hz.getMap(Addresses.STATE_MAP).containsKey(room), "state entry");
     assertFalse(hz.getMap(Addresses.MEMBERS_MAP).containsKey(room), "member set");
     assertEquals(404, get("/api/rooms/" + room).statusCode(), "no store row: a room never seen");
 

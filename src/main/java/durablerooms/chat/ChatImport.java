@@ -36,7 +36,7 @@ public final class ChatImport {
       RoomState state = chats.load(room);
       List<LogicArchive.Event> events = new ArrayList<>();
       List<LogicArchive.Ack> acks = new ArrayList<>();
-      for (ChatRecord r : state.history().records()) {
+      for (ChatRecord r : state.messages()) {
         String message = Chat.message(r.user(), r.text(), r.id(), r.ts()).put("seq", r.seq()).encode();
         events.add(new LogicArchive.Event(r.seq(), r.ts(), message));
         if (r.dedupeKey() != null) {

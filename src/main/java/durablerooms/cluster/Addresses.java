@@ -3,7 +3,6 @@ package durablerooms.cluster;
 /** Every event-bus address and Hazelcast structure name, built in one place. */
 public final class Addresses {
   public static final String OWNERS_MAP = "rooms.owners";
-  public static final String STATE_MAP = "rooms.state";
   public static final String MEMBERS_MAP = "rooms.members";
 
   private Addresses() {}

@@ -9,9 +9,8 @@ import com.hazelcast.config.JavaSerializationFilterConfig;
  * bytes to deserialize (Hazelcast's open-source edition authenticates no one), and Hazelcast's
  * default whitelist admits every {@code java*} class, gadget chains included.
  *
- * <p>What crosses Hazelcast as Java-serialized objects: the values of rooms.owners ({@code Lease}),
- * rooms.state ({@code RoomState}: {@code History}, {@code ChatRecord} with its {@code byte[]}) and
- * rooms.members ({@code MemberSet}: a {@code LinkedHashMap} of {@code Member}), the entry
+ * <p>What crosses Hazelcast as Java-serialized objects: the values of rooms.owners ({@code Lease})
+ * and rooms.members ({@code MemberSet}: a {@code LinkedHashMap} of {@code Member}), the entry
  * processors and their results ({@code Processors}: {@code Set.copyOf}, {@code List.copyOf} and
  * {@code ArrayList}), the {@code HeldLeases} aggregator, and the exception of a failed operation,
  * which travels back to its caller (a Hazelcast one during a partition migration, or a JDK one).
@@ -27,7 +26,7 @@ public final class DeserializationFilter {
         .addClasses(
             // inside the rooms' records
             "java.util.ArrayList", "java.util.HashMap", "java.util.LinkedHashMap",
-            "java.util.CollSer", "[Ljava.lang.Object;", "[B",
+            "java.util.CollSer", "[Ljava.lang.Object;",
             "java.lang.Number", "java.lang.Long", "java.lang.Integer", "java.lang.Boolean",
             // a failed operation's exception, with its stack trace and suppressed list
             "java.lang.Throwable", "java.lang.Exception", "java.lang.RuntimeException", "java.lang.Error",

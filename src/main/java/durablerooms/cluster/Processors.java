@@ -2,12 +2,9 @@ package durablerooms.cluster;
 
 import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
-import durablerooms.state.ChatRecord;
-import durablerooms.state.HistorySlice;
 import durablerooms.state.Lease;
 import durablerooms.state.Member;
 import durablerooms.state.MemberSet;
-import durablerooms.state.RoomState;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +13,7 @@ import java.util.Set;
 
 /**
  * The atomic steps on the room maps, run by Hazelcast on the partition that owns the room (and
- * replayed on its backup): claim and release of the lease, fencing, appends and member changes.
+ * replayed on its backup): claim and release of the lease, fencing and member changes.
  * Each is deterministic so that the backup reaches the same value.
  */
 public final class Processors {
@@ -70,32 +67,6 @@ public final class Processors {
     }
   }
 
-  /**
-   * Starts activation {@code id}: raises the state's epoch by one (the fencing token of the new
-   * activation: writes with an older one are refused from now on) and returns a copy. The cluster's
-   * copy of the state wins. Without one (the room slept, or the cluster restarted) it returns null
-   * and changes nothing unless {@code storeRead}: the caller then reads the room from the archive
-   * and comes again with it as {@code stored} (null: a new room). Reading only then keeps a takeover
-   * (state in memory) independent of the archive. Applying the same id again (Hazelcast retries an
-   * operation during a partition migration) changes nothing.
-   */
-  public record ActivateState(String id, boolean storeRead, RoomState stored)
-      implements EntryProcessor<String, RoomState, RoomState> {
-    @Override
-    public RoomState process(Map.Entry<String, RoomState> entry) {
-      RoomState state = entry.getValue();
-      if (state == null) {
-        if (!storeRead) {
-          return null;
-        }
-        state = stored != null ? stored.copy() : RoomState.empty();
-      }
-      state.activate(id);
-      entry.setValue(state);
-      return state.copy();
-    }
-  }
-
   /** Fences the room's member set to {@code epoch} and returns a copy, or null if a newer epoch wrote it. */
   public record ActivateMembers(long epoch) implements EntryProcessor<String, MemberSet, MemberSet> {
     @Override
@@ -107,41 +78,6 @@ public final class Processors {
       set.fence(epoch);
       entry.setValue(set);
       return set.copy();
-    }
-  }
-
-  /**
-   * Appends chat records if the writer's epoch is still current; false means fenced. {@code gap}:
-   * the records are the room's retained tail, and those between the state's seq and theirs fell
-   * out of retention (a copy written behind, after more than the limit came).
-   */
-  public record Append(long epoch, List<ChatRecord> records, boolean gap, int limit)
-      implements EntryProcessor<String, RoomState, Boolean> {
-    @Override
-    public Boolean process(Map.Entry<String, RoomState> entry) {
-      RoomState state = entry.getValue();
-      if (state == null || state.epoch() != epoch) {
-        return false;
-      }
-      state.append(records, gap, limit);
-      entry.setValue(state);
-      return true;
-    }
-  }
-
-  /**
-   * Drops the room's state from the cluster's memory (read again from the archive on wake) if this
-   * activation still owns it: a stale owner cannot throw away what a newer one holds.
-   */
-  public record EvictIfCurrent(long epoch) implements EntryProcessor<String, RoomState, Boolean> {
-    @Override
-    public Boolean process(Map.Entry<String, RoomState> entry) {
-      RoomState state = entry.getValue();
-      if (state == null || state.epoch() != epoch) {
-        return false;
-      }
-      entry.setValue(null);
-      return true;
     }
   }
 
@@ -257,23 +193,6 @@ public final class Processors {
 
     @Override
     public EntryProcessor<String, MemberSet, Integer> getBackupProcessor() {
-      return null;
-    }
-  }
-
-  /** The seq of a room and up to {@code limit} retained messages after {@code since}; null when asleep or unknown. */
-  public record ReadHistory(long since, int limit) implements EntryProcessor<String, RoomState, HistorySlice>, ReadOnly {
-    @Override
-    public HistorySlice process(Map.Entry<String, RoomState> entry) {
-      RoomState state = entry.getValue();
-      if (state == null) {
-        return null;
-      }
-      return HistorySlice.after(state, since, limit);
-    }
-
-    @Override
-    public EntryProcessor<String, RoomState, HistorySlice> getBackupProcessor() {
       return null;
     }
   }

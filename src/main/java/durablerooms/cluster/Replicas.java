@@ -1,6 +1,5 @@
 package durablerooms.cluster;
 
-import durablerooms.state.ChatRecord;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -27,14 +26,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * The second copy of each active room's newest records, in another node's memory, on a cluster of
- * two or more nodes: what a chat message's ACK waits for there (with {@code ROOMS_DURABILITY=memory}),
- * instead of a Hazelcast write with its synchronous backup per message. The room's owner sends its
- * records to the next node after itself (node ids in order), batched: the writes of all rooms of one
- * event loop that come while a batch to that node is in flight go as the next one. A replica holds
- * the room's retained tail (the history limit), the owner sending all of it to a node that is new
- * to it: the room's cluster copy, written behind, can lag, and is lost with its partition when a
- * node dies before a migration has copied it (seen right after a node joined).
+ * The second copy of each active room's commits that the store may still lack, in another node's
+ * memory, on a cluster of two or more nodes: what a commit's output waits for there (with
+ * {@code ROOMS_DURABILITY=memory}) instead of the store, which is written behind. The room's owner
+ * sends its commits to the next node after itself (node ids in order), batched: the writes of all
+ * rooms of one event loop that come while a batch to that node is in flight go as the next one. A
+ * replica forgets the commits the store has; the owner sends all that the store lacks to a node that
+ * is new to the room.
  *
  * <p>A takeover reads every live node's replica of the room after it raised the room's epoch, and
  * fences them to that epoch: a write of the activation it replaces is refused from then on, so what
@@ -45,11 +43,9 @@ import java.util.function.Supplier;
  */
 public final class Replicas extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Replicas.class);
-  /** A room's records that this node holds for another node's activation of it (oldest first). */
+  /** A room's commits that this node holds for another node's activation of it, in order (see replicateChanges). */
   private static final class Replica {
     long epoch;
-    final ArrayDeque<ChatRecord> records = new ArrayDeque<>();
-    /** A room of a user's type: its commits that the store may lack, in order (see replicateChanges). */
     final ArrayDeque<Wire.HeldChange> changes = new ArrayDeque<>();
 
     Replica(long epoch) {
@@ -119,7 +115,6 @@ public final class Replicas extends VerticleBase {
 
   private final String nodeId;
   private final Supplier<Set<String>> liveNodes;
-  private final int limit;
   private final DeliveryOptions options;
   private final ConcurrentHashMap<Thread, Batcher> batchers = new ConcurrentHashMap<>();
   /** The replicas held here, by room (holder context only). */
@@ -135,11 +130,10 @@ public final class Replicas extends VerticleBase {
   /** The room of the message that makes this node's event bus look up another node's replica address (none has it). */
   private static final String WARM_UP = "";
 
-  /** {@code limit}: the most records a replica keeps of one room (the rooms' history limit). */
-  public Replicas(String nodeId, Supplier<Set<String>> liveNodes, int limit, long timeoutMs) {
+  /** {@code timeoutMs}: how long a write waits for the holder's answer before it fails. */
+  public Replicas(String nodeId, Supplier<Set<String>> liveNodes, long timeoutMs) {
     this.nodeId = nodeId;
     this.liveNodes = liveNodes;
-    this.limit = limit;
     this.options = new DeliveryOptions().setSendTimeout(timeoutMs);
   }
 
@@ -149,24 +143,17 @@ public final class Replicas extends VerticleBase {
   }
 
   /**
-   * Sends {@code records} of {@code room} to the node that holds its replica (call on an event
-   * loop: the room's); completes on the caller's context once that node has them, fails with
-   * FencedException if a newer activation exists, or with another error (no other node, a
-   * timeout): the caller then writes the cluster copy instead. {@code node}: the one
-   * {@link #holderNode()} named. {@code records} is sent as it is: the caller no longer changes it.
-   */
-  public Future<Void> replicate(String node, String room, long epoch, List<ChatRecord> records) {
-    return send(node, new Wire.ReplicaWrite(room, epoch, records));
-  }
-
-  /**
-   * Sends the commits of a room of a user's type to the node that holds its replica, as
-   * {@link #replicate} sends records, with the number of the last commit the store has: the replica
-   * forgets those. The owner bounds what the store may lack, so a replica holds at most that.
+   * Sends the commits of a room to the node that holds its replica (call on an event loop: the
+   * room's), with the number of the last commit the store has: the replica forgets those. The owner
+   * bounds what the store may lack, so a replica holds at most that. Completes on the caller's
+   * context once that node has them, fails with FencedException if a newer activation exists, or
+   * with another error (no other node, a timeout): the caller then waits for the store instead.
+   * {@code node}: the one {@link #holderNode()} named. {@code changes} is sent as it is: the caller
+   * no longer changes it.
    */
   public Future<Void> replicateChanges(String node, String room, long epoch, List<Wire.HeldChange> changes,
                                        long stored) {
-    return send(node, new Wire.ReplicaWrite(room, epoch, List.of(), changes, stored));
+    return send(node, new Wire.ReplicaWrite(room, epoch, changes, stored));
   }
 
   /** Queues a write with the batch of the caller's event loop to {@code node}; completes on the caller's context. */
@@ -188,29 +175,15 @@ public final class Replicas extends VerticleBase {
   }
 
   /**
-   * For a takeover at {@code epoch}: what every live node's replica of the room holds, merged in seq
-   * order, and each fenced to the epoch. Fails if a node does not answer (what it holds may have been
-   * ACKed): the activation then fails and is tried again.
-   */
-  public Future<List<ChatRecord>> collect(String room, long epoch) {
-    return held(room, epoch).map(held -> {
-      TreeMap<Long, ChatRecord> bySeq = new TreeMap<>();
-      held.stream().sorted(Comparator.comparingLong(Wire.Held::epoch)) // a newer activation's record wins a seq
-          .forEach(h -> h.records().forEach(r -> bySeq.put(r.seq(), r)));
-      return List.copyOf(bySeq.values());
-    });
-  }
-
-  /**
-   * What the replicas of a room of a user's type hold: its commits in the order they were made (by
-   * epoch, then number), each once, and the newest epoch any live node holds a replica of (0: none).
+   * What the replicas of a room hold: its commits in the order they were made (by epoch, then
+   * number), each once, and the newest epoch any live node holds a replica of (0: none).
    */
   public record HeldChanges(List<Wire.HeldChange> changes, long newestEpoch) {}
 
   /**
-   * For a takeover of a room of a user's type at {@code epoch}: what every live node's replica of
-   * the room holds (see {@link HeldChanges}); the replicas are fenced to the epoch as by
-   * {@link #collect}.
+   * For a takeover of a room at {@code epoch}: what every live node's replica of the room holds (see
+   * {@link HeldChanges}), each replica fenced to the epoch. Fails if a node does not answer (what it
+   * holds may have been ACKed): the activation then fails and is tried again.
    */
   public Future<HeldChanges> collectChanges(String room, long epoch) {
     return held(room, epoch).map(held -> {
@@ -238,7 +211,7 @@ public final class Replicas extends VerticleBase {
     return err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
   }
 
-  /** The room slept with its cluster copy complete: every node drops its replica of activations up to {@code epoch}. */
+  /** The room slept with every commit in the store: every node drops its replica of activations up to {@code epoch}. */
   public void drop(String room, long epoch) {
     for (String node : liveNodes.get()) {
       if (node.equals(nodeId)) {
@@ -318,7 +291,7 @@ public final class Replicas extends VerticleBase {
       fences.merge(c.room(), c.epoch(), Math::max);
       Replica replica = held.get(c.room());
       PeerSends.reply(msg, replica == null ? new Wire.Held(0, List.of())
-          : new Wire.Held(replica.epoch, List.copyOf(replica.records), List.copyOf(replica.changes)));
+          : new Wire.Held(replica.epoch, List.copyOf(replica.changes)));
     } else if (body instanceof Wire.DropReplica d) {
       dropHeld(d.room(), d.epoch());
     } else {
@@ -344,23 +317,7 @@ public final class Replicas extends VerticleBase {
       replica.changes.clear();
     }
     holdChanges(replica.changes, w);
-    // a newer activation started from everything the older one replicated (a seq is never given
-    // to two messages), so the tail it holds stays
     replica.epoch = w.epoch();
-    ArrayDeque<ChatRecord> records = replica.records;
-    for (ChatRecord r : w.records()) {
-      long last = records.isEmpty() ? -1 : records.peekLast().seq();
-      if (r.seq() <= last) {
-        continue; // held already
-      }
-      if (last >= 0 && r.seq() != last + 1) {
-        records.clear(); // not contiguous (older ones fell out of the owner's retention): a new tail
-      }
-      records.addLast(r);
-    }
-    while (records.size() > limit) {
-      records.removeFirst();
-    }
     return true;
   }
 

@@ -1,6 +1,5 @@
 package durablerooms.cluster;
 
-import durablerooms.state.ChatRecord;
 import durablerooms.state.EventSlice;
 import durablerooms.state.Member;
 
@@ -69,26 +68,18 @@ public sealed interface Wire {
   }
 
   /**
-   * Records of several rooms for their replicas on one node (see Replicas): for each room, the
-   * writing activation's epoch and the records. The reply is a {@link Fenced}.
+   * Commits of several rooms for their replicas on one node (see Replicas): for each room, the
+   * writing activation's epoch and its commits. The reply is a {@link Fenced}.
    */
   record Replicate(List<ReplicaWrite> writes) implements Wire {}
 
   /**
-   * One room's write to its replica: a chat room's records, or the commits of a room of a user's
-   * type ({@code changes}) with the number of the last of its commits that the store has
-   * ({@code stored}: the replica forgets those).
+   * One room's write to its replica: its commits ({@code changes}) with the number of the last of
+   * its commits that the store has ({@code stored}: the replica forgets those).
    */
-  record ReplicaWrite(String room, long epoch, List<ChatRecord> records, List<HeldChange> changes, long stored) {
-    public ReplicaWrite(String room, long epoch, List<ChatRecord> records) {
-      this(room, epoch, records, List.of(), 0);
-    }
-  }
+  record ReplicaWrite(String room, long epoch, List<HeldChange> changes, long stored) {}
 
-  /**
-   * A commit of a room of a user's type, as a replica holds it: its activation's epoch, its number,
-   * its change as JSON text.
-   */
+  /** A commit of a room, as a replica holds it: its activation's epoch, its number, its change as JSON text. */
   record HeldChange(long epoch, long n, String change) {}
 
   /** The rooms of a {@link Replicate} whose replica refused the write: a newer activation exists. */
@@ -100,17 +91,10 @@ public sealed interface Wire {
    */
   record Collect(String room, long epoch) implements Wire {}
 
-  /**
-   * A replica's records or commits (oldest first) and the epoch that wrote them (0 and none: the
-   * node holds no replica).
-   */
-  record Held(long epoch, List<ChatRecord> records, List<HeldChange> changes) implements Wire {
-    public Held(long epoch, List<ChatRecord> records) {
-      this(epoch, records, List.of());
-    }
-  }
+  /** A replica's commits (oldest first) and the epoch that wrote them (0 and none: the node holds no replica). */
+  record Held(long epoch, List<HeldChange> changes) implements Wire {}
 
-  /** A room went to sleep with its cluster copy complete: replicas of activations up to {@code epoch} are dropped. */
+  /** A room went to sleep with every commit in the store: replicas of activations up to {@code epoch} are dropped. */
   record DropReplica(String room, long epoch) implements Wire {}
 
 

@@ -1,6 +1,5 @@
 package durablerooms.cluster;
 
-import durablerooms.state.ChatRecord;
 import durablerooms.state.EventSlice;
 import durablerooms.state.Member;
 import io.vertx.core.buffer.Buffer;
@@ -18,6 +17,11 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       REPLICATE = 9, FENCED = 10, COLLECT = 11, HELD = 12, DROP_REPLICA = 13,
       CUSTOM = 16, WAKE = 17, CALL = 18, PURGE_NODE = 19,
       REPLICATE_CHANGES = 20, HELD_CHANGES = 21, READ_EVENTS = 22, EVENTS = 23, CALL_ONCE = 24;
+  /**
+   * The count of a replica write's or a replica's chat records, which chat's own engine replicated:
+   * always none now, but still in the form, which nodes of earlier versions read.
+   */
+  private static final int NO_RECORDS = 0;
 
   /** Registers the codec and selects it for every Wire record. */
   public static void register(EventBus bus) {
@@ -68,7 +72,7 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       b.appendByte(changes ? REPLICATE_CHANGES : REPLICATE).appendInt(rep.writes().size());
       for (Wire.ReplicaWrite rw : rep.writes()) {
         str(b, rw.room()); b.appendLong(rw.epoch());
-        records(b, rw.records());
+        b.appendInt(NO_RECORDS);
         if (changes) {
           changes(b, rw.changes()); b.appendLong(rw.stored());
         }
@@ -80,8 +84,7 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       b.appendByte(COLLECT);
       str(b, c.room()); b.appendLong(c.epoch());
     } else if (w instanceof Wire.Held h) {
-      b.appendByte(h.changes().isEmpty() ? HELD : HELD_CHANGES).appendLong(h.epoch());
-      records(b, h.records());
+      b.appendByte(h.changes().isEmpty() ? HELD : HELD_CHANGES).appendLong(h.epoch()).appendInt(NO_RECORDS);
       if (!h.changes().isEmpty()) {
         changes(b, h.changes());
       }
@@ -126,19 +129,16 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
         return new Wire.Purge(r.s());
       case PURGE_NODE:
         return new Wire.Purge(r.s(), r.s());
-      case REPLICATE: {
-        int n = r.i();
-        List<Wire.ReplicaWrite> writes = new ArrayList<>(n);
-        for (int k = 0; k < n; k++) {
-          writes.add(new Wire.ReplicaWrite(r.s(), r.l(), r.records()));
-        }
-        return new Wire.Replicate(writes);
-      }
+      case REPLICATE:
       case REPLICATE_CHANGES: {
         int n = r.i();
         List<Wire.ReplicaWrite> writes = new ArrayList<>(n);
         for (int k = 0; k < n; k++) {
-          writes.add(new Wire.ReplicaWrite(r.s(), r.l(), r.records(), r.changes(), r.l()));
+          String room = r.s();
+          long epoch = r.l();
+          r.skipRecords();
+          writes.add(tag == REPLICATE ? new Wire.ReplicaWrite(room, epoch, List.of(), 0)
+              : new Wire.ReplicaWrite(room, epoch, r.changes(), r.l()));
         }
         return new Wire.Replicate(writes);
       }
@@ -153,9 +153,11 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       case COLLECT:
         return new Wire.Collect(r.s(), r.l());
       case HELD:
-        return new Wire.Held(r.l(), r.records());
-      case HELD_CHANGES:
-        return new Wire.Held(r.l(), r.records(), r.changes());
+      case HELD_CHANGES: {
+        long epoch = r.l();
+        r.skipRecords();
+        return new Wire.Held(epoch, tag == HELD ? List.of() : r.changes());
+      }
       case DROP_REPLICA:
         return new Wire.DropReplica(r.s(), r.l());
       case READ_EVENTS:
@@ -189,14 +191,6 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
     }
     byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
     b.appendInt(bytes.length).appendBytes(bytes);
-  }
-
-  private static void records(Buffer b, List<ChatRecord> records) {
-    b.appendInt(records.size());
-    for (ChatRecord c : records) {
-      b.appendLong(c.seq()).appendLong(c.ts());
-      str(b, c.user()); str(b, c.memberId()); str(b, c.text()); str(b, c.id()); str(b, c.dedupeKey());
-    }
   }
 
   private static void changes(Buffer b, List<Wire.HeldChange> changes) {
@@ -233,13 +227,12 @@ public final class WireCodec implements MessageCodec<Wire, Wire> {
       return v;
     }
 
-    List<ChatRecord> records() {
+    /** Reads past a list of chat records (seq, time and five strings each), which only nodes of earlier versions send. */
+    void skipRecords() {
       int n = i();
-      List<ChatRecord> out = new ArrayList<>(n);
       for (int k = 0; k < n; k++) {
-        out.add(new ChatRecord(l(), l(), s(), s(), s(), s(), s()));
+        l(); l(); s(); s(); s(); s(); s();
       }
-      return out;
     }
 
     EventSlice events() {

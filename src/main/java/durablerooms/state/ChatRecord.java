@@ -12,10 +12,8 @@ import java.util.Objects;
  * id (null for messages without id): the room keeps it so a retry is recognised.
  *
  * <p>The text, id and dedupe key, the fields of each message, are kept in one packed array and
- * decoded when read: two objects a record instead of eight. A room's retained records are not kept
- * as records at all: {@link History} copies their packed arrays into its own (the young collections
- * used to copy every retained record until it was tenured, most of each pause under load).
- * {@code user} and {@code memberId} are the member's own strings, shared.
+ * decoded when read: two objects a record instead of eight, and the journal writes them as they are
+ * kept. {@code user} and {@code memberId} are the member's own strings, shared.
  */
 public final class ChatRecord implements Serializable {
   private static final long serialVersionUID = 2L;
@@ -85,11 +83,6 @@ public final class ChatRecord implements Serializable {
       keyHash = h;
     }
     return h;
-  }
-
-  /** The packed text, id and dedupe key, not copied: for {@link History}, which copies them. */
-  byte[] packed() {
-    return fields;
   }
 
   /**

@@ -70,9 +70,6 @@ public final class LogicArchive implements AutoCloseable {
   public record Change(String room, long epoch, LinkedHashMap<String, String> values, List<Event> events,
                        List<Ack> acks, long seq, LinkedHashMap<String, Long> alarms, List<WebhookOutbox.Hook> hooks,
                        Mark mark) {
-    /** The epoch of {@link #alarmsOf}: no activation of the room's type to fence. */
-    static final long UNFENCED = -1;
-
     public Change(String room, long epoch, LinkedHashMap<String, String> values, List<Event> events, List<Ack> acks,
                   long seq, LinkedHashMap<String, Long> alarms, List<WebhookOutbox.Hook> hooks) {
       this(room, epoch, values, events, acks, seq, alarms, hooks, null);
@@ -81,19 +78,6 @@ public final class LogicArchive implements AutoCloseable {
     public Change(String room, long epoch, LinkedHashMap<String, String> values, List<Event> events, List<Ack> acks,
                   long seq) {
       this(room, epoch, values, events, acks, seq, new LinkedHashMap<>(), List.of());
-    }
-
-    /** Webhooks alone, outside any room's transaction (those of chat rooms): no epoch is checked. */
-    public static Change hooksOnly(List<WebhookOutbox.Hook> hooks) {
-      return new Change(null, 0, new LinkedHashMap<>(), List.of(), List.of(), 0, new LinkedHashMap<>(), hooks);
-    }
-
-    /**
-     * Alarms of a room that is not of a user's type (a chat room, whose other writes are in the chat
-     * archive): no epoch to fence with; a null time removes the alarm.
-     */
-    public static Change alarmsOf(String room, LinkedHashMap<String, Long> alarms) {
-      return new Change(room, UNFENCED, new LinkedHashMap<>(), List.of(), List.of(), 0, alarms, List.of());
     }
 
     public boolean isEmpty() {
@@ -820,13 +804,8 @@ public final class LogicArchive implements AutoCloseable {
    */
   static <T> List<List<T>> runs(List<T> commits, java.util.function.Function<T, Change> change) {
     LinkedHashMap<String, List<List<T>>> byRoom = new LinkedHashMap<>();
-    List<List<T>> alone = new ArrayList<>();
     for (T t : commits) {
       Change c = change.apply(t);
-      if (c.room() == null || c.epoch() == Change.UNFENCED) {
-        alone.add(new ArrayList<>(List.of(t)));
-        continue;
-      }
       List<List<T>> runs = byRoom.computeIfAbsent(c.room(), r -> new ArrayList<>());
       List<T> last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
       if (last != null && follows(change.apply(last.get(last.size() - 1)), c)) {
@@ -835,7 +814,7 @@ public final class LogicArchive implements AutoCloseable {
         runs.add(new ArrayList<>(List.of(t)));
       }
     }
-    List<List<T>> all = new ArrayList<>(alone);
+    List<List<T>> all = new ArrayList<>();
     byRoom.values().forEach(all::addAll);
     return all;
   }
@@ -858,12 +837,6 @@ public final class LogicArchive implements AutoCloseable {
   /** Applies one run of a room's commits if its epoch is current; false when fenced (nothing applied). */
   private boolean apply(List<Commit> run) throws SQLException {
     Change first = run.get(0).change();
-    if (first.room() == null) {
-      return true; // webhooks alone
-    } else if (first.epoch() == Change.UNFENCED) {
-      LogicRows.setAlarms(statements, first.room(), first.alarms());
-      return true;
-    }
     Change ch = run.size() == 1 ? first
         : Change.merge(first.room(), first.epoch(), run.stream().map(Commit::change).toList());
     return LogicRows.apply(statements, ch, historyLimit, first.mark() == null ? 0 : first.mark().n());

@@ -3,11 +3,12 @@ package durablerooms.cluster;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder;
-import durablerooms.state.ChatRecord;
-import durablerooms.state.RoomState;
+import durablerooms.state.Member;
+import durablerooms.state.MemberSet;
 import org.junit.jupiter.api.Test;
 
 import java.util.AbstractMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,35 +26,32 @@ class ProcessorsTest {
   }
 
   @Test
-  void anAppendArrivesWithEveryRecordAndAppliesThem() {
-    List<ChatRecord> records = List.of(
-        new ChatRecord(4, 1000, "ann", "c1", "héllo 👋", "m1", "client-a\nm1"),
-        new ChatRecord(5, 1001, "bob", "c2", "", null, null),
-        new ChatRecord(6, 1002, "ann", "c1", "x".repeat(70_000), "m2", "client-a\nm2"));
-    Processors.Append sent = new Processors.Append(7, records, true, 2);
-    Processors.Append arrived = overTheWire(sent);
+  void aMemberChangeArrivesWithEveryMemberAndAppliesThem() {
+    Member ann = new Member("c1", "änn 👋", "node-1", "{\"name\":\"ann\"}", "{\"seat\":2}");
+    Member bob = new Member("c2", "bob", "node-2");
+    Processors.ChangeMembers sent = new Processors.ChangeMembers(7, List.of(
+        new Processors.MemberChange(ann, false), new Processors.MemberChange(bob, false),
+        new Processors.MemberChange(bob, true)));
+    Processors.ChangeMembers arrived = overTheWire(sent);
 
-    RoomState state = new RoomState(7, 1, List.of(new ChatRecord(1, 1, "ann", "c1", "old", null, null)));
-    Map.Entry<String, RoomState> entry = new AbstractMap.SimpleEntry<>("r", state);
+    MemberSet set = new MemberSet(7, new LinkedHashMap<>());
+    Map.Entry<String, MemberSet> entry = new AbstractMap.SimpleEntry<>("r", set);
     assertTrue(arrived.process(entry));
-    assertEquals(6, state.seq());
-    assertEquals(records.subList(1, 3), state.history().records()); // the gap replaced 1, the limit dropped 4
-    assertEquals("client-a\nm2".hashCode(), state.history().keyHash(1));
+    assertEquals(List.of(ann), List.copyOf(set.members().values()));
 
-    RoomState newer = new RoomState(8, 1, List.of());
-    Processors.Append stale = overTheWire(sent);
-    assertFalse(stale.process(new AbstractMap.SimpleEntry<>("r", newer)), "a fenced append changes nothing");
-    assertEquals(1, newer.seq());
+    MemberSet newer = new MemberSet(8, new LinkedHashMap<>());
+    Processors.ChangeMembers stale = overTheWire(sent);
+    assertFalse(stale.process(new AbstractMap.SimpleEntry<>("r", newer)), "a fenced change changes nothing");
+    assertTrue(newer.members().isEmpty());
   }
 
   @Test
-  void aRoomStateArrivesWithItsHistory() {
-    RoomState state = new RoomState(3, 9, List.of(
-        new ChatRecord(8, 1, "ann", "c1", "eight", "i8", "k\ni8"),
-        new ChatRecord(9, 2, "bob", "c2", "nine", null, null)));
-    RoomState arrived = overTheWire(state);
+  void aMemberSetArrivesWithItsMembersInJoinOrder() {
+    LinkedHashMap<String, Member> members = new LinkedHashMap<>();
+    members.put("c2", new Member("c2", "bob", "node-2"));
+    members.put("c1", new Member("c1", "ann", "node-1"));
+    MemberSet arrived = overTheWire(new MemberSet(3, members));
     assertEquals(3, arrived.epoch());
-    assertEquals(9, arrived.seq());
-    assertEquals(state.history().records(), arrived.history().records());
+    assertEquals(List.copyOf(members.values()), List.copyOf(arrived.members().values()));
   }
 }

@@ -1,6 +1,5 @@
 package durablerooms.cluster;
 
-import durablerooms.state.ChatRecord;
 import durablerooms.state.Member;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
@@ -11,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 class WireCodecTest {
-  private static final ChatRecord SAID = new ChatRecord(8, 1700000000000L, "änn", "c1", "hi 🎉", "m-1", "c:dev/m-1");
-  private static final ChatRecord UNNAMED = new ChatRecord(9, 1700000000001L, "bob", "c2", "no id", null, null);
   private final WireCodec codec = new WireCodec();
 
   @Test
@@ -25,16 +22,15 @@ class WireCodecTest {
         new Wire.Delivery("room", "c2", null, "{}", Wire.Delivery.ADMIT, 3),
         new Wire.Purge("room"),
         new Wire.Purge("room", "node-2"),
-        new Wire.Replicate(List.of(new Wire.ReplicaWrite("room", 3, List.of(SAID, UNNAMED)),
-            new Wire.ReplicaWrite("other", 1, List.of()))),
+        new Wire.Replicate(List.of(new Wire.ReplicaWrite("room", 3, List.of(), 0),
+            new Wire.ReplicaWrite("other", 1, List.of(), 0))),
         new Wire.Fenced(List.of("room", "other")),
         new Wire.Collect("room", 4),
-        new Wire.Held(3, List.of(SAID)),
         new Wire.Held(0, List.of()),
-        new Wire.Replicate(List.of(new Wire.ReplicaWrite("ledger/r", 2, List.of(),
+        new Wire.Replicate(List.of(new Wire.ReplicaWrite("ledger/r", 2,
             List.of(new Wire.HeldChange(2, 7, "{\"values\":{}}"), new Wire.HeldChange(2, 8, "{}")), 6),
-            new Wire.ReplicaWrite("room", 3, List.of(SAID)))),
-        new Wire.Held(2, List.of(), List.of(new Wire.HeldChange(1, 4, "{}"))),
+            new Wire.ReplicaWrite("room", 3, List.of(), 0))),
+        new Wire.Held(2, List.of(new Wire.HeldChange(1, 4, "{}"))),
         new Wire.DropReplica("room", 3),
         new Wire.ReadEvents("ledger/r", 5, 100),
         new Wire.Events(new durablerooms.state.EventSlice(9, List.of(new durablerooms.state.EventSlice.Entry(8, "{\"n\":\"ä\"}"),
@@ -52,6 +48,29 @@ class WireCodecTest {
       codec.encodeToWire(b, w);
       assertEquals(w, codec.decodeFromWire(6, b));
     }
+  }
+
+  /** A string as the codec writes it: its UTF-8 length, then its bytes. */
+  private static void str(Buffer b, String s) {
+    byte[] bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    b.appendInt(bytes.length).appendBytes(bytes);
+  }
+
+  @Test
+  void aReplicaWriteAndAReplicaOfAnEarlierVersionDecodeWithoutTheirChatRecords() {
+    Buffer write = Buffer.buffer().appendByte((byte) 9).appendInt(1); // REPLICATE, one room
+    str(write, "room");
+    write.appendLong(3).appendInt(1).appendLong(8).appendLong(1700000000000L); // one chat record
+    for (String field : List.of("änn", "c1", "hi 🎉", "m-1", "c:dev/m-1")) {
+      str(write, field);
+    }
+    assertEquals(new Wire.Replicate(List.of(new Wire.ReplicaWrite("room", 3, List.of(), 0))),
+        codec.decodeFromWire(0, write));
+    Buffer held = Buffer.buffer().appendByte((byte) 12).appendLong(3).appendInt(1).appendLong(8).appendLong(1); // HELD
+    for (int i = 0; i < 5; i++) {
+      held.appendInt(-1); // absent fields
+    }
+    assertEquals(new Wire.Held(3, List.of()), codec.decodeFromWire(0, held));
   }
 
   @Test

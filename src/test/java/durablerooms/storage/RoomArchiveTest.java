@@ -61,7 +61,7 @@ class RoomArchiveTest {
   }
 
   private static List<Long> seqs(RoomState state) {
-    return state.history().records().stream().map(ChatRecord::seq).toList();
+    return state.messages().stream().map(ChatRecord::seq).toList();
   }
 
   @Test
@@ -74,7 +74,7 @@ class RoomArchiveTest {
     assertEquals(5, state.seq());
     assertEquals(1, state.epoch());
     assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seqs(state));
-    assertEquals("message 4", state.history().records().stream().filter(r -> r.seq() == 4).findFirst().orElseThrow().text());
+    assertEquals("message 4", state.messages().stream().filter(r -> r.seq() == 4).findFirst().orElseThrow().text());
   }
 
   @Test
@@ -110,7 +110,7 @@ class RoomArchiveTest {
     RoomState state = archive.load("r3");
     assertEquals(6, state.seq());
     assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), seqs(state));
-    assertEquals("message 1", state.history().get(0).text());
+    assertEquals("message 1", state.messages().get(0).text());
   }
 
   @Test
@@ -144,7 +144,7 @@ class RoomArchiveTest {
       assertEquals(5, r4.seq());
       assertEquals(3, r4.epoch());
       assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seqs(r4));
-      assertEquals("message 5", r4.history().records().get(r4.history().size() - 1).text());
+      assertEquals("message 5", r4.messages().get(r4.messages().size() - 1).text());
       assertEquals(List.of(1L), seqs(next.load("r5")));
     }
     try (Stream<Path> left = Files.list(dead)) {
@@ -243,7 +243,7 @@ class RoomArchiveTest {
     await(archive.append("r8", 1, written.subList(0, 2)));
     await(archive.append("r8", 1, written.subList(2, 4)));
     await(archive.checkpoint("r8", 1, 4, written));
-    assertEquals(written, archive.load("r8").history().records());
+    assertEquals(written, archive.load("r8").messages());
   }
 
   @Test
@@ -260,7 +260,7 @@ class RoomArchiveTest {
     RoomState state = archive.load("r9");
     assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), seqs(state));
     assertEquals(List.of("message 1", "message 2", "again 3", "again 4", "again 5", "again 6", "message 7"),
-        state.history().records().stream().map(ChatRecord::text).toList());
+        state.messages().stream().map(ChatRecord::text).toList());
     assertEquals(2, state.epoch());
   }
 
@@ -303,8 +303,8 @@ class RoomArchiveTest {
       assertEquals(2, a.epoch());
       assertEquals(List.of(new ChatRecord(1, 11, "ann", "m1", "one", "i1", "k1"),
           new ChatRecord(2, 12, "bob", null, "two", null, null),
-          new ChatRecord(3, 13, "ann", "m1", "three", "i3", "k3")), a.history().records());
-      assertEquals(List.of("hello"), migrated.load("b").history().records().stream().map(ChatRecord::text).toList());
+          new ChatRecord(3, 13, "ann", "m1", "three", "i3", "k3")), a.messages());
+      assertEquals(List.of("hello"), migrated.load("b").messages().stream().map(ChatRecord::text).toList());
       await(migrated.append("a", 2, records(4, 4))); // and the room goes on
       await(migrated.flush());
       assertEquals(List.of(1L, 2L, 3L, 4L), seqs(migrated.load("a")));
