@@ -78,7 +78,6 @@ public final class Node {
   private final Vertx vertx;
   private final HazelcastClusterManager cluster;
   private final Connections connections = new Connections();
-  private final RoomArchive archive;
   private final RoomMetrics metrics;
   private final RoomTypes types;
   private final LogicArchive logicArchive;
@@ -112,12 +111,11 @@ public final class Node {
   private static final Set<String> LABELLED_METHODS =
       Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 
-  private Node(ServerConfig config, Vertx vertx, HazelcastClusterManager cluster, RoomArchive archive,
-               RoomMetrics metrics, RoomTypes types, LogicArchive logicArchive) {
+  private Node(ServerConfig config, Vertx vertx, HazelcastClusterManager cluster, RoomMetrics metrics,
+               RoomTypes types, LogicArchive logicArchive) {
     this.types = types;
     this.logicArchive = logicArchive;
     this.metrics = metrics;
-    this.archive = archive;
     this.config = config;
     this.vertx = vertx;
     this.cluster = cluster;
@@ -147,14 +145,14 @@ public final class Node {
       return Future.failedFuture(e);
     }
     types.log();
-    RoomArchive archive;
+    RoomArchive chats;
     try {
       Path dataDir = Path.of(config.dataDir());
       if (config.storeUrl().isEmpty()) {
-        archive = EmbeddedStore.open(dataDir, config.historyLimit());
+        chats = EmbeddedStore.open(dataDir, config.historyLimit());
       } else {
         DataFolder.makePrivate(dataDir); // the journal holds messages too
-        archive = RoomArchive.open(config.storeUrl(), config.storeUser(), config.storePassword(),
+        chats = RoomArchive.open(config.storeUrl(), config.storeUser(), config.storePassword(),
             config.historyLimit(), dataDir.resolve(DataFolder.JOURNAL));
       }
     } catch (Exception e) {
@@ -165,17 +163,17 @@ public final class Node {
       logicArchive = LogicArchive.open(config.effectiveStoreUrl(), config.storeUser(), config.storePassword(),
           config.historyLimit(), config.webhookMaxPending(), Path.of(config.dataDir()).resolve(DataFolder.JOURNAL));
     } catch (Exception e) {
-      archive.close();
+      chats.close();
       return Future.failedFuture(new ConfigException("room store " + config.effectiveStoreUrl() + ": " + e.getMessage()));
     }
-    try {
-      int moved = ChatImport.run(archive, logicArchive);
+    // an earlier version's chat store is read for the import alone: closed before the node serves
+    try (chats) {
+      int moved = ChatImport.run(chats, logicArchive);
       if (moved > 0) {
         LOG.info("{} chat room(s) of an earlier version moved into the room store", moved);
       }
     } catch (Exception e) {
       logicArchive.close();
-      archive.close();
       return Future.failedFuture(new ConfigException("room store " + config.effectiveStoreUrl()
           + ": the chat rooms of an earlier version could not be moved: " + e));
     }
@@ -187,7 +185,6 @@ public final class Node {
         onFatal.accept(started.get());
       }
     };
-    archive.onThreadDeath(threadDeath);
     logicArchive.onThreadDeath(threadDeath);
     Config hz = hazelcastConfig(config);
     HazelcastClusterManager cluster = new HazelcastClusterManager(hz);
@@ -215,13 +212,10 @@ public final class Node {
           } else {
             LOG.info("network transport: Java NIO (native epoll unavailable: {})", vertx.unavailableNativeTransportCause());
           }
-          Node node = new Node(config, vertx, cluster, archive, new RoomMetrics(registry), types, logicArchive);
+          Node node = new Node(config, vertx, cluster, new RoomMetrics(registry), types, logicArchive);
           started.set(node);
           // on failure, close without waiting: the close's own completion would run on a closed event loop
-          return node.deploy().map(node).onFailure(err -> vertx.close().onComplete(v -> {
-            archive.close();
-            logicArchive.close();
-          }));
+          return node.deploy().map(node).onFailure(err -> vertx.close().onComplete(v -> logicArchive.close()));
         });
   }
 
@@ -520,7 +514,6 @@ public final class Node {
         .andThen(ar -> {
           StopStep failedIn = stopStep; // a failed step stays the one to report
           stopStep = StopStep.STORE;
-          archive.close();
           logicArchive.close();
           stopStep = ar.succeeded() ? StopStep.STOPPED : failedIn;
         });
@@ -563,11 +556,6 @@ public final class Node {
 
   public RoomHost host() {
     return host;
-  }
-
-  /** This node's chat archive (for tests: what the store holds). */
-  RoomArchive archive() {
-    return archive;
   }
 
   /** This node's store of rooms of users' types (for tests: what the store holds). */
