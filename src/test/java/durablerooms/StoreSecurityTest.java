@@ -2,7 +2,9 @@ package durablerooms;
 
 import durablerooms.config.ServerConfig;
 import durablerooms.state.ChatRecord;
+import durablerooms.storage.EarlierChatStore;
 import durablerooms.storage.EmbeddedStore;
+import durablerooms.storage.LogicArchive;
 import durablerooms.storage.RoomArchive;
 import durablerooms.support.TestNodes;
 import durablerooms.support.WsClient;
@@ -105,8 +107,12 @@ class StoreSecurityTest {
   @DisplayName("opening the embedded store opens no network port")
   void storeOpensNoPort(@TempDir Path dir) throws Exception {
     Set<Long> before = listeningSocketsOfThisProcess();
-    try (RoomArchive archive = EmbeddedStore.open(dir.resolve("data"), 100)) {
-      archive.checkpoint("r", 1, 0, List.of()).get(10, TimeUnit.SECONDS);
+    Path data = dir.resolve("data");
+    // as a node opens it: the earlier version's chat store read for the import, the room store written
+    try (RoomArchive chats = EmbeddedStore.open(data, 100);
+         LogicArchive rooms = LogicArchive.open(EmbeddedStore.url(data), "", "", 100)) {
+      assertEquals(List.of(), chats.rooms());
+      rooms.activate("r").get(10, TimeUnit.SECONDS);
       Set<Long> opened = listeningSocketsOfThisProcess();
       opened.removeAll(before);
       assertEquals(Set.of(), opened, "listening sockets the store opened");
@@ -179,17 +185,18 @@ class StoreSecurityTest {
         Files.writeString(data.resolve("store.secret"), password + "\n");
       }
       String room = "old-" + UUID.randomUUID().toString().substring(0, 8);
-      // what an earlier version left: an H2 store in rooms.mv.db
+      String journaled = "journaled-" + UUID.randomUUID().toString().substring(0, 8);
+      // what an earlier version left: an H2 store in rooms.mv.db, and the chat journal of a process
+      // that died before its last messages reached the store
       String h2 = "jdbc:h2:file:" + data.resolve("rooms").toAbsolutePath();
-      try (RoomArchive old = RoomArchive.open(h2, "", password, 100, data.resolve("journal"))) {
-        List<ChatRecord> records = List.of(new ChatRecord(1, 1000, "ann", "m1", "one", "id-1", "c:ann|id-1"),
-            new ChatRecord(2, 1001, "ann", "m1", "two", "id-2", "c:ann|id-2"));
-        old.append(room, 1, records).get(10, TimeUnit.SECONDS);
-        old.checkpoint(room, 1, 2, records).get(10, TimeUnit.SECONDS);
-      }
+      List<ChatRecord> records = List.of(new ChatRecord(1, 1000, "ann", "m1", "one", "id-1", "c:ann|id-1"),
+          new ChatRecord(2, 1001, "ann", "m1", "two", "id-2", "c:ann|id-2"));
+      EarlierChatStore.room(h2, password, room, 1, 2, records);
+      EarlierChatStore.journal(data.resolve("journal"), EarlierChatStore.records(journaled, 1, records));
       Node n = TestNodes.start(c);
       try {
         assertEquals(2, seq(n, room));
+        assertEquals(2, seq(n, journaled), "the earlier version's chat journal is replayed");
         assertFalse(Files.exists(data.resolve("rooms.mv.db")), "the H2 store is set aside");
         assertTrue(Files.exists(data.resolve("rooms.mv.db.moved")));
       } finally {
