@@ -5,6 +5,7 @@ import durablerooms.state.RoomState;
 import durablerooms.storage.LogicArchive;
 import durablerooms.storage.RoomArchive;
 
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +28,7 @@ public final class ChatImport {
 
   /** Moves every chat room the room store lacks; returns how many. */
   public static int run(RoomArchive chats, LogicArchive rooms)
-      throws ExecutionException, InterruptedException, TimeoutException {
+      throws SQLException, ExecutionException, InterruptedException, TimeoutException {
     int moved = 0;
     for (String room : chats.rooms()) {
       if (get(rooms.exists(room))) {

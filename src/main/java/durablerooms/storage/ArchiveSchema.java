@@ -18,7 +18,7 @@ import static durablerooms.storage.StoreSql.begin;
 import static durablerooms.storage.StoreSql.commit;
 import static durablerooms.storage.StoreSql.rollback;
 
-/** The chat archive's tables: created where missing, and the stores of earlier versions moved into them. */
+/** The chat store's tables: created where missing, and the message rows of still earlier versions moved into them. */
 final class ArchiveSchema {
   /** The archive's logger, whose name its lines have always carried. */
   private static final Logger LOG = LoggerFactory.getLogger(RoomArchive.class);

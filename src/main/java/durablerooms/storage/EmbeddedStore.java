@@ -77,8 +77,8 @@ public final class EmbeddedStore {
 
   /**
    * Opens the store in {@code dataDir}: makes the folder private, moves an earlier version's store
-   * into it if there is one, opens the archive (journal in dataDir/journal) and makes the store's
-   * files private.
+   * into it if there is one, opens its chat tables for the import of chat rooms (replaying the chat
+   * journals an earlier version left in dataDir/journal) and makes the store's files private.
    */
   public static RoomArchive open(Path dataDir, int historyLimit) throws IOException, SQLException {
     DataFolder.makePrivate(dataDir);

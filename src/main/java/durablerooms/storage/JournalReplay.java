@@ -21,7 +21,7 @@ import static durablerooms.storage.StoreSql.begin;
 import static durablerooms.storage.StoreSql.commit;
 import static durablerooms.storage.StoreSql.rollback;
 
-/** Writes what the journals of processes that died hold into the chat archive, when it opens. */
+/** Writes what the chat journals of an earlier version's processes hold into its chat store, when it opens. */
 final class JournalReplay {
   /** The archive's logger, whose name its lines have always carried. */
   private static final Logger LOG = LoggerFactory.getLogger(RoomArchive.class);
@@ -29,7 +29,7 @@ final class JournalReplay {
   private JournalReplay() {}
 
   /**
-   * Writes what journals of dead processes in {@code journalDir} hold into the database, in one
+   * Writes what chat journals of dead processes in {@code journalDir} hold into the database, in one
    * transaction per file: records the database lacks are inserted (those it has are the same
    * messages: a record reaches a journal only after the cluster accepted its seq), each room's
    * seq and epoch raised, and its seq reservation.
@@ -38,7 +38,7 @@ final class JournalReplay {
     try {
       int files = Journal.recover(journalDir, entries -> replay(c, entries));
       if (files > 0) {
-        LOG.info("replayed {} journal file(s) of stopped processes into the room store", files);
+        LOG.info("replayed {} chat journal file(s) of stopped processes into the chat store", files);
       }
     } catch (IOException e) {
       throw e;

@@ -6,9 +6,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * The JDBC steps that every store (the chat archive, the store of room types, the move of an
- * earlier version's store) takes the same way on H2, PostgreSQL and SQLite: opening a connection,
- * a write transaction's begin, commit and rollback, and the chat tables.
+ * The JDBC steps that every store (an earlier version's chat store, the store of room types, the
+ * move of an earlier version's store) takes the same way on H2, PostgreSQL and SQLite: opening a
+ * connection, a write transaction's begin, commit and rollback, and the chat tables.
  */
 final class StoreSql {
   static {
@@ -133,9 +133,10 @@ final class StoreSql {
   }
 
   /**
-   * Creates the store's tables where they are missing (in the connection's transaction; SQL that H2,
+   * Creates the chat tables where they are missing (in the connection's transaction; SQL that H2,
    * PostgreSQL and SQLite share): rooms_state, rooms_chunks and rooms_reserved (the seq up to which
-   * an activation may have handed out numbers; see {@link RoomArchive#reserve}).
+   * an earlier version's chat room may have handed out numbers), as the last version with chat's
+   * own storage left them, so that the import and the move of an earlier store read them alike.
    */
   static void createTables(Connection c) throws SQLException {
     try (Statement st = c.createStatement()) {
