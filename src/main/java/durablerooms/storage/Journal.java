@@ -22,17 +22,18 @@ import java.util.UUID;
 import java.util.zip.CRC32;
 
 /**
- * This process's append-only log of chat records: a message is ACKed once it is written here (one
- * system call per batch, no database commit) and the database is filled behind it. Each process
- * writes its own file and holds a lock on it while it runs; the file of a process that died (its
- * lock is free) is replayed into the database by the next node that starts on the same data folder.
- * Like the database's commit, a write reaches the operating system, not the platter: it survives a
- * killed process, not a power cut. One writer thread only.
+ * A journal file: an append-only log of entries, each framed by its length and checksum, written
+ * with one system call per batch (texts: the commits of {@link ChangeJournal}) and replayed into the
+ * database by the next node that starts on the same data folder once its process has died. Each
+ * process writes files of its own and holds a lock on them while it runs; a file whose lock is free
+ * is a dead process's. Like the database's commit, a write reaches the operating system, not the
+ * platter: it survives a killed process, not a power cut. One writer thread only. The chat records
+ * that an earlier version journaled ({@link Entry}) are only read: see {@link JournalReplay}.
  */
 final class Journal implements AutoCloseable {
   /**
-   * Chat records of one room at one epoch, as written and as replayed; or, with no records, the
-   * room's seqs reserved up to {@code reserved} (see RoomArchive.reserve).
+   * Chat records of one room at one epoch, as an earlier version journaled them; or, with no
+   * records, the room's seqs reserved up to {@code reserved} by that activation.
    */
   record Entry(String room, long epoch, List<ChatRecord> records, long reserved) {
     Entry(String room, long epoch, List<ChatRecord> records) {
@@ -48,10 +49,10 @@ final class Journal implements AutoCloseable {
     }
   }
 
-  /** The count that marks a reservation, in place of a count of records (files of earlier versions have none). */
+  /** The count that marks a reservation, in place of a count of records (older files have none). */
   private static final int RESERVATION = -1;
 
-  /** How the journal files of chat records are named. */
+  /** How an earlier version named its journal files of chat records. */
   static final String PREFIX = "journal-";
   private static final String SUFFIX = ".log";
   /** The suffix of a journal file until it is locked (see the constructor). */
@@ -74,14 +75,9 @@ final class Journal implements AutoCloseable {
     Path creating = dir.resolve(name + CREATING);
     this.channel = FileChannel.open(creating, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     this.lock = channel.lock();
-    DataFolder.restrict(creating); // chat messages: for the node's user alone, whatever the umask
+    DataFolder.restrict(creating); // rooms' state: for the node's user alone, whatever the umask
     this.file = dir.resolve(name);
     Files.move(creating, file, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  /** A new, locked journal file of chat records in {@code dir}. */
-  static Journal create(Path dir) throws IOException {
-    return create(dir, PREFIX);
   }
 
   /** A new, locked journal file in {@code dir}, its name starting with {@code prefix} (what it holds). */
@@ -90,34 +86,21 @@ final class Journal implements AutoCloseable {
     return new Journal(dir, prefix + UUID.randomUUID() + SUFFIX);
   }
 
-  /** Appends entries with one write; returns the number of bytes written. */
-  long write(List<Entry> entries) throws IOException {
-    bytes.reset();
-    for (Entry e : entries) {
-      framed(() -> encode(e));
-    }
-    return flush();
-  }
-
   /** Appends texts, one entry each, with one write; returns the number of bytes written. */
   long writeTexts(List<String> texts) throws IOException {
     bytes.reset();
     for (String text : texts) {
-      framed(() -> writeString(text));
+      framed(text);
     }
     return flush();
   }
 
-  private interface Encoding {
-    void run() throws IOException;
-  }
-
-  /** Encodes one entry into the buffer after its length and checksum. */
-  private void framed(Encoding body) throws IOException {
+  /** Encodes one text into the buffer after its length and checksum. */
+  private void framed(String text) throws IOException {
     int start = bytes.size();
     out.writeInt(0); // length and checksum, filled in below
     out.writeInt(0);
-    body.run();
+    writeString(text);
     byte[] buf = bytes.array();
     int length = bytes.size() - start - 8;
     crc.reset();
@@ -164,8 +147,9 @@ final class Journal implements AutoCloseable {
   }
 
   /**
-   * Journals of processes that are gone (their lock is free), each handed to {@code replay} with its
-   * entries while this process holds its lock, then deleted once {@code replay} returns.
+   * An earlier version's journals of chat records whose processes are gone (their lock is free), each
+   * handed to {@code replay} with its entries while this process holds its lock, then deleted once
+   * {@code replay} returns.
    */
   static int recover(Path dir, Replay replay) throws Exception {
     if (!Files.isDirectory(dir)) {
@@ -313,24 +297,6 @@ final class Journal implements AutoCloseable {
       entries.add(payload);
     }
     return entries;
-  }
-
-  private void encode(Entry e) throws IOException {
-    writeString(e.room());
-    out.writeLong(e.epoch());
-    if (e.isReservation()) {
-      out.writeInt(RESERVATION);
-      out.writeLong(e.reserved());
-      return;
-    }
-    out.writeInt(e.records().size());
-    for (ChatRecord r : e.records()) {
-      out.writeLong(r.seq());
-      out.writeLong(r.ts());
-      writeString(r.user());
-      writeString(r.memberId());
-      r.writeFields(out); // text, id and dedupe key, each as writeString would write it
-    }
   }
 
   private static Entry decode(ByteBuffer in) {
