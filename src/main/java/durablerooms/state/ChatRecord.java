@@ -1,19 +1,18 @@
 package durablerooms.state;
 
-import java.io.DataOutput;
-import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One stored chat message. {@code dedupeKey} is the sender's client identity plus its message
- * id (null for messages without id): the room keeps it so a retry is recognised.
+ * One chat message as an earlier version stored it. {@code dedupeKey} is the sender's client
+ * identity plus its message id (null for messages without id): the import keeps it so a retry is
+ * recognised.
  *
  * <p>The text, id and dedupe key, the fields of each message, are kept in one packed array and
- * decoded when read: two objects a record instead of eight, and the journal writes them as they are
- * kept. {@code user} and {@code memberId} are the member's own strings, shared.
+ * decoded when read: two objects a record instead of eight. {@code user} and {@code memberId} are
+ * the member's own strings, shared.
  */
 public final class ChatRecord implements Serializable {
   private static final long serialVersionUID = 2L;
@@ -91,22 +90,6 @@ public final class ChatRecord implements Serializable {
    */
   public int packedLength() {
     return fields.length - HEADER;
-  }
-
-  /**
-   * Writes text, id and dedupe key as the journal stores a string, its UTF-8 length (-1 for null)
-   * and then its bytes: they are kept in that encoding, so they are copied, not decoded and encoded.
-   */
-  public void writeFields(DataOutput out) throws IOException {
-    int at = HEADER;
-    for (int i = 0; i < 3; i++) {
-      int n = length(fields, 0, i);
-      out.writeInt(n);
-      if (n > 0) {
-        out.write(fields, at, n);
-        at += n;
-      }
-    }
   }
 
   private static byte[] pack(String... values) {

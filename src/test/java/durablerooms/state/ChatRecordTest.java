@@ -4,12 +4,9 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
-import java.nio.charset.StandardCharsets;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -54,31 +51,8 @@ class ChatRecordTest {
     assertEquals("only id", records[3].id());
     assertNotEquals(records[0], new ChatRecord(1, 10, "ann", "m1", "hello!", "i1", "c:a\ni1"));
     for (ChatRecord r : records) {
-      assertArrayEquals(journalForm(r.text(), r.id(), r.dedupeKey()), written(r));
       assertTrue(r.packedLength() >= lengthOrZero(r.text()) + lengthOrZero(r.id()) + lengthOrZero(r.dedupeKey()));
     }
-  }
-
-  /** The journal's form of strings: UTF-8 length (-1 for null), then the bytes. */
-  private static byte[] journalForm(String... values) throws Exception {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    DataOutputStream out = new DataOutputStream(bytes);
-    for (String v : values) {
-      if (v == null) {
-        out.writeInt(-1);
-      } else {
-        byte[] utf8 = v.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(utf8.length);
-        out.write(utf8);
-      }
-    }
-    return bytes.toByteArray();
-  }
-
-  private static byte[] written(ChatRecord r) throws Exception {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    r.writeFields(new DataOutputStream(bytes));
-    return bytes.toByteArray();
   }
 
   private static int lengthOrZero(String s) {
