@@ -192,11 +192,13 @@ class StoreSecurityTest {
       List<ChatRecord> records = List.of(new ChatRecord(1, 1000, "ann", "m1", "one", "id-1", "c:ann|id-1"),
           new ChatRecord(2, 1001, "ann", "m1", "two", "id-2", "c:ann|id-2"));
       EarlierChatStore.room(h2, password, room, 1, 2, records);
-      EarlierChatStore.journal(data.resolve("journal"), EarlierChatStore.records(journaled, 1, records));
+      EarlierChatStore.journal(data.resolve("journal"), EarlierChatStore.records(journaled, 1, records),
+          EarlierChatStore.reservation(journaled, 1, 5));
       Node n = TestNodes.start(c);
       try {
         assertEquals(2, seq(n, room));
-        assertEquals(2, seq(n, journaled), "the earlier version's chat journal is replayed");
+        assertEquals(5, seq(n, journaled),
+            "the earlier version's chat journal is replayed, and its room goes on after the seqs it reserved");
         assertFalse(Files.exists(data.resolve("rooms.mv.db")), "the H2 store is set aside");
         assertTrue(Files.exists(data.resolve("rooms.mv.db.moved")));
       } finally {

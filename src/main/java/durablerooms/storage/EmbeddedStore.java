@@ -117,6 +117,9 @@ public final class EmbeddedStore {
             "INSERT INTO rooms_state (room, seq, epoch) VALUES (?, ?, ?)");
         copy(source, target, "SELECT room, first_seq, last_seq, records FROM rooms_chunks",
             "INSERT INTO rooms_chunks (room, first_seq, last_seq, records) VALUES (?, ?, ?, ?)");
+        // a room whose last activation died goes on after the seqs it reserved, which members may have seen
+        copy(source, target, "SELECT room, seq, epoch FROM rooms_reserved",
+            "INSERT INTO rooms_reserved (room, seq, epoch) VALUES (?, ?, ?)");
       }
       RoomArchive.commit(target);
       Files.move(old, dataDir.resolve(OLD_STORE + ".moved"), StandardCopyOption.ATOMIC_MOVE);
