@@ -57,8 +57,7 @@ final class Chunks {
   }
 
   private static int length(ChatRecord r) {
-    // text, id and dedupe key by their UTF-8 bytes, a bound of their characters (not decoded)
-    return 48 + size(r.user()) + size(r.memberId()) + r.packedLength() + 3 * 8;
+    return 48 + size(r.user()) + size(r.memberId()) + size(r.text()) + size(r.id()) + size(r.dedupeKey());
   }
 
   private static int size(String s) {
