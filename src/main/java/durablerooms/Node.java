@@ -11,6 +11,7 @@ import durablerooms.chat.ChatImport;
 import durablerooms.cluster.DeserializationFilter;
 import durablerooms.cluster.Membership;
 import durablerooms.cluster.PauseWatchdog;
+import durablerooms.cluster.PeerSends;
 import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.WebhookSender;
@@ -207,6 +208,7 @@ public final class Node {
     return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry))
         .withClusterManager(cluster).buildClustered()
         .compose(vertx -> {
+          vertx.exceptionHandler(PeerSends.UNHANDLED);
           if (vertx.isNativeTransportEnabled()) {
             LOG.info("network transport: native (epoll)");
           } else {
