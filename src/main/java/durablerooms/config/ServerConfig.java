@@ -74,6 +74,13 @@ public record ServerConfig(
 
   /** The file read when no {@code -conf} is given; a node starts with the defaults without it. */
   public static final Path DEFAULT_FILE = Path.of("conf", "config.json");
+  /**
+   * The most ROOMS_MAX_MESSAGE_CHARS may be: a chat message is a room event, at most 128 KiB of
+   * JSON, and its text at most doubles as JSON (quotes, backslashes, tabs and line breaks are
+   * escaped; other control characters are refused). A longer limit would let through messages that
+   * the room then fails with room_error instead of too_large.
+   */
+  public static final int MAX_MESSAGE_CHARS = 60_000;
 
   /** One documented setting: its environment variable, its key in config.json and its default. */
   public record Setting(String env, String key, String defaultValue, String meaning) {}
@@ -114,7 +121,7 @@ public record ServerConfig(
 
       // limits and security (docs/security.md)
       new Setting("ROOMS_MAX_FRAME_BYTES", "maxFrameBytes", "65536", "largest WebSocket frame or message a client may send; larger: close 1009"),
-      new Setting("ROOMS_MAX_MESSAGE_CHARS", "maxMessageChars", "4000", "longest chat message; longer: ERROR too_large"),
+      new Setting("ROOMS_MAX_MESSAGE_CHARS", "maxMessageChars", "4000", "longest chat message, at most " + MAX_MESSAGE_CHARS + "; longer: ERROR too_large"),
       new Setting("ROOMS_RATE_PER_SEC", "ratePerSec", "20", "frames per second a connection may send to its room (token bucket refill)"),
       new Setting("ROOMS_RATE_BURST", "rateBurst", "40", "burst of frames a connection may send to its room (token bucket size)"),
       new Setting("ROOMS_ERROR_BUDGET", "errorBudget", "20", "errors (invalid or rate-limited frames) a connection may make in a burst; then close 1008"),
@@ -275,7 +282,7 @@ public record ServerConfig(
         intValue(v, "ROOMS_STORAGE_MAX_BYTES", 1024, Integer.MAX_VALUE),
 
         intValue(v, "ROOMS_MAX_FRAME_BYTES", 1024, 16 * 1024 * 1024),
-        intValue(v, "ROOMS_MAX_MESSAGE_CHARS", 1, 1_000_000),
+        intValue(v, "ROOMS_MAX_MESSAGE_CHARS", 1, MAX_MESSAGE_CHARS),
         intValue(v, "ROOMS_RATE_PER_SEC", 1, 1_000_000),
         intValue(v, "ROOMS_RATE_BURST", 1, 1_000_000),
         intValue(v, "ROOMS_ERROR_BUDGET", 1, 1_000_000),

@@ -59,6 +59,14 @@ class ServerConfigTest {
   }
 
   @Test
+  void aChatMessageLimitIsOneThatARoomEventHolds() {
+    assertEquals(60_000, ServerConfig.of(Map.of("ROOMS_MAX_MESSAGE_CHARS", "60000")).maxMessageChars());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ServerConfig.of(Map.of("ROOMS_MAX_MESSAGE_CHARS", "60001")));
+    assertTrue(e.getMessage().contains("ROOMS_MAX_MESSAGE_CHARS"), e.getMessage());
+  }
+
+  @Test
   void gatewaysNeverOutnumberTheEventLoops() {
     int cores = Runtime.getRuntime().availableProcessors();
     ServerConfig defaults = ServerConfig.of(Map.of());

@@ -108,6 +108,18 @@ public final class WsClient implements AutoCloseable {
     return c;
   }
 
+  /**
+   * {@link #join}, as a browser does: frames of any size are taken (the client's own default is
+   * 64 KiB a frame, which a node with ROOMS_MAX_FRAME_BYTES above it may send).
+   */
+  public static WsClient joinTakingLargeFrames(Vertx vertx, int port, String uri) {
+    WsClient c = connect(vertx, new WebSocketClientOptions().setMaxFrameSize(16 * 1024 * 1024)
+        .setMaxMessageSize(16 * 1024 * 1024), "127.0.0.1", port, uri, true);
+    c.next("SYSTEM");
+    c.next("PRESENCE");
+    return c;
+  }
+
   public void send(JsonObject frame) {
     socket.writeTextMessage(frame.encode());
   }
