@@ -283,11 +283,6 @@ final class LogicRows {
     }
   }
 
-  /** Sets (or, with a null time, removes) alarms of {@code room} outside a room's transaction. */
-  static void setAlarms(Statements s, String room, Map<String, Long> alarms) throws SQLException {
-    replace(s, "logic_alarms", "due", room, alarms);
-  }
-
   /**
    * Replaces rows of a table keyed by (room, k): each key's row is deleted, then inserted with its
    * value unless that is null; a value is one column's, or a long[] for several ({@code columns}).
