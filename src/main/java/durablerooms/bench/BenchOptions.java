@@ -42,6 +42,20 @@ public record BenchOptions(
     int awakeRooms,
     String roomType) {
 
+  /** The same options against the nodes {@code nodes}. */
+  public BenchOptions withUrls(List<URI> nodes) {
+    return new BenchOptions(nodes, protocol, scenario, rooms, members, rate, ladder, size, durationSec, warmupSec,
+        drainSec, connectRate, json, pids, threads, ack, roomPrefix, maxP99Ms, wakeRate, hibernateTimeoutSec, settleSec,
+        turnSeconds, hookPort, hookSecret, messages, idleConnections, awakeRooms, roomType);
+  }
+
+  /** The same options with {@code seconds} of --drain. */
+  public BenchOptions withDrain(double seconds) {
+    return new BenchOptions(urls, protocol, scenario, rooms, members, rate, ladder, size, durationSec, warmupSec,
+        seconds, connectRate, json, pids, threads, ack, roomPrefix, maxP99Ms, wakeRate, hibernateTimeoutSec, settleSec,
+        turnSeconds, hookPort, hookSecret, messages, idleConnections, awakeRooms, roomType);
+  }
+
   /** The same options for rooms named {@code prefix}-N. */
   public BenchOptions withRoomPrefix(String prefix) {
     return new BenchOptions(urls, protocol, scenario, rooms, members, rate, ladder, size, durationSec, warmupSec,
@@ -72,6 +86,7 @@ public record BenchOptions(
     IDLE(Map.of("rooms", "100", "members", "100", "rate", "0", "connect-rate", "1000")),
     COLD(Map.of("rooms", "200", "members", "1", "rate", "0", "connect-rate", "50")),
     WAKE(Map.of("rooms", "200", "members", "2", "rate", "0", "connect-rate", "200")),
+    FRESH(Map.of("rooms", "50", "members", "20", "rate", "2", "duration", "10", "warmup", "80", "connect-rate", "1000")),
     ALARMS(Map.of("rooms", "200", "members", "2", "rate", "0", "connect-rate", "50")),
     WEBHOOKS(Map.of("rooms", "2000", "members", "1", "rate", "0", "connect-rate", "200")),
     CAPACITY(Map.of("rooms", "100000", "members", "1", "rate", "0", "connect-rate", "500", "duration", "20",
@@ -105,7 +120,7 @@ public record BenchOptions(
   }
 
   public static final String USAGE = String.join("\n",
-      "usage: ./run.sh bench [--scenario fanout|bigroom|idle|cold|wake|alarms|webhooks|capacity] [options]",
+      "usage: ./run.sh bench [--scenario fanout|bigroom|idle|cold|wake|fresh|alarms|webhooks|capacity] [options]",
       "  --url ws://127.0.0.1:8080[,ws://127.0.0.1:8081...]  nodes (wss:// for a node with TLS); clients are spread over them",
       "  --protocol auto|seed|rooms   joined = after SYSTEM (seed) or PRESENCE (rooms); auto asks GET /health",
       "  --rooms N --members N        clients = rooms x members",
@@ -119,7 +134,7 @@ public record BenchOptions(
       "  --pid PID[,PID...]           server pids (several: a local cluster, summed): their CPU per step, RSS per connection (idle)",
       "  --threads N                  generator event loops (default: cores)",
       "  --wake-rate N                rooms woken per second (wake)",
-      "  --hibernate-timeout S        how long to wait for rooms to hibernate (wake)",
+      "  --hibernate-timeout S        how long to wait for rooms to hibernate (wake), or for /ready (fresh)",
       "  --settle S                   seconds before reading RSS (idle)",
       "  --turn-seconds S             the games' turn time: when their alarms fire (alarms)",
       "  --hook-port P                port of this generator's webhook receiver on 127.0.0.1 (webhooks)",

@@ -1,6 +1,7 @@
 package durablerooms.bench;
 
 import durablerooms.bench.BenchOptions.Protocol;
+import durablerooms.bench.BenchOptions.Scenario;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.WebSocketClient;
@@ -84,6 +85,9 @@ public final class LoadGenerator {
         .setTrustAll(true)
         .setVerifyHost(false));
     probe = new ServerProbe(vertx, opts, log);
+    if (opts.scenario() == Scenario.FRESH && !Scenarios.beforeFresh(this)) {
+      return 1;
+    }
     for (URI u : opts.urls()) {
       protocols.put(u, probe.detect(u));
     }

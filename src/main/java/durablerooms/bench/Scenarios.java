@@ -8,11 +8,13 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.PrintStream;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static durablerooms.bench.LoadGenerator.SEC;
 import static durablerooms.bench.LoadGenerator.pause;
@@ -39,6 +41,7 @@ final class Scenarios {
       Scenario.IDLE, Scenarios::idle,
       Scenario.COLD, Scenarios::cold,
       Scenario.WAKE, Scenarios::wake,
+      Scenario.FRESH, Scenarios::fresh,
       Scenario.ALARMS, Scenarios::alarms,
       Scenario.WEBHOOKS, Scenarios::webhooks,
       Scenario.CAPACITY, Scenarios::capacity));
@@ -229,6 +232,55 @@ final class Scenarios {
         opts.rooms(), wake.ms(50), wake.ms(90), wake.ms(99), wake.maxMs(), wake.lost(), awake, opts.rooms(),
         awake < opts.rooms() ? "; raise ROOMS_IDLE_TIMEOUT_MS or --wake-rate to measure awake rooms" : "",
         warm.ms(50), warm.ms(99), wake.human(), warm.human()), json);
+    return 0;
+  }
+
+  /**
+   * Before a fresh server is up: this generator warms its own send and receive path on a minimal
+   * server of its own (in this JVM, on 127.0.0.1), so that its JIT is not what the first window
+   * measures, then waits for every node's {@code /ready}.
+   */
+  static boolean beforeFresh(LoadGenerator g) throws Exception {
+    BenchOptions opts = g.opts();
+    int port = BaselineServer.deploy(g.vertx(), 0, 1).toCompletionStage().toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    URI own = URI.create("ws://127.0.0.1:" + port);
+    BenchOptions local = opts.withUrls(List.of(own)).withRoomPrefix(opts.roomPrefix() + "-g");
+    Fleet warm = new Fleet(local, g.log(), g.vertx(), g.wsClient(), Map.of(own, Protocol.SEED));
+    try {
+      g.log().printf(Locale.ROOT, "  the generator warms itself on a minimal server of its own for %s s%n",
+          StepResult.fmt(JIT_WARMUP_SEC));
+      if (!warm.connectAll()) {
+        return false;
+      }
+      new StepRunner(local.withDrain(1), g.log(), warm).run("generator warm-up", opts.rate(), 0, JIT_WARMUP_SEC,
+          g.everyoneAtRate());
+    } finally {
+      warm.close();
+    }
+    return g.probe().awaitReady(opts.hibernateTimeoutSec());
+  }
+
+  /**
+   * A fresh server's first seconds against its warm speed: started with the server (the generator
+   * waits for its /ready), one window of --duration s at --rate from the first message, the load
+   * kept on for --warmup s, then the same window again.
+   */
+  private int fresh() {
+    if (!g.connectAll()) {
+      return 1;
+    }
+    StepResult first = g.step("after ready", opts.rate(), 0, opts.durationSec(), g.everyoneAtRate());
+    log.println(first.human());
+    StepResult later = g.step("warm", opts.rate(), opts.warmupSec(), opts.durationSec(), g.everyoneAtRate());
+    double ratio = later.ms(99) > 0 ? first.ms(99) / later.ms(99) : 0;
+    JsonObject json = m.withConnect(new JsonObject().put("scenario", "fresh").put("first", first.json())
+        .put("warm", later.json()).put("p99Ratio", StepResult.round(ratio)));
+    g.report(String.format(Locale.ROOT, "fresh server at %s msg/s per member: first %s s after /ready p50 %.2f ms, "
+            + "p99 %.2f ms, lost %d; %s s later p50 %.2f ms, p99 %.2f ms, lost %d; p99 first/later %.2fx%n%s",
+        StepResult.fmt(opts.rate()), StepResult.fmt(opts.durationSec()), first.ms(50), first.ms(99), first.lost(),
+        StepResult.fmt(opts.warmupSec() + opts.durationSec()), later.ms(50), later.ms(99), later.lost(), ratio,
+        later.human()), json);
     return 0;
   }
 

@@ -59,6 +59,41 @@ final class ServerProbe {
     }
   }
 
+  /**
+   * Polls GET /ready on every node, every 50 ms, until each answers and none with 503 (a node of
+   * Durable Rooms that is not ready; a minimal server has no /ready and answers otherwise).
+   */
+  boolean awaitReady(double timeoutSec) {
+    long deadline = System.nanoTime() + Math.round(timeoutSec * SEC);
+    HttpClient http = vertx.createHttpClient(clientOptions().setConnectTimeout(1000));
+    try {
+      for (URI u : opts.urls()) {
+        while (true) {
+          try {
+            int status = http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(u.getHost())
+                    .setPort(u.getPort()).setSsl(BenchOptions.tls(u)).setURI("/ready").setTimeout(2000))
+                .compose(req -> req.send().map(resp -> resp.statusCode()))
+                .toCompletionStage().toCompletableFuture().get(3, TimeUnit.SECONDS);
+            if (status != 503) {
+              log.printf(Locale.ROOT, "  %s is ready%n", u);
+              break;
+            }
+          } catch (Exception notYet) {
+            // not listening yet
+          }
+          if (System.nanoTime() > deadline) {
+            log.printf(Locale.ROOT, "bench: %s was not ready within %s s%n", u, StepResult.fmt(timeoutSec));
+            return false;
+          }
+          pause(0.05);
+        }
+      }
+      return true;
+    } finally {
+      http.close();
+    }
+  }
+
   /** Polls GET /api/rooms on the first node until none of this run's rooms is active. */
   boolean awaitHibernation() throws Exception {
     long deadline = System.nanoTime() + Math.round(opts.hibernateTimeoutSec() * SEC);
