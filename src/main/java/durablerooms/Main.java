@@ -68,6 +68,7 @@ public final class Main {
     }
     useLogFormat(config.logFormat());
     Logger log = LoggerFactory.getLogger(Main.class);
+    Warmup.run(config);
     Node node;
     try {
       node = Node.start(config, Main::exitFatal).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);

@@ -173,6 +173,38 @@ class StartupTest {
     }
   }
 
+  @Test
+  @DisplayName("ROOMS_WARMUP_SEC: the node runs chat traffic through a private node before it starts, logged as "
+      + "two lines of its own, and serves none of its rooms")
+  void warmsUpBeforeItStarts(@TempDir Path dir) throws Exception {
+    Map<String, String> env = lone(dir, TestNodes.freePort());
+    env.put("ROOMS_WARMUP_SEC", "2");
+    try (NodeProcess node = NodeProcess.start("warm-up-" + UUID.randomUUID().toString().substring(0, 8), env)) {
+      node.awaitReady();
+      TestNodes.eventually(10_000, "the start line is logged", () -> lines(node.log).stream()
+          .anyMatch(l -> l.contains("Durable Rooms serving")));
+      List<String> lines = withoutJvmNotes(lines(node.log));
+      int warming = indexOf(lines, "warming up: chat traffic through a private node");
+      int warmed = indexOf(lines, "warmed up: ");
+      assertTrue(warming == 0 && warmed == 1, "the warm-up's two lines come first, alone: " + lines);
+      long messages = Long.parseLong(lines.get(1).replaceAll(".*warmed up: (\\d+) messages.*", "$1"));
+      assertTrue(messages > 100, lines.get(1));
+      JsonObject rooms = new JsonObject(java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.url() + "/api/rooms")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+      assertEquals(0, rooms.getJsonArray("rooms").size(), "the private node's rooms are not this node's: " + rooms);
+    }
+  }
+
+  private static int indexOf(List<String> lines, String text) {
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains(text)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   private static List<String> lines(Path log) {
     try {
       return Files.readAllLines(log);

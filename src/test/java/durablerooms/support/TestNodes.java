@@ -35,6 +35,8 @@ public final class TestNodes {
     // tests poll the HTTP API every 20 ms from one address; HttpLimitsTest sets the rate it tests
     env.put("ROOMS_API_RATE_PER_SEC", "1000");
     env.put("ROOMS_API_BURST", "1000");
+    // a node started as a process would first warm up for up to 30 s; WarmupTest tests the warm-up
+    env.put("ROOMS_WARMUP_SEC", "0");
     env.putAll(extra);
     return env;
   }
