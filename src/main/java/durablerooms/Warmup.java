@@ -42,8 +42,8 @@ import java.util.stream.Stream;
  *
  * <p>Until its speed levels off, for at most {@code ROOMS_WARMUP_SEC}, a node of its own (alone in a cluster of its own, with a random
  * name and port, on 127.0.0.1, with its store in a temporary folder and no plugins, webhooks or
- * limits) takes chat traffic from clients in this JVM: members join rooms, send messages, each
- * sent once the previous one is ACKed (so the load follows the node's speed, however cold), and
+ * limits) takes chat traffic from clients in this JVM: members join rooms, send messages, two
+ * each time the last one is ACKed (so the load follows the node's speed, however cold), and
  * move to other rooms every round, which makes rooms activate, hibernate and wake with history.
  * Then that node is closed and its folder deleted. What the JIT compiled belongs to the JVM and
  * stays; nothing of the real node (its store, cluster, port, webhooks, metrics) is touched. A
@@ -162,8 +162,8 @@ final class Warmup {
   }
 
   /**
-   * One member for one round: joins {@code room}, sends a message with an id once PRESENCE has come
-   * and then each time its ACK comes, until {@code roundEnd}; closes after its last ACK (or
+   * One member for one round: joins {@code room}, sends a message without an id and one with an id
+   * once PRESENCE has come and then each time the ACK comes, until {@code roundEnd}; closes after its last ACK (or
    * LAST_ACK_MS after the round, if that ACK does not come). Completes when its socket is closed,
    * failed or not opened.
    */
@@ -195,6 +195,9 @@ final class Warmup {
           return;
         }
         sent[0]++;
+        // a message as the seed's clients (and the load generator) send it, without an id, and one
+        // as the page sends it, with an id to be ACKed: both paths are compiled
+        ws.writeTextMessage(new JsonObject().put("message", "warm-up message " + sent[0] + " from " + user).encode());
         ws.writeTextMessage(new JsonObject().put("type", "message").put("id", user + "-" + sent[0])
             .put("message", "warm-up message " + sent[0] + " from " + user).encode());
       });
