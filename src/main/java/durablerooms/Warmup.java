@@ -40,14 +40,14 @@ import java.util.stream.Stream;
  * had a p99 10 to 40 times that of the same node 90 s later. Every rolling restart sends clients
  * to fresh nodes.
  *
- * <p>Until its speed levels off, for at most {@code ROOMS_WARMUP_SEC}, a node of its own (alone in a cluster of its own, with a random
- * name and port, on 127.0.0.1, with its store in a temporary folder and no plugins, webhooks or
- * limits) takes chat traffic from clients in this JVM: members join rooms, send messages, two
- * each time the last one is ACKed (so the load follows the node's speed, however cold), and
- * move to other rooms every round, which makes rooms activate, hibernate and wake with history.
- * Then that node is closed and its folder deleted. What the JIT compiled belongs to the JVM and
- * stays; nothing of the real node (its store, cluster, port, webhooks, metrics) is touched. A
- * warm-up that fails is logged and the node starts cold.
+ * <p>Until its speed levels off, for at most {@code ROOMS_WARMUP_SEC}, a node of its own (alone in
+ * a cluster of its own, with a random name and port, on 127.0.0.1, with its store in a temporary
+ * folder and no plugins, webhooks or limits) takes chat traffic from clients in this JVM: members
+ * join rooms, send messages, two each time the last one is ACKed (so the load follows the node's
+ * speed, however cold), and move to other rooms every round, which makes rooms activate, hibernate
+ * and wake with history. Then that node is closed and its folder deleted. What the JIT compiled
+ * belongs to the JVM and stays; nothing of the real node (its store, cluster, port, webhooks,
+ * metrics) is touched. A warm-up that fails is logged and the node starts cold.
  */
 final class Warmup {
   private static final Logger LOG = LoggerFactory.getLogger(Warmup.class);
@@ -80,7 +80,8 @@ final class Warmup {
     LOG.info("warming up: chat traffic through a private node on 127.0.0.1 until its speed levels off, "
         + "for at most {} s (ROOMS_WARMUP_SEC), before this node starts", config.warmupSec());
     Path dir = null;
-    ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.classic.Logger root =
+        (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
     Level level = root.getLevel();
     try {
       dir = Files.createTempDirectory(tmp, "durable-rooms-warm-up-");
@@ -163,9 +164,9 @@ final class Warmup {
 
   /**
    * One member for one round: joins {@code room}, sends a message without an id and one with an id
-   * once PRESENCE has come and then each time the ACK comes, until {@code roundEnd}; closes after its last ACK (or
-   * LAST_ACK_MS after the round, if that ACK does not come). Completes when its socket is closed,
-   * failed or not opened.
+   * once PRESENCE has come and then each time the ACK comes, until {@code roundEnd}; closes after
+   * its last ACK (or LAST_ACK_MS after the round, if that ACK does not come). Completes when its
+   * socket is closed, failed or not opened.
    */
   private static Future<Void> member(Vertx vertx, WebSocketClient client, int port, String room, String user,
                                      long roundEnd, AtomicLong acked) {
@@ -174,8 +175,9 @@ final class Warmup {
     return client.connect(to).compose(ws -> {
       Promise<Void> closed = Promise.promise();
       long[] sent = {0};
-      long guard = vertx.setTimer(TimeUnit.NANOSECONDS.toMillis(roundEnd - System.nanoTime()) + LAST_ACK_MS,
-          t -> ws.close());
+      // a socket opened late (a cold node) still closes, at once if its round is long over
+      long closeAt = TimeUnit.NANOSECONDS.toMillis(roundEnd - System.nanoTime()) + LAST_ACK_MS;
+      long guard = vertx.setTimer(Math.max(1, closeAt), t -> ws.close());
       ws.closeHandler(v -> {
         vertx.cancelTimer(guard);
         closed.tryComplete();
