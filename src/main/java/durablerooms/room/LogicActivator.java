@@ -6,6 +6,7 @@ import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
+import durablerooms.state.MemberSet;
 import durablerooms.storage.LogicArchive;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -23,8 +24,9 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Activates rooms of one user's type: the member set fenced to the lease's epoch, then the room's
- * own state from the store of room types (which raises the store's epoch for this activation),
+ * Activates rooms of one user's type: the member set fenced to the lease's epoch and, at the same
+ * time, the room's own state from the store of room types (which raises the store's epoch for this
+ * activation),
  * after a takeover with the commits that the replicas hold and the store lacks, then a
  * {@link LogicRoomVerticle} running a fresh instance of the type's logic.
  */
@@ -79,13 +81,15 @@ public final class LogicActivator implements RoomActivator {
   @Override
   public Future<Activated> activate(String room, Processors.Claim claim, Consumer<HostedRoom> onBroken) {
     Context host = Vertx.currentContext();
-    return store.activateMembers(room, claim.lease().epoch())
-        .compose(set -> Future.fromCompletionStage(archive.activate(room), host)
-            .compose(loaded -> claim.takeover() ? recovered(host, room, loaded)
-                : Future.succeededFuture(afterLoss(room, loaded)))
-            .map(loaded -> new Activated(new LogicRoomVerticle(room, type, loaded, set, claim.lease(), claim.takeover(),
-                store, archive, replicas, durability, limits, maxMembers, liveNodes, healthy, onBroken, metrics,
-                webhooks), claim.lease().epoch() > 1, claim.lease().epoch())));
+    // the member set (the cluster) and the room's state (the store) at once: both only need the lease
+    Future<MemberSet> members = store.activateMembers(room, claim.lease().epoch());
+    Future<LogicArchive.Loaded> state = Future.fromCompletionStage(archive.activate(room), host)
+        .compose(loaded -> claim.takeover() ? recovered(host, room, loaded)
+            : Future.succeededFuture(afterLoss(room, loaded)));
+    return Future.all(members, state)
+        .map(both -> new Activated(new LogicRoomVerticle(room, type, state.result(), members.result(), claim.lease(),
+            claim.takeover(), store, archive, replicas, durability, limits, maxMembers, liveNodes, healthy, onBroken,
+            metrics, webhooks), claim.lease().epoch() > 1, claim.lease().epoch()));
   }
 
   /**
