@@ -32,6 +32,7 @@ import durablerooms.room.LogicActivator;
 import durablerooms.room.RoomActivator;
 import durablerooms.room.RoomHost;
 import durablerooms.room.RoomTypes;
+import durablerooms.room.SleepingRooms;
 import durablerooms.room.Webhooks;
 import durablerooms.state.MessageTtl;
 import durablerooms.storage.DataFolder;
@@ -84,6 +85,8 @@ public final class Node {
   private final LogicArchive logicArchive;
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   private volatile RoomHost host;
+  /** The state kept of rooms that slept here (set with the host). */
+  private volatile SleepingRooms sleeping;
   /** Whether the host has started (a stop during the start has no rooms to put to sleep). */
   private volatile boolean hostStarted;
   private Membership membership;
@@ -245,9 +248,11 @@ public final class Node {
     Replicas replicas = new Replicas(nodeId, this::liveNodes, Math.max(100, config.requestTimeoutMs() / 4));
     Webhooks webhooks = new Webhooks(!config.webhookUrl().isEmpty());
     Durability durability = Durability.valueOf(config.durability().toUpperCase(java.util.Locale.ROOT));
+    sleeping = new SleepingRooms(config.wakeCacheMb() * 1024L * 1024L);
+    metrics.observeSleeping(sleeping::bytes, sleeping::size);
     Map<String, RoomActivator> activators = new HashMap<>(LogicActivator.forTypes(types, store, logicArchive, replicas,
         durability, config.historyLimit(), config.storageMaxBytes(), config.maxMembers(), this::liveNodes,
-        watchdog::fresh, metrics, webhooks));
+        watchdog::fresh, metrics, webhooks, sleeping));
     host = new RoomHost(nodeId, store, this::liveNodes, watchdog::fresh, config.idleTimeoutMs(), metrics, types, activators);
     logicArchive.onHooksDropped(n -> {
       LOG.warn("{} webhooks dropped: more than ROOMS_WEBHOOK_MAX_PENDING={} waited for the receiver",
@@ -558,6 +563,11 @@ public final class Node {
 
   public RoomHost host() {
     return host;
+  }
+
+  /** The state this node keeps of rooms that slept here (for tests). */
+  SleepingRooms sleepingRooms() {
+    return sleeping;
   }
 
   /** This node's store of rooms of users' types (for tests: what the store holds). */

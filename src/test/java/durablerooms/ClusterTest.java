@@ -214,6 +214,19 @@ class ClusterTest {
       assertEquals(2, awake.getJsonArray("members").size());
       JsonObject history = get(2, "/api/rooms/" + room + "/messages?since=0");
       assertEquals(2, history.getJsonArray("messages").size());
+
+      // a's node kept the room's state from its first sleep, which the activation on b's node made stale
+      TestNodes.eventually(IDLE_MS * 10, "room hibernates again", () -> nodes.stream().noneMatch(n -> n.host().knows(room)));
+      TestNodes.eventually(5_000, "the lease is released again", () -> {
+        JsonObject asleep = getQuietly(2, "/api/rooms/" + room);
+        return asleep != null && !asleep.getBoolean("active") && asleep.getValue("owner") == null;
+      });
+      a.say("three"); // wakes it on a's node again
+      assertEquals(3L, b.nextOfType("MESSAGE").getLong("seq"));
+      assertTrue(nodes.get(0).host().isActive(room));
+      JsonObject all = get(2, "/api/rooms/" + room + "/messages?since=0");
+      assertEquals(3, all.getJsonArray("messages").size(), all.encode());
+      assertEquals("two", all.getJsonArray("messages").getJsonObject(1).getString("message"), all.encode());
     }
   }
 }

@@ -78,7 +78,7 @@ class GhostSweepTest {
     RoomTypes types = RoomTypes.of(new durablerooms.chat.Chat(), List.of());
     host = new RoomHost(HERE, store, live::get, () -> true, 60_000, metrics, types,
         LogicActivator.forTypes(types, store, logicArchive, replicas, Durability.MEMORY, 100, 1 << 20, 100, live::get,
-            () -> true, metrics, durablerooms.room.Webhooks.off()));
+            () -> true, metrics, durablerooms.room.Webhooks.off(), new durablerooms.room.SleepingRooms(0)));
     await(vertx.eventBus().<Wire.Delivery>consumer(Addresses.delivery(HERE), m -> delivered.add(m.body().frame()))
         .completion()
         .compose(v -> vertx.deployVerticle(replicas))

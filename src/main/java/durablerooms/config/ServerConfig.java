@@ -71,7 +71,8 @@ public record ServerConfig(
     String webhookSecret,
     int webhookMaxPending,
     String logFormat,
-    int warmupSec) {
+    int warmupSec,
+    int wakeCacheMb) {
 
   /** The file read when no {@code -conf} is given; a node starts with the defaults without it. */
   public static final Path DEFAULT_FILE = Path.of("conf", "config.json");
@@ -154,7 +155,9 @@ public record ServerConfig(
       // operations (docs/operations.md)
       new Setting("ROOMS_LOG_FORMAT", "logFormat", "text", "text: one readable line per event; json: one JSON object per line"),
       new Setting("ROOMS_WARMUP_SEC", "warmupSec", "30",
-          "most seconds of chat traffic through a private node of its own before the node starts (it stops once its speed levels off), so that it serves at its warm speed from /ready on; 0 = none"));
+          "most seconds of chat traffic through a private node of its own before the node starts (it stops once its speed levels off), so that it serves at its warm speed from /ready on; 0 = none"),
+      new Setting("ROOMS_WAKE_CACHE_MB", "wakeCacheMb", "64",
+          "MiB of the state of rooms that went to sleep on this node kept in its memory, so that they wake here without reading the store (those asleep longest go first); 0 = none"));
 
   /** Reads {@code configFile} if it exists (the defaults apply without it), then the environment. */
   public static ServerConfig load(Path configFile, Map<String, String> env) {
@@ -310,7 +313,8 @@ public record ServerConfig(
         v.get("ROOMS_WEBHOOK_SECRET") == null ? "" : v.get("ROOMS_WEBHOOK_SECRET"),
         intValue(v, "ROOMS_WEBHOOK_MAX_PENDING", 1, 100_000_000),
         oneOf(v, "ROOMS_LOG_FORMAT", "text", "json"),
-        intValue(v, "ROOMS_WARMUP_SEC", 0, 600));
+        intValue(v, "ROOMS_WARMUP_SEC", 0, 600),
+        intValue(v, "ROOMS_WAKE_CACHE_MB", 0, 1024 * 1024));
     if (c.clusterDiscovery().equals("kubernetes")) {
       if (c.kubernetesServiceDns().isEmpty()) {
         throw new ConfigException(v.name("ROOMS_CLUSTER_DISCOVERY") + "=kubernetes: " + v.name("ROOMS_KUBERNETES_SERVICE_DNS")

@@ -29,6 +29,7 @@ public final class RoomMetrics {
   private final Counter activations;
   private final Counter wakeUps;
   private final Counter takeovers;
+  private final Counter wokenFromMemory;
   private final Counter hibernations;
   private final Counter received;
   private final Counter delivered;
@@ -50,6 +51,8 @@ public final class RoomMetrics {
     this.registry = registry;
     activations = counter("rooms.activations", "room activations on this node (first start, wake-up or takeover)");
     wakeUps = counter("rooms.wakeups", "activations of a room that had been active before (woke from hibernation or a restart)");
+    wokenFromMemory = counter("rooms.wakeups.from.memory",
+        "wake-ups that started from the state this node kept when the room slept, without reading it from the store");
     takeovers = counter("rooms.takeovers", "activations of a room whose previous owner left without releasing it");
     hibernations = counter("rooms.hibernations", "rooms put to sleep on this node after their idle timeout");
     received = counter("rooms.messages.received", "WebSocket messages received from clients by this node");
@@ -108,6 +111,15 @@ public final class RoomMetrics {
     alarmsDropped.increment();
   }
 
+  /** Gauges read on each scrape: the state kept of rooms that sleep on this node (ROOMS_WAKE_CACHE_MB). */
+  public void observeSleeping(java.util.function.LongSupplier bytes, IntSupplier rooms) {
+    Gauge.builder("rooms.sleeping.kept.bytes", bytes::getAsLong)
+        .description("bytes of the state of sleeping rooms this node keeps in memory for their next wake, as counted")
+        .register(registry);
+    Gauge.builder("rooms.sleeping.kept", rooms::getAsInt)
+        .description("sleeping rooms whose state this node keeps in memory for their next wake").register(registry);
+  }
+
   /** Gauges read on each scrape: the node's open sockets, its active rooms, the nodes of the cluster. */
   public void observe(IntSupplier connectionsOpen, IntSupplier roomsActive, IntSupplier clusterNodes) {
     Gauge.builder("rooms.connections.open", connectionsOpen::getAsInt)
@@ -127,6 +139,11 @@ public final class RoomMetrics {
     if (takenOver) {
       takeovers.increment();
     }
+  }
+
+  /** A room woke from the state this node kept of it (ROOMS_WAKE_CACHE_MB). */
+  public void roomWokenFromMemory() {
+    wokenFromMemory.increment();
   }
 
   public void roomHibernated() {

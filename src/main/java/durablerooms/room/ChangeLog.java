@@ -215,6 +215,11 @@ final class ChangeLog {
         .compose(v -> storeFailure == null ? Future.succeededFuture() : Future.failedFuture(storeFailure));
   }
 
+  /** The mark of this activation's last commit, or {@code before} (the store's) when it made none. */
+  LogicArchive.Mark lastMark(LogicArchive.Mark before) {
+    return made == 0 ? before : new LogicArchive.Mark(epoch, made);
+  }
+
   /** How many commits wait for the store behind the replica (for tests). */
   int unstoredCount() {
     return unstored.size();

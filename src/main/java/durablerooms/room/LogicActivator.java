@@ -26,7 +26,7 @@ import java.util.function.Supplier;
 /**
  * Activates rooms of one user's type: the member set fenced to the lease's epoch and, at the same
  * time, the room's own state from the store of room types (which raises the store's epoch for this
- * activation),
+ * activation; from this node's memory if the room slept here last: {@link SleepingRooms}),
  * after a takeover with the commits that the replicas hold and the store lacks, then a
  * {@link LogicRoomVerticle} running a fresh instance of the type's logic.
  */
@@ -43,10 +43,12 @@ public final class LogicActivator implements RoomActivator {
   private final BooleanSupplier healthy;
   private final RoomMetrics metrics;
   private final Webhooks webhooks;
+  private final SleepingRooms sleeping;
 
   private LogicActivator(RoomType type, RoomStore store, LogicArchive archive, Replicas replicas, Durability durability,
                          LogicState.Limits limits, int maxMembers, Supplier<Set<String>> liveNodes,
-                         BooleanSupplier healthy, RoomMetrics metrics, Webhooks webhooks) {
+                         BooleanSupplier healthy, RoomMetrics metrics, Webhooks webhooks, SleepingRooms sleeping) {
+    this.sleeping = sleeping;
     this.type = type;
     this.store = store;
     this.archive = archive;
@@ -65,14 +67,15 @@ public final class LogicActivator implements RoomActivator {
                                                     Replicas replicas, Durability durability, int historyLimit,
                                                     long storageMaxBytes, int maxMembers,
                                                     Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
-                                                    RoomMetrics metrics, Webhooks webhooks) {
+                                                    RoomMetrics metrics, Webhooks webhooks,
+                                                    SleepingRooms sleeping) {
     LogicState.Limits limits = LogicState.Limits.of(historyLimit, storageMaxBytes, store.messageTtl());
     Map<String, RoomActivator> activators = new HashMap<>();
     for (String name : types.names()) {
       RoomType type = types.get(name);
       if (type != null) {
         activators.put(name, new LogicActivator(type, store, archive, replicas, durability, limits, maxMembers,
-            liveNodes, healthy, metrics, webhooks));
+            liveNodes, healthy, metrics, webhooks, sleeping));
       }
     }
     return activators;
@@ -83,13 +86,38 @@ public final class LogicActivator implements RoomActivator {
     Context host = Vertx.currentContext();
     // the member set (the cluster) and the room's state (the store) at once: both only need the lease
     Future<MemberSet> members = store.activateMembers(room, claim.lease().epoch());
-    Future<LogicArchive.Loaded> state = Future.fromCompletionStage(archive.activate(room), host)
-        .compose(loaded -> claim.takeover() ? recovered(host, room, loaded)
-            : Future.succeededFuture(afterLoss(room, loaded)));
+    LogicArchive.Loaded asleep = claim.takeover() ? null : sleeping.take(room, claim.lease().epoch());
+    if (claim.takeover()) {
+      sleeping.drop(room);
+    }
+    Future<LogicArchive.Loaded> state = asleep == null ? loaded(host, room, claim) : woken(host, room, claim, asleep);
     return Future.all(members, state)
         .map(both -> new Activated(new LogicRoomVerticle(room, type, state.result(), members.result(), claim.lease(),
             claim.takeover(), store, archive, replicas, durability, limits, maxMembers, liveNodes, healthy, onBroken,
-            metrics, webhooks), claim.lease().epoch() > 1, claim.lease().epoch()));
+            metrics, webhooks, sleeping), claim.lease().epoch() > 1, claim.lease().epoch()));
+  }
+
+  /** The room as the store holds it, its epoch raised for this activation (after a takeover, recovered). */
+  private Future<LogicArchive.Loaded> loaded(Context host, String room, Processors.Claim claim) {
+    return Future.fromCompletionStage(archive.activate(room), host)
+        .compose(loaded -> claim.takeover() ? recovered(host, room, loaded)
+            : Future.succeededFuture(afterLoss(room, loaded)));
+  }
+
+  /**
+   * The room as this node kept it when it slept, once the store's epoch is raised from that
+   * activation's: if another activation came between after all (the cluster lost the lease's entry
+   * and counted again), the store's epoch has moved on, and the room is read from the store.
+   */
+  private Future<LogicArchive.Loaded> woken(Context host, String room, Processors.Claim claim,
+                                            LogicArchive.Loaded asleep) {
+    return Future.fromCompletionStage(archive.wake(room, asleep.epoch()), host)
+        .<LogicArchive.Loaded>map(epoch -> {
+          metrics.roomWokenFromMemory();
+          return asleep.at(epoch);
+        })
+        .recover(err -> err instanceof LogicArchive.FencedException ? loaded(host, room, claim)
+            : Future.failedFuture(err));
   }
 
   /**

@@ -61,6 +61,10 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   private ChangeLog log;
   /** The seqs the store held reserved for the room when this activation loaded it (0: none). */
   private final long reservedAtStart;
+  /** The store's mark of the last commit applied when this activation loaded the room. */
+  private final LogicArchive.Mark appliedAtStart;
+  /** Where the room's state is kept when it sleeps cleanly, for its next wake on this node. */
+  private final SleepingRooms sleeping;
   private final RoomMetrics metrics;
   private final Webhooks webhooks;
   /** Whether the room was active before (its store epoch was raised before this activation). */
@@ -82,8 +86,11 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
                            boolean takeover, RoomStore store, LogicArchive archive, Replicas replicas,
                            Durability durability, LogicState.Limits limits,
                            int maxMembers, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
-                           Consumer<HostedRoom> onBroken, RoomMetrics metrics, Webhooks webhooks) {
+                           Consumer<HostedRoom> onBroken, RoomMetrics metrics, Webhooks webhooks,
+                           SleepingRooms sleeping) {
     super(healthy, onBroken, liveNodes, maxMembers);
+    this.sleeping = sleeping;
+    this.appliedAtStart = loaded.applied();
     this.metrics = metrics;
     this.webhooks = webhooks;
     this.woken = loaded.epoch() > 1;
@@ -141,8 +148,9 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   /**
    * Hibernation: commands from now on go back to the host; what is in flight completes and the store
    * has every commit (the room's seq reservation given back), then the lease goes back and the
-   * replicas forget the room. If the store lacks a commit, the lease goes back unclean: the next
-   * activation takes over from the replicas.
+   * replicas forget the room, and its state is kept in this node's memory for its next wake here
+   * (if it fits: {@link SleepingRooms}). If the store lacks a commit, the lease goes back unclean:
+   * the next activation takes over from the replicas.
    */
   @Override
   public Future<?> stop() {
@@ -159,9 +167,27 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
           if (clean) {
             replicas.drop(key, state.epoch());
           }
-          return clean && leavesNothing() ? forget() : store.release(key, lease, clean).mapEmpty();
+          if (clean && leavesNothing()) {
+            return forget();
+          }
+          return store.release(key, lease, clean).map(released -> {
+            if (clean && released) {
+              keepAsleep();
+            }
+            return null;
+          });
         })
         .otherwiseEmpty();
+  }
+
+  /** Keeps the room's state, which the store now holds exactly, for a wake on this node. */
+  private void keepAsleep() {
+    if (sleeping.keeps()) {
+      LogicArchive.Loaded asStored = state.asStored(log.lastMark(appliedAtStart));
+      if (asStored != null) {
+        sleeping.put(key, lease.epoch(), asStored);
+      }
+    }
   }
 
   /**

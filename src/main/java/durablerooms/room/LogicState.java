@@ -67,6 +67,32 @@ final class LogicState {
     this.roster = new Roster(memberSet.members());
   }
 
+  /**
+   * The room as the store holds it once it has every commit of this activation, whose last one
+   * left the store's mark at {@code applied}: values as JSON text again, the events the store
+   * retains (the last ROOMS_HISTORY_LIMIT seqs) and no seqs reserved (a clean stop gave them back).
+   * Null when a value does not encode back to the size it was counted at, so that a room woken
+   * from it never counts its storage otherwise than one read from the store.
+   */
+  LogicArchive.Loaded asStored(LogicArchive.Mark applied) {
+    TreeMap<String, String> texts = new TreeMap<>();
+    for (Map.Entry<String, Object> v : values.entrySet()) {
+      String text = Json.encode(v.getValue());
+      if (size(v.getKey(), text) != sizes.get(v.getKey())) {
+        return null;
+      }
+      texts.put(v.getKey(), text);
+    }
+    List<LogicArchive.Event> retained = new ArrayList<>(events.size());
+    for (LogicArchive.Event e : events) {
+      if (e.seq() > seq - limits.historyLimit()) {
+        retained.add(e);
+      }
+    }
+    return new LogicArchive.Loaded(epoch, seq, texts, retained, new LinkedHashMap<>(acks), new TreeMap<>(alarms),
+        applied, 0);
+  }
+
   /** What a key and its value (JSON text) count against the room's storage. */
   static int size(String key, String json) {
     return key.length() + json.length();

@@ -198,6 +198,11 @@ public final class LogicArchive implements AutoCloseable {
       return new Loaded(epoch, Math.max(this.seq, seq), values, events, acks, alarms, applied, reserved);
     }
 
+    /** The room under another epoch of the store (a wake from memory: see {@link #wake}). */
+    public Loaded at(long epoch) {
+      return new Loaded(epoch, seq, values, events, acks, alarms, applied, reserved);
+    }
+
     /** The room once its reservation was given back. */
     public Loaded unreserved() {
       return new Loaded(epoch, seq, values, events, acks, alarms, applied, 0);
@@ -219,6 +224,8 @@ public final class LogicArchive implements AutoCloseable {
   }
 
   private record Activate(String room, CompletableFuture<Loaded> done) implements Task {}
+
+  private record Wake(String room, long epoch, CompletableFuture<Long> done) implements Task {}
 
   /** A commit: {@code done} once in the database; {@code journaled} (null: not journaled) once in the journal. */
   record Commit(Change change, CompletableFuture<Void> done, CompletableFuture<Void> journaled) implements Task {
@@ -356,6 +363,16 @@ public final class LogicArchive implements AutoCloseable {
   /** Raises the room's epoch (the new activation's fencing token) and reads the room. */
   public CompletableFuture<Loaded> activate(String room) {
     return submit(new Activate(room, new CompletableFuture<>()), Activate::done);
+  }
+
+  /**
+   * Raises the room's epoch from {@code epoch} (that of its last activation, whose state the caller
+   * kept from when it slept) and completes with the new one, without reading the room; fails with
+   * FencedException if the room's epoch is not {@code epoch} any more (another activation came
+   * between, whose state the caller lacks) or the store does not hold the room.
+   */
+  public CompletableFuture<Long> wake(String room, long epoch) {
+    return submit(new Wake(room, epoch, new CompletableFuture<>()), Wake::done);
   }
 
   /** Commits a room's writes if {@code change.epoch()} is still its epoch; fails with FencedException if not. */
@@ -535,11 +552,15 @@ public final class LogicArchive implements AutoCloseable {
             commits.add(c);
           } else if (t instanceof Activate a && !anyOf(commits, a.room())) {
             activate(a); // before the commits gathered for other rooms: a wake does not wait for their transaction
+          } else if (t instanceof Wake w && !anyOf(commits, w.room())) {
+            wake(w);
           } else {
             commit(commits); // in order: what comes next sees every commit queued before it
             commits.clear();
             if (t instanceof Activate a) {
               activate(a);
+            } else if (t instanceof Wake w) {
+              wake(w);
             } else if (t instanceof Replay r) {
               replay(r);
             } else if (t instanceof Reserve r) {
@@ -652,6 +673,10 @@ public final class LogicArchive implements AutoCloseable {
 
   private void activate(Activate a) {
     transaction(a.done(), a.room(), () -> LogicRows.activate(statements, a.room(), historyLimit));
+  }
+
+  private void wake(Wake w) {
+    transaction(w.done(), w.room(), () -> LogicRows.raise(statements, w.room(), w.epoch()));
   }
 
   private void replay(Replay r) {

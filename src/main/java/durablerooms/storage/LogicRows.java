@@ -115,6 +115,14 @@ final class LogicRows {
     return load(s, room, historyLimit);
   }
 
+  /** The room's epoch raised from {@code epoch}, or null when it is not {@code epoch} (or there is no such room). */
+  static Long raise(Statements s, String room, long epoch) throws SQLException {
+    PreparedStatement up = s.get("UPDATE logic_rooms SET epoch = epoch + 1 WHERE room = ? AND epoch = ?");
+    up.setString(1, room);
+    up.setLong(2, epoch);
+    return up.executeUpdate() == 1 ? epoch + 1 : null;
+  }
+
   /** Reads the room as it is, in the caller's transaction. */
   static LogicArchive.Loaded load(Statements s, String room, int historyLimit) throws SQLException {
     long epoch;
