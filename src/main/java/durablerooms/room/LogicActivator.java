@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -84,17 +85,23 @@ public final class LogicActivator implements RoomActivator {
   @Override
   public Future<Activated> activate(String room, Processors.Claim claim, Consumer<HostedRoom> onBroken) {
     Context host = Vertx.currentContext();
-    // the member set (the cluster) and the room's state (the store) at once: both only need the lease
-    Future<MemberSet> members = store.activateMembers(room, claim.lease().epoch());
     LogicArchive.Loaded asleep = claim.takeover() ? null : sleeping.take(room, claim.lease().epoch());
     if (claim.takeover()) {
       sleeping.drop(room);
     }
-    Future<LogicArchive.Loaded> state = asleep == null ? loaded(host, room, claim) : woken(host, room, claim, asleep);
+    // kept here: the store's epoch is raised behind it (queued before any commit of the room), and
+    // the room's outputs wait for that; else read from the store. The member set at the same time.
+    CompletableFuture<Long> raised = asleep == null ? null : archive.wake(room, asleep.epoch());
+    if (raised != null) {
+      raised.thenRun(metrics::roomWokenFromMemory);
+    }
+    Future<MemberSet> members = store.activateMembers(room, claim.lease().epoch());
+    Future<LogicArchive.Loaded> state = asleep == null ? loaded(host, room, claim)
+        : Future.succeededFuture(asleep.at(asleep.epoch() + 1));
     return Future.all(members, state)
         .map(both -> new Activated(new LogicRoomVerticle(room, type, state.result(), members.result(), claim.lease(),
             claim.takeover(), store, archive, replicas, durability, limits, maxMembers, liveNodes, healthy, onBroken,
-            metrics, webhooks, sleeping), claim.lease().epoch() > 1, claim.lease().epoch()));
+            metrics, webhooks, sleeping, raised), claim.lease().epoch() > 1, claim.lease().epoch()));
   }
 
   /** The room as the store holds it, its epoch raised for this activation (after a takeover, recovered). */
@@ -104,21 +111,6 @@ public final class LogicActivator implements RoomActivator {
             : Future.succeededFuture(afterLoss(room, loaded)));
   }
 
-  /**
-   * The room as this node kept it when it slept, once the store's epoch is raised from that
-   * activation's: if another activation came between after all (the cluster lost the lease's entry
-   * and counted again), the store's epoch has moved on, and the room is read from the store.
-   */
-  private Future<LogicArchive.Loaded> woken(Context host, String room, Processors.Claim claim,
-                                            LogicArchive.Loaded asleep) {
-    return Future.fromCompletionStage(archive.wake(room, asleep.epoch()), host)
-        .<LogicArchive.Loaded>map(epoch -> {
-          metrics.roomWokenFromMemory();
-          return asleep.at(epoch);
-        })
-        .recover(err -> err instanceof LogicArchive.FencedException ? loaded(host, room, claim)
-            : Future.failedFuture(err));
-  }
 
   /**
    * After a takeover: the commits that the replicas hold and the store lacks (those after its

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -65,6 +66,13 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   private final LogicArchive.Mark appliedAtStart;
   /** Where the room's state is kept when it sleeps cleanly, for its next wake on this node. */
   private final SleepingRooms sleeping;
+  /**
+   * The store's epoch raised to this activation's, for a room woken from the state this node kept
+   * (null: the store raised it when it read the room); it fails if another activation came between.
+   */
+  private final CompletionStage<Long> storeRaised;
+  /** What every commit waits for as well: the store's epoch raised (complete when it was read from the store). */
+  private Future<Long> fence = Future.succeededFuture();
   private final RoomMetrics metrics;
   private final Webhooks webhooks;
   /** Whether the room was active before (its store epoch was raised before this activation). */
@@ -87,8 +95,9 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
                            Durability durability, LogicState.Limits limits,
                            int maxMembers, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
                            Consumer<HostedRoom> onBroken, RoomMetrics metrics, Webhooks webhooks,
-                           SleepingRooms sleeping) {
+                           SleepingRooms sleeping, CompletionStage<Long> storeRaised) {
     super(healthy, onBroken, liveNodes, maxMembers);
+    this.storeRaised = storeRaised;
     this.sleeping = sleeping;
     this.appliedAtStart = loaded.applied();
     this.metrics = metrics;
@@ -133,6 +142,10 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   @Override
   public Future<?> start() {
     logic = type.create();
+    if (storeRaised != null) {
+      fence = Future.fromCompletionStage(storeRaised, context);
+      gate.write(new Write(null, List.of())); // nothing goes out before the store's epoch is this activation's
+    }
     if (woken) {
       lifecycle(Webhooks.WOKEN);
     }
@@ -502,7 +515,7 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     batch.forEach(w -> members.addAll(w.members()));
     Future<Void> written = merged == null ? Future.succeededFuture() : log.write(merged);
     Future<Void> set = members.isEmpty() ? Future.succeededFuture() : store.changeMembers(key, memberEpoch, members);
-    return Future.join(written, set).mapEmpty();
+    return Future.join(written, set, fence).mapEmpty();
   }
 
 

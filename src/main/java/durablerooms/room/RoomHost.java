@@ -40,6 +40,9 @@ public final class RoomHost extends VerticleBase {
     HostedRoom verticle;
     String deploymentId;
     Future<Void> closed;
+    /** The verticle being deployed, and whether a write of it failed before its deploy completed (it is dropped once deployed). */
+    HostedRoom deploying;
+    boolean brokenEarly;
   }
 
   private final String nodeId;
@@ -251,9 +254,14 @@ public final class RoomHost extends VerticleBase {
   }
 
   private Future<HostedRoom> deployed(String room, HostedRoom v, Entry e, boolean woken, boolean takeover, long epoch) {
+    e.deploying = v;
     return vertx.deployVerticle((io.vertx.core.Deployable) v).map(id -> {
       e.verticle = v;
       e.deploymentId = id;
+      if (e.brokenEarly) {
+        close(room, e, "dropped after a failed write");
+        return v; // the commands that waited for it fail as its gate does, and their retries activate it afresh
+      }
       // the direct path opens once the commands that waited for the activation are submitted
       // (they run first, in the order they came), which is after this completion's callbacks
       host.runOnContext(x -> {
@@ -289,6 +297,8 @@ public final class RoomHost extends VerticleBase {
       Entry e = rooms.get(v.name());
       if (e != null && e.verticle == v && e.closed == null) {
         close(v.name(), e, "dropped after a failed write");
+      } else if (e != null && e.deploying == v && e.verticle == null && e.closed == null) {
+        e.brokenEarly = true; // still deploying (its start can write): dropped once deployed
       }
     });
   }

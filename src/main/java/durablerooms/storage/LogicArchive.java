@@ -367,9 +367,12 @@ public final class LogicArchive implements AutoCloseable {
 
   /**
    * Raises the room's epoch from {@code epoch} (that of its last activation, whose state the caller
-   * kept from when it slept) and completes with the new one, without reading the room; fails with
-   * FencedException if the room's epoch is not {@code epoch} any more (another activation came
-   * between, whose state the caller lacks) or the store does not hold the room.
+   * kept from when it slept) to {@code epoch + 1}, without reading the room. Fails with
+   * FencedException if the room's epoch was not {@code epoch} any more (another activation came
+   * between, whose state the caller lacks): the epoch is then raised once more, so that no commit at
+   * {@code epoch + 1} is taken. The caller's commits may be queued before this completes: it is
+   * queued before them, straight to the writer (the room's earlier commits are all in the database:
+   * it slept cleanly), and the writer takes it before any commit of the room queued after it.
    */
   public CompletableFuture<Long> wake(String room, long epoch) {
     return submit(new Wake(room, epoch, new CompletableFuture<>()), Wake::done);
@@ -496,10 +499,13 @@ public final class LogicArchive implements AutoCloseable {
       }
       return closed;
     }
-    if (journal != null) {
+    if (journal != null && !(task instanceof Wake)) {
       journal.add(task);
     } else {
       queue.add(task);
+      if (journal != null) {
+        wakeWriter(); // from its gathering of journaled commits, if it is in one
+      }
     }
     if (dead) { // its thread died as this was queued: nothing will take it
       failAll("the store of room types stopped");
@@ -676,7 +682,17 @@ public final class LogicArchive implements AutoCloseable {
   }
 
   private void wake(Wake w) {
-    transaction(w.done(), w.room(), () -> LogicRows.raise(statements, w.room(), w.epoch()));
+    CompletableFuture<Long> raised = new CompletableFuture<>();
+    transaction(raised, w.room(), () -> LogicRows.raise(statements, w.room(), w.epoch()));
+    raised.whenComplete((epoch, err) -> {
+      if (err != null) {
+        w.done().completeExceptionally(err);
+      } else if (epoch < 0) {
+        w.done().completeExceptionally(new FencedException(w.room()));
+      } else {
+        w.done().complete(epoch);
+      }
+    });
   }
 
   private void replay(Replay r) {

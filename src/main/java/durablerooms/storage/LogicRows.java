@@ -115,12 +115,22 @@ final class LogicRows {
     return load(s, room, historyLimit);
   }
 
-  /** The room's epoch raised from {@code epoch}, or null when it is not {@code epoch} (or there is no such room). */
-  static Long raise(Statements s, String room, long epoch) throws SQLException {
+  /**
+   * The room's epoch raised from {@code epoch}; or, when it is not {@code epoch} any more, -1 and the
+   * room's epoch raised once more, so that neither the commits of the caller (at {@code epoch + 1})
+   * nor those of an activation that raised it to that meanwhile are taken from then on.
+   */
+  static long raise(Statements s, String room, long epoch) throws SQLException {
     PreparedStatement up = s.get("UPDATE logic_rooms SET epoch = epoch + 1 WHERE room = ? AND epoch = ?");
     up.setString(1, room);
     up.setLong(2, epoch);
-    return up.executeUpdate() == 1 ? epoch + 1 : null;
+    if (up.executeUpdate() == 1) {
+      return epoch + 1;
+    }
+    PreparedStatement again = s.get("UPDATE logic_rooms SET epoch = epoch + 1 WHERE room = ?");
+    again.setString(1, room);
+    again.executeUpdate();
+    return -1;
   }
 
   /** Reads the room as it is, in the caller's transaction. */

@@ -66,6 +66,29 @@ class LogicArchiveTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "h2"})
+  void aWakeRaisesTheEpochItSleptWithAndFencesBothActivationsWhenAnotherCameBetween(String kind) throws Exception {
+    try (LogicArchive a = open(kind)) {
+      get(a.activate("t/r")); // epoch 1, then it sleeps
+      var raised = a.wake("t/r", 1);
+      var first = a.commit(change("t/r", 2, 0, List.of(), List.of(), "k", "1")); // queued behind the raise
+      assertEquals(2, get(raised));
+      get(first);
+      assertEquals("1", get(a.activate("t/r")).values().get("k")); // epoch 3: an activation on another node
+
+      ExecutionException stale = assertThrows(ExecutionException.class, () -> get(a.wake("t/r", 2)));
+      assertInstanceOf(LogicArchive.FencedException.class, stale.getCause());
+      // the stale wake's commits would be at epoch 3, as that activation's are: neither is taken
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> get(a.commit(change("t/r", 3, 0, List.of(), List.of(), "k", "2"))));
+      assertInstanceOf(LogicArchive.FencedException.class, e.getCause());
+      ExecutionException none = assertThrows(ExecutionException.class, () -> get(a.wake("t/none", 1)));
+      assertInstanceOf(LogicArchive.FencedException.class, none.getCause(), "a room the store does not hold");
+      assertEquals("1", get(a.activate("t/r")).values().get("k"));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "h2"})
   void aStaleActivationCannotCommitButOtherRoomsOfItsBatchDo(String kind) throws Exception {
     try (LogicArchive a = open(kind)) {
       get(a.activate("t/r"));
