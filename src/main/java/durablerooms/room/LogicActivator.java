@@ -83,8 +83,20 @@ public final class LogicActivator implements RoomActivator {
   }
 
   @Override
-  public Future<Activated> activate(String room, Processors.Claim claim, Consumer<HostedRoom> onBroken) {
+  public Future<Activated> activate(String room, Future<Processors.Claim> claimed, Consumer<HostedRoom> onBroken) {
     Context host = Vertx.currentContext();
+    // a room that slept here last is most likely claimed at the epoch right after its sleep's: its
+    // member set is fenced to that epoch beside the claim. A fence to an epoch that turns out not to
+    // be this node's does no harm: a member set keeps the highest epoch it was fenced to, and the
+    // lease's actual holder has that epoch or a higher one (it claimed after this node's release).
+    long expected = sleeping.nextEpoch(room);
+    Future<MemberSet> early = expected > 0 ? store.activateMembers(room, expected) : null;
+    return claimed.compose(claim -> activate(host, room, claim, onBroken,
+        early != null && claim.lease().epoch() == expected && !claim.takeover() ? early : null));
+  }
+
+  private Future<Activated> activate(Context host, String room, Processors.Claim claim, Consumer<HostedRoom> onBroken,
+                                     Future<MemberSet> fenced) {
     LogicArchive.Loaded asleep = claim.takeover() ? null : sleeping.take(room, claim.lease().epoch());
     if (claim.takeover()) {
       sleeping.drop(room);
@@ -95,7 +107,7 @@ public final class LogicActivator implements RoomActivator {
     if (raised != null) {
       raised.thenRun(metrics::roomWokenFromMemory);
     }
-    Future<MemberSet> members = store.activateMembers(room, claim.lease().epoch());
+    Future<MemberSet> members = fenced != null ? fenced : store.activateMembers(room, claim.lease().epoch());
     Future<LogicArchive.Loaded> state = asleep == null ? loaded(host, room, claim)
         : Future.succeededFuture(asleep.at(asleep.epoch() + 1));
     return Future.all(members, state)

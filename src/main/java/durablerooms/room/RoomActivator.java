@@ -16,9 +16,11 @@ public interface RoomActivator {
   record Activated(HostedRoom verticle, boolean woken, long epoch) {}
 
   /**
-   * Loads room {@code room} for the lease in {@code claim} (a takeover when its previous owner never
-   * released it) and makes its verticle; {@code onBroken} is told when a write of the room fails.
-   * Called on the host's context, and completes there.
+   * Loads room {@code room} for the lease that {@code claim} holds once this node has it (a takeover
+   * when its previous owner never released it; it fails when another node holds the lease, and so
+   * does the activation) and makes its verticle; {@code onBroken} is told when a write of the room
+   * fails. Called on the host's context as the claim is sent (what needs no lease may start at
+   * once), and completes there.
    */
-  Future<Activated> activate(String room, Processors.Claim claim, Consumer<HostedRoom> onBroken);
+  Future<Activated> activate(String room, Future<Processors.Claim> claim, Consumer<HostedRoom> onBroken);
 }

@@ -2,6 +2,7 @@ package durablerooms.room;
 
 import durablerooms.cluster.Addresses;
 import durablerooms.cluster.PeerSends;
+import durablerooms.cluster.Processors;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
@@ -243,13 +244,17 @@ public final class RoomHost extends VerticleBase {
       rooms.remove(room, e);
       return e;
     }
-    e.ready = store.claim(room, nodeId, liveNodes.get())
-        .compose(claim -> nodeId.equals(claim.lease().owner())
-            ? activator.activate(room, claim, this::broken)
-                .compose(a -> deployed(room, a.verticle(), e, a.woken(), claim.takeover(), a.epoch()))
-                .onFailure(err -> store.release(room, claim.lease(), !claim.takeover()))
-            : Future.failedFuture(RoomFailure.notOwner(claim.lease().owner())))
-        .onFailure(err -> rooms.remove(room, e));
+    Future<Processors.Claim> owned = store.claim(room, nodeId, liveNodes.get())
+        .compose(claim -> nodeId.equals(claim.lease().owner()) ? Future.succeededFuture(claim)
+            : Future.failedFuture(RoomFailure.notOwner(claim.lease().owner())));
+    e.ready = activator.activate(room, owned, this::broken)
+        .compose(a -> deployed(room, a.verticle(), e, a.woken(), owned.result().takeover(), a.epoch()))
+        .onFailure(err -> {
+          if (owned.succeeded()) {
+            store.release(room, owned.result().lease(), !owned.result().takeover());
+          }
+          rooms.remove(room, e);
+        });
     return e;
   }
 

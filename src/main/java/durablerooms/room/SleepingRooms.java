@@ -71,6 +71,12 @@ public final class SleepingRooms {
     return s.loaded();
   }
 
+  /** The epoch of the lease that claims {@code room} next if no other activation comes first, when its state is kept; else 0. */
+  public synchronized long nextEpoch(String room) {
+    Sleeping s = rooms.get(room);
+    return s == null ? 0 : s.leaseEpoch() + 1;
+  }
+
   /** The state kept of {@code room}, left in place, or null (for tests). */
   public synchronized LogicArchive.Loaded peek(String room) {
     Sleeping s = rooms.get(room);
