@@ -123,7 +123,6 @@ public final class LogicActivator implements RoomActivator {
             : Future.succeededFuture(afterLoss(room, loaded)));
   }
 
-
   /**
    * After a takeover: the commits that the replicas hold and the store lacks (those after its
    * mark), stored as one commit of this activation before it runs anything; the room as the store

@@ -26,7 +26,6 @@ public final class SleepingRooms {
   private final long maxBytes;
   private final LinkedHashMap<String, Sleeping> rooms = new LinkedHashMap<>();
   private long bytes;
-  private long taken;
 
   /** At most {@code maxBytes} of rooms' state (0: none is kept). */
   public SleepingRooms(long maxBytes) {
@@ -67,7 +66,6 @@ public final class SleepingRooms {
     if (s.leaseEpoch() + 1 != leaseEpoch) {
       return null;
     }
-    taken++;
     return s.loaded();
   }
 
@@ -99,11 +97,6 @@ public final class SleepingRooms {
   /** How many rooms' state is kept now. */
   public synchronized int size() {
     return rooms.size();
-  }
-
-  /** How many activations started from a kept state. */
-  public synchronized long taken() {
-    return taken;
   }
 
   /** Whether any state is kept at all (a bound above 0). */
