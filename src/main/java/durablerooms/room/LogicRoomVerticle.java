@@ -183,24 +183,33 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
           if (clean && leavesNothing()) {
             return forget();
           }
-          return store.release(key, lease, clean).map(released -> {
-            if (clean && released) {
-              keepAsleep();
-            }
-            return null;
-          });
+          return store.release(key, lease, clean)
+              .compose(released -> clean && released ? keepAsleep() : Future.succeededFuture());
         })
         .otherwiseEmpty();
   }
 
-  /** Keeps the room's state, which the store now holds exactly, for a wake on this node. */
-  private void keepAsleep() {
-    if (sleeping.keeps()) {
-      LogicArchive.Loaded asStored = state.asStored(log.lastMark(appliedAtStart));
-      if (asStored != null) {
-        sleeping.put(key, lease.epoch(), asStored);
-      }
+  /**
+   * Keeps the room's state, which the store now holds exactly, for a wake on this node. Its values
+   * are encoded again on a worker thread (up to ROOMS_STORAGE_MAX_BYTES of them: too long for an
+   * event loop); no handler runs any more, so the state stays as it is meanwhile.
+   */
+  private Future<Void> keepAsleep() {
+    if (!sleeping.keeps()) {
+      return Future.succeededFuture();
     }
+    LogicArchive.Mark applied = log.lastMark(appliedAtStart);
+    return vertx.executeBlocking(() -> state.asStored(applied), false)
+        .onSuccess(asStored -> {
+          if (asStored != null) {
+            sleeping.put(key, lease.epoch(), asStored);
+          }
+        })
+        .<Void>mapEmpty()
+        .recover(err -> {
+          LOG.warn("room {}: its state is not kept for its next wake", key, err);
+          return Future.succeededFuture();
+        });
   }
 
   /**
