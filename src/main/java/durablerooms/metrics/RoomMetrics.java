@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The node's own metrics (all named {@code rooms_*}), one intention-named method per event. Every
@@ -112,7 +113,7 @@ public final class RoomMetrics {
   }
 
   /** Gauges read on each scrape: the state kept of rooms that sleep on this node (ROOMS_WAKE_CACHE_MB). */
-  public void observeSleeping(java.util.function.LongSupplier bytes, IntSupplier rooms) {
+  public void observeSleeping(LongSupplier bytes, IntSupplier rooms) {
     Gauge.builder("rooms.sleeping.kept.bytes", bytes::getAsLong)
         .description("bytes of the state of sleeping rooms this node keeps in memory for their next wake, as counted")
         .register(registry);

@@ -97,10 +97,8 @@ public final class LogicActivator implements RoomActivator {
 
   private Future<Activated> activate(Context host, String room, Processors.Claim claim, Consumer<HostedRoom> onBroken,
                                      Future<MemberSet> fenced) {
-    LogicArchive.Loaded asleep = claim.takeover() ? null : sleeping.take(room, claim.lease().epoch());
-    if (claim.takeover()) {
-      sleeping.drop(room);
-    }
+    LogicArchive.Loaded kept = sleeping.take(room, claim.lease().epoch());
+    LogicArchive.Loaded asleep = claim.takeover() ? null : kept;
     // kept here: the store's epoch is raised behind it (queued before any commit of the room), and
     // the room's outputs wait for that; else read from the store. The member set at the same time.
     CompletableFuture<Long> raised = asleep == null ? null : archive.wake(room, asleep.epoch());

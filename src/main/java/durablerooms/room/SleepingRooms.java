@@ -82,7 +82,7 @@ public final class SleepingRooms {
   }
 
   /** Forgets {@code room}'s state, if it is kept. */
-  public synchronized void drop(String room) {
+  private void drop(String room) {
     Sleeping s = rooms.remove(room);
     if (s != null) {
       bytes -= s.bytes();
