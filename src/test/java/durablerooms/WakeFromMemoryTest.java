@@ -1,6 +1,10 @@
 package durablerooms;
 
+import com.hazelcast.map.IMap;
+import durablerooms.cluster.Processors;
 import durablerooms.room.SleepingRooms;
+import durablerooms.state.Member;
+import durablerooms.state.MemberSet;
 import durablerooms.storage.LogicArchive;
 import durablerooms.support.NodeExtension;
 import durablerooms.support.PrometheusText;
@@ -16,6 +20,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -26,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A room that slept on a node wakes there from the state the node kept (ROOMS_WAKE_CACHE_MB), which
  * is exactly what the store reads back, and goes on as if it had been read from the store; a kept
- * state that another activation made stale is not used.
+ * state that another activation made stale, or whose member set changed meanwhile, is not used.
  */
 class WakeFromMemoryTest {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -165,6 +170,42 @@ class WakeFromMemoryTest {
       assertEquals(6, messages.getJsonObject(0).getLong("seq"));
       assertEquals("e9", messages.getJsonObject(4).getString("text"));
       assertTrue(history.getBoolean("gap"));
+    }
+  }
+
+  @Test
+  void aRoomWhoseMemberSetChangedWhileAsleepIsNotWokenWithTheMembersKept() {
+    String key = "ledger/roster";
+    try (WsClient a = join("roster", "r1")) {
+      a.send(op("put").put("key", "k").put("value", 1).put("id", "r1-put"));
+      a.nextOfType("ACK");
+      keptOnceAsleep(key);
+      // only the room's activations change its member set; one the cluster lost and counted again
+      // would differ like this from what the node kept
+      IMap<String, MemberSet> sets = NODE.node().hazelcast().getMap("rooms.members");
+      Member behind = new Member("behind", "behind", NODE.node().nodeId());
+      assertTrue((Boolean) sets.executeOnKey(key, new Processors.ChangeMembers(sets.get(key).epoch(),
+          List.of(new Processors.MemberChange(behind, false)))));
+      double before = wokenFromMemory();
+
+      JsonObject value = null;
+      for (int i = 0; i < 10 && value == null; i++) {
+        a.send(op("get").put("key", "k"));
+        JsonObject answer = a.nextMatching(f -> "value".equals(f.getString("type")) || "ERROR".equals(f.getString("type")),
+            "a value or an error");
+        if ("ERROR".equals(answer.getString("type"))) {
+          assertEquals("unavailable", answer.getString("code"));
+        } else {
+          value = answer;
+        }
+      }
+      assertEquals(1, value.getInteger("value"));
+      assertEquals(before, wokenFromMemory(), "not counted as woken from memory");
+      try (WsClient b = WsClient.connect(NODE.client(), NODE.port(), "/rooms/ledger/roster?client=r2")) {
+        JsonArray members = b.next("PRESENCE").getJsonArray("members");
+        List<String> ids = members.stream().map(m -> ((JsonObject) m).getString("id")).toList();
+        assertTrue(ids.contains("behind"), "the member set as the cluster holds it: " + members);
+      }
     }
   }
 }

@@ -6,6 +6,8 @@ import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
 import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
+import durablerooms.cluster.RoomStore.FencedException;
+import durablerooms.state.Member;
 import durablerooms.state.MemberSet;
 import durablerooms.storage.LogicArchive;
 import io.vertx.core.Context;
@@ -16,10 +18,12 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -97,21 +101,46 @@ public final class LogicActivator implements RoomActivator {
 
   private Future<Activated> activate(Context host, String room, Processors.Claim claim, Consumer<HostedRoom> onBroken,
                                      Future<MemberSet> fenced) {
-    LogicArchive.Loaded kept = sleeping.take(room, claim.lease().epoch());
-    LogicArchive.Loaded asleep = claim.takeover() ? null : kept;
-    // kept here: the store's epoch is raised behind it (queued before any commit of the room), and
-    // the room's outputs wait for that; else read from the store. The member set at the same time.
-    CompletableFuture<Long> raised = asleep == null ? null : archive.wake(room, asleep.epoch());
-    if (raised != null) {
-      raised.thenRun(metrics::roomWokenFromMemory);
+    SleepingRooms.Kept kept = sleeping.take(room, claim.lease().epoch());
+    SleepingRooms.Kept asleep = claim.takeover() ? null : kept;
+    if (asleep == null) { // the state from the store, the member set at the same time
+      Future<MemberSet> members = fenced != null ? fenced : store.activateMembers(room, claim.lease().epoch());
+      Future<LogicArchive.Loaded> state = loaded(host, room, claim);
+      return Future.all(members, state)
+          .map(both -> activated(room, claim, state.result(), members.result(), onBroken, null));
     }
-    Future<MemberSet> members = fenced != null ? fenced : store.activateMembers(room, claim.lease().epoch());
-    Future<LogicArchive.Loaded> state = asleep == null ? loaded(host, room, claim)
-        : Future.succeededFuture(asleep.at(asleep.epoch() + 1));
-    return Future.all(members, state)
-        .map(both -> new Activated(new LogicRoomVerticle(room, type, state.result(), members.result(), claim.lease(),
-            claim.takeover(), store, archive, replicas, durability, limits, maxMembers, liveNodes, healthy, onBroken,
-            metrics, webhooks, sleeping, raised), claim.lease().epoch() > 1, claim.lease().epoch()));
+    // kept here: the store's epoch is raised behind it (queued before any commit of the room), and
+    // the room's outputs wait for that
+    CompletableFuture<Long> raised = archive.wake(room, asleep.loaded().epoch());
+    LogicArchive.Loaded state = asleep.loaded().at(asleep.loaded().epoch() + 1);
+    if (fenced == null) {
+      raised.thenRun(metrics::roomWokenFromMemory);
+      return store.activateMembers(room, claim.lease().epoch())
+          .map(members -> activated(room, claim, state, members, onBroken, raised));
+    }
+    // the member set's fence went out beside the claim: the room starts from the members kept, and
+    // its outputs wait for the fence to find them unchanged as well (only this room's activations
+    // change them, and none came between, unless the cluster lost the set)
+    Future<Void> found = fenced.compose(set -> {
+      if (List.copyOf(set.members().values()).equals(asleep.members())) {
+        return Future.succeededFuture();
+      }
+      LOG.warn("room {}: its member set is not the one it slept with; it is read again", room);
+      return Future.failedFuture(new FencedException(room));
+    });
+    LinkedHashMap<String, Member> members = new LinkedHashMap<>();
+    asleep.members().forEach(m -> members.put(m.id(), m));
+    Future<Void> confirmed = Future.all(Future.fromCompletionStage(raised, host), found).<Void>mapEmpty()
+        .onSuccess(v -> metrics.roomWokenFromMemory());
+    return Future.succeededFuture(activated(room, claim, state, new MemberSet(claim.lease().epoch(), members), onBroken,
+        confirmed.toCompletionStage()));
+  }
+
+  private Activated activated(String room, Processors.Claim claim, LogicArchive.Loaded state, MemberSet members,
+                              Consumer<HostedRoom> onBroken, CompletionStage<?> keptConfirmed) {
+    return new Activated(new LogicRoomVerticle(room, type, state, members, claim.lease(), claim.takeover(), store,
+        archive, replicas, durability, limits, maxMembers, liveNodes, healthy, onBroken, metrics, webhooks, sleeping,
+        keptConfirmed), claim.lease().epoch() > 1, claim.lease().epoch());
   }
 
   /** The room as the store holds it, its epoch raised for this activation (after a takeover, recovered). */

@@ -67,12 +67,13 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   /** Where the room's state is kept when it sleeps cleanly, for its next wake on this node. */
   private final SleepingRooms sleeping;
   /**
-   * The store's epoch raised to this activation's, for a room woken from the state this node kept
-   * (null: the store raised it when it read the room); it fails if another activation came between.
+   * For a room woken from what this node kept (null: it was read from the store and the member
+   * set): the store's epoch raised to this activation's, and the member set fenced to it and found
+   * as kept. It fails if another activation came between, or the cluster lost the member set.
    */
-  private final CompletionStage<Long> storeRaised;
-  /** What every commit waits for as well: the store's epoch raised (complete when it was read from the store). */
-  private Future<Long> fence = Future.succeededFuture();
+  private final CompletionStage<?> keptConfirmed;
+  /** What every commit waits for as well: {@link #keptConfirmed} (complete when the room was read). */
+  private Future<?> fence = Future.succeededFuture();
   private final RoomMetrics metrics;
   private final Webhooks webhooks;
   /** Whether the room was active before (its store epoch was raised before this activation). */
@@ -95,9 +96,9 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
                            Durability durability, LogicState.Limits limits,
                            int maxMembers, Supplier<Set<String>> liveNodes, BooleanSupplier healthy,
                            Consumer<HostedRoom> onBroken, RoomMetrics metrics, Webhooks webhooks,
-                           SleepingRooms sleeping, CompletionStage<Long> storeRaised) {
+                           SleepingRooms sleeping, CompletionStage<?> keptConfirmed) {
     super(healthy, onBroken, liveNodes, maxMembers);
-    this.storeRaised = storeRaised;
+    this.keptConfirmed = keptConfirmed;
     this.sleeping = sleeping;
     this.appliedAtStart = loaded.applied();
     this.metrics = metrics;
@@ -142,9 +143,9 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   @Override
   public Future<?> start() {
     logic = type.create();
-    if (storeRaised != null) {
-      fence = Future.fromCompletionStage(storeRaised, context);
-      gate.write(new Write(null, List.of())); // nothing goes out before the store's epoch is this activation's
+    if (keptConfirmed != null) {
+      fence = Future.fromCompletionStage(keptConfirmed, context);
+      gate.write(new Write(null, List.of())); // nothing goes out before what the room started from is confirmed
     }
     if (woken) {
       lifecycle(Webhooks.WOKEN);
@@ -199,10 +200,11 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
       return Future.succeededFuture();
     }
     LogicArchive.Mark applied = log.lastMark(appliedAtStart);
+    List<Member> members = List.copyOf(state.members());
     return vertx.executeBlocking(() -> state.asStored(applied), false)
         .onSuccess(asStored -> {
           if (asStored != null) {
-            sleeping.put(key, lease.epoch(), asStored);
+            sleeping.put(key, lease.epoch(), asStored, members);
           }
         })
         .<Void>mapEmpty()

@@ -1,22 +1,28 @@
 package durablerooms.room;
 
+import durablerooms.state.Member;
 import durablerooms.storage.LogicArchive;
 
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The state of rooms that went to sleep on this node, as the store holds it, kept in memory up to
- * a bound (ROOMS_WAKE_CACHE_MB) so that a room waking here again starts without reading its
- * storage, log and ACKs back from the store: that read was the largest step of a wake, and grows
- * with the room (6.6 ms for 1,000 events of 1 KiB). The rooms that slept longest go first when the
+ * The state of rooms that went to sleep on this node, as the store holds it, and their members as
+ * the cluster's member set holds them, kept in memory up to a bound (ROOMS_WAKE_CACHE_MB) so that
+ * a room waking here again starts without reading its storage, log and ACKs back from the store:
+ * that read was the largest step of a wake, and grows with the room (6.6 ms for 1,000 events of
+ * 1 KiB). The rooms that slept longest go first when the
  * bound is reached. A room's entry is taken (removed) by its next activation on this node, and used
  * only when no other activation came between (see {@link #take}); any thread.
  */
 public final class SleepingRooms {
+  /** What is kept of a room that slept: its state as the store holds it, and its members in the order they joined. */
+  public record Kept(LogicArchive.Loaded loaded, List<Member> members) {}
+
   /** A room's state when it slept, the epoch of the lease it held, and what it is counted at. */
-  private record Sleeping(long leaseEpoch, LogicArchive.Loaded loaded, long bytes) {}
+  private record Sleeping(long leaseEpoch, Kept kept, long bytes) {}
 
   /** What one string costs in the heap, roughly: two bytes a character at most, and its object. */
   private static final int STRING_OVERHEAD = 56;
@@ -33,13 +39,14 @@ public final class SleepingRooms {
   }
 
   /**
-   * Keeps the state of {@code room}, which has just gone to sleep cleanly (the store has every commit
-   * of it and the lease of epoch {@code leaseEpoch} was released); a room larger than the bound is
-   * not kept, and the rooms that slept first make room for it.
+   * Keeps the state and {@code members} of {@code room}, which has just gone to sleep cleanly (the
+   * store has every commit of it, the member set every change, and the lease of epoch
+   * {@code leaseEpoch} was released); a room larger than the bound is not kept, and the rooms that
+   * slept first make room for it.
    */
-  public synchronized void put(String room, long leaseEpoch, LogicArchive.Loaded loaded) {
+  public synchronized void put(String room, long leaseEpoch, LogicArchive.Loaded loaded, List<Member> members) {
     drop(room);
-    long size = sizeOf(loaded);
+    long size = sizeOf(loaded, members);
     if (size > maxBytes) {
       return;
     }
@@ -47,17 +54,17 @@ public final class SleepingRooms {
       bytes -= oldest.next().bytes();
       oldest.remove();
     }
-    rooms.put(room, new Sleeping(leaseEpoch, loaded, size));
+    rooms.put(room, new Sleeping(leaseEpoch, new Kept(loaded, List.copyOf(members)), size));
     bytes += size;
   }
 
   /**
-   * The state of {@code room} for its activation under a lease of epoch {@code leaseEpoch}, or null.
+   * What is kept of {@code room} for its activation under a lease of epoch {@code leaseEpoch}, or null.
    * Every claim of a room's lease raises its epoch by one, so the state is the room's only if it
    * slept under the epoch just before: any activation in between, on any node, makes it stale. The
    * entry goes either way. (The store's epoch fences it as well: see LogicArchive#wake.)
    */
-  public synchronized LogicArchive.Loaded take(String room, long leaseEpoch) {
+  public synchronized Kept take(String room, long leaseEpoch) {
     Sleeping s = rooms.remove(room);
     if (s == null) {
       return null;
@@ -66,7 +73,7 @@ public final class SleepingRooms {
     if (s.leaseEpoch() + 1 != leaseEpoch) {
       return null;
     }
-    return s.loaded();
+    return s.kept();
   }
 
   /** The epoch of the lease that claims {@code room} next if no other activation comes first, when its state is kept; else 0. */
@@ -78,7 +85,7 @@ public final class SleepingRooms {
   /** The state kept of {@code room}, left in place, or null (for tests). */
   public synchronized LogicArchive.Loaded peek(String room) {
     Sleeping s = rooms.get(room);
-    return s == null ? null : s.loaded();
+    return s == null ? null : s.kept().loaded();
   }
 
   /** Forgets {@code room}'s state, if it is kept. */
@@ -104,8 +111,12 @@ public final class SleepingRooms {
     return maxBytes > 0;
   }
 
-  /** What a room's state counts against the bound: its strings and entries, roughly as the heap holds them. */
-  static long sizeOf(LogicArchive.Loaded loaded) {
+  /** What a room's state and members count against the bound: their strings and entries, roughly as the heap holds them. */
+  static long sizeOf(LogicArchive.Loaded loaded, List<Member> members) {
+    return sizeOf(loaded) + sizeOf(members);
+  }
+
+  private static long sizeOf(LogicArchive.Loaded loaded) {
     long size = 256;
     for (Map.Entry<String, String> v : loaded.values().entrySet()) {
       size += chars(v.getKey()) + chars(v.getValue()) + ENTRY_OVERHEAD;
@@ -122,7 +133,16 @@ public final class SleepingRooms {
     return size;
   }
 
+  private static long sizeOf(List<Member> members) {
+    long size = ENTRY_OVERHEAD;
+    for (Member m : members) {
+      size += chars(m.id()) + chars(m.user()) + chars(m.node()) + chars(m.query()) + chars(m.attachment())
+          + ENTRY_OVERHEAD;
+    }
+    return size;
+  }
+
   private static long chars(String s) {
-    return 2L * s.length() + STRING_OVERHEAD;
+    return s == null ? 0 : 2L * s.length() + STRING_OVERHEAD;
   }
 }
