@@ -18,6 +18,13 @@ public interface HostedRoom {
         "this room takes no calls"));
   }
 
+  /**
+   * Completes on the room's event loop as soon as the room has started, before its deploy is
+   * reported to the host, or fails as its start does: the commands that waited for the activation
+   * are submitted from there, without a hop to the host and back.
+   */
+  Future<Void> running();
+
   /** How long the room has had no command in progress, in nanoseconds (0 while one is); any thread. */
   long idleNanos(long now);
 

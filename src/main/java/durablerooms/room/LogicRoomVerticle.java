@@ -141,7 +141,7 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
 
   /** A fresh instance of the logic, {@code onStart}, then (after a takeover) the newest events again and the ghosts removed. */
   @Override
-  public Future<?> start() {
+  protected Future<?> begin() {
     logic = type.create();
     if (keptConfirmed != null) {
       fence = Future.fromCompletionStage(keptConfirmed, context);

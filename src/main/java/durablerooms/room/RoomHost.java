@@ -37,7 +37,10 @@ public final class RoomHost extends VerticleBase {
 
   /** One room on this node: activating, active, or closing. */
   private static final class Entry {
+    /** The room deployed (completes on the host's loop). */
     Future<HostedRoom> ready;
+    /** The room started (completes on its own loop, a little before {@link #ready}), or the activation failed. */
+    Future<HostedRoom> running;
     HostedRoom verticle;
     String deploymentId;
     Future<Void> closed;
@@ -225,7 +228,7 @@ public final class RoomHost extends VerticleBase {
       return e.closed.compose(v -> dispatch(cmd));
     }
     long started = System.nanoTime();
-    return e.ready.compose(v -> submit(v, cmd, host, started));
+    return e.running.compose(v -> submit(v, cmd, host, started));
   }
 
   /**
@@ -241,13 +244,15 @@ public final class RoomHost extends VerticleBase {
     if (activator == null) {
       e.ready = Future.failedFuture(RoomFailure.client(durablerooms.protocol.ErrorCode.BAD_REQUEST,
           "no room type " + type + " on this node"));
+      e.running = e.ready;
       rooms.remove(room, e);
       return e;
     }
     Future<Processors.Claim> owned = store.claim(room, nodeId, liveNodes.get())
         .compose(claim -> nodeId.equals(claim.lease().owner()) ? Future.succeededFuture(claim)
             : Future.failedFuture(RoomFailure.notOwner(claim.lease().owner())));
-    e.ready = activator.activate(room, owned, this::broken)
+    Future<RoomActivator.Activated> made = activator.activate(room, owned, this::broken);
+    e.ready = made
         .compose(a -> deployed(room, a.verticle(), e, a.woken(), owned.result().takeover(), a.epoch()))
         .onFailure(err -> {
           if (owned.succeeded()) {
@@ -255,6 +260,12 @@ public final class RoomHost extends VerticleBase {
           }
           rooms.remove(room, e);
         });
+    // the commands that wait for the activation go to the room from its own loop once it has
+    // started, in the order they came, before the host hears that the deploy completed
+    Promise<HostedRoom> running = Promise.promise();
+    made.onSuccess(a -> a.verticle().running().onSuccess(v -> running.tryComplete(a.verticle())));
+    e.ready.onFailure(running::tryFail);
+    e.running = running.future();
     return e;
   }
 
@@ -267,8 +278,8 @@ public final class RoomHost extends VerticleBase {
         close(room, e, "dropped after a failed write");
         return v; // the commands that waited for it fail as its gate does, and their retries activate it afresh
       }
-      // the direct path opens once the commands that waited for the activation are submitted
-      // (they run first, in the order they came), which is after this completion's callbacks
+      // the direct path opens after the commands that waited for the activation were submitted
+      // (from the room's loop as it started: they run first, in the order they came)
       host.runOnContext(x -> {
         if (e.closed == null && rooms.get(room) == e) {
           active.put(room, v);

@@ -47,6 +47,8 @@ public abstract class RoomVerticleBase<W> extends VerticleBase implements Hosted
   /** Commands being handled, and when the last one ended: the host's idle check reads them. */
   private volatile int inProgress;
   private volatile long lastActive = System.nanoTime();
+  /** Completed on the room's loop once {@link #begin} has. */
+  private final Promise<Void> running = Promise.promise();
 
   /**
    * @param healthy false once this process was paused: nothing more goes out (the room may have moved)
@@ -60,6 +62,31 @@ public abstract class RoomVerticleBase<W> extends VerticleBase implements Hosted
     this.liveNodes = liveNodes;
     this.maxMembers = maxMembers;
     this.gate = new OutputGate<>(this::commit, healthy, this::breakDown);
+  }
+
+  /** What the room does as it starts, on its loop; commands run once it has completed. */
+  protected abstract Future<?> begin();
+
+  @Override
+  public final Future<?> start() {
+    Future<?> begun;
+    try {
+      begun = begin();
+    } catch (RuntimeException e) {
+      begun = Future.failedFuture(e);
+    }
+    return begun.andThen(ar -> {
+      if (ar.succeeded()) {
+        running.tryComplete();
+      } else {
+        running.tryFail(ar.cause());
+      }
+    });
+  }
+
+  @Override
+  public final Future<Void> running() {
+    return running.future();
   }
 
   /** The output gate's sink: writes one batch of what commands wrote; completes once it is durable. */
