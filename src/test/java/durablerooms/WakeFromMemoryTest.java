@@ -35,10 +35,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class WakeFromMemoryTest {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final String API_KEY = "wake-key-0123456789abcdef";
   @RegisterExtension
   static final NodeExtension NODE = NodeExtension.with(Map.of(
       "ROOMS_IDLE_TIMEOUT_MS", "300",
-      "ROOMS_HISTORY_LIMIT", "5"));
+      "ROOMS_HISTORY_LIMIT", "5",
+      "ROOMS_API_KEY", API_KEY));
 
   private static WsClient join(String room, String client) {
     WsClient c = WsClient.connect(NODE.client(), NODE.port(), "/rooms/ledger/" + room + "?client=" + client);
@@ -206,6 +208,24 @@ class WakeFromMemoryTest {
         List<String> ids = members.stream().map(m -> ((JsonObject) m).getString("id")).toList();
         assertTrue(ids.contains("behind"), "the member set as the cluster holds it: " + members);
       }
+    }
+  }
+
+  @Test
+  void aRoomWokenFromAStaleStateSendsNothingEvenWhatNeedsNoWrite() throws Exception {
+    String key = "dashboard/held";
+    try (WsClient viewer = WsClient.connect(NODE.client(), NODE.port(), "/rooms/dashboard/held")) {
+      viewer.next("PRESENCE");
+      viewer.nextOfType("figures");
+      assertEquals(200, DashboardTest.push(NODE.port(), API_KEY, "held", "{\"figure\":\"a\",\"value\":1}").statusCode());
+      keptOnceAsleep(key);
+      NODE.node().logicArchive().activate(key).get(10, TimeUnit.SECONDS); // as another node's activation would
+      // a viewer's frame is refused by the dashboard without any write: from a stale room, even
+      // that refusal must not go out
+      viewer.send(new JsonObject().put("type", "message").put("text", "hello"));
+      assertEquals("unavailable", viewer.nextOfType("ERROR").getString("code"));
+      viewer.send(new JsonObject().put("type", "message").put("text", "hello"));
+      assertEquals("read_only", viewer.nextOfType("ERROR").getString("code"), "the room read from the store refuses it");
     }
   }
 }

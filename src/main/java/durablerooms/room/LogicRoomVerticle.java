@@ -145,7 +145,7 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     logic = type.create();
     if (keptConfirmed != null) {
       fence = Future.fromCompletionStage(keptConfirmed, context);
-      gate.write(new Write(null, List.of())); // nothing goes out before what the room started from is confirmed
+      gate.holdUntil(fence); // nothing goes out before what the room started from is confirmed; writes go on
     }
     if (woken) {
       lifecycle(Webhooks.WOKEN);

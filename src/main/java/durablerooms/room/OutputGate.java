@@ -38,6 +38,8 @@ public final class OutputGate<W> {
   private long committed;
   private boolean writing;
   private boolean broken;
+  /** Set while nothing may go out yet, whatever has committed (see {@link #holdUntil}). */
+  private boolean held;
   private Promise<Void> drained;
 
   /**
@@ -69,6 +71,23 @@ public final class OutputGate<W> {
     outbox.addLast(new Output(issued, release, done));
     releaseCommitted();
     return done.future();
+  }
+
+  /**
+   * Lets nothing out until {@code confirmed} has completed (on this gate's loop), while writes go on;
+   * if it fails, the gate breaks as if a write had. For what a room starts from that is confirmed
+   * after it has started running.
+   */
+  public void holdUntil(Future<?> confirmed) {
+    held = true;
+    confirmed.onComplete(ar -> {
+      held = false;
+      if (ar.failed()) {
+        fail(ar.cause());
+      } else {
+        releaseCommitted();
+      }
+    });
   }
 
   /** Whether a write failed: the gate takes nothing more. */
@@ -124,7 +143,7 @@ public final class OutputGate<W> {
   }
 
   private void releaseCommitted() {
-    if (broken) {
+    if (broken || held) {
       return;
     }
     if (!outbox.isEmpty() && outbox.peekFirst().ticket() <= committed && !mayRelease.getAsBoolean()) {
@@ -140,7 +159,7 @@ public final class OutputGate<W> {
   }
 
   private boolean isDrained() {
-    return !writing && (broken || (writes.isEmpty() && outbox.isEmpty()));
+    return !writing && (broken || (writes.isEmpty() && outbox.isEmpty() && !held));
   }
 
   private void signalDrained() {

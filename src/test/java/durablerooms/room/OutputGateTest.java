@@ -68,6 +68,43 @@ class OutputGateTest {
   }
 
   @Test
+  void aHoldKeepsEveryOutputInWhileTheWritesGoOn() {
+    Sink sink = new Sink();
+    OutputGate<String> gate = new OutputGate<>(sink, () -> true, e -> {});
+    Promise<Void> confirmed = Promise.promise();
+    gate.holdUntil(confirmed.future());
+    List<String> out = new ArrayList<>();
+    gate.output(() -> out.add("no write before it"));
+    gate.write("w1");
+    gate.output(() -> out.add("after w1"));
+    assertEquals(List.of(List.of("w1")), sink.batches, "the write went at once");
+    sink.complete(0);
+    assertEquals(List.of(), out, "committed, but held");
+    assertFalse(gate.drained().isComplete(), "not drained while held");
+    confirmed.complete();
+    assertEquals(List.of("no write before it", "after w1"), out, "released in order");
+    assertTrue(gate.drained().isComplete());
+  }
+
+  @Test
+  void aHoldThatFailsBreaksTheGate() {
+    Sink sink = new Sink();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    OutputGate<String> gate = new OutputGate<>(sink, () -> true, failure::set);
+    Promise<Void> confirmed = Promise.promise();
+    gate.holdUntil(confirmed.future());
+    List<String> out = new ArrayList<>();
+    gate.write("w1");
+    Future<Void> held = gate.output(() -> out.add("never"));
+    sink.complete(0);
+    confirmed.fail(new IllegalStateException("stale"));
+    assertTrue(gate.broken());
+    assertTrue(held.failed());
+    assertEquals(List.of(), out);
+    assertEquals("stale", failure.get().getMessage());
+  }
+
+  @Test
   void aFailedWriteBreaksTheGateAndNothingQueuedGoesOut() {
     Sink sink = new Sink();
     AtomicReference<Throwable> failure = new AtomicReference<>();
