@@ -4,9 +4,9 @@ import durablerooms.api.RoomType;
 import durablerooms.cluster.Processors;
 import durablerooms.cluster.Replicas;
 import durablerooms.cluster.RoomStore;
+import durablerooms.cluster.RoomStore.FencedException;
 import durablerooms.cluster.Wire;
 import durablerooms.metrics.RoomMetrics;
-import durablerooms.cluster.RoomStore.FencedException;
 import durablerooms.state.Member;
 import durablerooms.state.MemberSet;
 import durablerooms.storage.LogicArchive;
@@ -31,9 +31,10 @@ import java.util.function.Supplier;
 /**
  * Activates rooms of one user's type: the member set fenced to the lease's epoch and, at the same
  * time, the room's own state from the store of room types (which raises the store's epoch for this
- * activation; from this node's memory if the room slept here last: {@link SleepingRooms}),
- * after a takeover with the commits that the replicas hold and the store lacks, then a
- * {@link LogicRoomVerticle} running a fresh instance of the type's logic.
+ * activation), after a takeover with the commits that the replicas hold and the store lacks, then
+ * a {@link LogicRoomVerticle} running a fresh instance of the type's logic. A room that slept here
+ * last starts from its state and members as this node kept them ({@link SleepingRooms}) while the
+ * store and the member set confirm them.
  */
 public final class LogicActivator implements RoomActivator {
   private static final Logger LOG = LoggerFactory.getLogger(LogicActivator.class);
