@@ -30,7 +30,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -46,10 +45,7 @@ import java.util.stream.Stream;
  * folder and no plugins, webhooks or limits) takes chat traffic from clients in this JVM: members
  * join rooms, send messages, two each time the last one is ACKed (so the load follows the node's
  * speed, however cold), and move to other rooms every round, which makes rooms activate, hibernate
- * and wake with history. Besides them, members alone in rooms of their own stay connected and send
- * one message a round: their rooms sleep between rounds and wake for it, a hundred wakes a round
- * (the wake path runs once per wake, and would otherwise stay cold long after the message path is
- * warm). Then that node is closed and its folder deleted. What the JIT compiled
+ * and wake with history. Then that node is closed and its folder deleted. What the JIT compiled
  * belongs to the JVM and stays; nothing of the real node (its store, cluster, port, webhooks,
  * metrics) is touched. A warm-up that fails is logged and the node starts cold.
  */
@@ -63,8 +59,6 @@ final class Warmup {
   private static final int NAMES = 3;
   /** The private node's idle timeout: its rooms sleep between their rounds. */
   private static final long IDLE_MS = 500;
-  /** Rooms whose only member stays connected and sends one message a round: they sleep and wake every round. */
-  private static final int SLEEPERS = 100;
   /** Rounds whose messages must agree before the warm-up ends early. */
   private static final int PLATEAU = 3;
   /** How long a member waits after its round for its last ACK before it closes anyway. */
@@ -77,15 +71,10 @@ final class Warmup {
     warm(config, Path.of(System.getProperty("java.io.tmpdir")));
   }
 
-  /** What a warm-up ran: the messages ACKed, and the rooms that woke from hibernation. */
-  record Warmed(long messages, long wakes) {
-    static final Warmed NONE = new Warmed(0, 0);
-  }
-
-  /** As {@link #run}, with the private node's folder in {@code tmp}; what it ran (none, or failed: nothing). */
-  static Warmed warm(ServerConfig config, Path tmp) {
+  /** As {@link #run}, with the private node's folder in {@code tmp}; the messages ACKed (0: none, or failed). */
+  static long warm(ServerConfig config, Path tmp) {
     if (config.warmupSec() == 0) {
-      return Warmed.NONE;
+      return 0;
     }
     long t0 = System.nanoTime();
     LOG.info("warming up: chat traffic through a private node on 127.0.0.1 until its speed levels off, "
@@ -99,15 +88,14 @@ final class Warmup {
       int port = freePort();
       // the private node's start and stop would read as this node's: only its warnings are logged
       root.setLevel(Level.WARN);
-      Warmed warmed = traffic(config, dir, port);
+      long messages = traffic(config, dir, port);
       root.setLevel(level);
-      LOG.info("warmed up: {} messages and {} wakes in {} s", warmed.messages(), warmed.wakes(),
-          (System.nanoTime() - t0) / 1_000_000_000L);
-      return warmed;
+      LOG.info("warmed up: {} messages in {} s", messages, (System.nanoTime() - t0) / 1_000_000_000L);
+      return messages;
     } catch (Exception e) {
       root.setLevel(level);
       LOG.warn("warm-up failed ({}): the node starts without it", e.toString());
-      return Warmed.NONE;
+      return 0;
     } finally {
       if (dir != null) {
         delete(dir);
@@ -115,27 +103,16 @@ final class Warmup {
     }
   }
 
-  /** The private node, its traffic until it is warm or the time is up, and its close; what it ran. */
-  private static Warmed traffic(ServerConfig config, Path dir, int port) throws Exception {
+  /** The private node, its traffic until it is warm or the time is up, and its close; the messages ACKed. */
+  private static long traffic(ServerConfig config, Path dir, int port) throws Exception {
     Node node = Node.start(ServerConfig.of(privateSettings(config, dir, port))).toCompletionStage()
         .toCompletableFuture().get(120, TimeUnit.SECONDS);
     Vertx clients = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     AtomicLong acked = new AtomicLong();
-    long wakes = 0;
     try {
       WebSocketClient ws = clients.createWebSocketClient(new WebSocketClientOptions()
           .setSsl(config.tls()).setTrustAll(true).setVerifyHost(false).setMaxFrameSize(1 << 20)
-          .setMaxMessageSize(1 << 24).setMaxConnections(SLEEPERS + ROOMS * MEMBERS));
-      List<Future<WebSocket>> connecting = new ArrayList<>();
-      for (int i = 0; i < SLEEPERS; i++) {
-        connecting.add(sleeper(ws, port, "warm-up-asleep-" + i, acked));
-      }
-      try {
-        Future.join(connecting).toCompletionStage().toCompletableFuture().get(LAST_ACK_MS, TimeUnit.MILLISECONDS);
-      } catch (TimeoutException slow) {
-        // a node that cold: those connected by now take part
-      }
-      List<WebSocket> sleepers = connecting.stream().filter(Future::succeeded).map(Future::result).toList();
+          .setMaxMessageSize(1 << 24));
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.warmupSec());
       CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
       double jitShare = 1;
@@ -146,9 +123,6 @@ final class Warmup {
         long roundEnd = Math.min(end, roundStart + TimeUnit.MILLISECONDS.toNanos(ROUND_MS));
         long before = acked.get();
         long compiling = timed ? jit.getTotalCompilationTime() : 0;
-        String text = new JsonObject().put("type", "message").put("id", "asleep-" + round)
-            .put("message", "warm-up wake " + round).encode();
-        sleepers.forEach(s -> s.writeTextMessage(text));
         List<Future<Void>> members = new ArrayList<>();
         for (int r = 0; r < ROOMS; r++) {
           String room = "warm-up-" + r + "-" + (round % NAMES);
@@ -164,34 +138,11 @@ final class Warmup {
         rounds.add(acked.get() - before);
         jitShare = timed ? (jit.getTotalCompilationTime() - compiling) * 1e6 / (System.nanoTime() - roundStart) : 0;
       }
-      wakes = (long) node.metrics().registry().get("rooms.wakeups").counter().count();
     } finally {
       clients.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
-    return new Warmed(acked.get(), wakes);
-  }
-
-  /**
-   * A member alone in {@code room} for the whole warm-up, which counts its ACKs; connected once its
-   * PRESENCE has come (failed if it cannot connect).
-   */
-  private static Future<WebSocket> sleeper(WebSocketClient client, int port, String room, AtomicLong acked) {
-    WebSocketConnectOptions to = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
-        .setURI("/chat/" + room + "?name=asleep").addSubProtocol(Protocol.SUBPROTOCOL);
-    return client.connect(to).compose(ws -> {
-      Promise<WebSocket> present = Promise.promise();
-      ws.textMessageHandler(text -> {
-        String type = new JsonObject(text).getString("type", "");
-        if (type.equals("PRESENCE")) {
-          present.tryComplete(ws);
-        } else if (type.equals("ACK")) {
-          acked.incrementAndGet();
-        }
-      });
-      ws.closeHandler(v -> present.tryFail("closed"));
-      return present.future();
-    });
+    return acked.get();
   }
 
   /**

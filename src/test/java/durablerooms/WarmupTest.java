@@ -25,19 +25,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The warm-up before a node starts: real traffic through a private node, which leaves nothing behind. */
 class WarmupTest {
   @Test
-  @DisplayName("the warm-up's messages are ACKed by a private node, whose rooms sleep and wake, and whose folder and cluster member are gone after; the node's own port and store are untouched")
+  @DisplayName("the warm-up's messages are ACKed by a private node, whose folder and cluster member are gone after; the node's own port and store are untouched")
   void warmsUpAndLeavesNothing(@TempDir Path tmp) throws Exception {
     Path data = tmp.resolve("data");
     int httpPort = TestNodes.freePort();
-    ServerConfig config = TestNodes.config(Map.of("ROOMS_WARMUP_SEC", "5", "ROOMS_DATA_DIR", data.toString(),
+    ServerConfig config = TestNodes.config(Map.of("ROOMS_WARMUP_SEC", "2", "ROOMS_DATA_DIR", data.toString(),
         "ROOMS_HTTP_PORT", String.valueOf(httpPort)));
     int members = Hazelcast.getAllHazelcastInstances().size();
     Level level = root().getLevel();
 
-    Warmup.Warmed warmed = Warmup.warm(config, tmp);
+    long messages = Warmup.warm(config, tmp);
 
-    assertTrue(warmed.messages() > 100, "messages ACKed: " + warmed.messages());
-    assertTrue(warmed.wakes() >= 50, "rooms woke by the dozen: " + warmed.wakes());
+    assertTrue(messages > 100, "messages ACKed: " + messages);
     try (Stream<Path> left = Files.list(tmp)) {
       assertEquals(List.of(), left.toList(), "the private node's folder is deleted");
     }
@@ -52,7 +51,7 @@ class WarmupTest {
   @Test
   @DisplayName("ROOMS_WARMUP_SEC=0: no warm-up, nothing made")
   void none(@TempDir Path tmp) throws Exception {
-    assertEquals(Warmup.Warmed.NONE, Warmup.warm(TestNodes.config(Map.of("ROOMS_WARMUP_SEC", "0")), tmp));
+    assertEquals(0, Warmup.warm(TestNodes.config(Map.of("ROOMS_WARMUP_SEC", "0")), tmp));
     try (Stream<Path> left = Files.list(tmp)) {
       assertEquals(List.of(), left.toList());
     }
