@@ -103,7 +103,8 @@ public final class LogicActivator implements RoomActivator {
   private Future<Activated> activate(Context host, String room, Processors.Claim claim, Consumer<HostedRoom> onBroken,
                                      Future<MemberSet> fenced) {
     SleepingRooms.Kept kept = sleeping.take(room, claim.lease().epoch());
-    SleepingRooms.Kept asleep = claim.takeover() ? null : kept;
+    // what was kept is used only with the member fence sent beside the claim (never by a takeover)
+    SleepingRooms.Kept asleep = fenced == null ? null : kept;
     if (asleep == null) { // the state from the store, the member set at the same time
       Future<MemberSet> members = fenced != null ? fenced : store.activateMembers(room, claim.lease().epoch());
       Future<LogicArchive.Loaded> state = loaded(host, room, claim);
@@ -114,14 +115,9 @@ public final class LogicActivator implements RoomActivator {
     // the room's outputs wait for that
     CompletableFuture<Long> raised = archive.wake(room, asleep.loaded().epoch());
     LogicArchive.Loaded state = asleep.loaded().at(asleep.loaded().epoch() + 1);
-    if (fenced == null) {
-      raised.thenRun(metrics::roomWokenFromMemory);
-      return store.activateMembers(room, claim.lease().epoch())
-          .map(members -> activated(room, claim, state, members, onBroken, raised));
-    }
-    // the member set's fence went out beside the claim: the room starts from the members kept, and
-    // its outputs wait for the fence to find them unchanged as well (only this room's activations
-    // change them, and none came between, unless the cluster lost the set)
+    // the room starts from the members kept, and its outputs wait for the fence to find them
+    // unchanged as well (only this room's activations change them, and none came between, unless
+    // the cluster lost the set)
     Future<Void> found = fenced.compose(set -> {
       if (List.copyOf(set.members().values()).equals(asleep.members())) {
         return Future.succeededFuture();
