@@ -72,8 +72,6 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
    * as kept. It fails if another activation came between, or the cluster lost the member set.
    */
   private final CompletionStage<?> keptConfirmed;
-  /** What every commit waits for as well: {@link #keptConfirmed} (complete when the room was read). */
-  private Future<?> fence = Future.succeededFuture();
   private final RoomMetrics metrics;
   private final Webhooks webhooks;
   /** Whether the room was active before (its store epoch was raised before this activation). */
@@ -144,8 +142,8 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
   protected Future<?> begin() {
     logic = type.create();
     if (keptConfirmed != null) {
-      fence = Future.fromCompletionStage(keptConfirmed, context);
-      gate.holdUntil(fence); // nothing goes out before what the room started from is confirmed; writes go on
+      // nothing goes out before what the room started from is confirmed (or the gate breaks); writes go on
+      gate.holdUntil(Future.fromCompletionStage(keptConfirmed, context));
     }
     if (woken) {
       lifecycle(Webhooks.WOKEN);
@@ -526,7 +524,7 @@ public final class LogicRoomVerticle extends RoomVerticleBase<LogicRoomVerticle.
     batch.forEach(w -> members.addAll(w.members()));
     Future<Void> written = merged == null ? Future.succeededFuture() : log.write(merged);
     Future<Void> set = members.isEmpty() ? Future.succeededFuture() : store.changeMembers(key, memberEpoch, members);
-    return Future.join(written, set, fence).mapEmpty();
+    return Future.join(written, set).mapEmpty();
   }
 
 
